@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "cd-camera.h"
+
+G_BEGIN_DECLS
+
+/**
+ * CdUser:
+ *
+ * A viewer allowed to open streams. @password is a secret.
+ */
+typedef struct {
+	gchar *name;
+	gchar *password;
+} CdUser;
+
+/**
+ * CdConfig:
+ *
+ * The whole validated configuration. Read-only once loaded.
+ */
+typedef struct {
+	gchar *path;		     /* the file it came from, for messages */
+	gchar *listen_address;	     /* RTSP listen address, default 127.0.0.1 */
+	guint rtsp_port;	     /* default 8554 */
+	gchar *realm;		     /* digest realm, default "cordon" */
+	gchar *pipelines_dir;	     /* nullable: use the built-in search path */
+	guint reconnect_initial_ms;  /* first reconnect delay, default 1000 */
+	guint reconnect_max_ms;	     /* backoff ceiling, default 30000 */
+	GPtrArray *users;	     /* (element-type CdUser) */
+	GPtrArray *cameras;	     /* (element-type CdCamera) in file order */
+} CdConfig;
+
+CdConfig *
+cd_config_new(void);
+CdConfig *
+cd_config_load(const gchar *path, GError **error);
+CdConfig *
+cd_config_load_from_data(const gchar *data, const gchar *path, GError **error);
+void
+cd_config_free(CdConfig *config);
+void
+cd_user_free(CdUser *user);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdConfig, cd_config_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdUser, cd_user_free)
+
+G_END_DECLS

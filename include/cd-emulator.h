@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/**
+ * CdEmulator:
+ *
+ * A vendor-style IP camera on loopback, for `cordon --demo` and for the tests: a moving test
+ * pattern with a clock, H.264 or H.265 over RTSP, vendor SEI user-data in every keyframe, an
+ * audio track and a vendor metadata track beside the video, and a vendor-looking SDP. It
+ * serves one path, `/stream`. Runs on the thread-default main context of the thread that
+ * calls cd_emulator_start().
+ */
+#define CD_TYPE_EMULATOR (cd_emulator_get_type())
+G_DECLARE_FINAL_TYPE(CdEmulator, cd_emulator, CD, EMULATOR, GObject)
+
+typedef enum {
+	CD_EMULATOR_CODEC_H264,
+	CD_EMULATOR_CODEC_H265,
+} CdEmulatorCodec;
+
+/* bytes the emulator puts where a vendor would; tests assert none reaches a cordon client */
+#define CD_EMULATOR_SEI_MARKER	    "CDVENDOR-SEI-7f3a9c"
+#define CD_EMULATOR_METADATA_MARKER "CDVENDOR-META-51e2b8"
+
+CdEmulator *
+cd_emulator_new(CdEmulatorCodec codec);
+void
+cd_emulator_set_video(CdEmulator *self, guint width, guint height, guint fps);
+void
+cd_emulator_set_credentials(CdEmulator *self, const gchar *user, const gchar *password);
+gboolean
+cd_emulator_start(CdEmulator *self, const gchar *address, guint port, GError **error);
+void
+cd_emulator_stop(CdEmulator *self);
+guint
+cd_emulator_get_port(CdEmulator *self);
+gchar *
+cd_emulator_get_url(CdEmulator *self);
+guint
+cd_emulator_get_play_count(CdEmulator *self);
+guint
+cd_emulator_get_active_sessions(CdEmulator *self);
+
+G_END_DECLS

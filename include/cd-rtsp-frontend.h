@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+#include "cd-config.h"
+#include "cd-media-factory.h"
+
+G_BEGIN_DECLS
+
+/**
+ * CdRtspFrontend:
+ *
+ * The recorder-side RTSP server: one mount per camera, digest authentication against the
+ * configured users, RTP over the RTSP connection or UDP unicast.
+ */
+#define CD_TYPE_RTSP_FRONTEND (cd_rtsp_frontend_get_type())
+G_DECLARE_FINAL_TYPE(CdRtspFrontend, cd_rtsp_frontend, CD, RTSP_FRONTEND, GObject)
+
+CdRtspFrontend *
+cd_rtsp_frontend_new(const CdConfig *config);
+CdMediaFactory *
+cd_rtsp_frontend_add_camera(CdRtspFrontend *self, const CdCamera *camera);
+gboolean
+cd_rtsp_frontend_start(CdRtspFrontend *self, GError **error);
+void
+cd_rtsp_frontend_stop(CdRtspFrontend *self);
+guint
+cd_rtsp_frontend_get_port(CdRtspFrontend *self);
+guint
+cd_rtsp_frontend_get_connection_count(CdRtspFrontend *self);
+
+G_END_DECLS

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gst/gst.h>
+
+#include "cd-camera.h"
+#include "cd-pipeline-template.h"
+
+G_BEGIN_DECLS
+
+/**
+ * CdTranscode:
+ *
+ * One camera's trusted encoder. It runs from start to stop whether or not the camera is
+ * connected or anyone watches: live frames from the ingest go over a "no signal" slate, the
+ * mix is encoded at the output size and rate, and every encoded access unit goes to the
+ * output function.
+ */
+#define CD_TYPE_TRANSCODE (cd_transcode_get_type())
+G_DECLARE_FINAL_TYPE(CdTranscode, cd_transcode, CD, TRANSCODE, GObject)
+
+/* called from the encoder's streaming thread with one H.264 access unit */
+typedef void (*CdEncodedFunc)(GstSample *sample, gpointer user_data);
+
+CdTranscode *
+cd_transcode_new(const CdCamera *camera, const CdPipelineTemplate *encoder, GError **error);
+void
+cd_transcode_set_output_func(CdTranscode *self,
+			     CdEncodedFunc func,
+			     gpointer user_data,
+			     GDestroyNotify notify);
+gboolean
+cd_transcode_start(CdTranscode *self, GError **error);
+void
+cd_transcode_stop(CdTranscode *self);
+void
+cd_transcode_push_frame(CdTranscode *self, GstSample *sample);
+void
+cd_transcode_request_keyframe(CdTranscode *self);
+gboolean
+cd_transcode_get_output_size(CdTranscode *self, guint *width, guint *height);
+
+G_END_DECLS

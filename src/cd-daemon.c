@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cd-daemon: builds and owns the per-camera stages and wires them one way:
+ *
+ *   CdIngest --frames--> CdTranscode --access units--> CdMediaFactory (RTSP mount)
+ *
+ * Status goes back up only as signals (a viewer joining asks the encoder for a keyframe).
+ * Every pipeline template is loaded and checked before anything starts, so a broken
+ * template is reported at start-up with its file name rather than when a camera connects.
+ *
+ * Threads: main thread only, except the frame and output functions, which run on the
+ * streaming threads of the stage that calls them.
+ */
+#define G_LOG_DOMAIN "CdDaemon"
+
+#include "cd-daemon.h"
+
+#include "cd-error.h"
+#include "cd-log.h"
+#include "cd-pipeline-template.h"
+#include "cd-transcode.h"
+
+typedef struct {
+	const CdCamera *camera;
+	CdIngest *ingest;
+	CdTranscode *transcode;
+	CdMediaFactory *factory;
+	gint ingest_scaled; /* atomic: the ingest scales to the learnt output size */
+} CdCameraStages;
+
+struct _CdDaemon {
+	GObject parent_instance;
+	CdConfig *config;
+	CdRtspFrontend *frontend;
+	GHashTable *templates; /* name -> CdPipelineTemplate */
+	GPtrArray *stages;     /* (element-type CdCameraStages) */
+	gboolean prepared;
+	gboolean running;
+};
+
+G_DEFINE_TYPE(CdDaemon, cd_daemon, G_TYPE_OBJECT)
+
+static void
+camera_stages_free(CdCameraStages *stages)
+{
+	if (stages->factory != NULL)
+		g_signal_handlers_disconnect_by_data(stages->factory, stages);
+	if (stages->ingest != NULL)
+		cd_ingest_stop(stages->ingest);
+	g_clear_object(&stages->ingest);
+	if (stages->transcode != NULL)
+		cd_transcode_stop(stages->transcode);
+	g_clear_object(&stages->transcode);
+	g_clear_object(&stages->factory);
+	g_free(stages);
+}
+
+static const CdPipelineTemplate *
+load_template(CdDaemon *self, const gchar *name, GError **error)
+{
+	CdPipelineTemplate *tmpl = g_hash_table_lookup(self->templates, name);
+
+	if (tmpl != NULL)
+		return tmpl;
+	tmpl = cd_pipeline_template_load(self->config->pipelines_dir, name, error);
+	if (tmpl == NULL)
+		return NULL;
+	g_hash_table_insert(self->templates, g_strdup(name), tmpl);
+	return tmpl;
+}
+
+/* a decoder template that does not parse must fail start-up, not the first connection */
+static const CdPipelineTemplate *
+load_decoder_template(CdDaemon *self, const gchar *name, GError **error)
+{
+	const CdPipelineTemplate *tmpl = load_template(self, name, error);
+	g_autoptr(GHashTable) vars = g_hash_table_new(g_str_hash, g_str_equal);
+	GstElement *bin;
+
+	if (tmpl == NULL)
+		return NULL;
+	g_hash_table_insert(vars, "threads", "1");
+	bin = cd_pipeline_template_make_bin(tmpl, vars, error);
+	if (bin == NULL)
+		return NULL;
+	gst_object_unref(gst_object_ref_sink(bin));
+	return tmpl;
+}
+
+/* ingest streaming thread */
+static void
+camera_frame_cb(GstSample *sample, gpointer user_data)
+{
+	CdCameraStages *stages = user_data;
+	guint width;
+	guint height;
+
+	cd_transcode_push_frame(stages->transcode, sample);
+	if (g_atomic_int_get(&stages->ingest_scaled))
+		return;
+	/* a "source" size is learnt from the first frame; later connections scale to it */
+	if (cd_transcode_get_output_size(stages->transcode, &width, &height)) {
+		cd_ingest_set_output_size(stages->ingest, width, height);
+		g_atomic_int_set(&stages->ingest_scaled, 1);
+	}
+}
+
+/* encoder streaming thread */
+static void
+encoded_cb(GstSample *sample, gpointer user_data)
+{
+	CdCameraStages *stages = user_data;
+
+	cd_media_factory_push(stages->factory, sample);
+}
+
+static void
+keyframe_wanted_cb(CdMediaFactory *factory, gpointer user_data)
+{
+	CdCameraStages *stages = user_data;
+
+	cd_transcode_request_keyframe(stages->transcode);
+}
+
+static CdCameraStages *
+build_camera(CdDaemon *self, const CdCamera *camera, GError **error)
+{
+	g_autofree gchar *encoder_name = g_strdup_printf("encode-%s", camera->encoder);
+	const CdPipelineTemplate *encoder = load_template(self, encoder_name, error);
+	const CdPipelineTemplate *decode_h264;
+	const CdPipelineTemplate *decode_h265;
+	CdCameraStages *stages;
+
+	if (encoder == NULL)
+		return NULL;
+	decode_h264 = load_decoder_template(self, "decode-h264", error);
+	if (decode_h264 == NULL)
+		return NULL;
+	decode_h265 = load_decoder_template(self, "decode-h265", error);
+	if (decode_h265 == NULL)
+		return NULL;
+
+	stages = g_new0(CdCameraStages, 1);
+	stages->camera = camera;
+	stages->transcode = cd_transcode_new(camera, encoder, error);
+	if (stages->transcode == NULL) {
+		camera_stages_free(stages);
+		return NULL;
+	}
+	stages->ingest = cd_ingest_new(camera, decode_h264, decode_h265);
+	cd_ingest_set_backoff(stages->ingest,
+			      self->config->reconnect_initial_ms,
+			      self->config->reconnect_max_ms);
+	if (cd_transcode_get_output_size(stages->transcode, NULL, NULL)) {
+		cd_ingest_set_output_size(stages->ingest, camera->width, camera->height);
+		stages->ingest_scaled = 1;
+	}
+	stages->factory = g_object_ref(cd_rtsp_frontend_add_camera(self->frontend, camera));
+	cd_ingest_set_frame_func(stages->ingest, camera_frame_cb, stages, NULL);
+	cd_transcode_set_output_func(stages->transcode, encoded_cb, stages, NULL);
+	g_signal_connect(stages->factory, "keyframe-wanted", G_CALLBACK(keyframe_wanted_cb),
+			 stages);
+	return stages;
+}
+
+/**
+ * cd_daemon_new:
+ * @config: (transfer full): the validated configuration
+ */
+CdDaemon *
+cd_daemon_new(CdConfig *config)
+{
+	CdDaemon *self = g_object_new(CD_TYPE_DAEMON, NULL);
+
+	self->config = config;
+	self->frontend = cd_rtsp_frontend_new(config);
+	return self;
+}
+
+/**
+ * cd_daemon_prepare:
+ *
+ * Loads every template and builds every enabled camera's stages without starting anything:
+ * what `--check-config` runs.
+ *
+ * Errors: %CD_ERROR_NOT_FOUND or %CD_ERROR_INVALID_PIPELINE for a bad template.
+ */
+gboolean
+cd_daemon_prepare(CdDaemon *self, GError **error)
+{
+	if (self->prepared)
+		return TRUE;
+	for (guint i = 0; i < self->config->cameras->len; i++) {
+		const CdCamera *camera = g_ptr_array_index(self->config->cameras, i);
+		CdCameraStages *stages;
+
+		if (!camera->enabled)
+			continue;
+		stages = build_camera(self, camera, error);
+		if (stages == NULL)
+			return FALSE;
+		g_ptr_array_add(self->stages, stages);
+	}
+	self->prepared = TRUE;
+	return TRUE;
+}
+
+/**
+ * cd_daemon_start:
+ *
+ * Prepares, listens, then starts connecting to the cameras. Cameras connect in the
+ * background: one that never answers delays nothing.
+ *
+ * Errors: as cd_daemon_prepare(), %CD_ERROR_NETWORK if the RTSP port cannot be bound,
+ * %CD_ERROR_INTERNAL if a pipeline does not start.
+ */
+gboolean
+cd_daemon_start(CdDaemon *self, GError **error)
+{
+	g_return_val_if_fail(!self->running, FALSE);
+
+	if (!cd_daemon_prepare(self, error))
+		return FALSE;
+	for (guint i = 0; i < self->config->cameras->len; i++) {
+		const CdCamera *camera = g_ptr_array_index(self->config->cameras, i);
+		if (!camera->enabled)
+			cd_camera_message(camera->name, "disabled in the configuration");
+	}
+	for (guint i = 0; i < self->stages->len; i++) {
+		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
+		if (!cd_transcode_start(stages->transcode, error))
+			return FALSE;
+	}
+	if (!cd_rtsp_frontend_start(self->frontend, error))
+		return FALSE;
+	for (guint i = 0; i < self->stages->len; i++) {
+		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
+		cd_ingest_start(stages->ingest);
+	}
+	self->running = TRUE;
+	g_message("serving %u camera(s) on rtsp://%s:%u/",
+		  self->stages->len,
+		  self->config->listen_address,
+		  cd_daemon_get_rtsp_port(self));
+	return TRUE;
+}
+
+/**
+ * cd_daemon_stop:
+ *
+ * Disconnects from the cameras, closes every client connection and stops the encoders.
+ */
+void
+cd_daemon_stop(CdDaemon *self)
+{
+	for (guint i = 0; i < self->stages->len; i++) {
+		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
+		cd_ingest_stop(stages->ingest);
+	}
+	cd_rtsp_frontend_stop(self->frontend);
+	g_ptr_array_set_size(self->stages, 0);
+	self->prepared = FALSE;
+	self->running = FALSE;
+}
+
+const CdConfig *
+cd_daemon_get_config(CdDaemon *self)
+{
+	return self->config;
+}
+
+guint
+cd_daemon_get_rtsp_port(CdDaemon *self)
+{
+	return cd_rtsp_frontend_get_port(self->frontend);
+}
+
+CdRtspFrontend *
+cd_daemon_get_frontend(CdDaemon *self)
+{
+	return self->frontend;
+}
+
+/**
+ * cd_daemon_get_ingest:
+ *
+ * Returns: (transfer none) (nullable): the camera's ingest, if it is running
+ */
+CdIngest *
+cd_daemon_get_ingest(CdDaemon *self, const gchar *camera_name)
+{
+	for (guint i = 0; i < self->stages->len; i++) {
+		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
+		if (g_strcmp0(stages->camera->name, camera_name) == 0)
+			return stages->ingest;
+	}
+	return NULL;
+}
+
+static void
+cd_daemon_dispose(GObject *object)
+{
+	CdDaemon *self = CD_DAEMON(object);
+
+	if (self->stages != NULL)
+		cd_daemon_stop(self);
+	g_clear_object(&self->frontend);
+	G_OBJECT_CLASS(cd_daemon_parent_class)->dispose(object);
+}
+
+static void
+cd_daemon_finalize(GObject *object)
+{
+	CdDaemon *self = CD_DAEMON(object);
+
+	g_ptr_array_unref(self->stages);
+	g_hash_table_unref(self->templates);
+	cd_config_free(self->config);
+	G_OBJECT_CLASS(cd_daemon_parent_class)->finalize(object);
+}
+
+static void
+cd_daemon_class_init(CdDaemonClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->dispose = cd_daemon_dispose;
+	object_class->finalize = cd_daemon_finalize;
+}
+
+static void
+cd_daemon_init(CdDaemon *self)
+{
+	self->templates = g_hash_table_new_full(g_str_hash,
+						g_str_equal,
+						g_free,
+						(GDestroyNotify)cd_pipeline_template_free);
+	self->stages = g_ptr_array_new_with_free_func((GDestroyNotify)camera_stages_free);
+}

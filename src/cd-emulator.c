@@ -1,0 +1,938 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cd-emulator: a vendor-style IP camera on loopback, the camera that `cordon --demo` and the
+ * end-to-end tests put behind cordon.
+ *
+ * It owns one GstRTSPServer (made anew by each cd_emulator_start(), dropped by
+ * cd_emulator_stop()), its listening GSource, and a reference on every connected
+ * GstRTSPClient. Every client PLAY gets its own media pipeline (the factory is not shared):
+ * videotestsrc with a clock, H.264 or H.265 with a vendor SEI in every keyframe, A-law audio
+ * and a KLV metadata track. The SDP, the RTSP Server header and the digest realm are dressed
+ * up to look vendor-made.
+ *
+ * Threads: the public API, the server source and all client signals (client-connected,
+ * play-request, send-message, closed) run on the thread-default main context of the thread
+ * that called cd_emulator_start(): the client thread pool is set to zero threads so clients
+ * stay on that context. Each media runs its bus watch and its metadata timer on the media
+ * thread gst-rtsp-server makes for it; the SEI probe and the appsrc need-data callback run on
+ * streaming threads. Those touch only their own media, never the CdEmulator.
+ *
+ * No config keys: cordon's daemon calls cd_emulator_new() for `--demo`.
+ */
+#define G_LOG_DOMAIN "CdEmulator"
+
+#include "cd-emulator.h"
+
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+#include <gst/rtsp-server/rtsp-server.h>
+#include <string.h>
+
+#include "cd-error.h"
+
+GST_DEBUG_CATEGORY_STATIC(cd_emulator_debug);
+#define GST_CAT_DEFAULT cd_emulator_debug
+
+#define DEFAULT_WIDTH  640
+#define DEFAULT_HEIGHT 360
+#define DEFAULT_FPS    25
+
+#define CD_EMULATOR_MOUNT_PATH	     "/stream"
+#define CD_EMULATOR_ROLE	     "operator"
+#define CD_EMULATOR_BITRATE_KBPS     1000
+#define CD_EMULATOR_META_INTERVAL_MS 1000
+
+/* what the camera calls itself; none of it says GStreamer */
+#define CD_EMULATOR_VENDOR_SERVER  "CDVendor Rtsp Server/3.2.1"
+#define CD_EMULATOR_VENDOR_REALM   "IP Camera(CD-5MP)"
+#define CD_EMULATOR_SDP_SESSION	   "Media Presentation"
+#define CD_EMULATOR_SDP_INFO	   "CDVendor IPC-5MP-W media"
+#define CD_EMULATOR_SDP_TOOL	   "CDVendor Streaming Media v2024.06"
+#define CD_EMULATOR_SDP_DEVICE	   "IPC-5MP-W;fw=V5.7.3 build 240612"
+#define CD_EMULATOR_DEVICE_SERIAL  "CDV00A1B2C3"
+#define CD_EMULATOR_PRIMED_DATA	   "cd-emulator-primed"
+
+/* vendor UUID for the SEI user data: no zero bytes, so no emulation prevention is needed */
+static const guint8 cd_emulator_sei_uuid[16] = {
+	0xc3, 0x5d, 0x7e, 0x11, 0x9a, 0x42, 0x4b, 0x8c,
+	0xa1, 0x6f, 0x2d, 0xe4, 0x53, 0xb7, 0x19, 0x8e,
+};
+
+/* a SMPTE universal label (rtpklvpay insists on the 06 0e 2b 34 prefix), vendor private */
+static const guint8 cd_emulator_klv_key[16] = {
+	0x06, 0x0e, 0x2b, 0x34, 0x02, 0x0b, 0x01, 0x01,
+	0x0e, 0x01, 0x03, 0x01, 0x7c, 0x0d, 0x01, 0x00,
+};
+
+/*
+ * CdEmulatorMedia: the media of one client, private to this file. It hooks the SEI probe and
+ * the metadata appsrc into the pipeline and rewrites the SDP gst-rtsp-server generates.
+ */
+#define CD_TYPE_EMULATOR_MEDIA (cd_emulator_media_get_type())
+G_DECLARE_FINAL_TYPE(CdEmulatorMedia, cd_emulator_media, CD, EMULATOR_MEDIA, GstRTSPMedia)
+
+struct _CdEmulatorMedia {
+	GstRTSPMedia parent_instance;
+	GMutex lock;
+	GstElement *meta_src; /* protected by lock */
+	GSource *meta_timer;  /* protected by lock */
+};
+
+G_DEFINE_TYPE(CdEmulatorMedia, cd_emulator_media, GST_TYPE_RTSP_MEDIA)
+
+struct _CdEmulator {
+	GObject parent_instance;
+	CdEmulatorCodec codec;
+	guint width;
+	guint height;
+	guint fps;
+	gchar *user;
+	gchar *password;
+	gchar *address;
+	guint port; /* bound port, kept across stop so a restart can reuse it */
+	GstRTSPServer *server;
+	GSource *server_source;
+	GPtrArray *clients; /* of GstRTSPClient, the connected ones */
+	gint play_count;    /* atomic */
+	gint active_sessions; /* atomic */
+};
+
+G_DEFINE_TYPE(CdEmulator, cd_emulator, G_TYPE_OBJECT)
+
+/* rbsp to ebsp: a 0x03 after two zeros when the next byte is 0x00..0x03 */
+static void
+cd_emulator_append_escaped(GByteArray *out, const guint8 *rbsp, gsize len)
+{
+	guint zeros = 0;
+	const guint8 epb = 0x03;
+
+	for (gsize i = 0; i < len; i++) {
+		if (zeros >= 2 && rbsp[i] <= 0x03) {
+			g_byte_array_append(out, &epb, 1);
+			zeros = 0;
+		}
+		g_byte_array_append(out, &rbsp[i], 1);
+		zeros = rbsp[i] == 0x00 ? zeros + 1 : 0;
+	}
+}
+
+/* start code, NAL header, then one user_data_unregistered SEI message */
+static GByteArray *
+cd_emulator_build_sei(CdEmulatorCodec codec)
+{
+	static const guint8 start_code[] = {0x00, 0x00, 0x00, 0x01};
+	const gsize marker_len = strlen(CD_EMULATOR_SEI_MARKER);
+	gsize payload_size = sizeof(cd_emulator_sei_uuid) + marker_len;
+	g_autoptr(GByteArray) rbsp = g_byte_array_new();
+	g_autoptr(GByteArray) nal = g_byte_array_new();
+	const guint8 payload_type = 5;
+	const guint8 trailing = 0x80;
+
+	g_byte_array_append(nal, start_code, sizeof(start_code));
+	if (codec == CD_EMULATOR_CODEC_H265) {
+		/* prefix SEI: type 39, layer 0, temporal id plus one 1 */
+		const guint8 header[] = {39 << 1, 0x01};
+		g_byte_array_append(nal, header, sizeof(header));
+	} else {
+		const guint8 header = 6;
+		g_byte_array_append(nal, &header, 1);
+	}
+
+	g_byte_array_append(rbsp, &payload_type, 1);
+	while (payload_size >= 255) {
+		const guint8 ff = 0xff;
+		g_byte_array_append(rbsp, &ff, 1);
+		payload_size -= 255;
+	}
+	{
+		const guint8 last = (guint8)payload_size;
+		g_byte_array_append(rbsp, &last, 1);
+	}
+	g_byte_array_append(rbsp, cd_emulator_sei_uuid, sizeof(cd_emulator_sei_uuid));
+	g_byte_array_append(rbsp, (const guint8 *)CD_EMULATOR_SEI_MARKER, marker_len);
+	g_byte_array_append(rbsp, &trailing, 1);
+
+	cd_emulator_append_escaped(nal, rbsp->data, rbsp->len);
+	return g_steal_pointer(&nal);
+}
+
+static gboolean
+cd_emulator_nal_is_vcl(CdEmulatorCodec codec, guint8 header)
+{
+	if (codec == CD_EMULATOR_CODEC_H265)
+		return ((header >> 1) & 0x3f) < 32;
+	return (header & 0x1f) >= 1 && (header & 0x1f) <= 5;
+}
+
+/* offset of the start code (zero_byte included) of the first slice in a byte-stream AU */
+static gboolean
+cd_emulator_find_first_vcl(const guint8 *data, gsize size, CdEmulatorCodec codec, gsize *offset)
+{
+	gsize i = 0;
+
+	while (i + 3 < size) {
+		if (data[i] != 0x00 || data[i + 1] != 0x00 || data[i + 2] != 0x01) {
+			i++;
+			continue;
+		}
+		if (cd_emulator_nal_is_vcl(codec, data[i + 3])) {
+			*offset = i > 0 && data[i - 1] == 0x00 ? i - 1 : i;
+			return TRUE;
+		}
+		i += 3;
+	}
+	return FALSE;
+}
+
+/* a new buffer: the AU with the vendor SEI before its first slice, or NULL to keep it */
+static GstBuffer *
+cd_emulator_insert_sei(GstBuffer *buffer, CdEmulatorCodec codec)
+{
+	g_autoptr(GByteArray) sei = NULL;
+	GstBuffer *result;
+	GstMapInfo in;
+	GstMapInfo out;
+	gsize offset = 0;
+
+	if (!gst_buffer_map(buffer, &in, GST_MAP_READ))
+		return NULL;
+	if (!cd_emulator_find_first_vcl(in.data, in.size, codec, &offset)) {
+		gst_buffer_unmap(buffer, &in);
+		return NULL;
+	}
+	sei = cd_emulator_build_sei(codec);
+	result = gst_buffer_new_allocate(NULL, in.size + sei->len, NULL);
+	if (!gst_buffer_map(result, &out, GST_MAP_WRITE)) {
+		gst_buffer_unmap(buffer, &in);
+		gst_buffer_unref(result);
+		return NULL;
+	}
+	memcpy(out.data, in.data, offset);
+	memcpy(out.data + offset, sei->data, sei->len);
+	memcpy(out.data + offset + sei->len, in.data + offset, in.size - offset);
+	gst_buffer_unmap(result, &out);
+	gst_buffer_unmap(buffer, &in);
+	gst_buffer_copy_into(result, buffer, GST_BUFFER_COPY_METADATA, 0, -1);
+	return result;
+}
+
+/* streaming thread of the video branch */
+static GstPadProbeReturn
+cd_emulator_sei_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	CdEmulatorCodec codec = GPOINTER_TO_INT(user_data);
+	GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+	GstBuffer *with_sei;
+
+	if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+		return GST_PAD_PROBE_OK;
+	with_sei = cd_emulator_insert_sei(buffer, codec);
+	if (with_sei == NULL) {
+		GST_WARNING_OBJECT(pad, "keyframe without a slice, no vendor SEI added");
+		return GST_PAD_PROBE_OK;
+	}
+	gst_buffer_unref(buffer);
+	GST_PAD_PROBE_INFO_DATA(info) = with_sei;
+	return GST_PAD_PROBE_OK;
+}
+
+/* KLV: 16-byte key, BER length, value; called from the media thread or a streaming thread */
+static void
+cd_emulator_push_metadata(GstAppSrc *appsrc)
+{
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autofree gchar *stamp = g_date_time_format_iso8601(now);
+	g_autofree gchar *value = g_strdup_printf("%s;serial=%s;utc=%s;motion=0;io=0",
+						  CD_EMULATOR_METADATA_MARKER,
+						  CD_EMULATOR_DEVICE_SERIAL,
+						  stamp);
+	const gsize value_len = strlen(value);
+	guint8 length[3];
+	gsize length_len;
+	GstBuffer *buffer;
+	GstFlowReturn ret;
+
+	if (value_len < 0x80) {
+		length[0] = (guint8)value_len;
+		length_len = 1;
+	} else {
+		length[0] = 0x82;
+		length[1] = (guint8)(value_len >> 8);
+		length[2] = (guint8)(value_len & 0xff);
+		length_len = 3;
+	}
+	buffer = gst_buffer_new_allocate(NULL,
+					 sizeof(cd_emulator_klv_key) + length_len + value_len,
+					 NULL);
+	gst_buffer_fill(buffer, 0, cd_emulator_klv_key, sizeof(cd_emulator_klv_key));
+	gst_buffer_fill(buffer, sizeof(cd_emulator_klv_key), length, length_len);
+	gst_buffer_fill(buffer, sizeof(cd_emulator_klv_key) + length_len, value, value_len);
+
+	/* flushing before the media starts and after it stops: nothing to do then */
+	ret = gst_app_src_push_buffer(appsrc, buffer);
+	if (ret != GST_FLOW_OK)
+		GST_LOG_OBJECT(appsrc, "metadata not queued: %s", gst_flow_get_name(ret));
+}
+
+/*
+ * streaming thread of the metadata appsrc: gst-rtsp-server reports the media ready only once
+ * every stream has data, so the first request is answered at once; the timer sends the rest
+ */
+static void
+cd_emulator_meta_need_data_cb(GstAppSrc *appsrc, guint length, gpointer user_data)
+{
+	if (g_object_get_data(G_OBJECT(appsrc), CD_EMULATOR_PRIMED_DATA) != NULL)
+		return;
+	g_object_set_data(G_OBJECT(appsrc), CD_EMULATOR_PRIMED_DATA, GINT_TO_POINTER(TRUE));
+	cd_emulator_push_metadata(appsrc);
+}
+
+/* media thread */
+static gboolean
+cd_emulator_meta_timer_cb(gpointer user_data)
+{
+	cd_emulator_push_metadata(GST_APP_SRC(user_data));
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+cd_emulator_media_stop_timer(CdEmulatorMedia *self)
+{
+	g_autoptr(GSource) timer = NULL;
+
+	g_mutex_lock(&self->lock);
+	timer = g_steal_pointer(&self->meta_timer);
+	g_mutex_unlock(&self->lock);
+	if (timer != NULL)
+		g_source_destroy(timer);
+}
+
+static void
+cd_emulator_media_constructed(GObject *object)
+{
+	CdEmulatorMedia *self = CD_EMULATOR_MEDIA(object);
+	g_autoptr(GstElement) element = NULL;
+	g_autoptr(GstElement) parse = NULL;
+	GstAppSrcCallbacks callbacks = {.need_data = cd_emulator_meta_need_data_cb};
+
+	G_OBJECT_CLASS(cd_emulator_media_parent_class)->constructed(object);
+
+	element = gst_rtsp_media_get_element(GST_RTSP_MEDIA(self));
+	parse = gst_bin_get_by_name(GST_BIN(element), "vparse");
+	if (parse != NULL) {
+		g_autoptr(GstPad) pad = gst_element_get_static_pad(parse, "src");
+		GstElementFactory *factory = gst_element_get_factory(parse);
+		CdEmulatorCodec codec = CD_EMULATOR_CODEC_H264;
+
+		if (g_strcmp0(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)),
+			      "h265parse") == 0)
+			codec = CD_EMULATOR_CODEC_H265;
+		gst_pad_add_probe(pad,
+				  GST_PAD_PROBE_TYPE_BUFFER,
+				  cd_emulator_sei_probe_cb,
+				  GINT_TO_POINTER(codec),
+				  NULL);
+	}
+
+	g_mutex_lock(&self->lock);
+	self->meta_src = gst_bin_get_by_name(GST_BIN(element), "meta");
+	if (self->meta_src != NULL) {
+		g_autoptr(GstCaps) caps =
+		    gst_caps_new_simple("meta/x-klv", "parsed", G_TYPE_BOOLEAN, TRUE, NULL);
+		gst_app_src_set_caps(GST_APP_SRC(self->meta_src), caps);
+		gst_app_src_set_callbacks(GST_APP_SRC(self->meta_src), &callbacks, NULL, NULL);
+	}
+	g_mutex_unlock(&self->lock);
+}
+
+/* the thread handling the client request */
+static gboolean
+cd_emulator_media_prepare(GstRTSPMedia *media, GstRTSPThread *thread)
+{
+	CdEmulatorMedia *self = CD_EMULATOR_MEDIA(media);
+
+	if (!GST_RTSP_MEDIA_CLASS(cd_emulator_media_parent_class)->prepare(media, thread))
+		return FALSE;
+
+	g_mutex_lock(&self->lock);
+	if (self->meta_src != NULL && self->meta_timer == NULL && thread != NULL) {
+		self->meta_timer = g_timeout_source_new(CD_EMULATOR_META_INTERVAL_MS);
+		g_source_set_callback(self->meta_timer,
+				      cd_emulator_meta_timer_cb,
+				      gst_object_ref(self->meta_src),
+				      gst_object_unref);
+		g_source_attach(self->meta_timer, thread->context);
+	}
+	g_mutex_unlock(&self->lock);
+	return TRUE;
+}
+
+/* the client thread or the media thread */
+static gboolean
+cd_emulator_media_unprepare(GstRTSPMedia *media)
+{
+	cd_emulator_media_stop_timer(CD_EMULATOR_MEDIA(media));
+	return GST_RTSP_MEDIA_CLASS(cd_emulator_media_parent_class)->unprepare(media);
+}
+
+/* a fresh origin, session name and tool line: gst-rtsp-server's defaults name GStreamer */
+static gboolean
+cd_emulator_media_setup_sdp(GstRTSPMedia *media, GstSDPMessage *sdp, GstSDPInfo *info)
+{
+	const GstSDPOrigin *origin;
+	g_autofree gchar *nettype = NULL;
+	g_autofree gchar *addrtype = NULL;
+	g_autofree gchar *addr = NULL;
+	g_autofree gchar *sess_id = NULL;
+
+	if (!GST_RTSP_MEDIA_CLASS(cd_emulator_media_parent_class)->setup_sdp(media, sdp, info))
+		return FALSE;
+
+	/* set_origin frees each field before copying the new one: copy them out first */
+	origin = gst_sdp_message_get_origin(sdp);
+	nettype = g_strdup(origin->nettype != NULL ? origin->nettype : "IN");
+	addrtype = g_strdup(origin->addrtype != NULL ? origin->addrtype : "IP4");
+	addr = g_strdup(origin->addr != NULL ? origin->addr : "0.0.0.0");
+	sess_id = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time());
+	gst_sdp_message_set_origin(sdp, "-", sess_id, "1", nettype, addrtype, addr);
+	gst_sdp_message_set_session_name(sdp, CD_EMULATOR_SDP_SESSION);
+	gst_sdp_message_set_information(sdp, CD_EMULATOR_SDP_INFO);
+
+	for (guint i = 0; i < gst_sdp_message_attributes_len(sdp); i++) {
+		const GstSDPAttribute *attribute = gst_sdp_message_get_attribute(sdp, i);
+		if (g_strcmp0(attribute->key, "tool") == 0) {
+			gst_sdp_message_remove_attribute(sdp, i);
+			break;
+		}
+	}
+	gst_sdp_message_add_attribute(sdp, "tool", CD_EMULATOR_SDP_TOOL);
+	gst_sdp_message_add_attribute(sdp, "x-device", CD_EMULATOR_SDP_DEVICE);
+
+	/* RFC 7273 clock lines are rare in camera firmware; medias is a public field */
+	for (guint i = 0; i < gst_sdp_message_medias_len(sdp); i++) {
+		GstSDPMedia *sdp_media = &g_array_index(sdp->medias, GstSDPMedia, i);
+		for (guint j = gst_sdp_media_attributes_len(sdp_media); j > 0; j--) {
+			const GstSDPAttribute *attribute =
+			    gst_sdp_media_get_attribute(sdp_media, j - 1);
+			if (g_strcmp0(attribute->key, "ts-refclk") == 0 ||
+			    g_strcmp0(attribute->key, "mediaclk") == 0)
+				gst_sdp_media_remove_attribute(sdp_media, j - 1);
+		}
+	}
+	return TRUE;
+}
+
+static void
+cd_emulator_media_finalize(GObject *object)
+{
+	CdEmulatorMedia *self = CD_EMULATOR_MEDIA(object);
+	GstAppSrcCallbacks none = {NULL};
+
+	cd_emulator_media_stop_timer(self);
+	if (self->meta_src != NULL) {
+		gst_app_src_set_callbacks(GST_APP_SRC(self->meta_src), &none, NULL, NULL);
+		gst_clear_object(&self->meta_src);
+	}
+	g_mutex_clear(&self->lock);
+	G_OBJECT_CLASS(cd_emulator_media_parent_class)->finalize(object);
+}
+
+static void
+cd_emulator_media_class_init(CdEmulatorMediaClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+	GstRTSPMediaClass *media_class = GST_RTSP_MEDIA_CLASS(klass);
+
+	object_class->constructed = cd_emulator_media_constructed;
+	object_class->finalize = cd_emulator_media_finalize;
+	media_class->prepare = cd_emulator_media_prepare;
+	media_class->unprepare = cd_emulator_media_unprepare;
+	media_class->setup_sdp = cd_emulator_media_setup_sdp;
+}
+
+static void
+cd_emulator_media_init(CdEmulatorMedia *self)
+{
+	g_mutex_init(&self->lock);
+}
+
+static gchar *
+cd_emulator_build_launch(CdEmulator *self)
+{
+	g_autoptr(GString) launch = g_string_new("( ");
+	g_autoptr(GstElementFactory) clock = gst_element_factory_find("clockoverlay");
+	const guint gop = self->fps * 2;
+
+	g_string_append_printf(launch,
+			       "videotestsrc is-live=true pattern=smpte horizontal-speed=4 ! "
+			       "video/x-raw,format=I420,width=%u,height=%u,framerate=%u/1 ! ",
+			       self->width,
+			       self->height,
+			       self->fps);
+	/* clockoverlay is in the pango plugin (Debian: gstreamer1.0-x), optional here */
+	if (clock != NULL)
+		g_string_append(launch,
+				 "clockoverlay time-format=\"%Y-%m-%d %H:%M:%S\" "
+				 "halignment=left valignment=top shaded-background=true ! ");
+	else
+		GST_INFO("clockoverlay not installed, the emulated camera shows no clock");
+	/*
+	 * parameter sets come from the parser, once per keyframe AU: the payloaders'
+	 * config-interval=-1 puts them before every IDR slice, splitting multi-slice keyframes
+	 */
+	if (self->codec == CD_EMULATOR_CODEC_H265) {
+		g_string_append_printf(
+		    launch,
+		    "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=%u bitrate=%u ! "
+		    "h265parse name=vparse config-interval=-1 ! "
+		    "video/x-h265,stream-format=byte-stream,alignment=au ! "
+		    "rtph265pay name=pay0 pt=96 config-interval=0 ",
+		    gop,
+		    (guint)CD_EMULATOR_BITRATE_KBPS);
+	} else {
+		g_string_append_printf(
+		    launch,
+		    "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=%u bitrate=%u ! "
+		    "h264parse name=vparse config-interval=-1 ! "
+		    "video/x-h264,stream-format=byte-stream,alignment=au ! "
+		    "rtph264pay name=pay0 pt=96 config-interval=0 ",
+		    gop,
+		    (guint)CD_EMULATOR_BITRATE_KBPS);
+	}
+	g_string_append(launch,
+			"audiotestsrc is-live=true wave=sine freq=440 volume=0.2 "
+			"samplesperbuffer=160 ! audio/x-raw,rate=8000,channels=1 ! alawenc ! "
+			"rtppcmapay name=pay1 "
+			"appsrc name=meta is-live=true format=time do-timestamp=true min-latency=0 ! "
+			"rtpklvpay name=pay2 pt=107 )");
+	return g_string_free(g_steal_pointer(&launch), FALSE);
+}
+
+/* main context: every response carries the vendor's Server header, not GStreamer's */
+static void
+cd_emulator_client_send_message_cb(GstRTSPClient *client,
+				   GstRTSPContext *ctx,
+				   GstRTSPMessage *message,
+				   gpointer user_data)
+{
+	if (gst_rtsp_message_get_type(message) != GST_RTSP_MESSAGE_RESPONSE)
+		return;
+	gst_rtsp_message_remove_header(message, GST_RTSP_HDR_SERVER, -1);
+	gst_rtsp_message_add_header(message, GST_RTSP_HDR_SERVER, CD_EMULATOR_VENDOR_SERVER);
+}
+
+/* main context */
+static void
+cd_emulator_client_play_request_cb(GstRTSPClient *client, GstRTSPContext *ctx, gpointer user_data)
+{
+	CdEmulator *self = CD_EMULATOR(user_data);
+
+	g_atomic_int_inc(&self->play_count);
+	GST_DEBUG_OBJECT(client, "play request, %d so far", g_atomic_int_get(&self->play_count));
+}
+
+static void
+cd_emulator_forget_client(CdEmulator *self, GstRTSPClient *client)
+{
+	g_signal_handlers_disconnect_by_data(client, self);
+	g_atomic_int_add(&self->active_sessions, -1);
+}
+
+static gboolean
+cd_emulator_release_client_cb(gpointer user_data)
+{
+	return G_SOURCE_REMOVE;
+}
+
+/* main context */
+static void
+cd_emulator_client_closed_cb(GstRTSPClient *client, gpointer user_data)
+{
+	CdEmulator *self = CD_EMULATOR(user_data);
+	g_autoptr(GMainContext) context = g_main_context_ref_thread_default();
+	g_autoptr(GSource) release = NULL;
+	guint index;
+
+	GST_DEBUG_OBJECT(client, "client closed");
+	cd_emulator_forget_client(self, client);
+	if (!g_ptr_array_find(self->clients, client, &index))
+		return;
+
+	/*
+	 * gst-rtsp-server 1.22.0 answers a failed TCP data write (do_send_data) with an idle
+	 * source that calls gst_rtsp_client_close() on a client it holds no reference on, and
+	 * the closing connection frees the client first: valgrind saw that idle run on freed
+	 * memory. Keep our reference until a lower priority idle, after any such close, has run.
+	 */
+	release = g_idle_source_new();
+	g_source_set_priority(release, G_PRIORITY_LOW);
+	g_source_set_callback(release,
+			      cd_emulator_release_client_cb,
+			      g_ptr_array_steal_index(self->clients, index),
+			      g_object_unref);
+	g_source_attach(release, context);
+}
+
+/* main context */
+static void
+cd_emulator_client_connected_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_data)
+{
+	CdEmulator *self = CD_EMULATOR(user_data);
+
+	GST_DEBUG_OBJECT(client, "client connected");
+	g_ptr_array_add(self->clients, g_object_ref(client));
+	g_atomic_int_inc(&self->active_sessions);
+	g_signal_connect(client, "closed", G_CALLBACK(cd_emulator_client_closed_cb), self);
+	g_signal_connect(client,
+			 "play-request",
+			 G_CALLBACK(cd_emulator_client_play_request_cb),
+			 self);
+	g_signal_connect(client,
+			 "send-message",
+			 G_CALLBACK(cd_emulator_client_send_message_cb),
+			 self);
+}
+
+static GstRTSPFilterResult
+cd_emulator_remove_client_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_data)
+{
+	return GST_RTSP_FILTER_REMOVE;
+}
+
+static GstRTSPFilterResult
+cd_emulator_remove_session_cb(GstRTSPSessionPool *pool,
+			      GstRTSPSession *session,
+			      gpointer user_data)
+{
+	return GST_RTSP_FILTER_REMOVE;
+}
+
+static void
+cd_emulator_setup_auth(CdEmulator *self, GstRTSPServer *server, GstRTSPMediaFactory *factory)
+{
+	g_autoptr(GstRTSPAuth) auth = gst_rtsp_auth_new();
+	GstRTSPToken *token;
+
+	gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_DIGEST);
+	gst_rtsp_auth_set_realm(auth, CD_EMULATOR_VENDOR_REALM);
+	token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
+				   G_TYPE_STRING,
+				   CD_EMULATOR_ROLE,
+				   NULL);
+	gst_rtsp_auth_add_digest(auth, self->user, self->password, token);
+	gst_rtsp_token_unref(token);
+	gst_rtsp_media_factory_add_role(factory,
+					CD_EMULATOR_ROLE,
+					GST_RTSP_PERM_MEDIA_FACTORY_ACCESS,
+					G_TYPE_BOOLEAN,
+					TRUE,
+					GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
+					G_TYPE_BOOLEAN,
+					TRUE,
+					NULL);
+	gst_rtsp_server_set_auth(server, auth);
+}
+
+static GstRTSPServer *
+cd_emulator_create_server(CdEmulator *self, const gchar *address, guint port)
+{
+	g_autoptr(GstRTSPServer) server = gst_rtsp_server_new();
+	g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(server);
+	g_autoptr(GstRTSPMediaFactory) factory = gst_rtsp_media_factory_new();
+	g_autoptr(GstRTSPThreadPool) pool = gst_rtsp_server_get_thread_pool(server);
+	g_autofree gchar *launch = cd_emulator_build_launch(self);
+	g_autofree gchar *service = g_strdup_printf("%u", port);
+
+	gst_rtsp_server_set_address(server, address);
+	gst_rtsp_server_set_service(server, service);
+	/* no client threads: every client signal arrives on our main context */
+	gst_rtsp_thread_pool_set_max_threads(pool, 0);
+
+	GST_DEBUG_OBJECT(server, "launch line %s", launch);
+	gst_rtsp_media_factory_set_launch(factory, launch);
+	gst_rtsp_media_factory_set_shared(factory, FALSE);
+	gst_rtsp_media_factory_set_media_gtype(factory, CD_TYPE_EMULATOR_MEDIA);
+	if (self->user != NULL)
+		cd_emulator_setup_auth(self, server, factory);
+	gst_rtsp_mount_points_add_factory(mounts,
+					  CD_EMULATOR_MOUNT_PATH,
+					  g_steal_pointer(&factory));
+
+	g_signal_connect(server,
+			 "client-connected",
+			 G_CALLBACK(cd_emulator_client_connected_cb),
+			 self);
+	return g_steal_pointer(&server);
+}
+
+/**
+ * cd_emulator_start:
+ * @self: a #CdEmulator
+ * @address: the address to listen on, e.g. "127.0.0.1" or "::1"
+ * @port: the TCP port, or 0 to pick a free one
+ * @error: (nullable): return location for a #GError
+ *
+ * Starts listening and serving on the thread-default main context. It can be called again
+ * after cd_emulator_stop(), on the same port, like a camera rebooting.
+ *
+ * Returns: %TRUE when listening. Errors: %CD_ERROR_NETWORK when the socket cannot be bound
+ * or is already running, %CD_ERROR_INTERNAL when the bound port cannot be read.
+ */
+gboolean
+cd_emulator_start(CdEmulator *self, const gchar *address, guint port, GError **error)
+{
+	g_autoptr(GstRTSPServer) server = NULL;
+	g_autoptr(GSource) source = NULL;
+	g_autoptr(GMainContext) context = g_main_context_ref_thread_default();
+	g_autoptr(GError) error_local = NULL;
+	gint bound_port;
+
+	g_return_val_if_fail(CD_IS_EMULATOR(self), FALSE);
+	g_return_val_if_fail(address != NULL, FALSE);
+	g_return_val_if_fail(port <= G_MAXUINT16, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	if (self->server != NULL) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_NETWORK,
+			    "emulator already listening on port %u",
+			    self->port);
+		return FALSE;
+	}
+
+	server = cd_emulator_create_server(self, address, port);
+	source = gst_rtsp_server_create_source(server, NULL, &error_local);
+	if (source == NULL) {
+		g_signal_handlers_disconnect_by_data(server, self);
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_NETWORK,
+			    "cannot listen on %s port %u: %s",
+			    address,
+			    port,
+			    error_local != NULL ? error_local->message : "unknown error");
+		return FALSE;
+	}
+	bound_port = gst_rtsp_server_get_bound_port(server);
+	if (bound_port <= 0) {
+		g_signal_handlers_disconnect_by_data(server, self);
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INTERNAL,
+			    "cannot read the port bound on %s",
+			    address);
+		return FALSE;
+	}
+	g_source_attach(source, context);
+
+	g_free(self->address);
+	self->address = g_strdup(address);
+	self->port = (guint)bound_port;
+	self->server = g_steal_pointer(&server);
+	self->server_source = g_steal_pointer(&source);
+	GST_INFO_OBJECT(self->server,
+			"emulated %s camera on %s port %u%s",
+			self->codec == CD_EMULATOR_CODEC_H265 ? "H.265" : "H.264",
+			self->address,
+			self->port,
+			self->user != NULL ? " with digest auth" : "");
+	return TRUE;
+}
+
+/**
+ * cd_emulator_stop:
+ * @self: a #CdEmulator
+ *
+ * Like unplugging the camera: closes every client connection, drops every session (their
+ * pipelines stop) and closes the listening socket, so new connections are refused. The port
+ * stays known to cd_emulator_get_port() for a later cd_emulator_start().
+ */
+void
+cd_emulator_stop(CdEmulator *self)
+{
+	g_autoptr(GstRTSPSessionPool) pool = NULL;
+	GList *kept;
+
+	g_return_if_fail(CD_IS_EMULATOR(self));
+
+	if (self->server == NULL)
+		return;
+	GST_INFO_OBJECT(self->server, "unplugging the emulated camera on port %u", self->port);
+
+	/* the source's destroy notify drops the server's socket: the port closes now */
+	g_source_destroy(self->server_source);
+	g_clear_pointer(&self->server_source, g_source_unref);
+
+	gst_rtsp_server_client_filter(self->server, cd_emulator_remove_client_cb, NULL);
+	pool = gst_rtsp_server_get_session_pool(self->server);
+	kept = gst_rtsp_session_pool_filter(pool, cd_emulator_remove_session_cb, NULL);
+	g_list_free_full(kept, g_object_unref);
+
+	g_signal_handlers_disconnect_by_data(self->server, self);
+	g_clear_object(&self->server);
+}
+
+/**
+ * cd_emulator_get_port:
+ * @self: a #CdEmulator
+ *
+ * Returns: the port bound by the last cd_emulator_start(), or 0 before the first one
+ */
+guint
+cd_emulator_get_port(CdEmulator *self)
+{
+	g_return_val_if_fail(CD_IS_EMULATOR(self), 0);
+	return self->port;
+}
+
+/**
+ * cd_emulator_get_url:
+ * @self: a #CdEmulator
+ *
+ * Returns: (transfer full) (nullable): "rtsp://address:port/stream", IPv6 in brackets, or
+ * %NULL before the first cd_emulator_start()
+ */
+gchar *
+cd_emulator_get_url(CdEmulator *self)
+{
+	g_return_val_if_fail(CD_IS_EMULATOR(self), NULL);
+
+	if (self->address == NULL)
+		return NULL;
+	if (strchr(self->address, ':') != NULL)
+		return g_strdup_printf("rtsp://[%s]:%u%s",
+				       self->address,
+				       self->port,
+				       CD_EMULATOR_MOUNT_PATH);
+	return g_strdup_printf("rtsp://%s:%u%s", self->address, self->port, CD_EMULATOR_MOUNT_PATH);
+}
+
+/**
+ * cd_emulator_get_play_count:
+ * @self: a #CdEmulator
+ *
+ * Returns: how many PLAY requests succeeded since @self was created, across restarts
+ */
+guint
+cd_emulator_get_play_count(CdEmulator *self)
+{
+	g_return_val_if_fail(CD_IS_EMULATOR(self), 0);
+	return (guint)g_atomic_int_get(&self->play_count);
+}
+
+/**
+ * cd_emulator_get_active_sessions:
+ * @self: a #CdEmulator
+ *
+ * Returns: how many RTSP client connections are open now
+ */
+guint
+cd_emulator_get_active_sessions(CdEmulator *self)
+{
+	g_return_val_if_fail(CD_IS_EMULATOR(self), 0);
+	return (guint)g_atomic_int_get(&self->active_sessions);
+}
+
+/**
+ * cd_emulator_set_video:
+ * @self: a #CdEmulator
+ * @width: frame width in pixels, even
+ * @height: frame height in pixels, even
+ * @fps: frames per second
+ *
+ * Sets the picture of the pipelines made after the next cd_emulator_start(). The default is
+ * 640x360 at 25 fps.
+ */
+void
+cd_emulator_set_video(CdEmulator *self, guint width, guint height, guint fps)
+{
+	g_return_if_fail(CD_IS_EMULATOR(self));
+	g_return_if_fail(width >= 16 && width % 2 == 0);
+	g_return_if_fail(height >= 16 && height % 2 == 0);
+	g_return_if_fail(fps >= 1 && fps <= 120);
+
+	self->width = width;
+	self->height = height;
+	self->fps = fps;
+}
+
+/**
+ * cd_emulator_set_credentials:
+ * @self: a #CdEmulator
+ * @user: (nullable): the user name, or %NULL for no authentication
+ * @password: (nullable): the password
+ *
+ * From the next cd_emulator_start() on, clients must authenticate with digest (MD5, as
+ * rtspsrc speaks it); others get 401 Unauthorized.
+ */
+void
+cd_emulator_set_credentials(CdEmulator *self, const gchar *user, const gchar *password)
+{
+	g_return_if_fail(CD_IS_EMULATOR(self));
+
+	g_free(self->user);
+	g_free(self->password);
+	self->user = g_strdup(user);
+	self->password = g_strdup(user != NULL ? (password != NULL ? password : "") : NULL);
+}
+
+static void
+cd_emulator_dispose(GObject *object)
+{
+	CdEmulator *self = CD_EMULATOR(object);
+
+	cd_emulator_stop(self);
+	/* clients whose watch outlives the stop must not call back into us */
+	for (guint i = 0; i < self->clients->len; i++)
+		cd_emulator_forget_client(self, g_ptr_array_index(self->clients, i));
+	g_ptr_array_set_size(self->clients, 0);
+	G_OBJECT_CLASS(cd_emulator_parent_class)->dispose(object);
+}
+
+static void
+cd_emulator_finalize(GObject *object)
+{
+	CdEmulator *self = CD_EMULATOR(object);
+
+	g_ptr_array_unref(self->clients);
+	g_free(self->user);
+	g_free(self->password);
+	g_free(self->address);
+	G_OBJECT_CLASS(cd_emulator_parent_class)->finalize(object);
+}
+
+static void
+cd_emulator_class_init(CdEmulatorClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	GST_DEBUG_CATEGORY_INIT(cd_emulator_debug, "cdemulator", 0, "cordon camera emulator");
+	object_class->dispose = cd_emulator_dispose;
+	object_class->finalize = cd_emulator_finalize;
+}
+
+static void
+cd_emulator_init(CdEmulator *self)
+{
+	self->codec = CD_EMULATOR_CODEC_H264;
+	self->width = DEFAULT_WIDTH;
+	self->height = DEFAULT_HEIGHT;
+	self->fps = DEFAULT_FPS;
+	self->clients = g_ptr_array_new_with_free_func(g_object_unref);
+}
+
+/**
+ * cd_emulator_new:
+ * @codec: the video codec the camera sends
+ *
+ * Returns: (transfer full): a stopped emulator; call cd_emulator_start()
+ */
+CdEmulator *
+cd_emulator_new(CdEmulatorCodec codec)
+{
+	CdEmulator *self = g_object_new(CD_TYPE_EMULATOR, NULL);
+
+	self->codec = codec;
+	return self;
+}

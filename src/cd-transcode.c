@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cd-transcode: one camera's trusted encoder pipeline.
+ *
+ *   videotestsrc (slate) ! textoverlay ─┐
+ *   appsrc (live frames from cd-ingest) ─┴─ compositor ! caps ! <encode template> !
+ *       h264parse ! appsink
+ *
+ * The compositor is live and runs on the clock, so it emits frames at the output rate whether
+ * or not live frames arrive: the slate shows through when they stop, timestamps never jump,
+ * and clients downstream never notice a camera reconnect except as pixels.
+ *
+ * Threads: cd_transcode_push_frame() is called from the ingest's streaming thread; the output
+ * function is called from this pipeline's streaming thread; everything else from the main
+ * thread. Keys used: width, height, fps, bitrate, gop, encoder.
+ */
+#define G_LOG_DOMAIN "CdTranscode"
+
+#include "cd-transcode.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/video/video.h>
+
+#include "cd-error.h"
+#include "cd-log.h"
+
+GST_DEBUG_CATEGORY_STATIC(cd_transcode_debug);
+#define GST_CAT_DEFAULT cd_transcode_debug
+
+/* how long the last live frame stays on screen without a successor before the slate shows;
+ * the compositor would repeat it for ever, so a watchdog hides the live pad */
+#define LIVE_FRAME_HOLD_US (1 * G_USEC_PER_SEC)
+#define WATCHDOG_INTERVAL_MS 100
+/* a keyframe request that produced no keyframe in this time may be repeated */
+#define KEYFRAME_REQUEST_TIMEOUT (1 * G_USEC_PER_SEC)
+/* encoder threads: one camera must not take every core of the box */
+#define ENCODER_THREADS 2
+/* wait before restarting a failed encoder, so a persistent fault cannot spin */
+#define RESTART_DELAY_MS 1000
+
+struct _CdTranscode {
+	GObject parent_instance;
+	const CdCamera *camera;
+	GstElement *pipeline;
+	GstElement *live_src;
+	GstElement *out_caps;
+	GstElement *slate_caps;
+	GstElement *slate_text;
+	GstPad *live_pad; /* compositor pad the live frames go to */
+	guint bus_watch_id;
+	guint restart_id;
+	guint restarts;
+	CdEncodedFunc output_func;
+	gpointer output_data;
+	GDestroyNotify output_notify;
+
+	GMutex lock;
+	guint width;	    /* protected by lock */
+	guint height;	    /* protected by lock */
+	guint fps;	    /* protected by lock */
+	gboolean locked;    /* protected by lock: output size fixed */
+	gint64 keyframe_requested_at; /* protected by lock: 0 when none pending */
+	gint64 last_frame_at;	/* protected by lock: monotonic time of the last live frame */
+	gboolean showing_live;	/* protected by lock: the live pad is visible */
+	guint watchdog_id;
+};
+
+G_DEFINE_TYPE(CdTranscode, cd_transcode, G_TYPE_OBJECT)
+
+static GstCaps *
+raw_caps(guint width, guint height, guint fps)
+{
+	return gst_caps_new_simple("video/x-raw",
+				   "format",
+				   G_TYPE_STRING,
+				   "I420",
+				   "width",
+				   G_TYPE_INT,
+				   (gint)width,
+				   "height",
+				   G_TYPE_INT,
+				   (gint)height,
+				   "pixel-aspect-ratio",
+				   GST_TYPE_FRACTION,
+				   1,
+				   1,
+				   "framerate",
+				   GST_TYPE_FRACTION,
+				   (gint)fps,
+				   1,
+				   NULL);
+}
+
+/* main thread, or the ingest thread under self->lock when a "source" size is learnt */
+static void
+apply_output_size(CdTranscode *self)
+{
+	g_autoptr(GstCaps) caps = raw_caps(self->width, self->height, self->fps);
+	g_autofree gchar *font = g_strdup_printf("Sans Bold %u", MAX(self->height / 24, 8));
+
+	g_object_set(self->out_caps, "caps", caps, NULL);
+	g_object_set(self->slate_caps, "caps", caps, NULL);
+	g_object_set(self->slate_text, "font-desc", font, NULL);
+	g_object_set(self->live_pad, "width", (gint)self->width, "height", (gint)self->height, NULL);
+}
+
+static GHashTable *
+encoder_vars(const CdCamera *camera, guint width, guint height, guint fps)
+{
+	GHashTable *vars = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+
+	g_hash_table_insert(vars, "bitrate", g_strdup_printf("%u", camera->bitrate_kbps));
+	g_hash_table_insert(vars, "gop", g_strdup_printf("%u", camera->gop));
+	g_hash_table_insert(vars, "width", g_strdup_printf("%u", width));
+	g_hash_table_insert(vars, "height", g_strdup_printf("%u", height));
+	g_hash_table_insert(vars, "fps", g_strdup_printf("%u", fps));
+	g_hash_table_insert(vars, "threads", g_strdup_printf("%u", ENCODER_THREADS));
+	return vars;
+}
+
+static gboolean
+sample_is_keyframe(GstSample *sample)
+{
+	GstBuffer *buffer = gst_sample_get_buffer(sample);
+	return buffer != NULL && !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+}
+
+/* encoder streaming thread */
+static GstFlowReturn
+new_sample_cb(GstAppSink *sink, gpointer user_data)
+{
+	CdTranscode *self = CD_TRANSCODE(user_data);
+	g_autoptr(GstSample) sample = gst_app_sink_pull_sample(sink);
+
+	if (sample == NULL)
+		return GST_FLOW_EOS;
+	if (sample_is_keyframe(sample)) {
+		g_mutex_lock(&self->lock);
+		self->keyframe_requested_at = 0;
+		g_mutex_unlock(&self->lock);
+	}
+	if (self->output_func != NULL)
+		self->output_func(sample, self->output_data);
+	return GST_FLOW_OK;
+}
+
+/* under self->lock */
+static void
+show_live(CdTranscode *self, gboolean show)
+{
+	if (self->showing_live == show)
+		return;
+	self->showing_live = show;
+	g_object_set(self->live_pad, "alpha", show ? 1.0 : 0.0, NULL);
+	cd_camera_debug(self->camera->name, show ? "showing live video" : "showing the slate");
+}
+
+/* main thread */
+static gboolean
+watchdog_cb(gpointer user_data)
+{
+	CdTranscode *self = CD_TRANSCODE(user_data);
+
+	g_mutex_lock(&self->lock);
+	if (self->showing_live &&
+	    g_get_monotonic_time() - self->last_frame_at > LIVE_FRAME_HOLD_US)
+		show_live(self, FALSE);
+	g_mutex_unlock(&self->lock);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+restart_cb(gpointer user_data)
+{
+	CdTranscode *self = CD_TRANSCODE(user_data);
+
+	self->restart_id = 0;
+	gst_element_set_state(self->pipeline, GST_STATE_PLAYING);
+	return G_SOURCE_REMOVE;
+}
+
+/* main thread */
+static gboolean
+bus_cb(GstBus *bus, GstMessage *message, gpointer user_data)
+{
+	CdTranscode *self = CD_TRANSCODE(user_data);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *debug = NULL;
+
+	if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR || self->restart_id != 0)
+		return G_SOURCE_CONTINUE;
+	gst_message_parse_error(message, &error, &debug);
+	self->restarts++;
+	/* the first failure and then every hundredth: a broken encoder must not flood the log */
+	if (self->restarts % 100 == 1)
+		cd_camera_warning(self->camera->name,
+				  "encoder failed (%u times), restarting it: %s (%s)",
+				  self->restarts,
+				  error->message,
+				  GST_OBJECT_NAME(GST_MESSAGE_SRC(message)));
+	GST_WARNING_OBJECT(self->pipeline, "%s", debug != NULL ? debug : "");
+	gst_element_set_state(self->pipeline, GST_STATE_NULL);
+	self->restart_id = g_timeout_add(RESTART_DELAY_MS, restart_cb, self);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+build_pipeline(CdTranscode *self, const CdPipelineTemplate *encoder, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GHashTable) vars = encoder_vars(self->camera, self->width, self->height,
+						  self->fps);
+	g_autoptr(GstElement) pipeline = NULL;
+	g_autoptr(GstElement) parse = NULL;
+	g_autoptr(GstPad) src_pad = NULL;
+	GstElement *encoder_bin;
+	GstElement *sink;
+	GstAppSinkCallbacks callbacks = {.new_sample = new_sample_cb};
+
+	pipeline = gst_parse_launch(
+	    "compositor name=comp background=black ! capsfilter name=outcaps "
+	    "h264parse name=parse config-interval=-1 ! "
+	    "video/x-h264,stream-format=byte-stream,alignment=au ! "
+	    "appsink name=out sync=false max-buffers=8 drop=true "
+	    "videotestsrc name=slate is-live=true pattern=black ! capsfilter name=slatecaps ! "
+	    "textoverlay name=slatetext valignment=center halignment=center ! comp.sink_0 "
+	    "appsrc name=live is-live=true min-latency=0 format=time do-timestamp=true "
+	    "leaky-type=downstream "
+	    "max-buffers=2 ! comp.sink_1",
+	    &error_local);
+	if (pipeline == NULL || error_local != NULL) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INTERNAL,
+			    "cannot build the encoder pipeline (are GStreamer's base, good, "
+			    "ugly and pango plugins installed?): %s",
+			    error_local->message);
+		return FALSE;
+	}
+	gst_object_ref_sink(pipeline);
+	encoder_bin = cd_pipeline_template_make_bin(encoder, vars, error);
+	if (encoder_bin == NULL)
+		return FALSE;
+	self->out_caps = gst_bin_get_by_name(GST_BIN(pipeline), "outcaps");
+	parse = gst_bin_get_by_name(GST_BIN(pipeline), "parse");
+	gst_bin_add(GST_BIN(pipeline), encoder_bin);
+	if (!gst_element_link_many(self->out_caps, encoder_bin, parse, NULL)) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_PIPELINE,
+			    "pipeline template %s: its input does not take raw video or its "
+			    "output is not H.264",
+			    encoder->path);
+		return FALSE;
+	}
+	self->slate_caps = gst_bin_get_by_name(GST_BIN(pipeline), "slatecaps");
+	self->slate_text = gst_bin_get_by_name(GST_BIN(pipeline), "slatetext");
+	self->live_src = gst_bin_get_by_name(GST_BIN(pipeline), "live");
+	src_pad = gst_element_get_static_pad(self->live_src, "src");
+	self->live_pad = gst_pad_get_peer(src_pad);
+	/* hidden until the first live frame: the slate shows from the start */
+	g_object_set(self->live_pad, "zorder", 1, "alpha", 0.0, NULL);
+	g_object_set(self->slate_text, "text", "no signal", NULL);
+	sink = gst_bin_get_by_name(GST_BIN(pipeline), "out");
+	gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, self, NULL);
+	gst_object_unref(sink);
+	self->pipeline = g_steal_pointer(&pipeline);
+	apply_output_size(self);
+	return TRUE;
+}
+
+/**
+ * cd_transcode_new:
+ * @camera: the camera's settings; must outlive the object
+ * @encoder: the encoder template
+ *
+ * Errors: %CD_ERROR_INVALID_PIPELINE if the template does not parse or link.
+ */
+CdTranscode *
+cd_transcode_new(const CdCamera *camera, const CdPipelineTemplate *encoder, GError **error)
+{
+	g_autoptr(CdTranscode) self = g_object_new(CD_TYPE_TRANSCODE, NULL);
+
+	self->camera = camera;
+	self->width = camera->width != CD_SAME_AS_SOURCE ? camera->width : CD_FALLBACK_WIDTH;
+	self->height = camera->height != CD_SAME_AS_SOURCE ? camera->height : CD_FALLBACK_HEIGHT;
+	self->fps = camera->fps != CD_SAME_AS_SOURCE ? camera->fps : CD_FALLBACK_FPS;
+	self->locked = camera->width != CD_SAME_AS_SOURCE && camera->height != CD_SAME_AS_SOURCE &&
+		       camera->fps != CD_SAME_AS_SOURCE;
+	if (!build_pipeline(self, encoder, error)) {
+		g_prefix_error(error, "camera %s: ", camera->name);
+		return NULL;
+	}
+	return g_steal_pointer(&self);
+}
+
+void
+cd_transcode_set_output_func(CdTranscode *self,
+			     CdEncodedFunc func,
+			     gpointer user_data,
+			     GDestroyNotify notify)
+{
+	g_return_if_fail(CD_IS_TRANSCODE(self));
+	if (self->output_notify != NULL)
+		self->output_notify(self->output_data);
+	self->output_func = func;
+	self->output_data = user_data;
+	self->output_notify = notify;
+}
+
+/**
+ * cd_transcode_start:
+ *
+ * Errors: %CD_ERROR_INTERNAL if the pipeline refuses to play.
+ */
+gboolean
+cd_transcode_start(CdTranscode *self, GError **error)
+{
+	g_autoptr(GstBus) bus = gst_element_get_bus(self->pipeline);
+
+	if (self->bus_watch_id == 0)
+		self->bus_watch_id = gst_bus_add_watch(bus, bus_cb, self);
+	if (self->watchdog_id == 0)
+		self->watchdog_id = g_timeout_add(WATCHDOG_INTERVAL_MS, watchdog_cb, self);
+	if (gst_element_set_state(self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INTERNAL,
+			    "camera %s: the encoder pipeline does not start",
+			    self->camera->name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void
+cd_transcode_stop(CdTranscode *self)
+{
+	g_return_if_fail(CD_IS_TRANSCODE(self));
+	if (self->pipeline != NULL)
+		gst_element_set_state(self->pipeline, GST_STATE_NULL);
+	g_clear_handle_id(&self->bus_watch_id, g_source_remove);
+	g_clear_handle_id(&self->restart_id, g_source_remove);
+	g_clear_handle_id(&self->watchdog_id, g_source_remove);
+}
+
+/* ingest thread, under self->lock: a "source" setting takes the first live frame's value */
+static void
+lock_output_size(CdTranscode *self, GstCaps *caps)
+{
+	GstVideoInfo info;
+
+	if (!gst_video_info_from_caps(&info, caps))
+		return;
+	if (self->camera->width == CD_SAME_AS_SOURCE)
+		self->width = GST_ROUND_UP_2(info.width);
+	if (self->camera->height == CD_SAME_AS_SOURCE)
+		self->height = GST_ROUND_UP_2(info.height);
+	if (self->camera->fps == CD_SAME_AS_SOURCE && info.fps_n > 0 && info.fps_d > 0)
+		self->fps = MAX(1, (guint)((info.fps_n + info.fps_d / 2) / info.fps_d));
+	self->locked = TRUE;
+	cd_camera_message(self->camera->name,
+			  "output fixed at %ux%u %u fps from the source",
+			  self->width,
+			  self->height,
+			  self->fps);
+	apply_output_size(self);
+}
+
+/**
+ * cd_transcode_push_frame:
+ * @sample: one decoded frame
+ *
+ * Puts a live frame over the slate. Never blocks: a full queue drops the oldest frame.
+ * Called from the ingest's streaming thread.
+ */
+void
+cd_transcode_push_frame(CdTranscode *self, GstSample *sample)
+{
+	GstBuffer *buffer = gst_sample_get_buffer(sample);
+	GstCaps *caps = gst_sample_get_caps(sample);
+	g_autoptr(GstSample) held = NULL;
+	g_autoptr(GstBuffer) copy = NULL;
+
+	if (buffer == NULL || caps == NULL)
+		return;
+	g_mutex_lock(&self->lock);
+	if (!self->locked)
+		lock_output_size(self, caps);
+	self->last_frame_at = g_get_monotonic_time();
+	show_live(self, TRUE);
+	g_mutex_unlock(&self->lock);
+
+	/* a shallow copy: the pixels stay shared; appsrc stamps the arrival time */
+	copy = gst_buffer_copy_region(buffer, GST_BUFFER_COPY_METADATA | GST_BUFFER_COPY_MEMORY,
+				      0, -1);
+	GST_BUFFER_PTS(copy) = GST_CLOCK_TIME_NONE;
+	GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
+	held = gst_sample_new(copy, caps, NULL, NULL);
+	gst_app_src_push_sample(GST_APP_SRC(self->live_src), held);
+}
+
+/**
+ * cd_transcode_request_keyframe:
+ *
+ * Asks the encoder for a keyframe so that a viewer who just joined sees a picture at once.
+ * Requests made while one is pending are folded into it, so a burst of joins costs one
+ * keyframe. Any thread.
+ */
+void
+cd_transcode_request_keyframe(CdTranscode *self)
+{
+	gint64 now = g_get_monotonic_time();
+	g_autoptr(GstElement) sink = NULL;
+
+	g_mutex_lock(&self->lock);
+	if (self->keyframe_requested_at != 0 &&
+	    now - self->keyframe_requested_at < KEYFRAME_REQUEST_TIMEOUT) {
+		g_mutex_unlock(&self->lock);
+		return;
+	}
+	self->keyframe_requested_at = now;
+	g_mutex_unlock(&self->lock);
+
+	sink = gst_bin_get_by_name(GST_BIN(self->pipeline), "out");
+	gst_element_send_event(sink,
+			       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE,
+									   TRUE,
+									   0));
+}
+
+/**
+ * cd_transcode_get_output_size:
+ *
+ * Returns: %TRUE once the output size is final (configured, or learnt from the camera)
+ */
+gboolean
+cd_transcode_get_output_size(CdTranscode *self, guint *width, guint *height)
+{
+	gboolean locked;
+
+	g_mutex_lock(&self->lock);
+	if (width != NULL)
+		*width = self->width;
+	if (height != NULL)
+		*height = self->height;
+	locked = self->locked;
+	g_mutex_unlock(&self->lock);
+	return locked;
+}
+
+static void
+cd_transcode_dispose(GObject *object)
+{
+	CdTranscode *self = CD_TRANSCODE(object);
+
+	if (self->pipeline != NULL)
+		cd_transcode_stop(self);
+	if (self->output_notify != NULL)
+		self->output_notify(self->output_data);
+	self->output_notify = NULL;
+	self->output_func = NULL;
+	g_clear_object(&self->live_pad);
+	g_clear_object(&self->live_src);
+	g_clear_object(&self->out_caps);
+	g_clear_object(&self->slate_caps);
+	g_clear_object(&self->slate_text);
+	g_clear_object(&self->pipeline);
+	G_OBJECT_CLASS(cd_transcode_parent_class)->dispose(object);
+}
+
+static void
+cd_transcode_finalize(GObject *object)
+{
+	CdTranscode *self = CD_TRANSCODE(object);
+
+	g_mutex_clear(&self->lock);
+	G_OBJECT_CLASS(cd_transcode_parent_class)->finalize(object);
+}
+
+static void
+cd_transcode_class_init(CdTranscodeClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->dispose = cd_transcode_dispose;
+	object_class->finalize = cd_transcode_finalize;
+	GST_DEBUG_CATEGORY_INIT(cd_transcode_debug, "cdtranscode", 0, "cordon encoder");
+}
+
+static void
+cd_transcode_init(CdTranscode *self)
+{
+	g_mutex_init(&self->lock);
+}

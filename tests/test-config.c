@@ -1,0 +1,808 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test-config: the config loader on the shipped example, on defaults and on every kind of bad
+ * file. Each bad file holds the password SECRET; no error message and no log line may. The
+ * files live in a temporary directory per test, written mode 0600 so that the loader's mode
+ * warning stays quiet unless a test asks for it.
+ */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "cd-config.h"
+#include "cd-error.h"
+
+#define SECRET "S3cr3t-pa55"
+
+#define USER_ALICE "[user alice]\npassword=" SECRET "\n"
+#define CAMERA_DOOR                                                                                \
+	"[camera door]\nurl=rtsp://192.0.2.10/stream\nusername=admin\npassword=" SECRET "\n"
+#define VALID USER_ALICE CAMERA_DOOR
+
+typedef struct {
+	gchar *tmpdir;
+	gchar *path; /* tmpdir/cordon.conf */
+} Fixture;
+
+typedef struct {
+	const gchar *name;
+	const gchar *data;
+	const gchar *expect[3]; /* besides the file name: section, key, value */
+} InvalidCase;
+
+/* log lines holding SECRET, counted by the handlers below */
+static guint secret_log_lines = 0;
+static GLogFunc test_log_chain = NULL;
+
+/* g_warning() and friends: g_test_init() installed a handler that prints them as TAP comments */
+static void
+test_log_handler_cb(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+{
+	if (strstr(message, SECRET) != NULL)
+		secret_log_lines++;
+	/* debug lines are enabled only to be searched; printed they would clutter the TAP */
+	if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) != 0)
+		return;
+	test_log_chain(domain, level, message, data);
+}
+
+/* g_log_structured() */
+static GLogWriterOutput
+test_log_writer_cb(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+	for (gsize i = 0; i < n_fields; i++) {
+		if (g_strcmp0(fields[i].key, "MESSAGE") != 0)
+			continue;
+		if (fields[i].length < 0 && strstr(fields[i].value, SECRET) != NULL)
+			secret_log_lines++;
+	}
+	/* debug lines are enabled only to be searched; printed they would clutter the TAP */
+	if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) != 0)
+		return G_LOG_WRITER_HANDLED;
+	return g_log_writer_default(level, fields, n_fields, data);
+}
+
+static void
+test_rm_rf(const gchar *path)
+{
+	if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+		g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+		const gchar *name;
+
+		while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+			g_autofree gchar *child = g_build_filename(path, name, NULL);
+			test_rm_rf(child);
+		}
+	}
+	g_remove(path);
+}
+
+static void
+test_write_file(const gchar *dir, const gchar *name, const gchar *data, gssize len, gint mode)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *filename = g_build_filename(dir, name, NULL);
+
+	g_file_set_contents_full(filename, data, len, G_FILE_SET_CONTENTS_CONSISTENT, mode, &error);
+	g_assert_no_error(error);
+	/* the umask must not decide what the mode tests see */
+	g_assert_cmpint(g_chmod(filename, mode), ==, 0);
+}
+
+static void
+test_fixture_setup(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *secrets = NULL;
+	g_autofree gchar *subdir = NULL;
+
+	fixture->tmpdir = g_dir_make_tmp("cordon-test-config-XXXXXX", &error);
+	g_assert_no_error(error);
+	fixture->path = g_build_filename(fixture->tmpdir, "cordon.conf", NULL);
+	secrets = g_build_filename(fixture->tmpdir, "secrets", NULL);
+	subdir = g_build_filename(fixture->tmpdir, "dir.password", NULL);
+	g_assert_cmpint(g_mkdir(secrets, 0700), ==, 0);
+	g_assert_cmpint(g_mkdir(subdir, 0700), ==, 0);
+	test_write_file(fixture->tmpdir, "viewer.password", SECRET "\n", -1, 0600);
+	test_write_file(fixture->tmpdir, "crlf.password", SECRET "\r\nsecond line\n", -1, 0600);
+	test_write_file(fixture->tmpdir, "empty.password", "\n", -1, 0600);
+	test_write_file(fixture->tmpdir, "nul.password", "S3cr\0003t-pa55\n", 13, 0600);
+	test_write_file(secrets, "camera.password", "camera-" SECRET, -1, 0600);
+}
+
+static void
+test_fixture_teardown(Fixture *fixture, gconstpointer user_data)
+{
+	test_rm_rf(fixture->tmpdir);
+	g_assert_false(g_file_test(fixture->tmpdir, G_FILE_TEST_EXISTS));
+	g_free(fixture->tmpdir);
+	g_free(fixture->path);
+	g_assert_cmpuint(secret_log_lines, ==, 0);
+}
+
+static CdConfig *
+test_load(Fixture *fixture, const gchar *data, GError **error)
+{
+	test_write_file(fixture->tmpdir, "cordon.conf", data, -1, 0600);
+	return cd_config_load(fixture->path, error);
+}
+
+static void
+test_config_new(void)
+{
+	g_autoptr(CdConfig) config = cd_config_new();
+
+	g_assert_cmpstr(config->listen_address, ==, "127.0.0.1");
+	g_assert_cmpuint(config->rtsp_port, ==, 8554);
+	g_assert_cmpstr(config->realm, ==, "cordon");
+	g_assert_null(config->pipelines_dir);
+	g_assert_cmpuint(config->reconnect_initial_ms, ==, 1000);
+	g_assert_cmpuint(config->reconnect_max_ms, ==, 30000);
+	g_assert_cmpuint(config->users->len, ==, 0);
+	g_assert_cmpuint(config->cameras->len, ==, 0);
+}
+
+static void
+test_config_example(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdConfig) config = NULL;
+	g_autofree gchar *data = NULL;
+	g_autofree gchar *path =
+	    g_test_build_filename(G_TEST_DIST, "..", "config", "cordon.conf", NULL);
+	CdUser *user;
+	CdCamera *camera;
+
+	/* from data: the checked-out file is 0644 and holds password=, cd_config_load would warn */
+	g_file_get_contents(path, &data, NULL, &error);
+	g_assert_no_error(error);
+	config = cd_config_load_from_data(data, path, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(config);
+
+	g_assert_cmpstr(config->path, ==, path);
+	g_assert_cmpstr(config->listen_address, ==, "127.0.0.1");
+	g_assert_cmpuint(config->rtsp_port, ==, 8554);
+	g_assert_cmpstr(config->realm, ==, "cordon");
+	g_assert_null(config->pipelines_dir);
+	g_assert_cmpuint(config->reconnect_initial_ms, ==, 1000);
+	g_assert_cmpuint(config->reconnect_max_ms, ==, 30000);
+
+	g_assert_cmpuint(config->users->len, ==, 1);
+	user = g_ptr_array_index(config->users, 0);
+	g_assert_cmpstr(user->name, ==, "viewer");
+	g_assert_cmpstr(user->password, ==, "change-me");
+
+	g_assert_cmpuint(config->cameras->len, ==, 2);
+	camera = g_ptr_array_index(config->cameras, 0);
+	g_assert_cmpstr(camera->name, ==, "front-door");
+	g_assert_cmpstr(camera->url, ==, "rtsp://192.0.2.10:554/Streaming/Channels/101");
+	g_assert_null(camera->username);
+	g_assert_null(camera->password);
+	g_assert_cmpint(camera->transport, ==, CD_TRANSPORT_TCP);
+	g_assert_true(camera->enabled);
+	g_assert_cmpuint(camera->width, ==, CD_SAME_AS_SOURCE);
+	g_assert_cmpuint(camera->height, ==, CD_SAME_AS_SOURCE);
+	g_assert_cmpuint(camera->fps, ==, CD_SAME_AS_SOURCE);
+	g_assert_cmpuint(camera->bitrate_kbps, ==, 2000);
+	g_assert_cmpuint(camera->gop, ==, 50);
+	g_assert_cmpstr(camera->encoder, ==, "x264");
+	g_assert_cmpuint(camera->latency_ms, ==, 100);
+	g_assert_null(camera->viewers);
+
+	camera = g_ptr_array_index(config->cameras, 1);
+	g_assert_cmpstr(camera->name, ==, "yard");
+	g_assert_cmpstr(camera->url,
+			==,
+			"rtsp://192.0.2.11:554/cam/realmonitor?channel=1&subtype=1");
+	g_assert_cmpstr(camera->username, ==, "admin");
+	g_assert_cmpstr(camera->password, ==, "change-me");
+	g_assert_cmpint(camera->transport, ==, CD_TRANSPORT_UDP);
+	g_assert_cmpuint(camera->width, ==, 640);
+	g_assert_cmpuint(camera->height, ==, 360);
+	g_assert_cmpuint(camera->fps, ==, 10);
+	g_assert_cmpuint(camera->bitrate_kbps, ==, 512);
+	g_assert_cmpuint(camera->gop, ==, 20);
+	g_assert_cmpuint(camera->latency_ms, ==, 200);
+	g_assert_true(cd_camera_viewer_allowed(camera, "viewer"));
+	g_assert_false(cd_camera_viewer_allowed(camera, "nobody"));
+}
+
+static void
+test_config_defaults(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdConfig) config = NULL;
+	g_autoptr(CdCamera) expected = cd_camera_new("door");
+	CdCamera *camera;
+
+	config = test_load(fixture,
+			   "[user alice]\npassword=" SECRET "\n"
+			   "[camera door]\nurl=rtsp://192.0.2.10/stream\n",
+			   &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(config->path, ==, fixture->path);
+	g_assert_cmpstr(config->listen_address, ==, "127.0.0.1");
+	g_assert_cmpuint(config->rtsp_port, ==, 8554);
+	g_assert_cmpstr(config->realm, ==, "cordon");
+	g_assert_null(config->pipelines_dir);
+	g_assert_cmpuint(config->reconnect_initial_ms, ==, 1000);
+	g_assert_cmpuint(config->reconnect_max_ms, ==, 30000);
+	g_assert_cmpuint(config->users->len, ==, 1);
+	g_assert_cmpuint(config->cameras->len, ==, 1);
+
+	camera = g_ptr_array_index(config->cameras, 0);
+	g_assert_cmpstr(camera->name, ==, "door");
+	g_assert_cmpstr(camera->url, ==, "rtsp://192.0.2.10/stream");
+	g_assert_null(camera->username);
+	g_assert_null(camera->password);
+	g_assert_cmpint(camera->transport, ==, expected->transport);
+	g_assert_cmpint(camera->enabled, ==, expected->enabled);
+	g_assert_cmpuint(camera->width, ==, expected->width);
+	g_assert_cmpuint(camera->height, ==, expected->height);
+	g_assert_cmpuint(camera->fps, ==, expected->fps);
+	g_assert_cmpuint(camera->bitrate_kbps, ==, expected->bitrate_kbps);
+	g_assert_cmpuint(camera->gop, ==, expected->gop);
+	g_assert_cmpstr(camera->encoder, ==, expected->encoder);
+	g_assert_cmpuint(camera->latency_ms, ==, expected->latency_ms);
+	g_assert_null(camera->viewers);
+}
+
+static void
+test_config_values(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdConfig) config = NULL;
+	g_autofree gchar *pipelines_dir = g_build_filename(fixture->tmpdir, "pipelines", NULL);
+	CdUser *user;
+	CdCamera *camera;
+
+	config = test_load(fixture,
+			   "# comment\n"
+			   "[server]\n"
+			   "listen-address = ::1\n"
+			   "rtsp-port=10554\n"
+			   "realm=lab camera proxy\n"
+			   "pipelines-dir=pipelines\n"
+			   "reconnect-initial=0.2\n"
+			   "reconnect-max=12.5\n"
+			   "\n"
+			   "[user alice]\n"
+			   "password=" SECRET "\n"
+			   "[user bob.smith@example]\n"
+			   "password-file=viewer.password\n"
+			   "[camera door]\r\n"
+			   "url=rtsps://192.0.2.10:322/stream?channel=1&subtype=0\r\n"
+			   "username=admin\n"
+			   "password-file=secrets/camera.password\n"
+			   "transport=udp\n"
+			   "enabled=false\n"
+			   "width=1920\n"
+			   "height=1080\n"
+			   "fps=15\n"
+			   "bitrate=4000\n"
+			   "gop=30\n"
+			   "encoder=vaapi_h264-2\n"
+			   "latency=0\n"
+			   "viewers=alice; bob.smith@example\n"
+			   "[camera Yard_2]\n"
+			   "url=rtsp://yard.example/\n"
+			   "enabled=true\n",
+			   &error);
+	g_assert_no_error(error);
+
+	g_assert_cmpstr(config->listen_address, ==, "::1");
+	g_assert_cmpuint(config->rtsp_port, ==, 10554);
+	g_assert_cmpstr(config->realm, ==, "lab camera proxy");
+	g_assert_cmpstr(config->pipelines_dir, ==, pipelines_dir);
+	g_assert_cmpuint(config->reconnect_initial_ms, ==, 200);
+	g_assert_cmpuint(config->reconnect_max_ms, ==, 12500);
+
+	g_assert_cmpuint(config->users->len, ==, 2);
+	user = g_ptr_array_index(config->users, 0);
+	g_assert_cmpstr(user->name, ==, "alice");
+	g_assert_cmpstr(user->password, ==, SECRET);
+	user = g_ptr_array_index(config->users, 1);
+	g_assert_cmpstr(user->name, ==, "bob.smith@example");
+	g_assert_cmpstr(user->password, ==, SECRET);
+
+	g_assert_cmpuint(config->cameras->len, ==, 2);
+	camera = g_ptr_array_index(config->cameras, 0);
+	g_assert_cmpstr(camera->name, ==, "door");
+	g_assert_cmpstr(camera->url, ==, "rtsps://192.0.2.10:322/stream?channel=1&subtype=0");
+	g_assert_cmpstr(camera->username, ==, "admin");
+	g_assert_cmpstr(camera->password, ==, "camera-" SECRET);
+	g_assert_cmpint(camera->transport, ==, CD_TRANSPORT_UDP);
+	g_assert_false(camera->enabled);
+	g_assert_cmpuint(camera->width, ==, 1920);
+	g_assert_cmpuint(camera->height, ==, 1080);
+	g_assert_cmpuint(camera->fps, ==, 15);
+	g_assert_cmpuint(camera->bitrate_kbps, ==, 4000);
+	g_assert_cmpuint(camera->gop, ==, 30);
+	g_assert_cmpstr(camera->encoder, ==, "vaapi_h264-2");
+	g_assert_cmpuint(camera->latency_ms, ==, 0);
+	g_assert_nonnull(camera->viewers);
+	g_assert_cmpuint(g_strv_length(camera->viewers), ==, 2);
+	g_assert_true(cd_camera_viewer_allowed(camera, "alice"));
+	g_assert_true(cd_camera_viewer_allowed(camera, "bob.smith@example"));
+	g_assert_false(cd_camera_viewer_allowed(camera, "mallory"));
+
+	camera = g_ptr_array_index(config->cameras, 1);
+	g_assert_cmpstr(camera->name, ==, "Yard_2");
+	g_assert_true(camera->enabled);
+	g_assert_null(camera->viewers);
+	g_assert_true(cd_camera_viewer_allowed(camera, "mallory"));
+}
+
+static void
+test_config_limits(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdConfig) config = NULL;
+	CdCamera *camera;
+
+	config = test_load(
+	    fixture,
+	    "[server]\nrtsp-port=65535\nreconnect-initial=3600\nreconnect-max=3600\n" USER_ALICE
+	    "[camera small]\nurl=rtsp://192.0.2.10/\nwidth=16\nheight=16\nfps=1\n"
+	    "bitrate=64\ngop=1\nlatency=0\n"
+	    "[camera big]\nurl=rtsp://192.0.2.10/\nwidth=7680\nheight=4320\nfps=120\n"
+	    "bitrate=100000\ngop=1000\nlatency=5000\n",
+	    &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(config->rtsp_port, ==, 65535);
+	g_assert_cmpuint(config->reconnect_initial_ms, ==, 3600000);
+	g_assert_cmpuint(config->reconnect_max_ms, ==, 3600000);
+	camera = g_ptr_array_index(config->cameras, 0);
+	g_assert_cmpuint(camera->width, ==, 16);
+	g_assert_cmpuint(camera->height, ==, 16);
+	g_assert_cmpuint(camera->fps, ==, 1);
+	g_assert_cmpuint(camera->bitrate_kbps, ==, 64);
+	g_assert_cmpuint(camera->gop, ==, 1);
+	g_assert_cmpuint(camera->latency_ms, ==, 0);
+	camera = g_ptr_array_index(config->cameras, 1);
+	g_assert_cmpuint(camera->width, ==, 7680);
+	g_assert_cmpuint(camera->height, ==, 4320);
+	g_assert_cmpuint(camera->fps, ==, 120);
+	g_assert_cmpuint(camera->bitrate_kbps, ==, 100000);
+	g_assert_cmpuint(camera->gop, ==, 1000);
+	g_assert_cmpuint(camera->latency_ms, ==, 5000);
+}
+
+static void
+test_config_source(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdConfig) config = NULL;
+	CdCamera *camera;
+
+	config = test_load(fixture,
+			   USER_ALICE
+			   "[camera door]\nurl=rtsp://192.0.2.10/\nwidth=source\nheight=source\n"
+			   "fps=source\n"
+			   "[camera yard]\nurl=rtsp://192.0.2.11/\nwidth=640\nheight=480\n"
+			   "fps=source\n",
+			   &error);
+	g_assert_no_error(error);
+	camera = g_ptr_array_index(config->cameras, 0);
+	g_assert_cmpuint(camera->width, ==, CD_SAME_AS_SOURCE);
+	g_assert_cmpuint(camera->height, ==, CD_SAME_AS_SOURCE);
+	g_assert_cmpuint(camera->fps, ==, CD_SAME_AS_SOURCE);
+	camera = g_ptr_array_index(config->cameras, 1);
+	g_assert_cmpuint(camera->width, ==, 640);
+	g_assert_cmpuint(camera->height, ==, 480);
+	g_assert_cmpuint(camera->fps, ==, CD_SAME_AS_SOURCE);
+}
+
+static void
+test_config_password_file(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdConfig) config = NULL;
+	g_autoptr(CdConfig) config2 = NULL;
+	g_autofree gchar *absolute = g_build_filename(fixture->tmpdir, "viewer.password", NULL);
+	g_autofree gchar *data = NULL;
+	g_autofree gchar *fake_path = NULL;
+	CdUser *user;
+	CdCamera *camera;
+
+	data = g_strdup_printf("[user relative]\npassword-file=viewer.password\n"
+			       "[user crlf]\npassword-file=./crlf.password\n"
+			       "[user absolute]\npassword-file=%s\n"
+			       "[camera door]\nurl=rtsp://192.0.2.10/\nusername=admin\n"
+			       "password-file=secrets/camera.password\n",
+			       absolute);
+	config = test_load(fixture, data, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(config->users->len, ==, 3);
+	for (guint i = 0; i < config->users->len; i++) {
+		user = g_ptr_array_index(config->users, i);
+		g_assert_cmpstr(user->password, ==, SECRET);
+	}
+	camera = g_ptr_array_index(config->cameras, 0);
+	g_assert_cmpstr(camera->password, ==, "camera-" SECRET);
+
+	/* from data, relative names start at the directory of the path given */
+	fake_path = g_build_filename(fixture->tmpdir, "secrets", "..", "other.conf", NULL);
+	config2 = cd_config_load_from_data(data, fake_path, &error);
+	g_assert_no_error(error);
+	user = g_ptr_array_index(config2->users, 0);
+	g_assert_cmpstr(user->password, ==, SECRET);
+}
+
+static void
+test_config_viewers_order(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdConfig) config = NULL;
+	CdCamera *camera;
+
+	/* a camera may name a user whose section comes later */
+	config = test_load(fixture,
+			   "[camera door]\nurl=rtsp://192.0.2.10/\nviewers=bob\n" USER_ALICE
+			   "[user bob]\npassword=other\n",
+			   &error);
+	g_assert_no_error(error);
+	camera = g_ptr_array_index(config->cameras, 0);
+	g_assert_true(cd_camera_viewer_allowed(camera, "bob"));
+	g_assert_false(cd_camera_viewer_allowed(camera, "alice"));
+}
+
+static void
+test_config_unreadable(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdConfig) config = NULL;
+	g_autofree gchar *missing = g_build_filename(fixture->tmpdir, "missing.conf", NULL);
+	g_autofree gchar *dir = g_build_filename(fixture->tmpdir, "secrets", NULL);
+
+	config = cd_config_load(missing, &error);
+	g_assert_error(error, CD_ERROR, CD_ERROR_INVALID_CONFIG);
+	g_assert_null(config);
+	g_assert_true(g_str_has_prefix(error->message, missing));
+	g_test_message("%s", error->message);
+	g_clear_error(&error);
+
+	config = cd_config_load(dir, &error);
+	g_assert_error(error, CD_ERROR, CD_ERROR_INVALID_CONFIG);
+	g_assert_null(config);
+	g_assert_true(g_str_has_prefix(error->message, dir));
+	g_assert_nonnull(strstr(error->message, "regular file"));
+	g_clear_error(&error);
+
+	/* a NUL would silently cut the text short */
+	test_write_file(fixture->tmpdir,
+			"cordon.conf",
+			VALID "\0[camera x]\n",
+			sizeof(VALID) + 11,
+			0600);
+	config = cd_config_load(fixture->path, &error);
+	g_assert_error(error, CD_ERROR, CD_ERROR_INVALID_CONFIG);
+	g_assert_null(config);
+	g_assert_true(g_str_has_prefix(error->message, fixture->path));
+	g_assert_null(strstr(error->message, SECRET));
+}
+
+static void
+test_config_permissions(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	const gchar *inline_password = VALID;
+	const gchar *password_file = "[user alice]\npassword-file=viewer.password\n"
+				     "[camera door]\nurl=rtsp://192.0.2.10/\n";
+	struct {
+		const gchar *data;
+		gint mode;
+		const gchar *warning; /* NULL: none expected */
+	} cases[] = {
+	    {inline_password, 0600, NULL},
+	    {inline_password, 0640, NULL},
+	    {inline_password, 0644, "*cordon.conf: mode 0644 lets every user read*"},
+	    {inline_password, 0620, "*cordon.conf: mode 0620 lets other users change*"},
+	    {password_file, 0644, NULL},
+	    {password_file, 0602, "*cordon.conf: mode 0602 lets other users change*"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(CdConfig) config = NULL;
+
+		test_write_file(fixture->tmpdir, "cordon.conf", cases[i].data, -1, cases[i].mode);
+		if (cases[i].warning != NULL)
+			g_test_expect_message("CdConfig", G_LOG_LEVEL_WARNING, cases[i].warning);
+		config = cd_config_load(fixture->path, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(config);
+		g_test_assert_expected_messages();
+	}
+}
+
+static const InvalidCase invalid_cases[] = {
+    /* sections */
+    {"unknown-group",
+     VALID "[stream x]\nurl=rtsp://192.0.2.10/\n",
+     {"[stream x]:", "not a known section"}},
+    {"unknown-group-username", VALID "[username]\n", {"[username]:"}},
+    {"no-users", CAMERA_DOOR, {"[user NAME]"}},
+    {"no-cameras", USER_ALICE, {"[camera NAME]"}},
+    {"empty-file", "", {"[user NAME]"}},
+    {"duplicate-camera",
+     VALID "[camera door]\nurl=rtsp://192.0.2.11/\n",
+     {"[camera door]:", "line 7", "line 3"}},
+    {"duplicate-user",
+     USER_ALICE CAMERA_DOOR "[user alice]\npassword=other\n",
+     {"[user alice]:", "line 7", "line 1"}},
+    {"duplicate-server", "[server]\nrtsp-port=1\n" VALID "[server]\nrealm=x\n", {"[server]:"}},
+    {"duplicate-key",
+     "[user alice]\npassword=" SECRET "\npassword=other\n" CAMERA_DOOR,
+     {"[user alice] password:", "line 2", "line 3"}},
+    {"camera-name-bad",
+     USER_ALICE "[camera front door!]\nurl=rtsp://192.0.2.10/\n",
+     {"[camera front door!]:", "camera name"}},
+    {"camera-name-empty",
+     USER_ALICE "[camera]\nurl=rtsp://192.0.2.10/\n",
+     {"[camera]:", "camera name"}},
+    {"camera-name-dash",
+     USER_ALICE "[camera -door]\nurl=rtsp://192.0.2.10/\n",
+     {"[camera -door]:"}},
+    {"camera-name-slash", USER_ALICE "[camera a/b]\nurl=rtsp://192.0.2.10/\n", {"[camera a/b]:"}},
+    {"camera-name-long",
+     USER_ALICE "[camera a1234567890123456789012345678901234567890123456789012345678901234]\n"
+		"url=rtsp://192.0.2.10/\n",
+     {"[camera a12345", "camera name"}},
+    {"user-name-bad",
+     "[user al:ice]\npassword=" SECRET "\n" CAMERA_DOOR,
+     {"[user al:ice]:", "user name"}},
+    /* keys */
+    {"unknown-key", VALID "colour=red\n", {"[camera door] colour:", "not a known key"}},
+    {"unknown-key-server", "[server]\nport=8554\n" VALID, {"[server] port:"}},
+    {"unknown-key-user",
+     "[user alice]\npassword=" SECRET "\nusername=alice\n" CAMERA_DOOR,
+     {"[user alice] username:"}},
+    {"unknown-key-locale",
+     "[user alice]\npassword[de]=" SECRET "\n" CAMERA_DOOR,
+     {"[user alice] password[de]:"}},
+    /* server values */
+    {"listen-address-bad",
+     "[server]\nlisten-address=not a host\n" VALID,
+     {"[server] listen-address:", "\"not a host\""}},
+    {"listen-address-empty",
+     "[server]\nlisten-address=\n" VALID,
+     {"[server] listen-address:", "empty"}},
+    {"rtsp-port-too-big",
+     "[server]\nrtsp-port=65536\n" VALID,
+     {"[server] rtsp-port:", "\"65536\""}},
+    {"rtsp-port-negative", "[server]\nrtsp-port=-1\n" VALID, {"[server] rtsp-port:"}},
+    {"rtsp-port-not-number", "[server]\nrtsp-port=8554x\n" VALID, {"[server] rtsp-port:"}},
+    {"realm-quote", "[server]\nrealm=a\"b\n" VALID, {"[server] realm:"}},
+    {"realm-empty", "[server]\nrealm=\n" VALID, {"[server] realm:"}},
+    {"pipelines-dir-empty", "[server]\npipelines-dir=\n" VALID, {"[server] pipelines-dir:"}},
+    {"reconnect-initial-zero",
+     "[server]\nreconnect-initial=0\n" VALID,
+     {"[server] reconnect-initial:", "\"0\""}},
+    {"reconnect-initial-comma",
+     "[server]\nreconnect-initial=1,5\n" VALID,
+     {"[server] reconnect-initial:"}},
+    {"reconnect-initial-inf",
+     "[server]\nreconnect-initial=inf\n" VALID,
+     {"[server] reconnect-initial:"}},
+    {"reconnect-initial-negative",
+     "[server]\nreconnect-initial=-1\n" VALID,
+     {"[server] reconnect-initial:"}},
+    {"reconnect-max-too-big", "[server]\nreconnect-max=3601\n" VALID, {"[server] reconnect-max:"}},
+    {"reconnect-max-below-initial",
+     "[server]\nreconnect-initial=5\nreconnect-max=2.5\n" VALID,
+     {"[server] reconnect-max:", "5000 ms"}},
+    {"reconnect-initial-above-default",
+     "[server]\nreconnect-initial=60\n" VALID,
+     {"[server] reconnect-max:", "default"}},
+    /* user passwords */
+    {"user-no-password", "[user alice]\n" CAMERA_DOOR, {"[user alice] password:", "missing"}},
+    {"user-empty-password",
+     "[user alice]\npassword=\n" CAMERA_DOOR,
+     {"[user alice] password:", "empty"}},
+    {"user-password-bad-escape",
+     "[user alice]\npassword=" SECRET "\\q\n" CAMERA_DOOR,
+     {"[user alice] password:", "escape"}},
+    {"user-both-passwords",
+     "[user alice]\npassword=" SECRET "\npassword-file=viewer.password\n" CAMERA_DOOR,
+     {"[user alice] password:", "password-file"}},
+    {"user-password-file-missing",
+     "[user alice]\npassword-file=missing.password\n" CAMERA_DOOR,
+     {"[user alice] password-file:", "missing.password", "No such file"}},
+    {"user-password-file-directory",
+     "[user alice]\npassword-file=dir.password\n" CAMERA_DOOR,
+     {"[user alice] password-file:", "dir.password", "regular file"}},
+    {"user-password-file-empty",
+     "[user alice]\npassword-file=empty.password\n" CAMERA_DOOR,
+     {"[user alice] password-file:", "empty.password", "empty"}},
+    {"user-password-file-nul",
+     "[user alice]\npassword-file=nul.password\n" CAMERA_DOOR,
+     {"[user alice] password-file:", "nul.password", "NUL"}},
+    {"user-password-file-blank-name",
+     "[user alice]\npassword-file=\n" CAMERA_DOOR,
+     {"[user alice] password-file:"}},
+    /* camera credentials and url */
+    {"camera-both-passwords",
+     USER_ALICE "[camera door]\nurl=rtsp://192.0.2.10/\nusername=admin\npassword=" SECRET
+		"\npassword-file=viewer.password\n",
+     {"[camera door] password:", "password-file"}},
+    {"camera-password-file-missing",
+     USER_ALICE "[camera door]\nurl=rtsp://192.0.2.10/\nusername=admin\n"
+		"password-file=missing.password\n",
+     {"[camera door] password-file:", "missing.password"}},
+    {"camera-password-without-username",
+     USER_ALICE "[camera door]\nurl=rtsp://192.0.2.10/\npassword=" SECRET "\n",
+     {"[camera door] username:"}},
+    {"camera-username-empty",
+     VALID "[camera yard]\nurl=rtsp://192.0.2.11/\nusername=\n",
+     {"[camera yard] username:"}},
+    {"url-userinfo",
+     USER_ALICE "[camera door]\nurl=rtsp://admin:" SECRET "@192.0.2.10:554/stream\n",
+     {"[camera door] url:", "username", "password"}},
+    {"url-userinfo-in-secret-camera",
+     VALID "[camera yard]\nurl=rtsp://" SECRET "@192.0.2.11/\n",
+     {"[camera yard] url:"}},
+    {"url-userinfo-empty",
+     USER_ALICE "[camera door]\nurl=rtsp://@192.0.2.10/\n",
+     {"[camera door] url:"}},
+    {"url-http",
+     USER_ALICE "[camera door]\nurl=http://192.0.2.10/" SECRET "\n",
+     {"[camera door] url:", "rtsp"}},
+    {"url-not-url", USER_ALICE "[camera door]\nurl=" SECRET "\n", {"[camera door] url:"}},
+    {"url-space",
+     USER_ALICE "[camera door]\nurl=rtsp://192.0.2.10/a " SECRET "\n",
+     {"[camera door] url:"}},
+    {"url-no-host",
+     USER_ALICE "[camera door]\nurl=rtsp:///stream\n",
+     {"[camera door] url:", "host"}},
+    {"url-missing",
+     USER_ALICE "[camera door]\nusername=admin\npassword=" SECRET "\n",
+     {"[camera door] url:", "missing"}},
+    {"url-empty", USER_ALICE "[camera door]\nurl=\n", {"[camera door] url:", "empty"}},
+    /* camera values */
+    {"transport-bad",
+     VALID "transport=carrier-pigeon\n",
+     {"[camera door] transport:", "\"carrier-pigeon\" is not valid", "allowed: tcp, udp"}},
+    {"enabled-bad", VALID "enabled=yes\n", {"[camera door] enabled:", "\"yes\"", "true, false"}},
+    {"enabled-number", VALID "enabled=1\n", {"[camera door] enabled:"}},
+    {"width-odd", VALID "width=1281\nheight=720\n", {"[camera door] width:", "\"1281\"", "even"}},
+    {"width-too-small", VALID "width=8\nheight=720\n", {"[camera door] width:"}},
+    {"width-too-big", VALID "width=7682\nheight=720\n", {"[camera door] width:"}},
+    {"width-word", VALID "width=big\nheight=720\n", {"[camera door] width:", "\"big\""}},
+    {"height-odd", VALID "width=1280\nheight=721\n", {"[camera door] height:"}},
+    {"height-too-big", VALID "width=1280\nheight=4322\n", {"[camera door] height:"}},
+    {"width-without-height", VALID "width=1280\n", {"[camera door] height:", "missing"}},
+    {"height-without-width", VALID "height=720\n", {"[camera door] width:", "missing"}},
+    {"width-source-without-height", VALID "width=source\n", {"[camera door] height:"}},
+    {"width-source-height-number",
+     VALID "width=source\nheight=720\n",
+     {"[camera door] width:", "source"}},
+    {"width-number-height-source",
+     VALID "width=1280\nheight=source\n",
+     {"[camera door] height:", "source"}},
+    {"fps-zero", VALID "fps=0\n", {"[camera door] fps:", "\"0\""}},
+    {"fps-too-big", VALID "fps=121\n", {"[camera door] fps:", "\"121\""}},
+    {"fps-decimal", VALID "fps=29.97\n", {"[camera door] fps:"}},
+    {"bitrate-too-small", VALID "bitrate=63\n", {"[camera door] bitrate:", "64 to 100000"}},
+    {"bitrate-too-big", VALID "bitrate=100001\n", {"[camera door] bitrate:"}},
+    {"gop-zero", VALID "gop=0\n", {"[camera door] gop:"}},
+    {"gop-too-big", VALID "gop=1001\n", {"[camera door] gop:"}},
+    {"latency-too-big", VALID "latency=5001\n", {"[camera door] latency:"}},
+    {"latency-negative", VALID "latency=-1\n", {"[camera door] latency:"}},
+    {"encoder-upper", VALID "encoder=X264\n", {"[camera door] encoder:", "\"X264\""}},
+    {"encoder-path", VALID "encoder=../x264\n", {"[camera door] encoder:"}},
+    {"encoder-empty", VALID "encoder=\n", {"[camera door] encoder:"}},
+    {"viewers-unknown",
+     VALID "viewers=alice;mallory\n",
+     {"[camera door] viewers:", "\"mallory\"", "alice"}},
+    {"viewers-empty", VALID "viewers=\n", {"[camera door] viewers:", "empty"}},
+    /* syntax: reported by line, never quoting the line */
+    {"syntax-no-equals", "[user alice]\npassword " SECRET "\n" CAMERA_DOOR, {"line 2"}},
+    {"syntax-bad-header", "[user alice\npassword=" SECRET "\n" CAMERA_DOOR, {"line 1", "section"}},
+    {"syntax-header-trailing", "[user alice] " SECRET "\npassword=x\n" CAMERA_DOOR, {"line 1"}},
+    {"syntax-key-before-section", "password=" SECRET "\n" VALID, {"line 1", "before any section"}},
+    {"syntax-empty-key", VALID "=" SECRET "\n", {"line 7"}},
+    {"syntax-not-utf8", "[user alice]\npassword=" SECRET "\xff\n" CAMERA_DOOR, {"line 2", "UTF-8"}},
+    {"syntax-bad-group-name", VALID "[cam\x01]\n", {"line 7"}},
+    {"syntax-empty-group-name", VALID "[]\n", {"line 7"}},
+};
+
+static void
+test_config_invalid(Fixture *fixture, gconstpointer user_data)
+{
+	const InvalidCase *invalid = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) error_data = NULL;
+	g_autoptr(CdConfig) config = NULL;
+	g_autoptr(CdConfig) config_data = NULL;
+	g_autofree gchar *prefix = g_strdup_printf("%s: ", fixture->path);
+
+	config = test_load(fixture, invalid->data, &error);
+	g_test_message("%s", error != NULL ? error->message : "(no error)");
+	g_assert_error(error, CD_ERROR, CD_ERROR_INVALID_CONFIG);
+	g_assert_null(config);
+	g_assert_true(g_str_has_prefix(error->message, prefix));
+	for (guint i = 0; i < G_N_ELEMENTS(invalid->expect) && invalid->expect[i] != NULL; i++)
+		g_assert_nonnull(strstr(error->message, invalid->expect[i]));
+	g_assert_null(strstr(error->message, SECRET));
+	g_assert_null(strstr(error->message, "192.0.2."));
+	g_assert_nonnull(strstr(error->message, "; allowed: "));
+
+	/* the same text from memory fails the same way */
+	config_data = cd_config_load_from_data(invalid->data, fixture->path, &error_data);
+	g_assert_error(error_data, CD_ERROR, CD_ERROR_INVALID_CONFIG);
+	g_assert_null(config_data);
+	g_assert_cmpstr(error_data->message, ==, error->message);
+}
+
+int
+main(int argc, char **argv)
+{
+	/* debug lines too must be free of secrets, so let them reach the writer */
+	g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
+	g_log_set_writer_func(test_log_writer_cb, NULL, NULL);
+	g_test_init(&argc, &argv, NULL);
+	test_log_chain = g_log_set_default_handler(test_log_handler_cb, NULL);
+
+	g_test_add_func("/cordon/config/new", test_config_new);
+	g_test_add_func("/cordon/config/example", test_config_example);
+	g_test_add("/cordon/config/defaults",
+		   Fixture,
+		   NULL,
+		   test_fixture_setup,
+		   test_config_defaults,
+		   test_fixture_teardown);
+	g_test_add("/cordon/config/values",
+		   Fixture,
+		   NULL,
+		   test_fixture_setup,
+		   test_config_values,
+		   test_fixture_teardown);
+	g_test_add("/cordon/config/limits",
+		   Fixture,
+		   NULL,
+		   test_fixture_setup,
+		   test_config_limits,
+		   test_fixture_teardown);
+	g_test_add("/cordon/config/source",
+		   Fixture,
+		   NULL,
+		   test_fixture_setup,
+		   test_config_source,
+		   test_fixture_teardown);
+	g_test_add("/cordon/config/password-file",
+		   Fixture,
+		   NULL,
+		   test_fixture_setup,
+		   test_config_password_file,
+		   test_fixture_teardown);
+	g_test_add("/cordon/config/viewers-order",
+		   Fixture,
+		   NULL,
+		   test_fixture_setup,
+		   test_config_viewers_order,
+		   test_fixture_teardown);
+	g_test_add("/cordon/config/unreadable",
+		   Fixture,
+		   NULL,
+		   test_fixture_setup,
+		   test_config_unreadable,
+		   test_fixture_teardown);
+	g_test_add("/cordon/config/permissions",
+		   Fixture,
+		   NULL,
+		   test_fixture_setup,
+		   test_config_permissions,
+		   test_fixture_teardown);
+	for (guint i = 0; i < G_N_ELEMENTS(invalid_cases); i++) {
+		g_autofree gchar *path =
+		    g_strdup_printf("/cordon/config/invalid/%s", invalid_cases[i].name);
+		g_test_add(path,
+			   Fixture,
+			   &invalid_cases[i],
+			   test_fixture_setup,
+			   test_config_invalid,
+			   test_fixture_teardown);
+	}
+	return g_test_run();
+}

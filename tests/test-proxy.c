@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * End to end over loopback: the emulator camera -> cordon -> real rtspsrc clients.
+ */
+#include <gst/gst.h>
+
+#include "cd-config.h"
+#include "cd-daemon.h"
+#include "cd-emulator.h"
+#include "test-utils.h"
+
+#define VIEWER_USER	"viewer"
+#define VIEWER_PASSWORD "viewer-Pa55word"
+#define CAMERA_USER	"admin"
+#define CAMERA_PASSWORD "camera-S3cret-9d1e"
+#define OUT_WIDTH	352
+#define OUT_HEIGHT	288
+#define WAIT_MS		20000
+
+/* every log line of the run, to prove the camera password never reaches one */
+static GMutex log_lock;
+static GString *log_text;
+
+static GLogWriterOutput
+log_writer_cb(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+	g_mutex_lock(&log_lock);
+	for (gsize i = 0; i < n_fields; i++) {
+		if (fields[i].length < 0)
+			g_string_append_printf(log_text, "%s ", (const gchar *)fields[i].value);
+		else
+			g_string_append_len(log_text, fields[i].value, fields[i].length);
+	}
+	g_string_append_c(log_text, '\n');
+	g_mutex_unlock(&log_lock);
+	return g_log_writer_default(level, fields, n_fields, user_data);
+}
+
+typedef struct {
+	CdEmulator *camera;
+	CdDaemon *daemon;
+	guint port;
+} Proxy;
+
+static CdEmulator *
+start_camera(CdEmulatorCodec codec, guint port)
+{
+	g_autoptr(GError) error = NULL;
+	CdEmulator *camera = cd_emulator_new(codec);
+
+	cd_emulator_set_video(camera, 320, 240, 25);
+	cd_emulator_set_credentials(camera, CAMERA_USER, CAMERA_PASSWORD);
+	g_assert_true(cd_emulator_start(camera, "127.0.0.1", port, &error));
+	g_assert_no_error(error);
+	return camera;
+}
+
+static gchar *
+camera_section(const gchar *name, const gchar *url)
+{
+	return g_strdup_printf("[camera %s]\n"
+			       "url=%s\n"
+			       "username=" CAMERA_USER "\n"
+			       "password=" CAMERA_PASSWORD "\n"
+			       "width=%d\nheight=%d\nfps=15\nbitrate=400\ngop=30\n\n",
+			       name, url, OUT_WIDTH, OUT_HEIGHT);
+}
+
+static CdDaemon *
+start_cordon(const gchar *cameras)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = g_strdup_printf("[server]\n"
+						 "listen-address=127.0.0.1\n"
+						 "rtsp-port=0\n"
+						 "reconnect-initial=0.2\n"
+						 "reconnect-max=1\n\n"
+						 "[user " VIEWER_USER "]\n"
+						 "password=" VIEWER_PASSWORD "\n\n%s",
+						 cameras);
+	CdConfig *config = cd_config_load_from_data(text, "test.conf", &error);
+	CdDaemon *daemon;
+
+	g_assert_no_error(error);
+	daemon = cd_daemon_new(config);
+	g_assert_true(cd_daemon_start(daemon, &error));
+	g_assert_no_error(error);
+	return daemon;
+}
+
+static void
+proxy_start(Proxy *proxy, CdEmulatorCodec codec)
+{
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *section = NULL;
+
+	proxy->camera = start_camera(codec, 0);
+	url = cd_emulator_get_url(proxy->camera);
+	section = camera_section("front", url);
+	proxy->daemon = start_cordon(section);
+	proxy->port = cd_daemon_get_rtsp_port(proxy->daemon);
+	g_assert_cmpuint(proxy->port, >, 0);
+}
+
+static void
+proxy_stop(Proxy *proxy)
+{
+	g_clear_object(&proxy->daemon);
+	g_clear_object(&proxy->camera);
+}
+
+static gchar *
+proxy_url(Proxy *proxy, const gchar *camera)
+{
+	return g_strdup_printf("rtsp://127.0.0.1:%u/%s", proxy->port, camera);
+}
+
+static CdTestClient *
+viewer_new(Proxy *proxy, const gchar *camera, gboolean tcp)
+{
+	g_autofree gchar *url = proxy_url(proxy, camera);
+	CdTestClient *client = cd_test_client_new(url, VIEWER_USER, VIEWER_PASSWORD, tcp);
+
+	cd_test_client_start(client);
+	return client;
+}
+
+static void
+assert_decodes_at_output_size(CdTestClient *client, guint frames)
+{
+	gint width;
+	gint height;
+
+	g_assert_true(cd_test_client_wait_live_frames(client, frames, WAIT_MS));
+	g_assert_false(cd_test_client_has_failed(client));
+	cd_test_client_get_size(client, &width, &height);
+	g_assert_cmpint(width, ==, OUT_WIDTH);
+	g_assert_cmpint(height, ==, OUT_HEIGHT);
+}
+
+static void
+test_end_to_end(void)
+{
+	Proxy proxy = {0};
+	g_autoptr(CdTestClient) client = NULL;
+	g_autofree gchar *sdp = NULL;
+
+	proxy_start(&proxy, CD_EMULATOR_CODEC_H264);
+	client = viewer_new(&proxy, "front", TRUE);
+	assert_decodes_at_output_size(client, 60);
+	sdp = cd_test_client_get_sdp(client);
+	g_assert_nonnull(strstr(sdp, "H264/90000"));
+	cd_test_client_stop(client);
+	proxy_stop(&proxy);
+}
+
+static void
+test_udp_client(void)
+{
+	Proxy proxy = {0};
+	g_autoptr(CdTestClient) client = NULL;
+
+	proxy_start(&proxy, CD_EMULATOR_CODEC_H264);
+	client = viewer_new(&proxy, "front", FALSE);
+	assert_decodes_at_output_size(client, 60);
+	cd_test_client_stop(client);
+	proxy_stop(&proxy);
+}
+
+static void
+test_h265_camera(void)
+{
+	Proxy proxy = {0};
+	g_autoptr(CdTestClient) client = NULL;
+	g_autofree gchar *sdp = NULL;
+
+	proxy_start(&proxy, CD_EMULATOR_CODEC_H265);
+	client = viewer_new(&proxy, "front", TRUE);
+	assert_decodes_at_output_size(client, 60);
+	sdp = cd_test_client_get_sdp(client);
+	g_assert_nonnull(strstr(sdp, "H264/90000"));
+	g_assert_null(strstr(sdp, "H265"));
+	cd_test_client_stop(client);
+	proxy_stop(&proxy);
+}
+
+static void
+test_fan_out(void)
+{
+	Proxy proxy = {0};
+	CdTestClient *clients[3];
+
+	proxy_start(&proxy, CD_EMULATOR_CODEC_H264);
+	for (guint i = 0; i < G_N_ELEMENTS(clients); i++)
+		clients[i] = viewer_new(&proxy, "front", i != 1);
+	for (guint i = 0; i < G_N_ELEMENTS(clients); i++)
+		assert_decodes_at_output_size(clients[i], 30);
+	/* three viewers, one camera session */
+	g_assert_cmpuint(cd_emulator_get_play_count(proxy.camera), ==, 1);
+	g_assert_cmpuint(cd_emulator_get_active_sessions(proxy.camera), ==, 1);
+	for (guint i = 0; i < G_N_ELEMENTS(clients); i++)
+		cd_test_client_free(clients[i]);
+	proxy_stop(&proxy);
+}
+
+static void
+test_auth(void)
+{
+	Proxy proxy = {0};
+	g_autoptr(CdTestClient) wrong = NULL;
+	g_autoptr(CdTestClient) right = NULL;
+	g_autofree gchar *url = NULL;
+
+	proxy_start(&proxy, CD_EMULATOR_CODEC_H264);
+	g_assert_cmpuint(cd_test_rtsp_describe_status("127.0.0.1", proxy.port, "/front"), ==, 401);
+	url = proxy_url(&proxy, "front");
+	wrong = cd_test_client_new(url, VIEWER_USER, "not-the-password", TRUE);
+	cd_test_client_start(wrong);
+	g_assert_true(cd_test_client_wait_failed(wrong, WAIT_MS));
+	g_assert_error(cd_test_client_get_error(wrong), GST_RESOURCE_ERROR,
+		       GST_RESOURCE_ERROR_NOT_AUTHORIZED);
+	g_assert_cmpuint(cd_test_client_get_frames(wrong), ==, 0);
+	right = viewer_new(&proxy, "front", TRUE);
+	assert_decodes_at_output_size(right, 10);
+	proxy_stop(&proxy);
+}
+
+static void
+assert_no_vendor_bytes(CdTestClient *client)
+{
+	g_autofree gchar *sdp = cd_test_client_get_sdp(client);
+
+	g_assert_nonnull(sdp);
+	g_assert_false(cd_test_client_payloads_contain(client, CD_EMULATOR_SEI_MARKER));
+	g_assert_false(cd_test_client_payloads_contain(client, CD_EMULATOR_METADATA_MARKER));
+	g_assert_null(strstr(sdp, "m=audio"));
+	g_assert_null(strstr(sdp, "m=application"));
+	g_assert_cmpuint(cd_test_client_get_pad_count(client), ==, 1);
+}
+
+static void
+test_isolation(void)
+{
+	Proxy proxy = {0};
+	g_autoptr(CdTestClient) direct = NULL;
+	g_autoptr(CdTestClient) client = NULL;
+	g_autofree gchar *camera_url = NULL;
+
+	proxy_start(&proxy, CD_EMULATOR_CODEC_H264);
+	/* the control: the same client pulling the camera directly does see the vendor bytes */
+	camera_url = cd_emulator_get_url(proxy.camera);
+	direct = cd_test_client_new(camera_url, CAMERA_USER, CAMERA_PASSWORD, TRUE);
+	cd_test_client_start(direct);
+	g_assert_true(cd_test_client_wait_frames(direct, 60, WAIT_MS));
+	g_assert_true(cd_test_client_payloads_contain(direct, CD_EMULATOR_SEI_MARKER));
+	g_assert_true(cd_test_client_payloads_contain(direct, CD_EMULATOR_METADATA_MARKER));
+	cd_test_client_stop(direct);
+
+	client = viewer_new(&proxy, "front", TRUE);
+	assert_decodes_at_output_size(client, 60);
+	assert_no_vendor_bytes(client);
+	cd_test_client_stop(client);
+	proxy_stop(&proxy);
+}
+
+static void
+test_camera_restart(void)
+{
+	Proxy proxy = {0};
+	g_autoptr(CdTestClient) client = NULL;
+	g_autoptr(GError) error = NULL;
+	guint camera_port;
+	guint slate_before;
+	guint live_before;
+
+	proxy_start(&proxy, CD_EMULATOR_CODEC_H264);
+	camera_port = cd_emulator_get_port(proxy.camera);
+	client = viewer_new(&proxy, "front", TRUE);
+	assert_decodes_at_output_size(client, 30);
+
+	cd_emulator_stop(proxy.camera);
+	slate_before = cd_test_client_get_slate_frames(client);
+	g_assert_true(cd_test_client_wait_slate_frames(client, slate_before + 15, WAIT_MS));
+
+	g_assert_true(cd_emulator_start(proxy.camera, "127.0.0.1", camera_port, &error));
+	g_assert_no_error(error);
+	live_before = cd_test_client_get_live_frames(client);
+	g_assert_true(cd_test_client_wait_live_frames(client, live_before + 30, WAIT_MS));
+
+	/* the same session throughout: no error, no end, no second connection to cordon */
+	g_assert_false(cd_test_client_has_failed(client));
+	g_assert_false(cd_test_client_has_ended(client));
+	g_assert_cmpuint(cd_rtsp_frontend_get_connection_count(cd_daemon_get_frontend(proxy.daemon)),
+			 ==, 1);
+	g_assert_cmpuint(cd_emulator_get_play_count(proxy.camera), >=, 2);
+	cd_test_client_stop(client);
+	proxy_stop(&proxy);
+}
+
+static void
+test_refused_camera(void)
+{
+	g_autoptr(CdEmulator) camera = start_camera(CD_EMULATOR_CODEC_H264, 0);
+	g_autofree gchar *good_url = cd_emulator_get_url(camera);
+	g_autofree gchar *dead_url = g_strdup_printf("rtsp://127.0.0.1:%u/stream",
+						     cd_test_closed_port());
+	g_autofree gchar *dead = camera_section("dead", dead_url);
+	g_autofree gchar *good = camera_section("good", good_url);
+	g_autofree gchar *sections = g_strconcat(dead, good, NULL);
+	Proxy proxy = {0};
+	g_autoptr(CdTestClient) good_client = NULL;
+	g_autoptr(CdTestClient) dead_client = NULL;
+
+	proxy.daemon = start_cordon(sections);
+	proxy.port = cd_daemon_get_rtsp_port(proxy.daemon);
+	good_client = viewer_new(&proxy, "good", TRUE);
+	dead_client = viewer_new(&proxy, "dead", TRUE);
+	assert_decodes_at_output_size(good_client, 60);
+	/* the dead camera's viewers get the slate, at the output size, meanwhile */
+	g_assert_true(cd_test_client_wait_slate_frames(dead_client, 15, WAIT_MS));
+	g_assert_cmpuint(cd_test_client_get_live_frames(dead_client), ==, 0);
+	g_assert_cmpint(cd_ingest_get_state(cd_daemon_get_ingest(proxy.daemon, "dead")), !=,
+			CD_INGEST_STATE_LIVE);
+	cd_test_client_stop(good_client);
+	cd_test_client_stop(dead_client);
+	proxy_stop(&proxy);
+}
+
+static void
+test_password_never_logged(void)
+{
+	g_mutex_lock(&log_lock);
+	g_assert_cmpuint(log_text->len, >, 0);
+	g_assert_null(strstr(log_text->str, CAMERA_PASSWORD));
+	g_assert_null(strstr(log_text->str, VIEWER_PASSWORD));
+	g_mutex_unlock(&log_lock);
+}
+
+int
+main(int argc, char **argv)
+{
+	log_text = g_string_new(NULL);
+	g_log_set_writer_func(log_writer_cb, NULL, NULL);
+	gst_init(&argc, &argv);
+	g_test_init(&argc, &argv, NULL);
+	/* cameras failing is what these tests do, and cordon says so with warnings */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	/* make every camera's connection errors reach the log, so the last check means it */
+	g_log_set_debug_enabled(TRUE);
+
+	g_test_add_func("/cordon/proxy/end-to-end", test_end_to_end);
+	g_test_add_func("/cordon/proxy/udp-client", test_udp_client);
+	g_test_add_func("/cordon/proxy/h265-camera", test_h265_camera);
+	g_test_add_func("/cordon/proxy/fan-out", test_fan_out);
+	g_test_add_func("/cordon/proxy/auth", test_auth);
+	g_test_add_func("/cordon/proxy/isolation", test_isolation);
+	g_test_add_func("/cordon/proxy/camera-restart", test_camera_restart);
+	g_test_add_func("/cordon/proxy/refused-camera", test_refused_camera);
+	/* last: it reads what every test above logged */
+	g_test_add_func("/cordon/proxy/password-never-logged", test_password_never_logged);
+	return g_test_run();
+}

@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Test helpers: a real rtspsrc client that records what it receives, a raw RTSP request
+ * for status codes, and waiting on the main context with a deadline instead of sleeping.
+ */
+#define _GNU_SOURCE /* memmem */
+
+#include "test-utils.h"
+
+#include <gio/gio.h>
+#include <gst/app/gstappsink.h>
+#include <gst/rtp/gstrtpbuffer.h>
+#include <gst/rtsp/gstrtspconnection.h>
+#include <gst/sdp/gstsdpmessage.h>
+#include <gst/video/video.h>
+#include <string.h>
+
+/* enough for a few seconds of small test video; the rest is not kept */
+#define MAX_PAYLOAD_BYTES (16 * 1024 * 1024)
+
+struct _CdTestClient {
+	GstElement *pipeline;
+	guint bus_watch_id;
+	GMutex lock;
+	GByteArray *payloads; /* protected by lock */
+	gchar *sdp;	      /* protected by lock */
+	GError *error;	      /* main thread */
+	gboolean ended;	      /* main thread */
+	gint frames;	      /* atomic */
+	gint live_frames;     /* atomic */
+	gint slate_frames;    /* atomic */
+	gint width;	      /* atomic */
+	gint height;	      /* atomic */
+	gint pads;	      /* atomic */
+};
+
+gboolean
+cd_test_wait_until(CdTestPredicate predicate, gpointer user_data, guint timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+	while (!predicate(user_data)) {
+		if (g_get_monotonic_time() > deadline)
+			return FALSE;
+		/* wake at least every 10 ms: the counters change on streaming threads */
+		if (!g_main_context_pending(NULL))
+			g_usleep(10000);
+		else
+			g_main_context_iteration(NULL, FALSE);
+	}
+	return TRUE;
+}
+
+static gdouble
+mean_luma(GstSample *sample)
+{
+	GstVideoInfo info;
+	GstVideoFrame frame;
+	guint64 sum = 0;
+	guint count = 0;
+
+	if (!gst_video_info_from_caps(&info, gst_sample_get_caps(sample)))
+		return -1;
+	if (!gst_video_frame_map(&frame, &info, gst_sample_get_buffer(sample), GST_MAP_READ))
+		return -1;
+	for (gint y = 0; y < info.height; y += 4) {
+		const guint8 *row = (const guint8 *)GST_VIDEO_FRAME_PLANE_DATA(&frame, 0) +
+				    y * GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+		for (gint x = 0; x < info.width; x += 4) {
+			sum += row[x];
+			count++;
+		}
+	}
+	gst_video_frame_unmap(&frame);
+	return count > 0 ? (gdouble)sum / count : -1;
+}
+
+static GstFlowReturn
+new_sample_cb(GstAppSink *sink, gpointer user_data)
+{
+	CdTestClient *client = user_data;
+	g_autoptr(GstSample) sample = gst_app_sink_pull_sample(sink);
+	GstStructure *s;
+	gdouble luma;
+	gint width = 0;
+	gint height = 0;
+
+	if (sample == NULL)
+		return GST_FLOW_EOS;
+	s = gst_caps_get_structure(gst_sample_get_caps(sample), 0);
+	gst_structure_get_int(s, "width", &width);
+	gst_structure_get_int(s, "height", &height);
+	g_atomic_int_set(&client->width, width);
+	g_atomic_int_set(&client->height, height);
+	luma = mean_luma(sample);
+	if (luma > CD_TEST_LIVE_LUMA)
+		g_atomic_int_inc(&client->live_frames);
+	else if (luma >= 0 && luma < CD_TEST_SLATE_LUMA)
+		g_atomic_int_inc(&client->slate_frames);
+	g_atomic_int_inc(&client->frames);
+	return GST_FLOW_OK;
+}
+
+static GstPadProbeReturn
+rtp_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	CdTestClient *client = user_data;
+	GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+	GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+	if (buffer == NULL || !gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp))
+		return GST_PAD_PROBE_OK;
+	g_mutex_lock(&client->lock);
+	if (client->payloads->len < MAX_PAYLOAD_BYTES)
+		g_byte_array_append(client->payloads,
+				    gst_rtp_buffer_get_payload(&rtp),
+				    gst_rtp_buffer_get_payload_len(&rtp));
+	g_mutex_unlock(&client->lock);
+	gst_rtp_buffer_unmap(&rtp);
+	return GST_PAD_PROBE_OK;
+}
+
+static GstElement *
+make_decoder(const gchar *encoding, CdTestClient *client)
+{
+	g_autofree gchar *description = NULL;
+	g_autoptr(GError) error = NULL;
+	GstElement *bin;
+	GstElement *sink;
+	GstAppSinkCallbacks callbacks = {.new_sample = new_sample_cb};
+	const gchar *codec = g_ascii_strcasecmp(encoding, "H265") == 0 ? "h265" : "h264";
+
+	description = g_strdup_printf("rtp%sdepay ! %sparse ! avdec_%s ! videoconvert ! "
+				      "video/x-raw,format=I420 ! appsink name=sink sync=false",
+				      codec, codec, codec);
+	bin = gst_parse_bin_from_description(description, TRUE, &error);
+	g_assert_no_error(error);
+	sink = gst_bin_get_by_name(GST_BIN(bin), "sink");
+	gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, client, NULL);
+	gst_object_unref(sink);
+	return bin;
+}
+
+static void
+pad_added_cb(GstElement *src, GstPad *pad, gpointer user_data)
+{
+	CdTestClient *client = user_data;
+	g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+	GstStructure *s = gst_caps_get_structure(caps, 0);
+	const gchar *media = gst_structure_get_string(s, "media");
+	const gchar *encoding = gst_structure_get_string(s, "encoding-name");
+	g_autoptr(GstPad) sink_pad = NULL;
+	GstElement *next;
+
+	g_atomic_int_inc(&client->pads);
+	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, rtp_probe_cb, client, NULL);
+	if (g_strcmp0(media, "video") == 0 && encoding != NULL &&
+	    (g_ascii_strcasecmp(encoding, "H264") == 0 || g_ascii_strcasecmp(encoding, "H265") == 0)) {
+		next = make_decoder(encoding, client);
+	} else {
+		next = gst_element_factory_make("fakesink", NULL);
+		g_object_set(next, "sync", FALSE, "async", FALSE, NULL);
+	}
+	gst_bin_add(GST_BIN(client->pipeline), next);
+	gst_element_sync_state_with_parent(next);
+	sink_pad = gst_element_get_static_pad(next, "sink");
+	g_assert_cmpint(gst_pad_link(pad, sink_pad), ==, GST_PAD_LINK_OK);
+}
+
+static void
+on_sdp_cb(GstElement *src, GstSDPMessage *sdp, gpointer user_data)
+{
+	CdTestClient *client = user_data;
+
+	g_mutex_lock(&client->lock);
+	g_free(client->sdp);
+	client->sdp = gst_sdp_message_as_text(sdp);
+	g_mutex_unlock(&client->lock);
+}
+
+static gboolean
+bus_cb(GstBus *bus, GstMessage *message, gpointer user_data)
+{
+	CdTestClient *client = user_data;
+
+	if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR && client->error == NULL)
+		gst_message_parse_error(message, &client->error, NULL);
+	else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS)
+		client->ended = TRUE;
+	return G_SOURCE_CONTINUE;
+}
+
+CdTestClient *
+cd_test_client_new(const gchar *url, const gchar *user, const gchar *password, gboolean tcp)
+{
+	CdTestClient *client = g_new0(CdTestClient, 1);
+	GstElement *src = gst_element_factory_make("rtspsrc", NULL);
+	g_autoptr(GstBus) bus = NULL;
+
+	g_mutex_init(&client->lock);
+	client->payloads = g_byte_array_new();
+	client->pipeline = gst_pipeline_new(NULL);
+	g_object_set(src,
+		     "location",
+		     url,
+		     "latency",
+		     0,
+		     "protocols",
+		     tcp ? 4 /* GST_RTSP_LOWER_TRANS_TCP */ : 1 /* UDP */,
+		     NULL);
+	if (user != NULL)
+		g_object_set(src, "user-id", user, "user-pw", password, NULL);
+	g_signal_connect(src, "pad-added", G_CALLBACK(pad_added_cb), client);
+	g_signal_connect(src, "on-sdp", G_CALLBACK(on_sdp_cb), client);
+	gst_bin_add(GST_BIN(client->pipeline), src);
+	bus = gst_element_get_bus(client->pipeline);
+	client->bus_watch_id = gst_bus_add_watch(bus, bus_cb, client);
+	return client;
+}
+
+void
+cd_test_client_start(CdTestClient *client)
+{
+	gst_element_set_state(client->pipeline, GST_STATE_PLAYING);
+}
+
+void
+cd_test_client_stop(CdTestClient *client)
+{
+	gst_element_set_state(client->pipeline, GST_STATE_NULL);
+}
+
+void
+cd_test_client_free(CdTestClient *client)
+{
+	if (client == NULL)
+		return;
+	cd_test_client_stop(client);
+	g_source_remove(client->bus_watch_id);
+	gst_object_unref(client->pipeline);
+	g_byte_array_unref(client->payloads);
+	g_free(client->sdp);
+	g_clear_error(&client->error);
+	g_mutex_clear(&client->lock);
+	g_free(client);
+}
+
+guint
+cd_test_client_get_frames(CdTestClient *client)
+{
+	return g_atomic_int_get(&client->frames);
+}
+
+guint
+cd_test_client_get_live_frames(CdTestClient *client)
+{
+	return g_atomic_int_get(&client->live_frames);
+}
+
+guint
+cd_test_client_get_slate_frames(CdTestClient *client)
+{
+	return g_atomic_int_get(&client->slate_frames);
+}
+
+guint
+cd_test_client_get_pad_count(CdTestClient *client)
+{
+	return g_atomic_int_get(&client->pads);
+}
+
+void
+cd_test_client_get_size(CdTestClient *client, gint *width, gint *height)
+{
+	*width = g_atomic_int_get(&client->width);
+	*height = g_atomic_int_get(&client->height);
+}
+
+gchar *
+cd_test_client_get_sdp(CdTestClient *client)
+{
+	gchar *sdp;
+
+	g_mutex_lock(&client->lock);
+	sdp = g_strdup(client->sdp);
+	g_mutex_unlock(&client->lock);
+	return sdp;
+}
+
+gboolean
+cd_test_client_payloads_contain(CdTestClient *client, const gchar *needle)
+{
+	gboolean found;
+
+	g_mutex_lock(&client->lock);
+	found = memmem(client->payloads->data, client->payloads->len, needle, strlen(needle)) !=
+		NULL;
+	g_mutex_unlock(&client->lock);
+	return found;
+}
+
+gboolean
+cd_test_client_has_failed(CdTestClient *client)
+{
+	return client->error != NULL;
+}
+
+const GError *
+cd_test_client_get_error(CdTestClient *client)
+{
+	return client->error;
+}
+
+gboolean
+cd_test_client_has_ended(CdTestClient *client)
+{
+	return client->ended;
+}
+
+typedef struct {
+	CdTestClient *client;
+	guint target;
+	guint (*count)(CdTestClient *client);
+} CountWait;
+
+static gboolean
+count_reached(gpointer user_data)
+{
+	CountWait *wait = user_data;
+	return wait->count(wait->client) >= wait->target;
+}
+
+gboolean
+cd_test_client_wait_frames(CdTestClient *client, guint frames, guint timeout_ms)
+{
+	CountWait wait = {client, frames, cd_test_client_get_frames};
+	return cd_test_wait_until(count_reached, &wait, timeout_ms);
+}
+
+gboolean
+cd_test_client_wait_live_frames(CdTestClient *client, guint frames, guint timeout_ms)
+{
+	CountWait wait = {client, frames, cd_test_client_get_live_frames};
+	return cd_test_wait_until(count_reached, &wait, timeout_ms);
+}
+
+gboolean
+cd_test_client_wait_slate_frames(CdTestClient *client, guint frames, guint timeout_ms)
+{
+	CountWait wait = {client, frames, cd_test_client_get_slate_frames};
+	return cd_test_wait_until(count_reached, &wait, timeout_ms);
+}
+
+static gboolean
+client_failed(gpointer user_data)
+{
+	return cd_test_client_has_failed(user_data);
+}
+
+gboolean
+cd_test_client_wait_failed(CdTestClient *client, guint timeout_ms)
+{
+	return cd_test_wait_until(client_failed, client, timeout_ms);
+}
+
+typedef struct {
+	gchar *location;
+	gint status; /* atomic: -1 while running */
+} DescribeRequest;
+
+/* runs on its own thread: the server under test runs on this thread's main context */
+static gpointer
+describe_thread(gpointer user_data)
+{
+	DescribeRequest *req = user_data;
+	GstRTSPUrl *url = NULL;
+	GstRTSPConnection *conn = NULL;
+	GstRTSPMessage request = {0};
+	GstRTSPMessage response = {0};
+	const gint64 timeout = 5 * G_USEC_PER_SEC;
+	gint status = 0;
+
+	if (gst_rtsp_url_parse(req->location, &url) == GST_RTSP_OK &&
+	    gst_rtsp_connection_create(url, &conn) == GST_RTSP_OK &&
+	    gst_rtsp_connection_connect_usec(conn, timeout) == GST_RTSP_OK &&
+	    gst_rtsp_message_init_request(&request, GST_RTSP_DESCRIBE, req->location) ==
+		GST_RTSP_OK &&
+	    gst_rtsp_connection_send_usec(conn, &request, timeout) == GST_RTSP_OK &&
+	    gst_rtsp_connection_receive_usec(conn, &response, timeout) == GST_RTSP_OK)
+		status = response.type_data.response.code;
+	gst_rtsp_message_unset(&request);
+	gst_rtsp_message_unset(&response);
+	if (conn != NULL)
+		gst_rtsp_connection_free(conn);
+	if (url != NULL)
+		gst_rtsp_url_free(url);
+	g_atomic_int_set(&req->status, status);
+	return NULL;
+}
+
+static gboolean
+describe_done(gpointer user_data)
+{
+	DescribeRequest *req = user_data;
+	return g_atomic_int_get(&req->status) >= 0;
+}
+
+/**
+ * cd_test_rtsp_describe_status:
+ *
+ * Sends one DESCRIBE without credentials and returns the status code, 0 on failure.
+ */
+guint
+cd_test_rtsp_describe_status(const gchar *host, guint port, const gchar *path)
+{
+	DescribeRequest req = {g_strdup_printf("rtsp://%s:%u%s", host, port, path), -1};
+	GThread *thread = g_thread_new("describe", describe_thread, &req);
+
+	g_assert_true(cd_test_wait_until(describe_done, &req, 20000));
+	g_thread_join(thread);
+	g_free(req.location);
+	return (guint)req.status;
+}
+
+/**
+ * cd_test_closed_port:
+ *
+ * Returns: a loopback TCP port nothing listens on (bound once, then released)
+ */
+guint
+cd_test_closed_port(void)
+{
+	g_autoptr(GSocket) socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+						 G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) address = g_inet_socket_address_new(loopback, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+
+	g_assert_true(g_socket_bind(socket, address, FALSE, NULL));
+	bound = g_socket_get_local_address(socket, NULL);
+	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* luma means that tell the emulator's bright test pattern from cordon's black slate */
+#define CD_TEST_LIVE_LUMA  60.0
+#define CD_TEST_SLATE_LUMA 40.0
+
+typedef gboolean (*CdTestPredicate)(gpointer user_data);
+
+gboolean
+cd_test_wait_until(CdTestPredicate predicate, gpointer user_data, guint timeout_ms);
+
+/**
+ * CdTestClient:
+ *
+ * A real RTSP client: rtspsrc -> depay -> parse -> avdec -> appsink, which keeps the SDP it
+ * was given, every RTP payload it received (bounded) and per-frame statistics.
+ */
+typedef struct _CdTestClient CdTestClient;
+
+CdTestClient *
+cd_test_client_new(const gchar *url, const gchar *user, const gchar *password, gboolean tcp);
+void
+cd_test_client_start(CdTestClient *client);
+void
+cd_test_client_stop(CdTestClient *client);
+void
+cd_test_client_free(CdTestClient *client);
+guint
+cd_test_client_get_frames(CdTestClient *client);
+guint
+cd_test_client_get_live_frames(CdTestClient *client);
+guint
+cd_test_client_get_slate_frames(CdTestClient *client);
+void
+cd_test_client_get_size(CdTestClient *client, gint *width, gint *height);
+gchar *
+cd_test_client_get_sdp(CdTestClient *client);
+gboolean
+cd_test_client_payloads_contain(CdTestClient *client, const gchar *needle);
+gboolean
+cd_test_client_has_failed(CdTestClient *client);
+const GError *
+cd_test_client_get_error(CdTestClient *client);
+gboolean
+cd_test_client_has_ended(CdTestClient *client);
+guint
+cd_test_client_get_pad_count(CdTestClient *client);
+
+gboolean
+cd_test_client_wait_frames(CdTestClient *client, guint frames, guint timeout_ms);
+gboolean
+cd_test_client_wait_live_frames(CdTestClient *client, guint frames, guint timeout_ms);
+gboolean
+cd_test_client_wait_slate_frames(CdTestClient *client, guint frames, guint timeout_ms);
+gboolean
+cd_test_client_wait_failed(CdTestClient *client, guint timeout_ms);
+
+guint
+cd_test_rtsp_describe_status(const gchar *host, guint port, const gchar *path);
+guint
+cd_test_closed_port(void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdTestClient, cd_test_client_free)
+
+G_END_DECLS
