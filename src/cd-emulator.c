@@ -40,7 +40,6 @@ GST_DEBUG_CATEGORY_STATIC(cd_emulator_debug);
 #define CD_EMULATOR_MOUNT_PATH	     "/stream"
 #define CD_EMULATOR_ROLE	     "operator"
 #define CD_EMULATOR_BITRATE_KBPS     1000
-#define CD_EMULATOR_META_INTERVAL_MS 1000
 
 /* what the camera calls itself; none of it says GStreamer */
 #define CD_EMULATOR_VENDOR_SERVER  "CDVendor Rtsp Server/3.2.1"
@@ -73,9 +72,7 @@ G_DECLARE_FINAL_TYPE(CdEmulatorMedia, cd_emulator_media, CD, EMULATOR_MEDIA, Gst
 
 struct _CdEmulatorMedia {
 	GstRTSPMedia parent_instance;
-	GMutex lock;
-	GstElement *meta_src; /* protected by lock */
-	GSource *meta_timer;  /* protected by lock */
+	GstElement *meta_src; /* set in constructed, read-only after */
 };
 
 G_DEFINE_TYPE(CdEmulatorMedia, cd_emulator_media, GST_TYPE_RTSP_MEDIA)
@@ -216,16 +213,38 @@ cd_emulator_insert_sei(GstBuffer *buffer, CdEmulatorCodec codec)
 	return result;
 }
 
-/* streaming thread of the video branch */
+static void
+cd_emulator_push_metadata(GstAppSrc *appsrc);
+
+/* what the keyframe probe needs: the codec for the SEI, the metadata source to feed */
+typedef struct {
+	CdEmulatorCodec codec;
+	GstElement *meta_src; /* nullable */
+} CdEmulatorProbeData;
+
+static void
+cd_emulator_probe_data_free(gpointer data)
+{
+	CdEmulatorProbeData *probe = data;
+
+	gst_clear_object(&probe->meta_src);
+	g_free(probe);
+}
+
+/* streaming thread of the video branch: every keyframe carries vendor SEI and is paced
+ * with a vendor metadata packet, so no timer of our own has to outlive the media */
 static GstPadProbeReturn
 cd_emulator_sei_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
-	CdEmulatorCodec codec = GPOINTER_TO_INT(user_data);
+	CdEmulatorProbeData *probe = user_data;
+	CdEmulatorCodec codec = probe->codec;
 	GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
 	GstBuffer *with_sei;
 
 	if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT))
 		return GST_PAD_PROBE_OK;
+	if (probe->meta_src != NULL)
+		cd_emulator_push_metadata(GST_APP_SRC(probe->meta_src));
 	with_sei = cd_emulator_insert_sei(buffer, codec);
 	if (with_sei == NULL) {
 		GST_WARNING_OBJECT(pad, "keyframe without a slice, no vendor SEI added");
@@ -287,26 +306,6 @@ cd_emulator_meta_need_data_cb(GstAppSrc *appsrc, guint length, gpointer user_dat
 	cd_emulator_push_metadata(appsrc);
 }
 
-/* media thread */
-static gboolean
-cd_emulator_meta_timer_cb(gpointer user_data)
-{
-	cd_emulator_push_metadata(GST_APP_SRC(user_data));
-	return G_SOURCE_CONTINUE;
-}
-
-static void
-cd_emulator_media_stop_timer(CdEmulatorMedia *self)
-{
-	g_autoptr(GSource) timer = NULL;
-
-	g_mutex_lock(&self->lock);
-	timer = g_steal_pointer(&self->meta_timer);
-	g_mutex_unlock(&self->lock);
-	if (timer != NULL)
-		g_source_destroy(timer);
-}
-
 static void
 cd_emulator_media_constructed(GObject *object)
 {
@@ -318,6 +317,13 @@ cd_emulator_media_constructed(GObject *object)
 	G_OBJECT_CLASS(cd_emulator_media_parent_class)->constructed(object);
 
 	element = gst_rtsp_media_get_element(GST_RTSP_MEDIA(self));
+	self->meta_src = gst_bin_get_by_name(GST_BIN(element), "meta");
+	if (self->meta_src != NULL) {
+		g_autoptr(GstCaps) caps =
+		    gst_caps_new_simple("meta/x-klv", "parsed", G_TYPE_BOOLEAN, TRUE, NULL);
+		gst_app_src_set_caps(GST_APP_SRC(self->meta_src), caps);
+		gst_app_src_set_callbacks(GST_APP_SRC(self->meta_src), &callbacks, NULL, NULL);
+	}
 	parse = gst_bin_get_by_name(GST_BIN(element), "vparse");
 	if (parse != NULL) {
 		g_autoptr(GstPad) pad = gst_element_get_static_pad(parse, "src");
@@ -327,52 +333,17 @@ cd_emulator_media_constructed(GObject *object)
 		if (g_strcmp0(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)),
 			      "h265parse") == 0)
 			codec = CD_EMULATOR_CODEC_H265;
+		CdEmulatorProbeData *probe = g_new0(CdEmulatorProbeData, 1);
+
+		probe->codec = codec;
+		if (self->meta_src != NULL)
+			probe->meta_src = gst_object_ref(self->meta_src);
 		gst_pad_add_probe(pad,
 				  GST_PAD_PROBE_TYPE_BUFFER,
 				  cd_emulator_sei_probe_cb,
-				  GINT_TO_POINTER(codec),
-				  NULL);
+				  probe,
+				  cd_emulator_probe_data_free);
 	}
-
-	g_mutex_lock(&self->lock);
-	self->meta_src = gst_bin_get_by_name(GST_BIN(element), "meta");
-	if (self->meta_src != NULL) {
-		g_autoptr(GstCaps) caps =
-		    gst_caps_new_simple("meta/x-klv", "parsed", G_TYPE_BOOLEAN, TRUE, NULL);
-		gst_app_src_set_caps(GST_APP_SRC(self->meta_src), caps);
-		gst_app_src_set_callbacks(GST_APP_SRC(self->meta_src), &callbacks, NULL, NULL);
-	}
-	g_mutex_unlock(&self->lock);
-}
-
-/* the thread handling the client request */
-static gboolean
-cd_emulator_media_prepare(GstRTSPMedia *media, GstRTSPThread *thread)
-{
-	CdEmulatorMedia *self = CD_EMULATOR_MEDIA(media);
-
-	if (!GST_RTSP_MEDIA_CLASS(cd_emulator_media_parent_class)->prepare(media, thread))
-		return FALSE;
-
-	g_mutex_lock(&self->lock);
-	if (self->meta_src != NULL && self->meta_timer == NULL && thread != NULL) {
-		self->meta_timer = g_timeout_source_new(CD_EMULATOR_META_INTERVAL_MS);
-		g_source_set_callback(self->meta_timer,
-				      cd_emulator_meta_timer_cb,
-				      gst_object_ref(self->meta_src),
-				      gst_object_unref);
-		g_source_attach(self->meta_timer, thread->context);
-	}
-	g_mutex_unlock(&self->lock);
-	return TRUE;
-}
-
-/* the client thread or the media thread */
-static gboolean
-cd_emulator_media_unprepare(GstRTSPMedia *media)
-{
-	cd_emulator_media_stop_timer(CD_EMULATOR_MEDIA(media));
-	return GST_RTSP_MEDIA_CLASS(cd_emulator_media_parent_class)->unprepare(media);
 }
 
 /* a fresh origin, session name and tool line: gst-rtsp-server's defaults name GStreamer */
@@ -428,12 +399,10 @@ cd_emulator_media_finalize(GObject *object)
 	CdEmulatorMedia *self = CD_EMULATOR_MEDIA(object);
 	GstAppSrcCallbacks none = {NULL};
 
-	cd_emulator_media_stop_timer(self);
 	if (self->meta_src != NULL) {
 		gst_app_src_set_callbacks(GST_APP_SRC(self->meta_src), &none, NULL, NULL);
 		gst_clear_object(&self->meta_src);
 	}
-	g_mutex_clear(&self->lock);
 	G_OBJECT_CLASS(cd_emulator_media_parent_class)->finalize(object);
 }
 
@@ -445,15 +414,12 @@ cd_emulator_media_class_init(CdEmulatorMediaClass *klass)
 
 	object_class->constructed = cd_emulator_media_constructed;
 	object_class->finalize = cd_emulator_media_finalize;
-	media_class->prepare = cd_emulator_media_prepare;
-	media_class->unprepare = cd_emulator_media_unprepare;
 	media_class->setup_sdp = cd_emulator_media_setup_sdp;
 }
 
 static void
 cd_emulator_media_init(CdEmulatorMedia *self)
 {
-	g_mutex_init(&self->lock);
 }
 
 static gchar *

@@ -56,15 +56,27 @@ start_camera(CdEmulatorCodec codec, guint port)
 }
 
 static gchar *
-camera_section(const gchar *name, const gchar *url)
+camera_section_with(const gchar *name, const gchar *url, const gchar *output)
 {
 	return g_strdup_printf("[camera %s]\n"
 			       "url=%s\n"
 			       "username=" CAMERA_USER "\n"
 			       "password=" CAMERA_PASSWORD "\n"
-			       "width=%d\nheight=%d\nfps=15\nbitrate=400\ngop=30\n\n",
-			       name, url, OUT_WIDTH, OUT_HEIGHT);
+			       "%s\n",
+			       name, url, output);
 }
+
+static gchar *
+camera_section(const gchar *name, const gchar *url)
+{
+	g_autofree gchar *output = g_strdup_printf("width=%d\nheight=%d\nfps=15\nbitrate=400\n"
+						   "gop=30\n",
+						   OUT_WIDTH, OUT_HEIGHT);
+	return camera_section_with(name, url, output);
+}
+
+#define OTHER_USER     "other"
+#define OTHER_PASSWORD "other-Pa55word"
 
 static CdDaemon *
 start_cordon(const gchar *cameras)
@@ -76,7 +88,9 @@ start_cordon(const gchar *cameras)
 						 "reconnect-initial=0.2\n"
 						 "reconnect-max=1\n\n"
 						 "[user " VIEWER_USER "]\n"
-						 "password=" VIEWER_PASSWORD "\n\n%s",
+						 "password=" VIEWER_PASSWORD "\n\n"
+						 "[user " OTHER_USER "]\n"
+						 "password=" OTHER_PASSWORD "\n\n%s",
 						 cameras);
 	CdConfig *config = cd_config_load_from_data(text, "test.conf", &error);
 	CdDaemon *daemon;
@@ -297,32 +311,95 @@ test_camera_restart(void)
 	proxy_stop(&proxy);
 }
 
+/* one camera refuses connections, one accepts and never answers: neither delays start-up
+ * or the healthy camera, and their viewers get the slate */
 static void
-test_refused_camera(void)
+test_failing_cameras(void)
 {
 	g_autoptr(CdEmulator) camera = start_camera(CD_EMULATOR_CODEC_H264, 0);
+	guint silent_port = 0;
+	g_autoptr(GSocket) silent = cd_test_silent_camera_new(&silent_port);
 	g_autofree gchar *good_url = cd_emulator_get_url(camera);
 	g_autofree gchar *dead_url = g_strdup_printf("rtsp://127.0.0.1:%u/stream",
 						     cd_test_closed_port());
+	g_autofree gchar *silent_url = g_strdup_printf("rtsp://127.0.0.1:%u/stream", silent_port);
 	g_autofree gchar *dead = camera_section("dead", dead_url);
+	g_autofree gchar *hung = camera_section("silent", silent_url);
 	g_autofree gchar *good = camera_section("good", good_url);
-	g_autofree gchar *sections = g_strconcat(dead, good, NULL);
+	g_autofree gchar *sections = g_strconcat(dead, hung, good, NULL);
 	Proxy proxy = {0};
 	g_autoptr(CdTestClient) good_client = NULL;
 	g_autoptr(CdTestClient) dead_client = NULL;
+	g_autoptr(CdTestClient) silent_client = NULL;
 
 	proxy.daemon = start_cordon(sections);
 	proxy.port = cd_daemon_get_rtsp_port(proxy.daemon);
 	good_client = viewer_new(&proxy, "good", TRUE);
 	dead_client = viewer_new(&proxy, "dead", TRUE);
+	silent_client = viewer_new(&proxy, "silent", TRUE);
 	assert_decodes_at_output_size(good_client, 60);
-	/* the dead camera's viewers get the slate, at the output size, meanwhile */
 	g_assert_true(cd_test_client_wait_slate_frames(dead_client, 15, WAIT_MS));
+	g_assert_true(cd_test_client_wait_slate_frames(silent_client, 15, WAIT_MS));
 	g_assert_cmpuint(cd_test_client_get_live_frames(dead_client), ==, 0);
+	g_assert_cmpuint(cd_test_client_get_live_frames(silent_client), ==, 0);
 	g_assert_cmpint(cd_ingest_get_state(cd_daemon_get_ingest(proxy.daemon, "dead")), !=,
 			CD_INGEST_STATE_LIVE);
+	g_assert_cmpint(cd_ingest_get_state(cd_daemon_get_ingest(proxy.daemon, "silent")), ==,
+			CD_INGEST_STATE_CONNECTING);
 	cd_test_client_stop(good_client);
 	cd_test_client_stop(dead_client);
+	cd_test_client_stop(silent_client);
+	proxy_stop(&proxy);
+}
+
+static void
+test_source_size(void)
+{
+	g_autoptr(CdEmulator) camera = start_camera(CD_EMULATOR_CODEC_H264, 0);
+	g_autofree gchar *url = cd_emulator_get_url(camera);
+	g_autofree gchar *section = camera_section_with("front", url,
+							"width=source\nheight=source\nfps=source\n");
+	Proxy proxy = {0};
+	g_autoptr(CdTestClient) client = NULL;
+	gint width;
+	gint height;
+
+	proxy.daemon = start_cordon(section);
+	proxy.port = cd_daemon_get_rtsp_port(proxy.daemon);
+	client = viewer_new(&proxy, "front", TRUE);
+	g_assert_true(cd_test_client_wait_live_frames(client, 30, WAIT_MS));
+	/* the emulator sends 320x240: "source" keeps it */
+	cd_test_client_get_size(client, &width, &height);
+	g_assert_cmpint(width, ==, 320);
+	g_assert_cmpint(height, ==, 240);
+	cd_test_client_stop(client);
+	proxy_stop(&proxy);
+}
+
+static void
+test_viewer_permissions(void)
+{
+	g_autoptr(CdEmulator) camera = start_camera(CD_EMULATOR_CODEC_H264, 0);
+	g_autofree gchar *url = cd_emulator_get_url(camera);
+	g_autofree gchar *output = g_strdup_printf("width=%d\nheight=%d\nviewers=" VIEWER_USER "\n",
+						   OUT_WIDTH, OUT_HEIGHT);
+	g_autofree gchar *section = camera_section_with("front", url, output);
+	g_autofree gchar *front_url = NULL;
+	Proxy proxy = {0};
+	g_autoptr(CdTestClient) allowed = NULL;
+	g_autoptr(CdTestClient) refused = NULL;
+
+	proxy.daemon = start_cordon(section);
+	proxy.port = cd_daemon_get_rtsp_port(proxy.daemon);
+	front_url = proxy_url(&proxy, "front");
+	/* a valid user who is not among the camera's viewers gets nothing */
+	refused = cd_test_client_new(front_url, OTHER_USER, OTHER_PASSWORD, TRUE);
+	cd_test_client_start(refused);
+	g_assert_true(cd_test_client_wait_failed(refused, WAIT_MS));
+	g_assert_cmpuint(cd_test_client_get_frames(refused), ==, 0);
+	allowed = viewer_new(&proxy, "front", TRUE);
+	assert_decodes_at_output_size(allowed, 10);
+	cd_test_client_stop(allowed);
 	proxy_stop(&proxy);
 }
 
@@ -333,6 +410,7 @@ test_password_never_logged(void)
 	g_assert_cmpuint(log_text->len, >, 0);
 	g_assert_null(strstr(log_text->str, CAMERA_PASSWORD));
 	g_assert_null(strstr(log_text->str, VIEWER_PASSWORD));
+	g_assert_null(strstr(log_text->str, OTHER_PASSWORD));
 	g_mutex_unlock(&log_lock);
 }
 
@@ -355,7 +433,9 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/proxy/auth", test_auth);
 	g_test_add_func("/cordon/proxy/isolation", test_isolation);
 	g_test_add_func("/cordon/proxy/camera-restart", test_camera_restart);
-	g_test_add_func("/cordon/proxy/refused-camera", test_refused_camera);
+	g_test_add_func("/cordon/proxy/failing-cameras", test_failing_cameras);
+	g_test_add_func("/cordon/proxy/source-size", test_source_size);
+	g_test_add_func("/cordon/proxy/viewer-permissions", test_viewer_permissions);
 	/* last: it reads what every test above logged */
 	g_test_add_func("/cordon/proxy/password-never-logged", test_password_never_logged);
 	return g_test_run();

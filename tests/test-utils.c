@@ -440,3 +440,26 @@ cd_test_closed_port(void)
 	bound = g_socket_get_local_address(socket, NULL);
 	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
 }
+
+/**
+ * cd_test_silent_camera_new:
+ * @port: (out): where it listens
+ *
+ * Returns: a loopback socket that accepts TCP connections (the kernel completes the
+ * handshake) but never answers a byte: a camera that hangs
+ */
+GSocket *
+cd_test_silent_camera_new(guint *port)
+{
+	g_autoptr(GSocket) socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+						 G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) address = g_inet_socket_address_new(loopback, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+
+	g_assert_true(g_socket_bind(socket, address, FALSE, NULL));
+	g_assert_true(g_socket_listen(socket, NULL));
+	bound = g_socket_get_local_address(socket, NULL);
+	*port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	return g_steal_pointer(&socket);
+}

@@ -64,6 +64,9 @@ guint
 cd_test_rtsp_describe_status(const gchar *host, guint port, const gchar *path);
 guint
 cd_test_closed_port(void);
+#include <gio/gio.h>
+GSocket *
+cd_test_silent_camera_new(guint *port);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdTestClient, cd_test_client_free)
 
