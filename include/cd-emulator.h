@@ -26,6 +26,12 @@ typedef enum {
 /* bytes the emulator puts where a vendor would; tests assert none reaches a cordon client */
 #define CD_EMULATOR_SEI_MARKER	    "CDVENDOR-SEI-7f3a9c"
 #define CD_EMULATOR_METADATA_MARKER "CDVENDOR-META-51e2b8"
+/* every vendor string in its SDP and RTSP headers contains this */
+#define CD_EMULATOR_VENDOR_NAME	    "CDVendor"
+#define CD_EMULATOR_VENDOR_SERVER   CD_EMULATOR_VENDOR_NAME " Rtsp Server/3.2.1"
+#define CD_EMULATOR_SDP_INFO	    CD_EMULATOR_VENDOR_NAME " IPC-5MP-W media"
+#define CD_EMULATOR_SDP_TOOL	    CD_EMULATOR_VENDOR_NAME " Streaming Media v2024.06"
+#define CD_EMULATOR_SDP_DEVICE	    "IPC-5MP-W;fw=V5.7.3 build 240612"
 
 CdEmulator *
 cd_emulator_new(CdEmulatorCodec codec);

@@ -42,12 +42,8 @@ GST_DEBUG_CATEGORY_STATIC(cd_emulator_debug);
 #define CD_EMULATOR_BITRATE_KBPS     1000
 
 /* what the camera calls itself; none of it says GStreamer */
-#define CD_EMULATOR_VENDOR_SERVER  "CDVendor Rtsp Server/3.2.1"
 #define CD_EMULATOR_VENDOR_REALM   "IP Camera(CD-5MP)"
 #define CD_EMULATOR_SDP_SESSION	   "Media Presentation"
-#define CD_EMULATOR_SDP_INFO	   "CDVendor IPC-5MP-W media"
-#define CD_EMULATOR_SDP_TOOL	   "CDVendor Streaming Media v2024.06"
-#define CD_EMULATOR_SDP_DEVICE	   "IPC-5MP-W;fw=V5.7.3 build 240612"
 #define CD_EMULATOR_DEVICE_SERIAL  "CDV00A1B2C3"
 #define CD_EMULATOR_PRIMED_DATA	   "cd-emulator-primed"
 

@@ -53,20 +53,23 @@ demo_config(CdEmulator *emulator)
 }
 
 static void
-print_demo_banner(CdDaemon *daemon)
+print_demo_banner(CdDaemon *daemon, CdEmulator *emulator)
 {
 	const CdConfig *config = cd_daemon_get_config(daemon);
 	const CdUser *user = g_ptr_array_index(config->users, 0);
+	g_autofree gchar *camera_url = cd_emulator_get_url(emulator);
 
 	g_print("\ncordon demo is running: the built-in camera, re-encoded by cordon.\n"
 		"  open   rtsp://%s:%u/%s  in VLC or ffplay\n"
 		"  login  user %s, password %s\n"
+		"  camera %s  (the vendor-style camera itself, to compare)\n"
 		"  stop   Ctrl+C\n\n",
 		config->listen_address,
 		cd_daemon_get_rtsp_port(daemon),
 		DEMO_CAMERA,
 		user->name,
-		user->password);
+		user->password,
+		camera_url);
 }
 
 int
@@ -143,7 +146,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (demo && config_path == NULL)
-		print_demo_banner(daemon);
+		print_demo_banner(daemon, emulator);
 
 	loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGINT, quit_cb, loop);

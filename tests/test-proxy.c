@@ -33,6 +33,9 @@ log_writer_cb(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpo
 	}
 	g_string_append_c(log_text, '\n');
 	g_mutex_unlock(&log_lock);
+	/* debug and info would go to stdout, where they break the TAP stream */
+	if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO))
+		return G_LOG_WRITER_HANDLED;
 	return g_log_writer_default(level, fields, n_fields, user_data);
 }
 
@@ -247,6 +250,9 @@ assert_no_vendor_bytes(CdTestClient *client)
 	g_assert_nonnull(sdp);
 	g_assert_false(cd_test_client_payloads_contain(client, CD_EMULATOR_SEI_MARKER));
 	g_assert_false(cd_test_client_payloads_contain(client, CD_EMULATOR_METADATA_MARKER));
+	g_assert_null(strstr(sdp, CD_EMULATOR_VENDOR_NAME));
+	g_assert_null(strstr(sdp, CD_EMULATOR_SDP_DEVICE));
+	g_assert_null(strstr(sdp, "x-device"));
 	g_assert_null(strstr(sdp, "m=audio"));
 	g_assert_null(strstr(sdp, "m=application"));
 	g_assert_cmpuint(cd_test_client_get_pad_count(client), ==, 1);
@@ -259,6 +265,7 @@ test_isolation(void)
 	g_autoptr(CdTestClient) direct = NULL;
 	g_autoptr(CdTestClient) client = NULL;
 	g_autofree gchar *camera_url = NULL;
+	g_autofree gchar *direct_sdp = NULL;
 
 	proxy_start(&proxy, CD_EMULATOR_CODEC_H264);
 	/* the control: the same client pulling the camera directly does see the vendor bytes */
@@ -268,6 +275,9 @@ test_isolation(void)
 	g_assert_true(cd_test_client_wait_frames(direct, 60, WAIT_MS));
 	g_assert_true(cd_test_client_payloads_contain(direct, CD_EMULATOR_SEI_MARKER));
 	g_assert_true(cd_test_client_payloads_contain(direct, CD_EMULATOR_METADATA_MARKER));
+	direct_sdp = cd_test_client_get_sdp(direct);
+	g_assert_nonnull(strstr(direct_sdp, CD_EMULATOR_SDP_TOOL));
+	g_assert_nonnull(strstr(direct_sdp, CD_EMULATOR_SDP_DEVICE));
 	cd_test_client_stop(direct);
 
 	client = viewer_new(&proxy, "front", TRUE);
