@@ -2,7 +2,7 @@
 /*
  * cd-config: reads the configuration file into a validated, read-only CdConfig. It owns the
  * file format, every range and syntax check, and the rule that secrets never reach a message.
- * Only the main thread enters it, at start-up and on SIGHUP.
+ * Only the main thread enters it, at start-up (and from --check-config).
  *
  * Sections and keys (config/cordon.conf lists each with its default):
  *   [server]       listen-address, rtsp-port, realm, pipelines-dir, reconnect-initial,

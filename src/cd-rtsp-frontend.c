@@ -150,7 +150,7 @@ cd_rtsp_frontend_start(CdRtspFrontend *self, GError **error)
 			    CD_ERROR,
 			    CD_ERROR_NETWORK,
 			    "%s: [server] cannot listen on %s port %u: %s",
-			    self->config->path != NULL ? self->config->path : "config",
+			    self->config->path,
 			    self->config->listen_address,
 			    self->config->rtsp_port,
 			    error_local->message);

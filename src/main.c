@@ -22,6 +22,15 @@
 #define DEMO_HEIGHT   720
 #define DEMO_FPS      25
 
+/* a service manager's reload must not kill the daemon; reloading by diff is not built yet */
+static gboolean
+hangup_cb(gpointer user_data)
+{
+	g_message("SIGHUP: configuration reload is not supported yet; restart cordon to apply "
+		  "changes");
+	return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 quit_cb(gpointer user_data)
 {
@@ -41,6 +50,7 @@ demo_config(CdEmulator *emulator)
 	CdCamera *camera = cd_camera_new(DEMO_CAMERA);
 	g_autofree gchar *uuid = g_uuid_string_random();
 
+	config->path = g_strdup("built-in demo configuration");
 	user->name = g_strdup(DEMO_USER);
 	user->password = g_strndup(uuid, 8);
 	g_ptr_array_add(config->users, user);
@@ -151,6 +161,7 @@ main(int argc, char **argv)
 	loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGINT, quit_cb, loop);
 	g_unix_signal_add(SIGTERM, quit_cb, loop);
+	g_unix_signal_add(SIGHUP, hangup_cb, NULL);
 	g_main_loop_run(loop);
 
 	cd_daemon_stop(daemon);

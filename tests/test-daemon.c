@@ -1,0 +1,820 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The cordon binary as an operator runs it, as a subprocess over loopback: --check-config on
+ * good and bad files and pipeline templates, --config and --demo serving real clients, a clean
+ * exit on SIGTERM and SIGINT, and the command line itself.
+ *
+ * Threads: everything runs on the main thread; the subprocess's pipes, its exit, the
+ * emulator camera and the test clients are all dispatched by the default main context, which
+ * cd_test_wait_until() iterates while it waits.
+ */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "cd-emulator.h"
+#include "test-utils.h"
+
+#define VIEWER_USER	"viewer"
+#define VIEWER_PASSWORD "viewer-Pa55word"
+#define CAMERA_USER	"admin"
+#define CAMERA_PASSWORD "S3cr3t-pa55"
+/* --demo has no option for its port */
+#define DEMO_PORT	8554
+#define DEMO_WIDTH	1280
+#define DEMO_HEIGHT	720
+/* a command that does not serve must return well within this */
+#define RUN_MS		10000
+/* frames arriving, shutting down */
+#define WAIT_MS		20000
+/* the demo camera is 720p: encoded, decoded and encoded again on a small CI box */
+#define DEMO_WAIT_MS	30000
+#define LIVE_FRAMES	30
+
+/* one temporary directory per test, removed afterwards */
+typedef struct {
+	gchar *tmpdir;
+} Fixture;
+
+static void
+remove_tree(const gchar *path)
+{
+	if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+		g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+		const gchar *name;
+
+		while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+			g_autofree gchar *child = g_build_filename(path, name, NULL);
+			remove_tree(child);
+		}
+		g_assert_cmpint(g_rmdir(path), ==, 0);
+		return;
+	}
+	g_assert_cmpint(g_unlink(path), ==, 0);
+}
+
+static void
+fixture_setup(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+
+	fixture->tmpdir = g_dir_make_tmp("cordon-test-daemon-XXXXXX", &error);
+	g_assert_no_error(error);
+}
+
+static void
+fixture_teardown(Fixture *fixture, gconstpointer user_data)
+{
+	remove_tree(fixture->tmpdir);
+	g_clear_pointer(&fixture->tmpdir, g_free);
+}
+
+/* mode 0600 like a real config, or cordon rightly warns that its secrets are readable */
+static gchar *
+write_file(const gchar *dir, const gchar *name, const gchar *contents)
+{
+	g_autofree gchar *path = g_build_filename(dir, name, NULL);
+	g_autoptr(GError) error = NULL;
+
+	g_file_set_contents_full(path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error);
+	g_assert_no_error(error);
+	return g_steal_pointer(&path);
+}
+
+static gchar *
+read_dist_file(const gchar *first, const gchar *second)
+{
+	g_autofree gchar *path = g_test_build_filename(G_TEST_DIST, "..", first, second, NULL);
+	g_autoptr(GError) error = NULL;
+	gchar *contents = NULL;
+
+	g_file_get_contents(path, &contents, NULL, &error);
+	g_assert_no_error(error);
+	return contents;
+}
+
+/* one of the subprocess's output pipes, read to its end into text */
+typedef struct {
+	GInputStream *stream; /* borrowed from the subprocess */
+	GString *text;
+	gboolean done;
+} CordonPipe;
+
+/* a running (or finished) cordon */
+typedef struct {
+	GSubprocess *process;
+	CordonPipe out;
+	CordonPipe err;
+	gboolean exited;
+} Cordon;
+
+static void
+pipe_read_next(CordonPipe *pipe);
+
+/* main context */
+static void
+pipe_read_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	CordonPipe *pipe = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish(G_INPUT_STREAM(source),
+								    result,
+								    &error);
+
+	g_assert_no_error(error);
+	if (g_bytes_get_size(bytes) == 0) {
+		pipe->done = TRUE;
+		return;
+	}
+	g_string_append_len(pipe->text, g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
+	pipe_read_next(pipe);
+}
+
+static void
+pipe_read_next(CordonPipe *pipe)
+{
+	g_input_stream_read_bytes_async(pipe->stream,
+					4096,
+					G_PRIORITY_DEFAULT,
+					NULL,
+					pipe_read_cb,
+					pipe);
+}
+
+/* main context */
+static void
+cordon_wait_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	Cordon *cordon = user_data;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(g_subprocess_wait_finish(G_SUBPROCESS(source), result, &error));
+	g_assert_no_error(error);
+	cordon->exited = TRUE;
+}
+
+/* runs in the child between fork and exec */
+static void
+child_setup_cb(gpointer user_data)
+{
+	/* a failed assertion aborts this process: the daemon must not outlive it holding ports */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static Cordon *
+cordon_spawn(const gchar *const *args)
+{
+	g_autoptr(GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+	Cordon *cordon = g_new0(Cordon, 1);
+
+	/* the environment, CORDON_PIPELINES_DIR and GST_REGISTRY included, is inherited */
+	g_ptr_array_add(argv, g_test_build_filename(G_TEST_BUILT, "..", "src", "cordon", NULL));
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, g_strdup(args[i]));
+	g_ptr_array_add(argv, NULL);
+	g_subprocess_launcher_set_child_setup(launcher, child_setup_cb, NULL, NULL);
+	cordon->process =
+	    g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
+	g_assert_no_error(error);
+	cordon->out.stream = g_subprocess_get_stdout_pipe(cordon->process);
+	cordon->out.text = g_string_new(NULL);
+	cordon->err.stream = g_subprocess_get_stderr_pipe(cordon->process);
+	cordon->err.text = g_string_new(NULL);
+	pipe_read_next(&cordon->out);
+	pipe_read_next(&cordon->err);
+	g_subprocess_wait_async(cordon->process, NULL, cordon_wait_cb, cordon);
+	return cordon;
+}
+
+static gboolean
+cordon_is_done(gpointer user_data)
+{
+	Cordon *cordon = user_data;
+	return cordon->exited && cordon->out.done && cordon->err.done;
+}
+
+/* TRUE once it exited and both pipes were read to their end */
+static gboolean
+cordon_wait_done(Cordon *cordon, guint timeout_ms)
+{
+	return cd_test_wait_until(cordon_is_done, cordon, timeout_ms);
+}
+
+static void
+cordon_free(Cordon *cordon)
+{
+	if (cordon == NULL)
+		return;
+	if (!cordon->exited)
+		g_subprocess_force_exit(cordon->process);
+	/* the read and wait callbacks point into cordon: let them finish first */
+	g_assert_true(cordon_wait_done(cordon, WAIT_MS));
+	g_object_unref(cordon->process);
+	g_string_free(cordon->out.text, TRUE);
+	g_string_free(cordon->err.text, TRUE);
+	g_free(cordon);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Cordon, cordon_free)
+
+static void
+cordon_dump(Cordon *cordon)
+{
+	g_test_message("cordon stdout:\n%s", cordon->out.text->str);
+	g_test_message("cordon stderr:\n%s", cordon->err.text->str);
+}
+
+/* it returned status by itself: not killed by a signal, not still running */
+static void
+cordon_assert_exit(Cordon *cordon, gint status)
+{
+	GSubprocess *process = cordon->process;
+
+	g_assert_true(cordon->exited);
+	if (!g_subprocess_get_if_exited(process) || g_subprocess_get_exit_status(process) != status)
+		cordon_dump(cordon);
+	if (g_subprocess_get_if_signaled(process))
+		g_test_message("cordon was killed by signal %d", g_subprocess_get_term_sig(process));
+	g_assert_true(g_subprocess_get_if_exited(process));
+	g_assert_cmpint(g_subprocess_get_exit_status(process), ==, status);
+}
+
+/* runs a command that must finish by itself, promptly */
+static Cordon *
+cordon_run(const gchar *const *args)
+{
+	Cordon *cordon = cordon_spawn(args);
+
+	if (!cordon_wait_done(cordon, RUN_MS))
+		cordon_dump(cordon);
+	g_assert_true(cordon_is_done(cordon));
+	return cordon;
+}
+
+static void
+cordon_assert_silent_about_secrets(Cordon *cordon)
+{
+	g_assert_null(strstr(cordon->out.text->str, CAMERA_PASSWORD));
+	g_assert_null(strstr(cordon->err.text->str, CAMERA_PASSWORD));
+	g_assert_null(strstr(cordon->out.text->str, VIEWER_PASSWORD));
+	g_assert_null(strstr(cordon->err.text->str, VIEWER_PASSWORD));
+}
+
+/* a loopback TCP socket listening on a free port, held until it is unreffed */
+static GSocket *
+listen_on_free_port(guint *port)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocket) socket = g_socket_new(G_SOCKET_FAMILY_IPV4,
+						 G_SOCKET_TYPE_STREAM,
+						 G_SOCKET_PROTOCOL_TCP,
+						 &error);
+	g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) address = g_inet_socket_address_new(loopback, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+
+	g_assert_no_error(error);
+	g_assert_true(g_socket_bind(socket, address, TRUE, &error));
+	g_assert_true(g_socket_listen(socket, &error));
+	g_assert_no_error(error);
+	bound = g_socket_get_local_address(socket, &error);
+	g_assert_no_error(error);
+	*port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	g_socket_set_blocking(socket, FALSE);
+	return g_steal_pointer(&socket);
+}
+
+/* nobody listens on 127.0.0.1:port (a socket in TIME_WAIT does not count) */
+static gboolean
+port_is_free(guint port)
+{
+	g_autoptr(GSocket) socket =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) address = g_inet_socket_address_new(loopback, port);
+
+	g_assert_nonnull(socket);
+	return g_socket_bind(socket, address, TRUE, NULL);
+}
+
+static gboolean
+port_accepts(guint port)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) address = g_inet_socket_address_new(loopback, port);
+	g_autoptr(GSocketConnection) connection = NULL;
+
+	/* loopback only: no proxy resolver, no settings lookups */
+	g_socket_client_set_enable_proxy(client, FALSE);
+	g_socket_client_set_timeout(client, 1);
+	connection = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(address), NULL, NULL);
+	return connection != NULL;
+}
+
+typedef struct {
+	Cordon *cordon;
+	guint port;
+} ListenWait;
+
+static gboolean
+cordon_listens_or_exited(gpointer user_data)
+{
+	ListenWait *wait = user_data;
+	return wait->cordon->exited || port_accepts(wait->port);
+}
+
+/* waits until cordon accepts connections on port; fails if it exits first */
+static void
+cordon_assert_listening(Cordon *cordon, guint port)
+{
+	ListenWait wait = {cordon, port};
+	gboolean ok = cd_test_wait_until(cordon_listens_or_exited, &wait, WAIT_MS);
+
+	if (!ok || cordon->exited)
+		cordon_dump(cordon);
+	g_assert_true(ok);
+	g_assert_false(cordon->exited);
+}
+
+static gboolean
+client_is_gone(gpointer user_data)
+{
+	CdTestClient *client = user_data;
+	return cd_test_client_has_failed(client) || cd_test_client_has_ended(client);
+}
+
+static gboolean
+camera_has_no_session(gpointer user_data)
+{
+	return cd_emulator_get_active_sessions(CD_EMULATOR(user_data)) == 0;
+}
+
+static void
+client_assert_live(CdTestClient *client, Cordon *cordon, guint timeout_ms, gint width, gint height)
+{
+	gint client_width;
+	gint client_height;
+
+	if (!cd_test_client_wait_live_frames(client, LIVE_FRAMES, timeout_ms)) {
+		const GError *error = cd_test_client_get_error(client);
+		g_test_message("client: %u frames, %u live, %u slate, error: %s",
+			       cd_test_client_get_frames(client),
+			       cd_test_client_get_live_frames(client),
+			       cd_test_client_get_slate_frames(client),
+			       error != NULL ? error->message : "none");
+		cordon_dump(cordon);
+	}
+	g_assert_cmpuint(cd_test_client_get_live_frames(client), >=, LIVE_FRAMES);
+	g_assert_false(cd_test_client_has_failed(client));
+	cd_test_client_get_size(client, &client_width, &client_height);
+	g_assert_cmpint(client_width, ==, width);
+	g_assert_cmpint(client_height, ==, height);
+}
+
+/* a complete config serving one camera at url; port 0 would let cordon pick one */
+static gchar *
+config_text(guint port, const gchar *camera_url, const gchar *extra_camera_keys)
+{
+	return g_strdup_printf("[server]\n"
+			       "listen-address=127.0.0.1\n"
+			       "rtsp-port=%u\n"
+			       "reconnect-initial=0.2\n"
+			       "\n"
+			       "[user " VIEWER_USER "]\n"
+			       "password=" VIEWER_PASSWORD "\n"
+			       "\n"
+			       "[camera cam]\n"
+			       "url=%s\n"
+			       "%s",
+			       port,
+			       camera_url,
+			       extra_camera_keys);
+}
+
+static void
+test_check_config_valid(Fixture *fixture, gconstpointer user_data)
+{
+	g_autofree gchar *example = read_dist_file("config", "cordon.conf");
+	g_autofree gchar *path = write_file(fixture->tmpdir, "cordon.conf", example);
+	g_auto(GStrv) halves = g_strsplit(example, "\nrtsp-port=8554\n", -1);
+	g_autofree gchar *held_text = NULL;
+	g_autofree gchar *held_path = NULL;
+	g_autofree gchar *camera_url = NULL;
+	g_autofree gchar *small_text = NULL;
+	g_autofree gchar *small_path = NULL;
+	g_autofree gchar *expected = g_strdup_printf("%s: configuration is valid\n", path);
+	g_autoptr(GSocket) rtsp_socket = NULL;
+	g_autoptr(GSocket) camera_socket = NULL;
+	g_autoptr(GSocket) accepted = NULL;
+	g_autoptr(GError) error = NULL;
+	guint rtsp_port = 0;
+	guint camera_port = 0;
+
+	/* the example file exactly as shipped */
+	{
+		g_autoptr(Cordon) cordon = cordon_run((const gchar *[]){"--check-config", path, NULL});
+		cordon_assert_exit(cordon, 0);
+		g_assert_cmpstr(cordon->out.text->str, ==, expected);
+		/* mode 0600: no permission warning */
+		g_assert_null(strstr(cordon->err.text->str, "chmod"));
+	}
+
+	/*
+	 * It starts nothing: the example on a port this test holds open still checks out,
+	 * where serving it could not bind.
+	 */
+	g_assert_cmpuint(g_strv_length(halves), ==, 2);
+	rtsp_socket = listen_on_free_port(&rtsp_port);
+	held_text = g_strdup_printf("%s\nrtsp-port=%u\n%s", halves[0], rtsp_port, halves[1]);
+	held_path = write_file(fixture->tmpdir, "held.conf", held_text);
+	{
+		g_autoptr(Cordon) cordon =
+		    cordon_run((const gchar *[]){"--check-config", held_path, NULL});
+		cordon_assert_exit(cordon, 0);
+		g_assert_nonnull(strstr(cordon->out.text->str, "configuration is valid"));
+	}
+
+	/* nor does it call the cameras: one on a port this test listens on sees no connection */
+	camera_socket = listen_on_free_port(&camera_port);
+	camera_url = g_strdup_printf("rtsp://127.0.0.1:%u/stream", camera_port);
+	small_text = config_text(rtsp_port, camera_url, "");
+	small_path = write_file(fixture->tmpdir, "small.conf", small_text);
+	{
+		g_autoptr(Cordon) cordon =
+		    cordon_run((const gchar *[]){"--check-config", small_path, NULL});
+		cordon_assert_exit(cordon, 0);
+	}
+	accepted = g_socket_accept(camera_socket, NULL, &error);
+	g_assert_null(accepted);
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+
+	/* the control: serving the same file on the held port fails, so the checks above can */
+	{
+		g_autoptr(Cordon) cordon = cordon_run((const gchar *[]){"--config", small_path, NULL});
+		cordon_assert_exit(cordon, 1);
+		g_assert_nonnull(strstr(cordon->err.text->str, small_path));
+		g_assert_nonnull(strstr(cordon->err.text->str, "[server]"));
+	}
+}
+
+typedef struct {
+	const gchar *camera_keys;
+	const gchar *key;	  /* the key the error must name */
+	const gchar *detail;	  /* nullable: more the error must say */
+} BadConfig;
+
+static void
+test_check_config_invalid(Fixture *fixture, gconstpointer user_data)
+{
+	/*
+	 * Every file holds the camera password; none of the errors may show it. A relative
+	 * password-file starts at the config file's directory, the temporary one.
+	 */
+	const BadConfig cases[] = {
+	    {"url=rtsp://127.0.0.1:554/stream\nusername=" CAMERA_USER "\npassword=" CAMERA_PASSWORD
+	     "\ntransport=carrier-pigeon\n",
+	     "transport",
+	     "carrier-pigeon"},
+	    {"url=rtsp://127.0.0.1:554/stream\nusername=" CAMERA_USER
+	     "\npassword-file=missing.password\n",
+	     "password-file",
+	     "missing.password"},
+	    {"url=rtsp://127.0.0.1:554/stream\npassword=" CAMERA_PASSWORD "\n", "username", NULL},
+	    {"url=rtsp://127.0.0.1:554/stream\nusername=" CAMERA_USER "\npassword=" CAMERA_PASSWORD
+	     "\npassword-file=camera.password\n",
+	     "password",
+	     NULL},
+	    {"url=rtsp://" CAMERA_USER ":" CAMERA_PASSWORD "@127.0.0.1:554/stream\n", "url", NULL},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		/* a camera configured before the broken one: its password is parsed, too */
+		g_autofree gchar *text = g_strdup_printf("[server]\n"
+							 "rtsp-port=0\n"
+							 "[user " VIEWER_USER "]\n"
+							 "password=" VIEWER_PASSWORD "\n"
+							 "[camera good]\n"
+							 "url=rtsp://127.0.0.1:554/stream\n"
+							 "username=" CAMERA_USER "\n"
+							 "password=" CAMERA_PASSWORD "\n"
+							 "[camera cam]\n"
+							 "%s",
+							 cases[i].camera_keys);
+		g_autofree gchar *name = g_strdup_printf("bad-%u.conf", i);
+		g_autofree gchar *path = write_file(fixture->tmpdir, name, text);
+		g_autofree gchar *where = g_strdup_printf("%s: [camera cam] %s: ", path, cases[i].key);
+		g_autoptr(Cordon) cordon = NULL;
+
+		g_test_message("bad key: %s", cases[i].key);
+		cordon = cordon_run((const gchar *[]){"--check-config", path, NULL});
+		cordon_assert_exit(cordon, 1);
+		g_assert_cmpstr(cordon->out.text->str, ==, "");
+		/* FILE: [SECTION] KEY: what is wrong */
+		g_assert_nonnull(strstr(cordon->err.text->str, where));
+		if (cases[i].detail != NULL)
+			g_assert_nonnull(strstr(cordon->err.text->str, cases[i].detail));
+		cordon_assert_silent_about_secrets(cordon);
+	}
+}
+
+/* a copy of the shipped templates in dir */
+static void
+copy_templates(const gchar *dir)
+{
+	g_autofree gchar *source = g_test_build_filename(G_TEST_DIST, "..", "pipelines", NULL);
+	g_autoptr(GDir) listing = NULL;
+	g_autoptr(GError) error = NULL;
+	const gchar *name;
+	guint copied = 0;
+
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+	listing = g_dir_open(source, 0, &error);
+	g_assert_no_error(error);
+	while ((name = g_dir_read_name(listing)) != NULL) {
+		g_autofree gchar *contents = read_dist_file("pipelines", name);
+		g_autofree gchar *copy = write_file(dir, name, contents);
+		copied++;
+	}
+	g_assert_cmpuint(copied, >=, 3);
+}
+
+typedef struct {
+	const gchar *file;     /* the template replaced */
+	const gchar *contents; /* by this */
+	const gchar *detail;   /* nullable: what else the error must say */
+} BadTemplate;
+
+static void
+test_bad_template(Fixture *fixture, gconstpointer user_data)
+{
+	const BadTemplate cases[] = {
+	    {"encode-x264.pipeline",
+	     "x264enc nonexistent-property=1 ! capsfilter caps=video/x-h264\n",
+	     "nonexistent-property"},
+	    {"encode-x264.pipeline", "nosuchencoder\n", "nosuchencoder"},
+	    {"encode-x264.pipeline", "# a comment and nothing else\n", NULL},
+	    {"decode-h264.pipeline", "rtph264depay ! nosuchdecoder\n", "nosuchdecoder"},
+	};
+	g_autofree gchar *templates = g_build_filename(fixture->tmpdir, "pipelines", NULL);
+	g_autofree gchar *keys = g_strdup_printf("[server]\n"
+						 "rtsp-port=0\n"
+						 "pipelines-dir=%s\n"
+						 "[user " VIEWER_USER "]\n"
+						 "password=" VIEWER_PASSWORD "\n"
+						 "[camera cam]\n"
+						 "url=rtsp://127.0.0.1:554/stream\n",
+						 templates);
+	g_autofree gchar *path = write_file(fixture->tmpdir, "cordon.conf", keys);
+
+	/* the control: the untouched copy checks out, so each failure below is the template's */
+	copy_templates(templates);
+	{
+		g_autoptr(Cordon) cordon = cordon_run((const gchar *[]){"--check-config", path, NULL});
+		cordon_assert_exit(cordon, 0);
+	}
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree gchar *broken = NULL;
+		g_autofree gchar *shown = g_strchomp(g_strdup(cases[i].contents));
+		g_autoptr(Cordon) cordon = NULL;
+
+		g_test_message("broken %s: %s", cases[i].file, shown);
+		copy_templates(templates);
+		broken = write_file(templates, cases[i].file, cases[i].contents);
+		cordon = cordon_run((const gchar *[]){"--check-config", path, NULL});
+		cordon_assert_exit(cordon, 1);
+		g_assert_cmpstr(cordon->out.text->str, ==, "");
+		g_assert_nonnull(strstr(cordon->err.text->str, broken));
+		if (cases[i].detail != NULL)
+			g_assert_nonnull(strstr(cordon->err.text->str, cases[i].detail));
+	}
+}
+
+static void
+test_signal(Fixture *fixture, gconstpointer user_data)
+{
+	gint signum = GPOINTER_TO_INT(user_data);
+	g_autoptr(CdEmulator) camera = cd_emulator_new(CD_EMULATOR_CODEC_H264);
+	g_autoptr(CdTestClient) client = NULL;
+	g_autoptr(Cordon) cordon = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *camera_url = NULL;
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *url = NULL;
+	guint port;
+
+	cd_emulator_set_video(camera, 320, 240, 25);
+	cd_emulator_set_credentials(camera, CAMERA_USER, CAMERA_PASSWORD);
+	g_assert_true(cd_emulator_start(camera, "127.0.0.1", 0, &error));
+	g_assert_no_error(error);
+	camera_url = cd_emulator_get_url(camera);
+
+	/* a fixed port, so the test knows where to connect without reading cordon's log */
+	port = cd_test_closed_port();
+	text = config_text(port,
+			   camera_url,
+			   "username=" CAMERA_USER "\n"
+			   "password=" CAMERA_PASSWORD "\n"
+			   "width=320\n"
+			   "height=240\n"
+			   "fps=15\n");
+	path = write_file(fixture->tmpdir, "cordon.conf", text);
+	/* --verbose: debug lines too, for the password check at the end */
+	cordon = cordon_spawn((const gchar *[]){"--config", path, "--verbose", NULL});
+	cordon_assert_listening(cordon, port);
+
+	url = g_strdup_printf("rtsp://127.0.0.1:%u/cam", port);
+	client = cd_test_client_new(url, VIEWER_USER, VIEWER_PASSWORD, TRUE);
+	cd_test_client_start(client);
+	client_assert_live(client, cordon, WAIT_MS, 320, 240);
+	g_assert_cmpuint(cd_emulator_get_active_sessions(camera), ==, 1);
+	g_assert_false(cordon->exited);
+
+	/* a service manager's reload (SIGHUP) must not stop the daemon or its viewers */
+	if (signum == SIGTERM) {
+		guint live = cd_test_client_get_live_frames(client);
+
+		g_subprocess_send_signal(cordon->process, SIGHUP);
+		g_assert_true(cd_test_client_wait_live_frames(client, live + 15, WAIT_MS));
+		g_assert_false(cordon->exited);
+	}
+
+	g_subprocess_send_signal(cordon->process, signum);
+	if (!cordon_wait_done(cordon, WAIT_MS))
+		cordon_dump(cordon);
+	cordon_assert_exit(cordon, 0);
+	/* it closed its viewers and hung up on its camera on the way out */
+	g_assert_true(cd_test_wait_until(client_is_gone, client, WAIT_MS));
+	g_assert_true(cd_test_wait_until(camera_has_no_session, camera, WAIT_MS));
+	cordon_assert_silent_about_secrets(cordon);
+	cd_test_client_stop(client);
+	cd_emulator_stop(camera);
+}
+
+typedef struct {
+	Cordon *cordon;
+	GRegex *regex;
+	GMatchInfo *match;
+	gboolean found; /* match holds the complete banner */
+} BannerWait;
+
+static gboolean
+banner_read_or_exited(gpointer user_data)
+{
+	BannerWait *wait = user_data;
+
+	g_clear_pointer(&wait->match, g_match_info_unref);
+	wait->found = g_regex_match(wait->regex, wait->cordon->out.text->str, 0, &wait->match);
+	return wait->found || wait->cordon->exited;
+}
+
+static void
+test_demo(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(Cordon) cordon = NULL;
+	g_autoptr(CdTestClient) client = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *user = NULL;
+	g_autofree gchar *password = NULL;
+	g_autofree gchar *expected_url = g_strdup_printf("rtsp://127.0.0.1:%u/demo", DEMO_PORT);
+	BannerWait wait = {0};
+
+	if (!port_is_free(DEMO_PORT)) {
+		g_test_skip("127.0.0.1:8554 is in use, and --demo always listens there");
+		return;
+	}
+	cordon = cordon_spawn((const gchar *[]){"--demo", NULL});
+
+	/* the banner: "open   rtsp://HOST:PORT/demo ..." then "login  user NAME, password PW" */
+	wait.cordon = cordon;
+	wait.regex = g_regex_new("open +(rtsp://[^ \n]+)[^\n]*\n *login +user ([^ ,\n]+), "
+				 "password ([^ \n]+)\n",
+				 0,
+				 0,
+				 &error);
+	g_assert_no_error(error);
+	if (!cd_test_wait_until(banner_read_or_exited, &wait, WAIT_MS) || cordon->exited)
+		cordon_dump(cordon);
+	/* someone else took the port since it was checked: that is no fault of cordon's */
+	if (!wait.found && cordon->exited &&
+	    strstr(cordon->err.text->str, "cannot listen on") != NULL &&
+	    !port_is_free(DEMO_PORT)) {
+		g_clear_pointer(&wait.match, g_match_info_unref);
+		g_clear_pointer(&wait.regex, g_regex_unref);
+		g_test_skip("127.0.0.1:8554 was taken by another process while cordon started");
+		return;
+	}
+	g_assert_false(cordon->exited);
+	g_assert_true(wait.found);
+	url = g_match_info_fetch(wait.match, 1);
+	user = g_match_info_fetch(wait.match, 2);
+	password = g_match_info_fetch(wait.match, 3);
+	g_clear_pointer(&wait.match, g_match_info_unref);
+	g_clear_pointer(&wait.regex, g_regex_unref);
+	g_assert_cmpstr(url, ==, expected_url);
+	g_assert_cmpstr(user, ==, "demo");
+	g_assert_cmpuint(strlen(password), >=, 8);
+
+	/* the password means something: no credentials, no stream */
+	g_assert_cmpuint(cd_test_rtsp_describe_status("127.0.0.1", DEMO_PORT, "/demo"), ==, 401);
+	client = cd_test_client_new(url, user, password, TRUE);
+	cd_test_client_start(client);
+	client_assert_live(client, cordon, DEMO_WAIT_MS, DEMO_WIDTH, DEMO_HEIGHT);
+
+	g_subprocess_send_signal(cordon->process, SIGTERM);
+	if (!cordon_wait_done(cordon, WAIT_MS))
+		cordon_dump(cordon);
+	cordon_assert_exit(cordon, 0);
+	g_assert_true(cd_test_wait_until(client_is_gone, client, WAIT_MS));
+	g_assert_true(port_is_free(DEMO_PORT));
+	cd_test_client_stop(client);
+}
+
+static void
+test_no_args(Fixture *fixture, gconstpointer user_data)
+{
+	g_autofree gchar *missing = g_build_filename(fixture->tmpdir, "missing.conf", NULL);
+
+	{
+		g_autoptr(Cordon) cordon = cordon_run((const gchar *[]){NULL});
+		cordon_assert_exit(cordon, 1);
+		g_assert_cmpstr(cordon->out.text->str, ==, "");
+		/* it says what to do instead */
+		g_assert_nonnull(strstr(cordon->err.text->str, "--config FILE"));
+		g_assert_nonnull(strstr(cordon->err.text->str, "--demo"));
+	}
+	{
+		g_autoptr(Cordon) cordon = cordon_run((const gchar *[]){"--version", NULL});
+		cordon_assert_exit(cordon, 0);
+		g_assert_cmpstr(cordon->out.text->str, ==, "cordon " CORDON_VERSION "\n");
+	}
+	{
+		g_autoptr(Cordon) cordon = cordon_run((const gchar *[]){"--no-such-option", NULL});
+		cordon_assert_exit(cordon, 1);
+		g_assert_nonnull(strstr(cordon->err.text->str, "--no-such-option"));
+	}
+	{
+		g_autoptr(Cordon) cordon = cordon_run((const gchar *[]){"--config", missing, NULL});
+		cordon_assert_exit(cordon, 1);
+		g_assert_nonnull(strstr(cordon->err.text->str, missing));
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	gst_init(&argc, &argv);
+	g_test_init(&argc, &argv, NULL);
+	/* the camera dropping cordon at shutdown is expected, and GStreamer says so with warnings */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+	g_test_add("/cordon/daemon/check-config-valid",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_check_config_valid,
+		   fixture_teardown);
+	g_test_add("/cordon/daemon/check-config-invalid",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_check_config_invalid,
+		   fixture_teardown);
+	g_test_add("/cordon/daemon/bad-template",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_bad_template,
+		   fixture_teardown);
+	g_test_add("/cordon/daemon/sigterm",
+		   Fixture,
+		   GINT_TO_POINTER(SIGTERM),
+		   fixture_setup,
+		   test_signal,
+		   fixture_teardown);
+	g_test_add("/cordon/daemon/sigint",
+		   Fixture,
+		   GINT_TO_POINTER(SIGINT),
+		   fixture_setup,
+		   test_signal,
+		   fixture_teardown);
+	g_test_add("/cordon/daemon/demo", Fixture, NULL, fixture_setup, test_demo, fixture_teardown);
+	g_test_add("/cordon/daemon/no-args",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_no_args,
+		   fixture_teardown);
+	return g_test_run();
+}
