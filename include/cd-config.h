@@ -18,6 +18,19 @@ typedef struct {
 } CdUser;
 
 /**
+ * CdLimits:
+ *
+ * What a camera's stream may be before it is cut off and the camera rejected.
+ */
+typedef struct {
+	guint max_width;	     /* pixels, checked before the decoder sees the size */
+	guint max_height;	     /* pixels */
+	guint max_fps;		     /* access units per second */
+	guint max_bitrate_kbps;	     /* RTP payload, per second */
+	guint max_access_unit_bytes; /* one picture */
+} CdLimits;
+
+/**
  * CdConfig:
  *
  * The whole validated configuration. Read-only once loaded.
@@ -30,6 +43,9 @@ typedef struct {
 	gchar *pipelines_dir;	     /* nullable: use the built-in search path */
 	guint reconnect_initial_ms;  /* first reconnect delay, default 1000 */
 	guint reconnect_max_ms;	     /* backoff ceiling, default 30000 */
+	guint stall_timeout_ms;	     /* no decodable frame this long: stalled, default 5000 */
+	guint auth_retry_ms;	     /* retry after the camera refused our login, default 300000 */
+	CdLimits limits;	     /* what a camera may send */
 	GPtrArray *users;	     /* (element-type CdUser) */
 	GPtrArray *cameras;	     /* (element-type CdCamera) in file order */
 } CdConfig;

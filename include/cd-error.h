@@ -14,6 +14,7 @@ G_BEGIN_DECLS
  * @CD_ERROR_NOT_FOUND: a file or element is missing
  * @CD_ERROR_NETWORK: a socket could not be bound or reached
  * @CD_ERROR_INTERNAL: a GStreamer element refused a state change
+ * @CD_ERROR_LIMIT: a camera's stream broke one of the configured limits
  */
 typedef enum {
 	CD_ERROR_INVALID_CONFIG,
@@ -21,6 +22,7 @@ typedef enum {
 	CD_ERROR_NOT_FOUND,
 	CD_ERROR_NETWORK,
 	CD_ERROR_INTERNAL,
+	CD_ERROR_LIMIT,
 } CdError;
 
 GQuark cd_error_quark(void);

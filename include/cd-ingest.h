@@ -3,7 +3,9 @@
 
 #include <gst/gst.h>
 
+#include "cd-camera-state.h"
 #include "cd-camera.h"
+#include "cd-config.h"
 #include "cd-pipeline-template.h"
 
 G_BEGIN_DECLS
@@ -13,27 +15,20 @@ G_BEGIN_DECLS
  *
  * Pulls one camera's RTSP stream, keeps its video track only, decodes it and hands raw
  * frames at the output size to the frame function. The only module that touches vendor
- * bytes: nothing but decoded pixels leaves it. Reconnects with backoff for ever.
+ * bytes: nothing but decoded pixels leaves it. Keeps the camera's state (see
+ * #CdCameraState), emits ::state-changed, and reconnects for ever.
  */
 #define CD_TYPE_INGEST (cd_ingest_get_type())
 G_DECLARE_FINAL_TYPE(CdIngest, cd_ingest, CD, INGEST, GObject)
-
-typedef enum {
-	CD_INGEST_STATE_STOPPED,
-	CD_INGEST_STATE_CONNECTING,
-	CD_INGEST_STATE_LIVE,
-	CD_INGEST_STATE_BACKOFF,
-} CdIngestState;
 
 /* called from the ingest's streaming thread with one decoded I420 frame */
 typedef void (*CdFrameFunc)(GstSample *sample, gpointer user_data);
 
 CdIngest *
 cd_ingest_new(const CdCamera *camera,
+	      const CdConfig *config,
 	      const CdPipelineTemplate *decode_h264,
 	      const CdPipelineTemplate *decode_h265);
-void
-cd_ingest_set_backoff(CdIngest *self, guint initial_ms, guint max_ms);
 void
 cd_ingest_set_output_size(CdIngest *self, guint width, guint height);
 void
@@ -45,10 +40,10 @@ void
 cd_ingest_start(CdIngest *self);
 void
 cd_ingest_stop(CdIngest *self);
-CdIngestState
+CdCameraState
 cd_ingest_get_state(CdIngest *self);
-const gchar *
-cd_ingest_state_to_string(CdIngestState state);
+CdCameraStatus *
+cd_ingest_get_status(CdIngest *self);
 guint64
 cd_ingest_get_frame_count(CdIngest *self);
 

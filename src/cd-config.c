@@ -6,7 +6,8 @@
  *
  * Sections and keys (config/cordon.conf lists each with its default):
  *   [server]       listen-address, rtsp-port, realm, pipelines-dir, reconnect-initial,
- *                  reconnect-max
+ *                  reconnect-max, stall-timeout, auth-retry, max-width, max-height,
+ *                  max-fps, max-bitrate, max-access-unit
  *   [user NAME]    password | password-file
  *   [camera NAME]  url, username, password | password-file, transport, enabled, width,
  *                  height, fps, bitrate, gop, encoder, latency, viewers
@@ -35,6 +36,15 @@
 #define DEFAULT_REALM		     "cordon"
 #define DEFAULT_RECONNECT_INITIAL_MS 1000
 #define DEFAULT_RECONNECT_MAX_MS     30000
+#define DEFAULT_STALL_TIMEOUT_MS     5000
+#define DEFAULT_AUTH_RETRY_MS	     (5 * 60 * 1000)
+/* what a camera may send before it is cut off: 4K-class sensors pass, forged sizes don't */
+#define DEFAULT_MAX_INPUT_WIDTH	     4096
+#define DEFAULT_MAX_INPUT_HEIGHT     4096
+#define DEFAULT_MAX_INPUT_FPS	     60
+#define DEFAULT_MAX_INPUT_KBPS	     40000
+#define DEFAULT_MAX_ACCESS_UNIT_KIB  4096
+#define MAX_INPUT_SIZE		     16384
 
 /* a config or password file bigger than this is a mistake */
 #define MAX_FILE_SIZE (1024 * 1024)
@@ -60,6 +70,13 @@ static const gchar *const server_keys[] = {"listen-address",
 					   "pipelines-dir",
 					   "reconnect-initial",
 					   "reconnect-max",
+					   "stall-timeout",
+					   "auth-retry",
+					   "max-width",
+					   "max-height",
+					   "max-fps",
+					   "max-bitrate",
+					   "max-access-unit",
 					   NULL};
 static const gchar *const user_keys[] = {"password", "password-file", NULL};
 static const gchar *const camera_keys[] = {"url",
@@ -977,6 +994,32 @@ cd_config_parse_names(CdConfigParser *self,
 	return TRUE;
 }
 
+/* the limits a camera's stream is held to before cordon decodes it */
+static gboolean
+cd_config_parse_limits(CdConfigParser *self, const gchar *group, CdLimits *limits,
+		       GError **error)
+{
+	guint access_unit_kib = limits->max_access_unit_bytes / 1024;
+
+	if (!cd_config_parse_uint(self, group, "max-width", MIN_SIZE, MAX_INPUT_SIZE,
+				  &limits->max_width, error))
+		return FALSE;
+	if (!cd_config_parse_uint(self, group, "max-height", MIN_SIZE, MAX_INPUT_SIZE,
+				  &limits->max_height, error))
+		return FALSE;
+	if (!cd_config_parse_uint(self, group, "max-fps", 1, 2 * MAX_FPS, &limits->max_fps,
+				  error))
+		return FALSE;
+	if (!cd_config_parse_uint(self, group, "max-bitrate", 100, 1000000,
+				  &limits->max_bitrate_kbps, error))
+		return FALSE;
+	if (!cd_config_parse_uint(self, group, "max-access-unit", 16, 65536, &access_unit_kib,
+				  error))
+		return FALSE;
+	limits->max_access_unit_bytes = access_unit_kib * 1024;
+	return TRUE;
+}
+
 static gboolean
 cd_config_parse_server(CdConfigParser *self, CdConfig *config, GError **error)
 {
@@ -1015,6 +1058,13 @@ cd_config_parse_server(CdConfigParser *self, CdConfig *config, GError **error)
 				     "reconnect-max",
 				     &config->reconnect_max_ms,
 				     error))
+		return FALSE;
+	if (!cd_config_parse_seconds(self, group, "stall-timeout", &config->stall_timeout_ms,
+				     error))
+		return FALSE;
+	if (!cd_config_parse_seconds(self, group, "auth-retry", &config->auth_retry_ms, error))
+		return FALSE;
+	if (!cd_config_parse_limits(self, group, &config->limits, error))
 		return FALSE;
 	if (config->reconnect_max_ms < config->reconnect_initial_ms) {
 		cd_config_set_error(error,
@@ -1278,6 +1328,13 @@ cd_config_new(void)
 	config->realm = g_strdup(DEFAULT_REALM);
 	config->reconnect_initial_ms = DEFAULT_RECONNECT_INITIAL_MS;
 	config->reconnect_max_ms = DEFAULT_RECONNECT_MAX_MS;
+	config->stall_timeout_ms = DEFAULT_STALL_TIMEOUT_MS;
+	config->auth_retry_ms = DEFAULT_AUTH_RETRY_MS;
+	config->limits.max_width = DEFAULT_MAX_INPUT_WIDTH;
+	config->limits.max_height = DEFAULT_MAX_INPUT_HEIGHT;
+	config->limits.max_fps = DEFAULT_MAX_INPUT_FPS;
+	config->limits.max_bitrate_kbps = DEFAULT_MAX_INPUT_KBPS;
+	config->limits.max_access_unit_bytes = DEFAULT_MAX_ACCESS_UNIT_KIB * 1024;
 	config->users = g_ptr_array_new_with_free_func((GDestroyNotify)cd_user_free);
 	config->cameras = g_ptr_array_new_with_free_func((GDestroyNotify)cd_camera_free);
 	return config;

@@ -147,10 +147,7 @@ build_camera(CdDaemon *self, const CdCamera *camera, GError **error)
 		camera_stages_free(stages);
 		return NULL;
 	}
-	stages->ingest = cd_ingest_new(camera, decode_h264, decode_h265);
-	cd_ingest_set_backoff(stages->ingest,
-			      self->config->reconnect_initial_ms,
-			      self->config->reconnect_max_ms);
+	stages->ingest = cd_ingest_new(camera, self->config, decode_h264, decode_h265);
 	if (cd_transcode_get_output_size(stages->transcode, NULL, NULL)) {
 		cd_ingest_set_output_size(stages->ingest, camera->width, camera->height);
 		stages->ingest_scaled = 1;

@@ -7,15 +7,23 @@
  *
  * rtspsrc's select-stream refuses every track but the first H.264/H.265 video track before
  * SETUP, so audio, metadata and unknown tracks are never even requested from the camera.
- * Only decoded pixels leave: SEI, SDP attributes and RTSP headers stay in here.
+ * Only decoded pixels leave: SEI, SDP attributes and RTSP headers stay in here. What the
+ * camera sends is held to the configured limits by cd-stream-guard before it is decoded.
  *
- * A pipeline lives for one connection; any error or end of stream tears it down and a new
- * one is built after a backoff that doubles from reconnect-initial to reconnect-max and is
- * reset once frames flow.
+ * A pipeline lives for one connection. The camera's state (connecting, live, stalled,
+ * backoff, auth-failed, rejected) says why it is not live and what happens next:
+ *   - an error or end of stream: backoff, doubling from reconnect-initial to reconnect-max,
+ *     reset once frames flow;
+ *   - no decodable frame for stall-timeout, connected or connecting: stalled, same backoff;
+ *   - the camera refused our login: auth-failed, retried after auth-retry, not in a loop;
+ *   - a limit broken or no usable video: rejected, same backoff.
+ * Each distinct failure is logged once at warning level; the same failure again is counted
+ * and logged at debug level, so a camera that fails every second does not flood the log.
  *
- * Threads: public functions and bus handling run on the main thread; select-stream,
- * pad-added and the appsink callback run on GStreamer streaming threads.
- * Keys used: url, username, password, transport, latency.
+ * Threads: public functions, the watchdog and bus handling run on the main thread;
+ * select-stream, pad-added and the appsink callback run on GStreamer streaming threads.
+ * Keys used: url, username, password, transport, latency; [server] reconnect-initial,
+ * reconnect-max, stall-timeout, auth-retry and the limits.
  */
 #define G_LOG_DOMAIN "CdIngest"
 
@@ -24,76 +32,115 @@
 #include <gst/app/gstappsink.h>
 #include <gst/rtsp/gstrtsptransport.h>
 
+#include "cd-error.h"
 #include "cd-log.h"
+#include "cd-stream-guard.h"
 
 GST_DEBUG_CATEGORY_STATIC(cd_ingest_debug);
 #define GST_CAT_DEFAULT cd_ingest_debug
 
-#define DEFAULT_BACKOFF_INITIAL_MS 1000
-#define DEFAULT_BACKOFF_MAX_MS	   30000
 /* decoder threads per camera: more cameras than cores is the normal case */
 #define DECODER_THREADS 2
 /* camera TCP connect and RTSP reply timeout, in microseconds as rtspsrc wants it */
 #define CAMERA_TCP_TIMEOUT_US (10 * G_USEC_PER_SEC)
 #define CAMERA_UDP_TIMEOUT_US (5 * G_USEC_PER_SEC)
 #define LIVE_MESSAGE_NAME     "cordon-ingest-live"
+#define WATCHDOG_INTERVAL_MS  250
 
 struct _CdIngest {
 	GObject parent_instance;
 	const CdCamera *camera;
+	const CdConfig *config;
 	const CdPipelineTemplate *decode_h264;
 	const CdPipelineTemplate *decode_h265;
-	guint backoff_initial_ms;
-	guint backoff_max_ms;
-	guint backoff_next_ms;
 	GstElement *pipeline;
+	CdStreamGuard *guard; /* lives exactly as long as the pipeline */
 	guint bus_watch_id;
 	guint retry_id;
-	CdIngestState state;
-	gchar *last_error;
-	guint repeated_errors;
+	guint watchdog_id;
+	guint backoff_next_ms;
+
+	CdCameraState state;
+	gint64 state_since;	    /* wall clock */
+	gchar *reason;		    /* why the camera is not live, in plain words */
+	CdCameraState logged_state; /* the last failure logged at warning level */
+	gchar *logged_reason;
+	guint repeats;		    /* the same failure again since it was logged */
+	guint failures;		    /* failures since the camera was last live */
+	gint64 progress_at;	    /* monotonic: connection start or last new frame */
+	guint64 progress_frames;    /* frame count at progress_at */
+
 	CdFrameFunc frame_func;
 	gpointer frame_data;
 	GDestroyNotify frame_notify;
 
-	gint output_width;	/* atomic: 0 keeps the source size */
-	gint output_height;	/* atomic */
-	gint video_selected;	/* atomic, per connection */
-	gint live_posted;	/* atomic, per connection */
-	gsize frames;		/* atomic */
+	gint output_width;  /* atomic: 0 keeps the source size */
+	gint output_height; /* atomic */
+	gint video_selected; /* atomic, per connection */
+	gint live_posted;    /* atomic, per connection */
+	gsize frames;	     /* atomic */
 };
 
 G_DEFINE_TYPE(CdIngest, cd_ingest, G_TYPE_OBJECT)
 
-static void
-schedule_reconnect(CdIngest *self);
+enum { SIGNAL_STATE_CHANGED, SIGNAL_LAST };
+static guint signals[SIGNAL_LAST];
 
-const gchar *
-cd_ingest_state_to_string(CdIngestState state)
+static gboolean
+retry_cb(gpointer user_data);
+
+static gboolean
+same_failure_as_logged(CdIngest *self, CdCameraState state, const gchar *reason)
 {
-	switch (state) {
-	case CD_INGEST_STATE_STOPPED:
-		return "stopped";
-	case CD_INGEST_STATE_CONNECTING:
-		return "connecting";
-	case CD_INGEST_STATE_LIVE:
-		return "live";
-	case CD_INGEST_STATE_BACKOFF:
-		return "backoff";
-	}
-	return "unknown";
+	return self->logged_reason != NULL && self->logged_state == state &&
+	       g_strcmp0(self->logged_reason, reason) == 0;
 }
 
 static void
-set_state(CdIngest *self, CdIngestState state)
+log_transition(CdIngest *self, CdCameraState state, const gchar *reason)
 {
-	if (self->state == state)
+	const gchar *name = cd_camera_state_to_string(state);
+
+	if (cd_camera_state_is_failure(state)) {
+		self->failures++;
+		if (same_failure_as_logged(self, state, reason)) {
+			self->repeats++;
+			cd_camera_debug(self->camera->name, "%s: %s (again, %u times)", name,
+					reason, self->repeats);
+			return;
+		}
+		cd_camera_warning(self->camera->name, "%s: %s", name, reason);
+		self->logged_state = state;
+		g_free(self->logged_reason);
+		self->logged_reason = g_strdup(reason);
+		self->repeats = 0;
+	} else if (state == CD_CAMERA_STATE_LIVE) {
+		if (self->failures > 0)
+			cd_camera_message(self->camera->name, "live: %s, after %u failed attempts",
+					  reason, self->failures);
+		else
+			cd_camera_message(self->camera->name, "live: %s", reason);
+		self->failures = 0;
+		g_clear_pointer(&self->logged_reason, g_free);
+	} else {
+		cd_camera_debug(self->camera->name, "%s", name);
+	}
+}
+
+/* main thread: the one place the state changes */
+static void
+enter_state(CdIngest *self, CdCameraState state, const gchar *reason)
+{
+	log_transition(self, state, reason);
+	if (cd_camera_state_is_failure(state)) {
+		g_free(self->reason);
+		self->reason = g_strdup(reason);
+	}
+	if (state == self->state)
 		return;
-	cd_camera_debug(self->camera->name,
-			"%s -> %s",
-			cd_ingest_state_to_string(self->state),
-			cd_ingest_state_to_string(state));
 	self->state = state;
+	self->state_since = g_get_real_time();
+	g_signal_emit(self, signals[SIGNAL_STATE_CHANGED], 0, state);
 }
 
 static const gchar *
@@ -199,6 +246,16 @@ make_video_branch(CdIngest *self, const gchar *codec, GError **error)
 		gst_object_unref(gst_object_ref_sink(bin));
 		return NULL;
 	}
+	if (!cd_stream_guard_watch_decoder(self->guard, decode)) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_PIPELINE,
+			    "pipeline template %s: has no video decoder to guard",
+			    tmpl->path);
+		gst_object_unref(gst_object_ref_sink(decode));
+		gst_object_unref(gst_object_ref_sink(bin));
+		return NULL;
+	}
 	g_object_set(filter, "caps", caps, NULL);
 	g_object_set(sink, "sync", FALSE, "max-buffers", 2, "drop", TRUE, NULL);
 	gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, self, NULL);
@@ -245,6 +302,7 @@ pad_added_cb(GstElement *src, GstPad *pad, gpointer user_data)
 		post_branch_error(self, src, error);
 		return;
 	}
+	cd_stream_guard_watch_rtp(self->guard, pad);
 	gst_bin_add(GST_BIN(self->pipeline), branch);
 	gst_element_sync_state_with_parent(branch);
 	sink_pad = gst_element_get_static_pad(branch, "sink");
@@ -262,28 +320,33 @@ static void
 teardown(CdIngest *self)
 {
 	g_clear_handle_id(&self->bus_watch_id, g_source_remove);
-	if (self->pipeline == NULL)
-		return;
-	gst_element_set_state(self->pipeline, GST_STATE_NULL);
-	g_clear_object(&self->pipeline);
+	g_clear_handle_id(&self->watchdog_id, g_source_remove);
+	if (self->pipeline != NULL) {
+		/* joins the streaming threads: no probe touches the guard after this */
+		gst_element_set_state(self->pipeline, GST_STATE_NULL);
+		g_clear_object(&self->pipeline);
+	}
+	g_clear_pointer(&self->guard, cd_stream_guard_free);
 }
 
+/* main thread: drop the connection, wait as @state demands, then connect again */
 static void
-note_failure(CdIngest *self, const gchar *what)
+fail(CdIngest *self, CdCameraState state, const gchar *reason)
 {
-	if (g_strcmp0(self->last_error, what) == 0) {
-		/* the same failure every few seconds for hours is one line, not thousands */
-		self->repeated_errors++;
-		cd_camera_debug(self->camera->name, "%s (again, %u times)", what,
-				self->repeated_errors);
-	} else {
-		cd_camera_warning(self->camera->name, "%s", what);
-		g_free(self->last_error);
-		self->last_error = g_strdup(what);
-		self->repeated_errors = 0;
-	}
+	guint delay = self->backoff_next_ms;
+
 	teardown(self);
-	schedule_reconnect(self);
+	if (state == CD_CAMERA_STATE_AUTH_FAILED) {
+		/* a wrong password retried every second locks accounts and fills camera logs */
+		delay = self->config->auth_retry_ms;
+	} else {
+		self->backoff_next_ms = MIN(self->backoff_next_ms * 2,
+					    self->config->reconnect_max_ms);
+	}
+	enter_state(self, state, reason);
+	cd_camera_debug(self->camera->name, "reconnecting in %u ms", delay);
+	g_clear_handle_id(&self->retry_id, g_source_remove);
+	self->retry_id = g_timeout_add(delay, retry_cb, self);
 }
 
 static void
@@ -291,6 +354,7 @@ went_live(CdIngest *self, GstMessage *message)
 {
 	const GstStructure *s = gst_message_get_structure(message);
 	g_autoptr(GstCaps) caps = NULL;
+	g_autofree gchar *what = NULL;
 	gint width = 0;
 	gint height = 0;
 
@@ -300,11 +364,54 @@ went_live(CdIngest *self, GstMessage *message)
 		gst_structure_get_int(video, "width", &width);
 		gst_structure_get_int(video, "height", &height);
 	}
-	cd_camera_message(self->camera->name, "live, %dx%d", width, height);
-	g_clear_pointer(&self->last_error, g_free);
-	self->repeated_errors = 0;
-	self->backoff_next_ms = self->backoff_initial_ms;
-	set_state(self, CD_INGEST_STATE_LIVE);
+	self->backoff_next_ms = self->config->reconnect_initial_ms;
+	what = g_strdup_printf("%dx%d", width, height);
+	enter_state(self, CD_CAMERA_STATE_LIVE, what);
+}
+
+/* main thread: what a pipeline error means for the camera */
+static void
+classify_error(CdIngest *self, const GError *error)
+{
+	g_autofree gchar *what = NULL;
+
+	if (g_error_matches(error, CD_ERROR, CD_ERROR_LIMIT)) {
+		fail(self, CD_CAMERA_STATE_REJECTED, error->message);
+	} else if (g_error_matches(error, GST_RESOURCE_ERROR,
+				   GST_RESOURCE_ERROR_NOT_AUTHORIZED)) {
+		fail(self, CD_CAMERA_STATE_AUTH_FAILED,
+		     "the camera refused cordon's username or password");
+	} else if (self->state == CD_CAMERA_STATE_CONNECTING &&
+		   g_atomic_int_get(&self->video_selected) == 0 &&
+		   g_error_matches(error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT)) {
+		fail(self, CD_CAMERA_STATE_REJECTED, "the camera offers no H.264 or H.265 video");
+	} else {
+		what = g_strdup_printf("camera connection failed: %s", error->message);
+		fail(self, CD_CAMERA_STATE_BACKOFF, what);
+	}
+}
+
+/* main thread: a connection that yields no new frame for stall-timeout is cut */
+static gboolean
+watchdog_cb(gpointer user_data)
+{
+	CdIngest *self = CD_INGEST(user_data);
+	guint64 frames = cd_ingest_get_frame_count(self);
+	gint64 now = g_get_monotonic_time();
+	g_autofree gchar *what = NULL;
+
+	if (frames != self->progress_frames) {
+		self->progress_frames = frames;
+		self->progress_at = now;
+		return G_SOURCE_CONTINUE;
+	}
+	if (now - self->progress_at < (gint64)self->config->stall_timeout_ms * 1000)
+		return G_SOURCE_CONTINUE;
+	what = g_strdup_printf("no decodable frame for %.1f s",
+			       self->config->stall_timeout_ms / 1000.0);
+	self->watchdog_id = 0;
+	fail(self, CD_CAMERA_STATE_STALLED, what);
+	return G_SOURCE_REMOVE;
 }
 
 /* main thread */
@@ -317,17 +424,17 @@ bus_cb(GstBus *bus, GstMessage *message, gpointer user_data)
 	case GST_MESSAGE_ERROR: {
 		g_autoptr(GError) error = NULL;
 		g_autofree gchar *debug = NULL;
-		g_autofree gchar *what = NULL;
 
 		gst_message_parse_error(message, &error, &debug);
 		GST_INFO_OBJECT(self->pipeline, "camera %s: %s", self->camera->name,
 				debug != NULL ? debug : "");
-		what = g_strdup_printf("camera connection failed: %s", error->message);
-		note_failure(self, what);
+		self->bus_watch_id = 0;
+		classify_error(self, error);
 		return G_SOURCE_REMOVE;
 	}
 	case GST_MESSAGE_EOS:
-		note_failure(self, "camera ended the stream");
+		self->bus_watch_id = 0;
+		fail(self, CD_CAMERA_STATE_BACKOFF, "the camera ended the stream");
 		return G_SOURCE_REMOVE;
 	case GST_MESSAGE_APPLICATION:
 		if (gst_message_has_name(message, LIVE_MESSAGE_NAME))
@@ -377,6 +484,7 @@ connect_camera(CdIngest *self)
 	g_autoptr(GstBus) bus = NULL;
 	g_autofree gchar *name = g_strdup_printf("ingest-%s", self->camera->name);
 
+	self->guard = cd_stream_guard_new(&self->config->limits);
 	self->pipeline = gst_pipeline_new(name);
 	gst_object_ref_sink(self->pipeline);
 	gst_bin_add(GST_BIN(self->pipeline), make_source(self));
@@ -384,10 +492,13 @@ connect_camera(CdIngest *self)
 	g_atomic_int_set(&self->live_posted, 0);
 	bus = gst_element_get_bus(self->pipeline);
 	self->bus_watch_id = gst_bus_add_watch(bus, bus_cb, self);
-	set_state(self, CD_INGEST_STATE_CONNECTING);
+	self->progress_at = g_get_monotonic_time();
+	self->progress_frames = cd_ingest_get_frame_count(self);
+	self->watchdog_id = g_timeout_add(WATCHDOG_INTERVAL_MS, watchdog_cb, self);
+	enter_state(self, CD_CAMERA_STATE_CONNECTING, NULL);
 	/* rtspsrc connects from its own task: a camera that never answers blocks nothing here */
 	if (gst_element_set_state(self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-		note_failure(self, "cannot start the camera pipeline");
+		fail(self, CD_CAMERA_STATE_BACKOFF, "cannot start the camera pipeline");
 }
 
 static gboolean
@@ -400,44 +511,27 @@ retry_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-static void
-schedule_reconnect(CdIngest *self)
-{
-	guint delay = self->backoff_next_ms;
-
-	self->backoff_next_ms = MIN(self->backoff_next_ms * 2, self->backoff_max_ms);
-	set_state(self, CD_INGEST_STATE_BACKOFF);
-	cd_camera_debug(self->camera->name, "reconnecting in %u ms", delay);
-	g_clear_handle_id(&self->retry_id, g_source_remove);
-	self->retry_id = g_timeout_add(delay, retry_cb, self);
-}
-
 /**
  * cd_ingest_new:
  * @camera: settings; must outlive the object
+ * @config: backoff, timeouts and limits; must outlive the object
  * @decode_h264: template for H.264 cameras; must outlive the object
  * @decode_h265: template for H.265 cameras; must outlive the object
  */
 CdIngest *
 cd_ingest_new(const CdCamera *camera,
+	      const CdConfig *config,
 	      const CdPipelineTemplate *decode_h264,
 	      const CdPipelineTemplate *decode_h265)
 {
 	CdIngest *self = g_object_new(CD_TYPE_INGEST, NULL);
 
 	self->camera = camera;
+	self->config = config;
 	self->decode_h264 = decode_h264;
 	self->decode_h265 = decode_h265;
+	self->backoff_next_ms = config->reconnect_initial_ms;
 	return self;
-}
-
-void
-cd_ingest_set_backoff(CdIngest *self, guint initial_ms, guint max_ms)
-{
-	g_return_if_fail(CD_IS_INGEST(self));
-	self->backoff_initial_ms = MAX(initial_ms, 1);
-	self->backoff_max_ms = MAX(max_ms, self->backoff_initial_ms);
-	self->backoff_next_ms = self->backoff_initial_ms;
 }
 
 /**
@@ -480,13 +574,29 @@ cd_ingest_stop(CdIngest *self)
 	g_return_if_fail(CD_IS_INGEST(self));
 	g_clear_handle_id(&self->retry_id, g_source_remove);
 	teardown(self);
-	set_state(self, CD_INGEST_STATE_STOPPED);
 }
 
-CdIngestState
+CdCameraState
 cd_ingest_get_state(CdIngest *self)
 {
 	return self->state;
+}
+
+/**
+ * cd_ingest_get_status:
+ *
+ * Returns: (transfer full): the camera's state, since when, and the last error
+ */
+CdCameraStatus *
+cd_ingest_get_status(CdIngest *self)
+{
+	CdCameraStatus *status = g_new0(CdCameraStatus, 1);
+
+	status->state = self->state;
+	status->since = self->state_since;
+	status->reason = g_strdup(self->reason);
+	status->frames = cd_ingest_get_frame_count(self);
+	return status;
 }
 
 guint64
@@ -513,7 +623,8 @@ cd_ingest_finalize(GObject *object)
 {
 	CdIngest *self = CD_INGEST(object);
 
-	g_free(self->last_error);
+	g_free(self->reason);
+	g_free(self->logged_reason);
 	G_OBJECT_CLASS(cd_ingest_parent_class)->finalize(object);
 }
 
@@ -525,13 +636,28 @@ cd_ingest_class_init(CdIngestClass *klass)
 	object_class->dispose = cd_ingest_dispose;
 	object_class->finalize = cd_ingest_finalize;
 	GST_DEBUG_CATEGORY_INIT(cd_ingest_debug, "cdingest", 0, "cordon camera ingest");
+
+	/**
+	 * CdIngest::state-changed:
+	 * @state: the new #CdCameraState
+	 *
+	 * Emitted on the main thread.
+	 */
+	signals[SIGNAL_STATE_CHANGED] = g_signal_new("state-changed",
+						     G_TYPE_FROM_CLASS(klass),
+						     G_SIGNAL_RUN_LAST,
+						     0,
+						     NULL,
+						     NULL,
+						     NULL,
+						     G_TYPE_NONE,
+						     1,
+						     G_TYPE_INT);
 }
 
 static void
 cd_ingest_init(CdIngest *self)
 {
-	self->backoff_initial_ms = DEFAULT_BACKOFF_INITIAL_MS;
-	self->backoff_max_ms = DEFAULT_BACKOFF_MAX_MS;
-	self->backoff_next_ms = DEFAULT_BACKOFF_INITIAL_MS;
-	self->state = CD_INGEST_STATE_STOPPED;
+	self->state = CD_CAMERA_STATE_CONNECTING;
+	self->state_since = g_get_real_time();
 }
