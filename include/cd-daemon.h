@@ -34,5 +34,7 @@ CdRtspFrontend *
 cd_daemon_get_frontend(CdDaemon *self);
 CdIngest *
 cd_daemon_get_ingest(CdDaemon *self, const gchar *camera_name);
+CdCameraStatus *
+cd_daemon_get_camera_status(CdDaemon *self, const gchar *camera_name);
 
 G_END_DECLS

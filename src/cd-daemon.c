@@ -36,6 +36,7 @@ struct _CdDaemon {
 	GPtrArray *stages;     /* (element-type CdCameraStages) */
 	gboolean prepared;
 	gboolean running;
+	gint64 started_at; /* wall clock */
 };
 
 G_DEFINE_TYPE(CdDaemon, cd_daemon, G_TYPE_OBJECT)
@@ -235,6 +236,7 @@ cd_daemon_start(CdDaemon *self, GError **error)
 		cd_ingest_start(stages->ingest);
 	}
 	self->running = TRUE;
+	self->started_at = g_get_real_time();
 	g_message("serving %u camera(s) on rtsp://%s:%u/",
 		  self->stages->len,
 		  self->config->listen_address,
@@ -290,6 +292,32 @@ cd_daemon_get_ingest(CdDaemon *self, const gchar *camera_name)
 		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
 		if (g_strcmp0(stages->camera->name, camera_name) == 0)
 			return stages->ingest;
+	}
+	return NULL;
+}
+
+/**
+ * cd_daemon_get_camera_status:
+ * @camera_name: a configured camera
+ *
+ * Returns: (transfer full) (nullable): the camera's state, or %NULL for an unknown name
+ */
+CdCameraStatus *
+cd_daemon_get_camera_status(CdDaemon *self, const gchar *camera_name)
+{
+	CdIngest *ingest = cd_daemon_get_ingest(self, camera_name);
+	CdCameraStatus *status;
+
+	if (ingest != NULL)
+		return cd_ingest_get_status(ingest);
+	for (guint i = 0; i < self->config->cameras->len; i++) {
+		const CdCamera *camera = g_ptr_array_index(self->config->cameras, i);
+		if (g_strcmp0(camera->name, camera_name) != 0)
+			continue;
+		status = g_new0(CdCameraStatus, 1);
+		status->state = CD_CAMERA_STATE_DISABLED;
+		status->since = self->started_at;
+		return status;
 	}
 	return NULL;
 }

@@ -20,10 +20,6 @@
 #include "cd-emulator.h"
 #include "test-utils.h"
 
-#define VIEWER_USER	"viewer"
-#define VIEWER_PASSWORD "viewer-Pa55word"
-#define CAMERA_USER	"admin"
-#define CAMERA_PASSWORD "S3cr3t-pa55"
 /* --demo has no option for its port */
 #define DEMO_PORT	8554
 #define DEMO_WIDTH	1280

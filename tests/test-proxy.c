@@ -9,35 +9,9 @@
 #include "cd-emulator.h"
 #include "test-utils.h"
 
-#define VIEWER_USER	"viewer"
-#define VIEWER_PASSWORD "viewer-Pa55word"
-#define CAMERA_USER	"admin"
-#define CAMERA_PASSWORD "camera-S3cret-9d1e"
 #define OUT_WIDTH	352
 #define OUT_HEIGHT	288
 #define WAIT_MS		20000
-
-/* every log line of the run, to prove the camera password never reaches one */
-static GMutex log_lock;
-static GString *log_text;
-
-static GLogWriterOutput
-log_writer_cb(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
-{
-	g_mutex_lock(&log_lock);
-	for (gsize i = 0; i < n_fields; i++) {
-		if (fields[i].length < 0)
-			g_string_append_printf(log_text, "%s ", (const gchar *)fields[i].value);
-		else
-			g_string_append_len(log_text, fields[i].value, fields[i].length);
-	}
-	g_string_append_c(log_text, '\n');
-	g_mutex_unlock(&log_lock);
-	/* debug and info would go to stdout, where they break the TAP stream */
-	if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO))
-		return G_LOG_WRITER_HANDLED;
-	return g_log_writer_default(level, fields, n_fields, user_data);
-}
 
 typedef struct {
 	CdEmulator *camera;
@@ -48,25 +22,13 @@ typedef struct {
 static CdEmulator *
 start_camera(CdEmulatorCodec codec, guint port)
 {
-	g_autoptr(GError) error = NULL;
-	CdEmulator *camera = cd_emulator_new(codec);
-
-	cd_emulator_set_video(camera, 320, 240, 25);
-	cd_emulator_set_credentials(camera, CAMERA_USER, CAMERA_PASSWORD);
-	g_assert_true(cd_emulator_start(camera, "127.0.0.1", port, &error));
-	g_assert_no_error(error);
-	return camera;
+	return cd_test_camera_start(codec, port, 320, 240);
 }
 
 static gchar *
 camera_section_with(const gchar *name, const gchar *url, const gchar *output)
 {
-	return g_strdup_printf("[camera %s]\n"
-			       "url=%s\n"
-			       "username=" CAMERA_USER "\n"
-			       "password=" CAMERA_PASSWORD "\n"
-			       "%s\n",
-			       name, url, output);
+	return cd_test_camera_section(name, url, output);
 }
 
 static gchar *
@@ -78,31 +40,10 @@ camera_section(const gchar *name, const gchar *url)
 	return camera_section_with(name, url, output);
 }
 
-#define OTHER_USER     "other"
-#define OTHER_PASSWORD "other-Pa55word"
-
 static CdDaemon *
 start_cordon(const gchar *cameras)
 {
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *text = g_strdup_printf("[server]\n"
-						 "listen-address=127.0.0.1\n"
-						 "rtsp-port=0\n"
-						 "reconnect-initial=0.2\n"
-						 "reconnect-max=1\n\n"
-						 "[user " VIEWER_USER "]\n"
-						 "password=" VIEWER_PASSWORD "\n\n"
-						 "[user " OTHER_USER "]\n"
-						 "password=" OTHER_PASSWORD "\n\n%s",
-						 cameras);
-	CdConfig *config = cd_config_load_from_data(text, "test.conf", &error);
-	CdDaemon *daemon;
-
-	g_assert_no_error(error);
-	daemon = cd_daemon_new(config);
-	g_assert_true(cd_daemon_start(daemon, &error));
-	g_assert_no_error(error);
-	return daemon;
+	return cd_test_cordon_start("", cameras);
 }
 
 static void
@@ -416,25 +357,16 @@ test_viewer_permissions(void)
 static void
 test_password_never_logged(void)
 {
-	g_mutex_lock(&log_lock);
-	g_assert_cmpuint(log_text->len, >, 0);
-	g_assert_null(strstr(log_text->str, CAMERA_PASSWORD));
-	g_assert_null(strstr(log_text->str, VIEWER_PASSWORD));
-	g_assert_null(strstr(log_text->str, OTHER_PASSWORD));
-	g_mutex_unlock(&log_lock);
+	g_assert_true(cd_test_logs_contain("serving"));
+	g_assert_false(cd_test_logs_contain(CAMERA_PASSWORD));
+	g_assert_false(cd_test_logs_contain(VIEWER_PASSWORD));
+	g_assert_false(cd_test_logs_contain(OTHER_PASSWORD));
 }
 
 int
 main(int argc, char **argv)
 {
-	log_text = g_string_new(NULL);
-	g_log_set_writer_func(log_writer_cb, NULL, NULL);
-	gst_init(&argc, &argv);
-	g_test_init(&argc, &argv, NULL);
-	/* cameras failing is what these tests do, and cordon says so with warnings */
-	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-	/* make every camera's connection errors reach the log, so the last check means it */
-	g_log_set_debug_enabled(TRUE);
+	cd_test_init(&argc, &argv);
 
 	g_test_add_func("/cordon/proxy/end-to-end", test_end_to_end);
 	g_test_add_func("/cordon/proxy/udp-client", test_udp_client);

@@ -463,3 +463,119 @@ cd_test_silent_camera_new(guint *port)
 	*port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
 	return g_steal_pointer(&socket);
 }
+
+/* every log line of the run, to prove no password reaches one */
+static GMutex log_lock;
+static GString *log_text;
+
+static GLogWriterOutput
+log_writer_cb(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+	g_mutex_lock(&log_lock);
+	for (gsize i = 0; i < n_fields; i++) {
+		if (fields[i].length < 0)
+			g_string_append_printf(log_text, "%s ", (const gchar *)fields[i].value);
+		else
+			g_string_append_len(log_text, fields[i].value, fields[i].length);
+	}
+	g_string_append_c(log_text, '\n');
+	g_mutex_unlock(&log_lock);
+	/* debug and info would go to stdout, where they break the TAP stream */
+	if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO))
+		return G_LOG_WRITER_HANDLED;
+	return g_log_writer_default(level, fields, n_fields, user_data);
+}
+
+/**
+ * cd_test_init:
+ *
+ * GStreamer, the test framework, and a log writer that keeps every line, debug included.
+ */
+void
+cd_test_init(int *argc, char ***argv)
+{
+	log_text = g_string_new(NULL);
+	g_log_set_writer_func(log_writer_cb, NULL, NULL);
+	gst_init(argc, argv);
+	g_test_init(argc, argv, NULL);
+	/* cameras failing is what these tests do, and cordon says so with warnings */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	/* every camera error reaches the log, so a check for a password in it means something */
+	g_log_set_debug_enabled(TRUE);
+}
+
+gboolean
+cd_test_logs_contain(const gchar *needle)
+{
+	gboolean found;
+
+	g_mutex_lock(&log_lock);
+	found = strstr(log_text->str, needle) != NULL;
+	g_mutex_unlock(&log_lock);
+	return found;
+}
+
+/* the emulator with credentials, on loopback */
+CdEmulator *
+cd_test_camera_start(CdEmulatorCodec codec, guint port, guint width, guint height)
+{
+	g_autoptr(GError) error = NULL;
+	CdEmulator *camera = cd_emulator_new(codec);
+
+	cd_emulator_set_video(camera, width, height, 25);
+	cd_emulator_set_credentials(camera, CAMERA_USER, CAMERA_PASSWORD);
+	g_assert_true(cd_emulator_start(camera, "127.0.0.1", port, &error));
+	g_assert_no_error(error);
+	return camera;
+}
+
+/* a [camera NAME] section with the camera credentials and @extra keys */
+gchar *
+cd_test_camera_section(const gchar *name, const gchar *url, const gchar *extra)
+{
+	return g_strdup_printf("[camera %s]\n"
+			       "url=%s\n"
+			       "username=" CAMERA_USER "\n"
+			       "password=" CAMERA_PASSWORD "\n"
+			       "%s\n",
+			       name, url, extra);
+}
+
+/* cordon on a free loopback port with two users, fast reconnects and @server_extra keys */
+CdDaemon *
+cd_test_cordon_start(const gchar *server_extra, const gchar *cameras)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *text = g_strdup_printf("[server]\n"
+						 "listen-address=127.0.0.1\n"
+						 "rtsp-port=0\n"
+						 "reconnect-initial=0.2\n"
+						 "reconnect-max=1\n"
+						 "%s\n"
+						 "[user " VIEWER_USER "]\n"
+						 "password=" VIEWER_PASSWORD "\n\n"
+						 "[user " OTHER_USER "]\n"
+						 "password=" OTHER_PASSWORD "\n\n%s",
+						 server_extra, cameras);
+	CdConfig *config = cd_config_load_from_data(text, "test.conf", &error);
+	CdDaemon *daemon;
+
+	g_assert_no_error(error);
+	daemon = cd_daemon_new(config);
+	g_assert_true(cd_daemon_start(daemon, &error));
+	g_assert_no_error(error);
+	return daemon;
+}
+
+/* this process's resident memory, from /proc */
+gsize
+cd_test_rss_kib(void)
+{
+	g_autofree gchar *status = NULL;
+	const gchar *line;
+
+	g_assert_true(g_file_get_contents("/proc/self/status", &status, NULL, NULL));
+	line = strstr(status, "VmRSS:");
+	g_assert_nonnull(line);
+	return (gsize)g_ascii_strtoull(line + strlen("VmRSS:"), NULL, 10);
+}

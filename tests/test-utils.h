@@ -5,6 +5,29 @@
 
 G_BEGIN_DECLS
 
+#include "cd-daemon.h"
+#include "cd-emulator.h"
+
+#define VIEWER_USER	"viewer"
+#define VIEWER_PASSWORD "viewer-Pa55word"
+#define OTHER_USER	"other"
+#define OTHER_PASSWORD	"other-Pa55word"
+#define CAMERA_USER	"admin"
+#define CAMERA_PASSWORD "camera-S3cret-9d1e"
+
+void
+cd_test_init(int *argc, char ***argv);
+gboolean
+cd_test_logs_contain(const gchar *needle);
+CdEmulator *
+cd_test_camera_start(CdEmulatorCodec codec, guint port, guint width, guint height);
+gchar *
+cd_test_camera_section(const gchar *name, const gchar *url, const gchar *extra);
+CdDaemon *
+cd_test_cordon_start(const gchar *server_extra, const gchar *cameras);
+gsize
+cd_test_rss_kib(void);
+
 /* luma means that tell the emulator's bright test pattern from cordon's black slate */
 #define CD_TEST_LIVE_LUMA  60.0
 #define CD_TEST_SLATE_LUMA 40.0
