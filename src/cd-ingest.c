@@ -67,6 +67,7 @@ struct _CdIngest {
 	gchar *logged_reason;
 	guint repeats;		    /* the same failure again since it was logged */
 	guint failures;		    /* failures since the camera was last live */
+	guint connects;		    /* connection attempts since start */
 	gint64 progress_at;	    /* monotonic: connection start or last new frame */
 	guint64 progress_frames;    /* frame count at progress_at */
 
@@ -484,6 +485,7 @@ connect_camera(CdIngest *self)
 	g_autoptr(GstBus) bus = NULL;
 	g_autofree gchar *name = g_strdup_printf("ingest-%s", self->camera->name);
 
+	self->connects++;
 	self->guard = cd_stream_guard_new(&self->config->limits);
 	self->pipeline = gst_pipeline_new(name);
 	gst_object_ref_sink(self->pipeline);
@@ -596,6 +598,7 @@ cd_ingest_get_status(CdIngest *self)
 	status->since = self->state_since;
 	status->reason = g_strdup(self->reason);
 	status->frames = cd_ingest_get_frame_count(self);
+	status->connects = self->connects;
 	return status;
 }
 

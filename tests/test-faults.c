@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Failing and hostile cameras: each test puts one misbehaving camera next to a healthy one
+ * behind the same cordon, checks the bad camera's state and reason, and that the healthy
+ * camera's viewer kept receiving live frames throughout.
+ */
+#include <gst/gst.h>
+
+#include "test-utils.h"
+
+#define WAIT_MS 20000
+/* growth allowed while the bad camera misbehaves: its connection's buffers and queues, the
+ * allocator's arenas; a leak per frame or per reconnect, or a forged size allocated, is more */
+#define RSS_SLACK_KIB (48 * 1024)
+
+typedef struct {
+	CdEmulator *good_camera;
+	CdDaemon *daemon;
+	CdTestClient *good_viewer;
+	CdTestClient *bad_viewer;
+	gsize rss_before;
+} Faults;
+
+static gchar *
+viewer_url(Faults *faults, const gchar *camera)
+{
+	return g_strdup_printf("rtsp://127.0.0.1:%u/%s", cd_daemon_get_rtsp_port(faults->daemon),
+			       camera);
+}
+
+static CdTestClient *
+viewer_start(Faults *faults, const gchar *camera)
+{
+	g_autofree gchar *url = viewer_url(faults, camera);
+	CdTestClient *client = cd_test_client_new(url, VIEWER_USER, VIEWER_PASSWORD, TRUE);
+
+	cd_test_client_start(client);
+	return client;
+}
+
+/* cordon with the healthy camera "good" and @bad_section, a viewer on each */
+static void
+faults_start(Faults *faults, const gchar *server_extra, const gchar *bad_section)
+{
+	g_autofree gchar *good_url = NULL;
+	g_autofree gchar *good = NULL;
+	g_autofree gchar *sections = NULL;
+
+	faults->good_camera = cd_test_camera_start(CD_EMULATOR_CODEC_H264, 0, 160, 120);
+	good_url = cd_emulator_get_url(faults->good_camera);
+	good = cd_test_camera_section("good", good_url, "width=160\nheight=120\nfps=15\n");
+	sections = g_strconcat(good, bad_section, NULL);
+	faults->daemon = cd_test_cordon_start(server_extra, sections);
+	faults->good_viewer = viewer_start(faults, "good");
+	faults->bad_viewer = viewer_start(faults, "bad");
+	g_assert_true(cd_test_client_wait_live_frames(faults->good_viewer, 15, WAIT_MS));
+	/* every plugin is loaded and both pipelines run by now */
+	faults->rss_before = cd_test_rss_kib();
+}
+
+typedef struct {
+	CdDaemon *daemon;
+	CdCameraState state;
+} StateWait;
+
+static gboolean
+bad_camera_in_state(gpointer user_data)
+{
+	StateWait *wait = user_data;
+	g_autoptr(CdCameraStatus) status = cd_daemon_get_camera_status(wait->daemon, "bad");
+
+	return status->state == wait->state;
+}
+
+/* waits for the bad camera's state; returns its status */
+static CdCameraStatus *
+faults_wait_state(Faults *faults, CdCameraState state)
+{
+	StateWait wait = {faults->daemon, state};
+
+	if (!cd_test_wait_until(bad_camera_in_state, &wait, WAIT_MS)) {
+		g_autoptr(CdCameraStatus) status = cd_daemon_get_camera_status(faults->daemon,
+									       "bad");
+		g_error("camera bad is %s (%s), not %s", cd_camera_state_to_string(status->state),
+			status->reason, cd_camera_state_to_string(state));
+	}
+	return cd_daemon_get_camera_status(faults->daemon, "bad");
+}
+
+/* the healthy camera never noticed; the bad camera's viewer saw only the slate */
+static void
+faults_assert_isolated(Faults *faults)
+{
+	guint live = cd_test_client_get_live_frames(faults->good_viewer);
+
+	g_assert_true(cd_test_client_wait_live_frames(faults->good_viewer, live + 30, WAIT_MS));
+	g_assert_false(cd_test_client_has_failed(faults->good_viewer));
+	g_assert_true(cd_test_client_wait_slate_frames(faults->bad_viewer, 15, WAIT_MS));
+	g_assert_false(cd_test_client_has_failed(faults->bad_viewer));
+}
+
+static void
+faults_stop(Faults *faults)
+{
+	gsize rss_after = cd_test_rss_kib();
+
+	g_test_message("resident memory %zu KiB before the fault, %zu KiB after", faults->rss_before,
+		       rss_after);
+	g_assert_cmpuint(rss_after, <, faults->rss_before + RSS_SLACK_KIB);
+	g_clear_pointer(&faults->good_viewer, cd_test_client_free);
+	g_clear_pointer(&faults->bad_viewer, cd_test_client_free);
+	g_clear_object(&faults->daemon);
+	g_clear_object(&faults->good_camera);
+}
+
+static void
+test_wrong_password(void)
+{
+	Faults faults = {0};
+	g_autoptr(CdEmulator) camera = cd_test_camera_start(CD_EMULATOR_CODEC_H264, 0, 160, 120);
+	g_autofree gchar *url = cd_emulator_get_url(camera);
+	g_autofree gchar *bad = g_strdup_printf("[camera bad]\nurl=%s\nusername=" CAMERA_USER "\n"
+						"password=Wrong-Pa55-77f1\nwidth=160\nheight=120\n",
+						url);
+	g_autoptr(CdCameraStatus) status = NULL;
+	g_autoptr(CdCameraStatus) later = NULL;
+	guint live;
+
+	faults_start(&faults, "auth-retry=300\n", bad);
+	status = faults_wait_state(&faults, CD_CAMERA_STATE_AUTH_FAILED);
+	g_assert_nonnull(strstr(status->reason, "refused"));
+	g_assert_null(strstr(status->reason, "Wrong-Pa55"));
+	faults_assert_isolated(&faults);
+
+	/* no retry loop: while the healthy camera delivers 30 more frames, no new attempt */
+	live = cd_test_client_get_live_frames(faults.good_viewer);
+	g_assert_true(cd_test_client_wait_live_frames(faults.good_viewer, live + 30, WAIT_MS));
+	later = cd_daemon_get_camera_status(faults.daemon, "bad");
+	g_assert_cmpint(later->state, ==, CD_CAMERA_STATE_AUTH_FAILED);
+	g_assert_cmpuint(later->connects, ==, status->connects);
+	g_assert_cmpuint(cd_emulator_get_play_count(camera), ==, 0);
+	g_assert_false(cd_test_logs_contain("Wrong-Pa55"));
+	faults_stop(&faults);
+}
+
+static void
+test_stalled(void)
+{
+	Faults faults = {0};
+	guint port = 0;
+	g_autoptr(GSocket) silent = cd_test_silent_camera_new(&port);
+	g_autofree gchar *bad = g_strdup_printf("[camera bad]\nurl=rtsp://127.0.0.1:%u/stream\n"
+						"width=160\nheight=120\n",
+						port);
+	g_autoptr(CdCameraStatus) status = NULL;
+
+	faults_start(&faults, "stall-timeout=1\n", bad);
+	status = faults_wait_state(&faults, CD_CAMERA_STATE_STALLED);
+	g_assert_nonnull(strstr(status->reason, "no decodable frame"));
+	faults_assert_isolated(&faults);
+	faults_stop(&faults);
+}
+
+static void
+test_oversized_picture(void)
+{
+	Faults faults = {0};
+	g_autoptr(CdEmulator) camera = cd_test_camera_start(CD_EMULATOR_CODEC_H264, 0, 320, 240);
+	g_autofree gchar *url = cd_emulator_get_url(camera);
+	g_autofree gchar *bad = cd_test_camera_section("bad", url, "width=160\nheight=120\n");
+	g_autoptr(CdCameraStatus) status = NULL;
+
+	/* the healthy camera sends 160x120, the bad one 320x240 */
+	faults_start(&faults, "max-width=256\nmax-height=256\n", bad);
+	status = faults_wait_state(&faults, CD_CAMERA_STATE_REJECTED);
+	g_assert_nonnull(strstr(status->reason, "320x240"));
+	g_assert_nonnull(strstr(status->reason, "max-width"));
+	faults_assert_isolated(&faults);
+	g_assert_cmpuint(cd_test_client_get_live_frames(faults.bad_viewer), ==, 0);
+	faults_stop(&faults);
+}
+
+static void
+test_over_bitrate(void)
+{
+	Faults faults = {0};
+	g_autoptr(CdEmulator) camera = cd_test_camera_start(CD_EMULATOR_CODEC_H264, 0, 160, 120);
+	g_autofree gchar *url = cd_emulator_get_url(camera);
+	g_autofree gchar *bad = cd_test_camera_section("bad", url, "width=160\nheight=120\n");
+	g_autoptr(CdCameraStatus) status = NULL;
+
+	/* the emulator sends about 1 Mbit/s; the floor of max-bitrate is 100 kbit/s */
+	faults_start(&faults, "max-bitrate=100\n", bad);
+	status = faults_wait_state(&faults, CD_CAMERA_STATE_REJECTED);
+	g_assert_nonnull(strstr(status->reason, "max-bitrate"));
+	faults_stop(&faults);
+}
+
+static void
+test_disabled(void)
+{
+	Faults faults = {0};
+	g_autoptr(CdCameraStatus) status = NULL;
+
+	faults_start(&faults, "", "[camera bad]\nurl=rtsp://127.0.0.1:9/x\nenabled=false\n");
+	status = cd_daemon_get_camera_status(faults.daemon, "bad");
+	g_assert_cmpint(status->state, ==, CD_CAMERA_STATE_DISABLED);
+	/* not mounted: its viewer gets an error, not a slate */
+	g_assert_true(cd_test_client_wait_failed(faults.bad_viewer, WAIT_MS));
+	faults_stop(&faults);
+}
+
+int
+main(int argc, char **argv)
+{
+	cd_test_init(&argc, &argv);
+	g_test_add_func("/cordon/faults/wrong-password", test_wrong_password);
+	g_test_add_func("/cordon/faults/stalled", test_stalled);
+	g_test_add_func("/cordon/faults/oversized-picture", test_oversized_picture);
+	g_test_add_func("/cordon/faults/over-bitrate", test_over_bitrate);
+	g_test_add_func("/cordon/faults/disabled", test_disabled);
+	return g_test_run();
+}
