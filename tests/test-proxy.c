@@ -199,6 +199,38 @@ assert_no_vendor_bytes(CdTestClient *client)
 	g_assert_cmpuint(cd_test_client_get_pad_count(client), ==, 1);
 }
 
+/* what cordon answers is its own: no vendor header, SDP line or name in it */
+static void
+test_own_responses(void)
+{
+	Proxy proxy = {0};
+	g_autofree gchar *direct = NULL;
+	g_autofree gchar *challenge = NULL;
+	g_autofree gchar *answer = NULL;
+	guint camera_port;
+
+	proxy_start(&proxy, CD_EMULATOR_CODEC_H264);
+	/* the control: the camera's own answer carries its vendor strings */
+	camera_port = cd_emulator_get_port(proxy.camera);
+	g_assert_cmpuint(cd_test_rtsp_describe("127.0.0.1", camera_port, "/stream", CAMERA_USER,
+					       CAMERA_PASSWORD, &direct), ==, 200);
+	g_assert_nonnull(strstr(direct, CD_EMULATOR_VENDOR_SERVER));
+	g_assert_nonnull(strstr(direct, CD_EMULATOR_SDP_TOOL));
+
+	g_assert_cmpuint(cd_test_rtsp_describe("127.0.0.1", proxy.port, "/front", NULL, NULL,
+					       &challenge), ==, 401);
+	g_assert_cmpuint(cd_test_rtsp_describe("127.0.0.1", proxy.port, "/front", VIEWER_USER,
+					       VIEWER_PASSWORD, &answer), ==, 200);
+	g_assert_nonnull(strstr(answer, "m=video"));
+	for (const gchar *text = challenge; text != NULL; text = text == challenge ? answer : NULL) {
+		g_assert_null(strstr(text, CD_EMULATOR_VENDOR_NAME));
+		g_assert_null(strstr(text, CD_EMULATOR_SDP_DEVICE));
+		g_assert_null(strstr(text, "IP Camera"));
+		g_assert_null(strstr(text, "Media Presentation"));
+	}
+	proxy_stop(&proxy);
+}
+
 static void
 test_isolation(void)
 {
@@ -374,6 +406,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/proxy/fan-out", test_fan_out);
 	g_test_add_func("/cordon/proxy/auth", test_auth);
 	g_test_add_func("/cordon/proxy/isolation", test_isolation);
+	g_test_add_func("/cordon/proxy/own-responses", test_own_responses);
 	g_test_add_func("/cordon/proxy/camera-restart", test_camera_restart);
 	g_test_add_func("/cordon/proxy/failing-cameras", test_failing_cameras);
 	g_test_add_func("/cordon/proxy/source-size", test_source_size);

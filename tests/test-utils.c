@@ -10,9 +10,9 @@
 #include <gio/gio.h>
 #include <gst/app/gstappsink.h>
 #include <gst/rtp/gstrtpbuffer.h>
-#include <gst/rtsp/gstrtspconnection.h>
 #include <gst/sdp/gstsdpmessage.h>
 #include <gst/video/video.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* enough for a few seconds of small test video; the rest is not kept */
@@ -364,36 +364,124 @@ cd_test_client_wait_failed(CdTestClient *client, guint timeout_ms)
 }
 
 typedef struct {
-	gchar *location;
-	gint status; /* atomic: -1 while running */
+	gchar *host;
+	guint port;
+	gchar *path;
+	const gchar *user;
+	const gchar *password;
+	gchar *response; /* the last response, headers and body, as received */
+	gint status;	 /* atomic: -1 while running, 0 on a transport failure */
 } DescribeRequest;
+
+static gchar *
+md5_hex(const gchar *text)
+{
+	return g_compute_checksum_for_string(G_CHECKSUM_MD5, text, -1);
+}
+
+static gchar *
+digest_header(DescribeRequest *req, const gchar *uri, const gchar *challenge)
+{
+	g_autoptr(GRegex) realm_re = g_regex_new("realm=\"([^\"]*)\"", 0, 0, NULL);
+	g_autoptr(GRegex) nonce_re = g_regex_new("nonce=\"([^\"]*)\"", 0, 0, NULL);
+	g_autoptr(GMatchInfo) realm_match = NULL;
+	g_autoptr(GMatchInfo) nonce_match = NULL;
+	g_autofree gchar *realm = NULL;
+	g_autofree gchar *nonce = NULL;
+	g_autofree gchar *a1 = NULL;
+	g_autofree gchar *a2 = NULL;
+	g_autofree gchar *ha1 = NULL;
+	g_autofree gchar *ha2 = NULL;
+	g_autofree gchar *both = NULL;
+	g_autofree gchar *response = NULL;
+
+	if (!g_regex_match(realm_re, challenge, 0, &realm_match) ||
+	    !g_regex_match(nonce_re, challenge, 0, &nonce_match))
+		return NULL;
+	realm = g_match_info_fetch(realm_match, 1);
+	nonce = g_match_info_fetch(nonce_match, 1);
+	a1 = g_strdup_printf("%s:%s:%s", req->user, realm, req->password);
+	a2 = g_strdup_printf("DESCRIBE:%s", uri);
+	ha1 = md5_hex(a1);
+	ha2 = md5_hex(a2);
+	both = g_strdup_printf("%s:%s:%s", ha1, nonce, ha2);
+	response = md5_hex(both);
+	return g_strdup_printf("Authorization: Digest username=\"%s\", realm=\"%s\", "
+			       "nonce=\"%s\", uri=\"%s\", response=\"%s\"\r\n",
+			       req->user, realm, nonce, uri, response);
+}
+
+/* one request and its whole response, headers and body, as text */
+static gint
+describe_once(DescribeRequest *req, GSocketConnection *connection, const gchar *uri,
+	      guint cseq, const gchar *authorization)
+{
+	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(connection));
+	g_autoptr(GDataInputStream) in = g_data_input_stream_new(
+	    g_io_stream_get_input_stream(G_IO_STREAM(connection)));
+	g_autofree gchar *request = g_strdup_printf("DESCRIBE %s RTSP/1.0\r\nCSeq: %u\r\n"
+						    "Accept: application/sdp\r\n%s\r\n",
+						    uri, cseq,
+						    authorization != NULL ? authorization : "");
+	g_autoptr(GString) response = g_string_new(NULL);
+	gsize content_length = 0;
+	gint status = 0;
+
+	g_filter_input_stream_set_close_base_stream(G_FILTER_INPUT_STREAM(in), FALSE);
+	if (!g_output_stream_write_all(out, request, strlen(request), NULL, NULL, NULL))
+		return 0;
+	/* bounded: a response of more than 200 header lines is a failure here */
+	for (guint i = 0; i < 200; i++) {
+		g_autofree gchar *line = g_data_input_stream_read_line(in, NULL, NULL, NULL);
+		if (line == NULL)
+			return 0;
+		g_strchomp(line);
+		g_string_append_printf(response, "%s\n", line);
+		if (i == 0 && g_str_has_prefix(line, "RTSP/1.0 "))
+			status = atoi(line + strlen("RTSP/1.0 "));
+		if (g_ascii_strncasecmp(line, "Content-Length:", 15) == 0)
+			content_length = g_ascii_strtoull(line + 15, NULL, 10);
+		if (line[0] == '\0')
+			break;
+	}
+	if (content_length > 0 && content_length < 65536) {
+		g_autofree gchar *body = g_malloc0(content_length + 1);
+		if (!g_input_stream_read_all(G_INPUT_STREAM(in), body, content_length, NULL, NULL,
+					     NULL))
+			return 0;
+		g_string_append(response, body);
+	}
+	g_free(req->response);
+	req->response = g_string_free(g_steal_pointer(&response), FALSE);
+	return status;
+}
 
 /* runs on its own thread: the server under test runs on this thread's main context */
 static gpointer
 describe_thread(gpointer user_data)
 {
 	DescribeRequest *req = user_data;
-	GstRTSPUrl *url = NULL;
-	GstRTSPConnection *conn = NULL;
-	GstRTSPMessage request = {0};
-	GstRTSPMessage response = {0};
-	const gint64 timeout = 5 * G_USEC_PER_SEC;
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) connection = NULL;
+	g_autofree gchar *uri = g_strdup_printf("rtsp://%s:%u%s", req->host, req->port, req->path);
 	gint status = 0;
 
-	if (gst_rtsp_url_parse(req->location, &url) == GST_RTSP_OK &&
-	    gst_rtsp_connection_create(url, &conn) == GST_RTSP_OK &&
-	    gst_rtsp_connection_connect_usec(conn, timeout) == GST_RTSP_OK &&
-	    gst_rtsp_message_init_request(&request, GST_RTSP_DESCRIBE, req->location) ==
-		GST_RTSP_OK &&
-	    gst_rtsp_connection_send_usec(conn, &request, timeout) == GST_RTSP_OK &&
-	    gst_rtsp_connection_receive_usec(conn, &response, timeout) == GST_RTSP_OK)
-		status = response.type_data.response.code;
-	gst_rtsp_message_unset(&request);
-	gst_rtsp_message_unset(&response);
-	if (conn != NULL)
-		gst_rtsp_connection_free(conn);
-	if (url != NULL)
-		gst_rtsp_url_free(url);
+	g_socket_client_set_timeout(client, 5);
+	g_socket_client_set_enable_proxy(client, FALSE);
+	connection = g_socket_client_connect_to_host(client, req->host, req->port, NULL, NULL);
+	if (connection != NULL)
+		status = describe_once(req, connection, uri, 1, NULL);
+	if (status == 401 && req->user != NULL) {
+		g_autoptr(GRegex) re = g_regex_new("^WWW-Authenticate: (Digest .*)$",
+						   G_REGEX_MULTILINE | G_REGEX_CASELESS, 0, NULL);
+		g_autoptr(GMatchInfo) match = NULL;
+		if (g_regex_match(re, req->response, 0, &match)) {
+			g_autofree gchar *challenge = g_match_info_fetch(match, 1);
+			g_autofree gchar *authorization = digest_header(req, uri, challenge);
+			if (authorization != NULL)
+				status = describe_once(req, connection, uri, 2, authorization);
+		}
+	}
 	g_atomic_int_set(&req->status, status);
 	return NULL;
 }
@@ -406,6 +494,32 @@ describe_done(gpointer user_data)
 }
 
 /**
+ * cd_test_rtsp_describe:
+ * @user: (nullable): answer a digest challenge with these credentials
+ * @response: (out) (optional): the last response as text, headers and body
+ *
+ * Sends DESCRIBE over a plain socket, on a thread of its own.
+ *
+ * Returns: the status code, 0 on failure
+ */
+guint
+cd_test_rtsp_describe(const gchar *host, guint port, const gchar *path, const gchar *user,
+		      const gchar *password, gchar **response)
+{
+	DescribeRequest req = {g_strdup(host), port, g_strdup(path), user, password, NULL, -1};
+	GThread *thread = g_thread_new("describe", describe_thread, &req);
+
+	g_assert_true(cd_test_wait_until(describe_done, &req, 20000));
+	g_thread_join(thread);
+	g_free(req.host);
+	g_free(req.path);
+	if (response != NULL)
+		*response = g_steal_pointer(&req.response);
+	g_free(req.response);
+	return (guint)req.status;
+}
+
+/**
  * cd_test_rtsp_describe_status:
  *
  * Sends one DESCRIBE without credentials and returns the status code, 0 on failure.
@@ -413,13 +527,7 @@ describe_done(gpointer user_data)
 guint
 cd_test_rtsp_describe_status(const gchar *host, guint port, const gchar *path)
 {
-	DescribeRequest req = {g_strdup_printf("rtsp://%s:%u%s", host, port, path), -1};
-	GThread *thread = g_thread_new("describe", describe_thread, &req);
-
-	g_assert_true(cd_test_wait_until(describe_done, &req, 20000));
-	g_thread_join(thread);
-	g_free(req.location);
-	return (guint)req.status;
+	return cd_test_rtsp_describe(host, port, path, NULL, NULL, NULL);
 }
 
 /**
@@ -468,6 +576,23 @@ cd_test_silent_camera_new(guint *port)
 static GMutex log_lock;
 static GString *log_text;
 
+/*
+ * rtspsrc 1.22 asserts on its own invalid seek seqnum when it is stopped while it is still
+ * setting up a session (seen when a camera connection is torn down seconds after start); it
+ * is harmless and not ours, so it is let through, and nothing else is.
+ */
+static gboolean
+is_known_gstreamer_critical(const GLogField *fields, gsize n_fields)
+{
+	for (gsize i = 0; i < n_fields; i++) {
+		if (g_strcmp0(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0 &&
+		    strstr(fields[i].value, "gst_event_set_seqnum: assertion 'seqnum != "
+					    "GST_SEQNUM_INVALID' failed") != NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static GLogWriterOutput
 log_writer_cb(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
@@ -480,6 +605,13 @@ log_writer_cb(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpo
 	}
 	g_string_append_c(log_text, '\n');
 	g_mutex_unlock(&log_lock);
+	if (level & G_LOG_LEVEL_CRITICAL) {
+		g_log_writer_default(level, fields, n_fields, user_data);
+		if (is_known_gstreamer_critical(fields, n_fields))
+			return G_LOG_WRITER_HANDLED;
+		/* any other critical is a bug, ours or a misuse of a library: fail loudly */
+		g_abort();
+	}
 	/* debug and info would go to stdout, where they break the TAP stream */
 	if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO))
 		return G_LOG_WRITER_HANDLED;
@@ -498,8 +630,9 @@ cd_test_init(int *argc, char ***argv)
 	g_log_set_writer_func(log_writer_cb, NULL, NULL);
 	gst_init(argc, argv);
 	g_test_init(argc, argv, NULL);
-	/* cameras failing is what these tests do, and cordon says so with warnings */
-	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	/* cameras failing is what these tests do, and cordon says so with warnings; criticals
+	 * are judged by log_writer_cb */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK);
 	/* every camera error reaches the log, so a check for a password in it means something */
 	g_log_set_debug_enabled(TRUE);
 }

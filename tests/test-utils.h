@@ -84,6 +84,9 @@ gboolean
 cd_test_client_wait_failed(CdTestClient *client, guint timeout_ms);
 
 guint
+cd_test_rtsp_describe(const gchar *host, guint port, const gchar *path, const gchar *user,
+		      const gchar *password, gchar **response);
+guint
 cd_test_rtsp_describe_status(const gchar *host, guint port, const gchar *path);
 guint
 cd_test_closed_port(void);
