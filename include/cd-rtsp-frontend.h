@@ -29,5 +29,9 @@ guint
 cd_rtsp_frontend_get_port(CdRtspFrontend *self);
 guint
 cd_rtsp_frontend_get_connection_count(CdRtspFrontend *self);
+guint
+cd_rtsp_frontend_get_client_count(CdRtspFrontend *self);
+CdMediaFactory *
+cd_rtsp_frontend_lookup_factory(CdRtspFrontend *self, const gchar *camera_name);
 
 G_END_DECLS

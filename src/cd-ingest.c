@@ -13,7 +13,7 @@
  * A pipeline lives for one connection. The camera's state (connecting, live, stalled,
  * backoff, auth-failed, rejected) says why it is not live and what happens next:
  *   - an error or end of stream: backoff, doubling from reconnect-initial to reconnect-max,
- *     reset once frames flow;
+ *     and starting over once a connection has stayed live for 10 s;
  *   - no decodable frame for stall-timeout, connected or connecting: stalled, same backoff;
  *   - the camera refused our login: auth-failed, retried after auth-retry, not in a loop;
  *   - a limit broken or no usable video: rejected, same backoff.
@@ -46,6 +46,9 @@ GST_DEBUG_CATEGORY_STATIC(cd_ingest_debug);
 #define CAMERA_UDP_TIMEOUT_US (5 * G_USEC_PER_SEC)
 #define LIVE_MESSAGE_NAME     "cordon-ingest-live"
 #define WATCHDOG_INTERVAL_MS  250
+/* a connection must stay live this long before the backoff starts over: a camera that goes
+ * live and breaks again at once (garbage, a limit broken every few seconds) keeps backing off */
+#define BACKOFF_RESET_AFTER_US (10 * G_USEC_PER_SEC)
 
 struct _CdIngest {
 	GObject parent_instance;
@@ -69,6 +72,7 @@ struct _CdIngest {
 	guint failures;		    /* failures since the camera was last live */
 	guint connects;		    /* connection attempts since start */
 	gint64 progress_at;	    /* monotonic: connection start or last new frame */
+	gint64 live_at;		    /* monotonic: when this connection went live, 0 if not */
 	guint64 progress_frames;    /* frame count at progress_at */
 
 	CdFrameFunc frame_func;
@@ -334,9 +338,13 @@ teardown(CdIngest *self)
 static void
 fail(CdIngest *self, CdCameraState state, const gchar *reason)
 {
-	guint delay = self->backoff_next_ms;
+	guint delay;
 
 	teardown(self);
+	if (self->live_at != 0 && g_get_monotonic_time() - self->live_at >= BACKOFF_RESET_AFTER_US)
+		self->backoff_next_ms = self->config->reconnect_initial_ms;
+	self->live_at = 0;
+	delay = self->backoff_next_ms;
 	if (state == CD_CAMERA_STATE_AUTH_FAILED) {
 		/* a wrong password retried every second locks accounts and fills camera logs */
 		delay = self->config->auth_retry_ms;
@@ -365,7 +373,7 @@ went_live(CdIngest *self, GstMessage *message)
 		gst_structure_get_int(video, "width", &width);
 		gst_structure_get_int(video, "height", &height);
 	}
-	self->backoff_next_ms = self->config->reconnect_initial_ms;
+	self->live_at = g_get_monotonic_time();
 	what = g_strdup_printf("%dx%d", width, height);
 	enter_state(self, CD_CAMERA_STATE_LIVE, what);
 }

@@ -11,9 +11,9 @@
  * unit to each of them, starting each on a keyframe. An appsrc drops its oldest data when it
  * is full, so a stuck media never holds up the encoder.
  *
- * Threads: create_element and media_configure run on gst-rtsp-server's client threads
- * (the main context here); push runs on the encoder's streaming thread; a media may be
- * finalized on any thread.
+ * Threads: create_element, create_pipeline and media_configure run on the thread that
+ * handles the client's request (cd-rtsp-frontend's thread); push runs on the encoder's
+ * streaming thread; a media may be finalized on any thread.
  */
 #define G_LOG_DOMAIN "CdMediaFactory"
 
@@ -32,9 +32,14 @@ typedef struct {
 	GstRTSPMedia *media; /* not a ref: removed when the media goes */
 	GstElement *appsrc;
 	gboolean waiting_for_keyframe;
-	gboolean have_offset;
-	GstClockTimeDiff offset; /* media running time minus encoder timestamp */
 } CdMediaOutput;
+
+/* one media's mapping from encoder time to its running time; its appsrc's streaming thread */
+typedef struct {
+	gboolean have_offset;
+	GstClockTime base_time;	 /* of the run the offset was taken in */
+	GstClockTimeDiff offset; /* media running time minus encoder timestamp */
+} CdMediaRetime;
 
 struct _CdMediaFactory {
 	GstRTSPMediaFactory parent_instance;
@@ -60,7 +65,7 @@ create_element(GstRTSPMediaFactory *factory, const GstRTSPUrl *url)
 {
 	g_autoptr(GError) error = NULL;
 	GstElement *bin = gst_parse_bin_from_description(
-	    "appsrc name=src is-live=true min-latency=0 format=time do-timestamp=true "
+	    "appsrc name=src is-live=true min-latency=0 format=time "
 	    "leaky-type=downstream "
 	    "caps=video/x-h264,stream-format=byte-stream,alignment=au ! "
 	    "rtph264pay name=pay0 pt=96",
@@ -70,6 +75,51 @@ create_element(GstRTSPMediaFactory *factory, const GstRTSPUrl *url)
 	if (bin == NULL)
 		GST_ERROR_OBJECT(factory, "cannot build the media: %s", error->message);
 	return bin;
+}
+
+/*
+ * Any thread that adds elements to the media pipeline (a client SETUP, here the frontend's
+ * thread). gst-rtsp-server 1.22 funnels a stream's incoming RTCP into rtpbin from two
+ * kinds of source (rtsp-stream.c, create_receiver_part): an appsrc for RTSP-interleaved
+ * (TCP) viewers, made without caps, and udpsrcs with caps application/x-rtcp for UDP
+ * viewers. On a media shared by both, when a TCP viewer's RTCP reaches the funnel first its
+ * src pad gets stream-start and segment with no caps; the first UDP RTCP then brings caps
+ * after that segment: "Sticky event misordering, got 'segment' before 'caps'" on the funnel,
+ * rtpbin's recv_rtcp_sink and its rtpsession. GStreamer still stores the caps in order and
+ * RTCP still flows, so only the warning is wrong, but it is what an operator sees and what
+ * G_DEBUG=fatal-warnings aborts on. Giving that appsrc the udpsrcs' caps makes both inputs
+ * alike. gst-rtsp-server adds it directly to the pipeline, where our own appsrc never is (it
+ * sits in the bin from create_element); a PLAY media receives no RTP, so the only appsrc
+ * added there is the RTCP one.
+ */
+static void
+pipeline_element_added_cb(GstBin *pipeline, GstElement *element, gpointer user_data)
+{
+	g_autoptr(GstCaps) caps = NULL;
+
+	if (!GST_IS_APP_SRC(element))
+		return;
+	caps = gst_app_src_get_caps(GST_APP_SRC(element));
+	if (caps != NULL)
+		return;
+	caps = gst_caps_new_empty_simple("application/x-rtcp");
+	gst_app_src_set_caps(GST_APP_SRC(element), caps);
+	GST_DEBUG_OBJECT(element, "rtcp receiver caps set");
+}
+
+static GstElement *
+create_pipeline(GstRTSPMediaFactory *factory, GstRTSPMedia *media)
+{
+	GstElement *pipeline =
+	    GST_RTSP_MEDIA_FACTORY_CLASS(cd_media_factory_parent_class)->create_pipeline(factory,
+											   media);
+
+	if (pipeline != NULL)
+		g_signal_connect(pipeline,
+				 "element-added",
+				 G_CALLBACK(pipeline_element_added_cb),
+				 NULL);
+	return pipeline;
 }
 
 static void
@@ -102,17 +152,76 @@ media_unprepared_cb(GstRTSPMedia *media, gpointer user_data)
 	remove_output(CD_MEDIA_FACTORY(user_data), media);
 }
 
+/*
+ * Appsrc streaming thread, for each buffer leaving it. Each media pipeline has its own base
+ * time. Our encoder's timestamps are evenly spaced, so they are moved by one offset per
+ * media run, taken when its first buffer goes out: viewers get RTP timestamps as smooth as
+ * the encoder's, not the jitter of arrival times. The pixels stay shared; only the metadata
+ * is copied.
+ *
+ * This runs here, not where the encoder pushes: a live source sends buffers only once it
+ * plays, so its base time is set. When a pipeline goes to PLAYING it hands its elements the
+ * clock before their base time; a running time read in between (from the encoder's thread,
+ * or by appsrc's do-timestamp, which stamps at push time) is the clock's absolute time,
+ * the host's uptime with the system clock. Buffers stamped that far ahead were held by the
+ * media's synchronised sink and the viewer's video stopped after a dozen packets (seen
+ * under valgrind in tests/test-frontend.c, where the window is wide).
+ */
+static GstPadProbeReturn
+retime_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	CdMediaRetime *retime = user_data;
+	GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+	GstClockTime pts = GST_BUFFER_PTS(buffer);
+	g_autoptr(GstElement) appsrc = gst_pad_get_parent_element(pad);
+	g_autoptr(GstClock) clock = appsrc != NULL ? gst_element_get_clock(appsrc) : NULL;
+
+	if (clock != NULL && GST_CLOCK_TIME_IS_VALID(pts)) {
+		GstClockTime base_time = gst_element_get_base_time(appsrc);
+
+		/* a new base time (the media played again) needs a new offset */
+		if (!retime->have_offset || base_time != retime->base_time) {
+			GstClockTime now = gst_clock_get_time(clock) - base_time;
+
+			retime->offset = (GstClockTimeDiff)now - (GstClockTimeDiff)pts;
+			retime->base_time = base_time;
+			retime->have_offset = TRUE;
+			GST_DEBUG_OBJECT(appsrc,
+					 "running time %" GST_TIME_FORMAT
+					 " at encoder time %" GST_TIME_FORMAT,
+					 GST_TIME_ARGS(now),
+					 GST_TIME_ARGS(pts));
+		}
+	}
+	buffer = gst_buffer_make_writable(buffer);
+	if (retime->have_offset && GST_CLOCK_TIME_IS_VALID(pts) &&
+	    (GstClockTimeDiff)pts + retime->offset >= 0)
+		GST_BUFFER_PTS(buffer) = pts + retime->offset;
+	else
+		GST_BUFFER_PTS(buffer) = GST_CLOCK_TIME_NONE;
+	GST_BUFFER_DTS(buffer) = GST_BUFFER_PTS(buffer);
+	GST_PAD_PROBE_INFO_DATA(info) = buffer;
+	return GST_PAD_PROBE_OK;
+}
+
 static void
 media_configure(GstRTSPMediaFactory *factory, GstRTSPMedia *media)
 {
 	CdMediaFactory *self = CD_MEDIA_FACTORY(factory);
 	g_autoptr(GstElement) element = gst_rtsp_media_get_element(media);
+	g_autoptr(GstPad) pad = NULL;
 	CdMediaOutput *output = g_new0(CdMediaOutput, 1);
 
 	output->media = media;
 	output->appsrc = gst_bin_get_by_name(GST_BIN(element), "src");
 	output->waiting_for_keyframe = TRUE;
 	g_object_set(output->appsrc, "max-bytes", (guint64)OUTPUT_QUEUE_BYTES, NULL);
+	pad = gst_element_get_static_pad(output->appsrc, "src");
+	gst_pad_add_probe(pad,
+			  GST_PAD_PROBE_TYPE_BUFFER,
+			  retime_probe_cb,
+			  g_new0(CdMediaRetime, 1),
+			  g_free);
 	g_signal_connect_object(media, "unprepared", G_CALLBACK(media_unprepared_cb), self, 0);
 	g_object_weak_ref(G_OBJECT(media), media_gone_cb, g_object_ref(self));
 	g_mutex_lock(&self->lock);
@@ -120,43 +229,6 @@ media_configure(GstRTSPMediaFactory *factory, GstRTSPMedia *media)
 	g_mutex_unlock(&self->lock);
 	GST_DEBUG_OBJECT(factory, "camera %s: new media", self->camera->name);
 	g_signal_emit(self, signals[SIGNAL_KEYFRAME_WANTED], 0);
-}
-
-/*
- * Each media pipeline has its own base time. Our encoder's timestamps are evenly spaced, so
- * they are moved by one offset per media, taken when its first buffer goes out: viewers get
- * RTP timestamps as smooth as the encoder's, not the jitter of arrival times. Until the media
- * has a clock its appsrc stamps arrival time (do-timestamp) on buffers without timestamps.
- * The pixels stay shared; only the metadata is copied.
- */
-static GstSample *
-retime(CdMediaOutput *output, GstSample *sample)
-{
-	GstBuffer *buffer = gst_sample_get_buffer(sample);
-	g_autoptr(GstBuffer) copy = gst_buffer_copy_region(buffer,
-							   GST_BUFFER_COPY_METADATA |
-							       GST_BUFFER_COPY_MEMORY,
-							   0,
-							   -1);
-	GstClockTime pts = GST_BUFFER_PTS(buffer);
-
-	GST_BUFFER_PTS(copy) = GST_CLOCK_TIME_NONE;
-	GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
-	if (!output->have_offset && GST_CLOCK_TIME_IS_VALID(pts)) {
-		g_autoptr(GstClock) clock = gst_element_get_clock(output->appsrc);
-		if (clock != NULL) {
-			GstClockTime now = gst_clock_get_time(clock) -
-					   gst_element_get_base_time(output->appsrc);
-			output->offset = (GstClockTimeDiff)now - (GstClockTimeDiff)pts;
-			output->have_offset = TRUE;
-		}
-	}
-	if (output->have_offset && GST_CLOCK_TIME_IS_VALID(pts) &&
-	    (GstClockTimeDiff)pts + output->offset >= 0) {
-		GST_BUFFER_PTS(copy) = pts + output->offset;
-		GST_BUFFER_DTS(copy) = GST_BUFFER_PTS(copy);
-	}
-	return gst_sample_new(copy, gst_sample_get_caps(sample), NULL, NULL);
 }
 
 /**
@@ -174,13 +246,12 @@ cd_media_factory_push(CdMediaFactory *self, GstSample *sample)
 	g_mutex_lock(&self->lock);
 	for (guint i = 0; i < self->outputs->len; i++) {
 		CdMediaOutput *output = g_ptr_array_index(self->outputs, i);
-		g_autoptr(GstSample) retimed = NULL;
 
 		if (output->waiting_for_keyframe && !keyframe)
 			continue;
 		output->waiting_for_keyframe = FALSE;
-		retimed = retime(output, sample);
-		gst_app_src_push_sample(GST_APP_SRC(output->appsrc), retimed);
+		/* encoder timestamps: retime_probe_cb maps them as they leave the appsrc */
+		gst_app_src_push_sample(GST_APP_SRC(output->appsrc), sample);
 	}
 	g_mutex_unlock(&self->lock);
 }
@@ -239,6 +310,7 @@ cd_media_factory_class_init(CdMediaFactoryClass *klass)
 
 	object_class->finalize = cd_media_factory_finalize;
 	factory_class->create_element = create_element;
+	factory_class->create_pipeline = create_pipeline;
 	factory_class->media_configure = media_configure;
 
 	/**

@@ -7,7 +7,17 @@
  * role, and a camera's mount grants access to the users in its `viewers` list (all users
  * when absent).
  *
- * Threads: everything runs on the main context the server is attached to.
+ * Threads: the listening socket and every client connection run on the frontend's own
+ * thread and main context, made by cd_rtsp_frontend_start() and joined by
+ * cd_rtsp_frontend_stop(): client-connected, closed, play-request and the request handling
+ * behind them (including the blocking media prepare of a first DESCRIBE) never hold up the
+ * daemon's main loop. gst-rtsp-server adds a thread per media and, for TCP viewers, one
+ * that sends each stream's data. The public API is for the thread that made the object.
+ *
+ * Client lifetime: we hold a reference on every client from client-connected until a
+ * low priority idle after its "closed" (see client_closed_cb), to keep gst-rtsp-server
+ * 1.22.0 from running a queued close on a freed client.
+ *
  * Keys used: [server] listen-address, rtsp-port, realm; [user] password; [camera] viewers.
  */
 #define G_LOG_DOMAIN "CdRtspFrontend"
@@ -15,6 +25,7 @@
 #include "cd-rtsp-frontend.h"
 
 #include <gst/rtsp-server/rtsp-server.h>
+#include <string.h>
 
 #include "cd-error.h"
 #include "cd-log.h"
@@ -22,15 +33,30 @@
 GST_DEBUG_CATEGORY_STATIC(cd_rtsp_frontend_debug);
 #define GST_CAT_DEFAULT cd_rtsp_frontend_debug
 
+/* below G_PRIORITY_LOW: the thread ends once every pending client release has run */
+#define QUIT_PRIORITY (G_PRIORITY_LOW + 1)
+
 struct _CdRtspFrontend {
 	GObject parent_instance;
 	const CdConfig *config;
 	GstRTSPServer *server;
-	GSource *source;
-	guint connections; /* clients accepted since start, for tests and stats */
+	GMainContext *context; /* clients and listening socket, while running */
+	GMainLoop *loop;
+	GThread *thread;
+	GSource *source; /* the listening socket */
+	GMutex lock;
+	/* (element-type GstRTSPClient) connected, or closed awaiting release; protected by lock */
+	GPtrArray *clients;
+	gint connections; /* atomic: clients accepted since start, for tests and stats */
 };
 
 G_DEFINE_TYPE(CdRtspFrontend, cd_rtsp_frontend, G_TYPE_OBJECT)
+
+/* a closed client's pending release; it runs only on the frontend's thread, which stop() joins */
+typedef struct {
+	CdRtspFrontend *self;
+	GstRTSPClient *client;
+} CdClientRelease;
 
 static GstRTSPAuth *
 make_auth(const CdConfig *config)
@@ -51,6 +77,7 @@ make_auth(const CdConfig *config)
 	return auth;
 }
 
+/* frontend thread */
 static void
 play_request_cb(GstRTSPClient *client, GstRTSPContext *ctx, gpointer user_data)
 {
@@ -65,12 +92,61 @@ play_request_cb(GstRTSPClient *client, GstRTSPContext *ctx, gpointer user_data)
 		cd_media_factory_viewer_joined(CD_MEDIA_FACTORY(factory));
 }
 
+/* frontend thread, from a low priority idle */
+static gboolean
+release_client_cb(gpointer user_data)
+{
+	CdClientRelease *release = user_data;
+	CdRtspFrontend *self = release->self;
+	guint index;
+
+	g_mutex_lock(&self->lock);
+	if (g_ptr_array_find(self->clients, release->client, &index))
+		g_ptr_array_remove_index_fast(self->clients, index);
+	g_mutex_unlock(&self->lock);
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * Frontend thread. gst-rtsp-server 1.22.0 answers a failed write of TCP data (do_send_data,
+ * on a stream's send thread) with an idle on the client's context that calls
+ * gst_rtsp_client_close() on a client it holds no reference on. The write fails when a
+ * viewer resets its connection mid-stream, and the reset also closes the connection watch:
+ * "closed" is emitted, the server and the watch drop their references, and the queued
+ * close then runs on freed memory: with this release done at once, valgrind reports invalid
+ * reads in gst_rtsp_client_close() from that idle under tests/test-frontend.c. So our
+ * reference goes last, from a G_PRIORITY_LOW idle on the same context: a context runs a
+ * low priority source only when no default priority one is ready, so every close queued
+ * before our release has run by then (a close queued later would need a send thread to
+ * stall between its failed write and queueing the close for a whole loop iteration).
+ */
+static void
+client_closed_cb(GstRTSPClient *client, gpointer user_data)
+{
+	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
+	g_autoptr(GSource) idle = g_idle_source_new();
+	CdClientRelease *release = g_new0(CdClientRelease, 1);
+
+	GST_DEBUG_OBJECT(client, "closed");
+	g_signal_handlers_disconnect_by_data(client, self);
+	release->self = self;
+	release->client = client;
+	g_source_set_priority(idle, G_PRIORITY_LOW);
+	g_source_set_callback(idle, release_client_cb, release, g_free);
+	g_source_attach(idle, self->context);
+}
+
+/* frontend thread */
 static void
 client_connected_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_data)
 {
 	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
 
-	self->connections++;
+	g_atomic_int_inc(&self->connections);
+	g_mutex_lock(&self->lock);
+	g_ptr_array_add(self->clients, g_object_ref(client));
+	g_mutex_unlock(&self->lock);
+	g_signal_connect(client, "closed", G_CALLBACK(client_closed_cb), self);
 	g_signal_connect(client, "play-request", G_CALLBACK(play_request_cb), self);
 }
 
@@ -83,6 +159,7 @@ cd_rtsp_frontend_new(const CdConfig *config)
 {
 	CdRtspFrontend *self = g_object_new(CD_TYPE_RTSP_FRONTEND, NULL);
 	g_autoptr(GstRTSPAuth) auth = make_auth(config);
+	g_autoptr(GstRTSPThreadPool) pool = NULL;
 	g_autofree gchar *service = g_strdup_printf("%u", config->rtsp_port);
 
 	self->config = config;
@@ -90,6 +167,15 @@ cd_rtsp_frontend_new(const CdConfig *config)
 	gst_rtsp_server_set_address(self->server, config->listen_address);
 	gst_rtsp_server_set_service(self->server, service);
 	gst_rtsp_server_set_auth(self->server, auth);
+	/*
+	 * No pool threads: clients run where the listening socket does, on our own thread and
+	 * context, which client_closed_cb needs. A pool thread's context is neither reachable
+	 * from "closed" (it is not made thread-default there) nor lasting: the pool quits a
+	 * thread with a default priority idle once its last client is gone, so a low priority
+	 * release queued there may never run.
+	 */
+	pool = gst_rtsp_server_get_thread_pool(self->server);
+	gst_rtsp_thread_pool_set_max_threads(pool, 0);
 	g_signal_connect(self->server, "client-connected", G_CALLBACK(client_connected_cb), self);
 	return self;
 }
@@ -135,7 +221,41 @@ cd_rtsp_frontend_add_camera(CdRtspFrontend *self, const CdCamera *camera)
 }
 
 /**
+ * cd_rtsp_frontend_lookup_factory:
+ * @camera_name: a camera added with cd_rtsp_frontend_add_camera()
+ *
+ * Returns: (transfer full) (nullable): the camera's mount
+ */
+CdMediaFactory *
+cd_rtsp_frontend_lookup_factory(CdRtspFrontend *self, const gchar *camera_name)
+{
+	g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(self->server);
+	g_autofree gchar *path = g_strdup_printf("/%s", camera_name);
+	g_autoptr(GstRTSPMediaFactory) factory = NULL;
+	gint matched = 0;
+
+	factory = gst_rtsp_mount_points_match(mounts, path, &matched);
+	/* match() takes the longest mount that is a prefix: "/front" for "/front2" */
+	if (factory == NULL || (gsize)matched != strlen(path) || !CD_IS_MEDIA_FACTORY(factory))
+		return NULL;
+	return CD_MEDIA_FACTORY(g_steal_pointer(&factory));
+}
+
+static gpointer
+frontend_thread_cb(gpointer user_data)
+{
+	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
+
+	g_main_context_push_thread_default(self->context);
+	g_main_loop_run(self->loop);
+	g_main_context_pop_thread_default(self->context);
+	return NULL;
+}
+
+/**
  * cd_rtsp_frontend_start:
+ *
+ * Listens, and serves on a thread of its own until cd_rtsp_frontend_stop().
  *
  * Errors: %CD_ERROR_NETWORK if the address cannot be bound.
  */
@@ -143,6 +263,8 @@ gboolean
 cd_rtsp_frontend_start(CdRtspFrontend *self, GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
+
+	g_return_val_if_fail(self->thread == NULL, FALSE);
 
 	self->source = gst_rtsp_server_create_source(self->server, NULL, &error_local);
 	if (self->source == NULL) {
@@ -156,7 +278,11 @@ cd_rtsp_frontend_start(CdRtspFrontend *self, GError **error)
 			    error_local->message);
 		return FALSE;
 	}
-	g_source_attach(self->source, NULL);
+	/* a context per run: one left by stop() may still hold closes queued for freed clients */
+	self->context = g_main_context_new();
+	self->loop = g_main_loop_new(self->context, FALSE);
+	g_source_attach(self->source, self->context);
+	self->thread = g_thread_new("cd-rtsp", frontend_thread_cb, self);
 	return TRUE;
 }
 
@@ -166,21 +292,66 @@ remove_client_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_dat
 	return GST_RTSP_FILTER_REMOVE;
 }
 
+/* frontend thread: each client closes on the thread that runs it */
+static gboolean
+close_clients_cb(gpointer user_data)
+{
+	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
+
+	g_list_free_full(gst_rtsp_server_client_filter(self->server, remove_client_cb, NULL),
+			 g_object_unref);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+quit_cb(gpointer user_data)
+{
+	g_main_loop_quit(user_data);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+attach_idle(GMainContext *context, gint priority, GSourceFunc func, gpointer user_data)
+{
+	g_autoptr(GSource) idle = g_idle_source_new();
+
+	g_source_set_priority(idle, priority);
+	g_source_set_callback(idle, func, user_data, NULL);
+	g_source_attach(idle, context);
+}
+
 /**
  * cd_rtsp_frontend_stop:
  *
- * Stops listening and closes every client connection.
+ * Stops listening, closes every client connection and waits for the frontend's thread.
  */
 void
 cd_rtsp_frontend_stop(CdRtspFrontend *self)
 {
-	if (self->source != NULL) {
-		g_source_destroy(self->source);
-		g_clear_pointer(&self->source, g_source_unref);
-	}
-	if (self->server != NULL)
-		g_list_free_full(gst_rtsp_server_client_filter(self->server, remove_client_cb, NULL),
-				 g_object_unref);
+	g_autoptr(GPtrArray) clients = NULL;
+
+	if (self->thread == NULL)
+		return;
+	/* the source's destroy notify closes the listening socket: the port closes now */
+	g_source_destroy(self->source);
+	g_clear_pointer(&self->source, g_source_unref);
+	attach_idle(self->context, G_PRIORITY_DEFAULT, close_clients_cb, self);
+	attach_idle(self->context, QUIT_PRIORITY, quit_cb, self->loop);
+	g_thread_join(g_steal_pointer(&self->thread));
+
+	/*
+	 * Nothing runs the context any more, so nothing queued on it can run on a client we
+	 * free; what it still holds goes with its last reference. Clients that never said
+	 * "closed" are dropped here.
+	 */
+	g_mutex_lock(&self->lock);
+	clients = g_steal_pointer(&self->clients);
+	self->clients = g_ptr_array_new_with_free_func(g_object_unref);
+	g_mutex_unlock(&self->lock);
+	for (guint i = 0; i < clients->len; i++)
+		g_signal_handlers_disconnect_by_data(g_ptr_array_index(clients, i), self);
+	g_clear_pointer(&self->loop, g_main_loop_unref);
+	g_clear_pointer(&self->context, g_main_context_unref);
 }
 
 guint
@@ -193,7 +364,24 @@ cd_rtsp_frontend_get_port(CdRtspFrontend *self)
 guint
 cd_rtsp_frontend_get_connection_count(CdRtspFrontend *self)
 {
-	return self->connections;
+	return (guint)g_atomic_int_get(&self->connections);
+}
+
+/**
+ * cd_rtsp_frontend_get_client_count:
+ *
+ * Returns: how many client objects cordon holds: connected ones, and closed ones whose
+ * release (see client_closed_cb) has not run yet
+ */
+guint
+cd_rtsp_frontend_get_client_count(CdRtspFrontend *self)
+{
+	guint count;
+
+	g_mutex_lock(&self->lock);
+	count = self->clients->len;
+	g_mutex_unlock(&self->lock);
+	return count;
 }
 
 static void
@@ -202,8 +390,20 @@ cd_rtsp_frontend_dispose(GObject *object)
 	CdRtspFrontend *self = CD_RTSP_FRONTEND(object);
 
 	cd_rtsp_frontend_stop(self);
+	if (self->server != NULL)
+		g_signal_handlers_disconnect_by_data(self->server, self);
 	g_clear_object(&self->server);
 	G_OBJECT_CLASS(cd_rtsp_frontend_parent_class)->dispose(object);
+}
+
+static void
+cd_rtsp_frontend_finalize(GObject *object)
+{
+	CdRtspFrontend *self = CD_RTSP_FRONTEND(object);
+
+	g_ptr_array_unref(self->clients);
+	g_mutex_clear(&self->lock);
+	G_OBJECT_CLASS(cd_rtsp_frontend_parent_class)->finalize(object);
 }
 
 static void
@@ -212,6 +412,7 @@ cd_rtsp_frontend_class_init(CdRtspFrontendClass *klass)
 	GObjectClass *object_class = G_OBJECT_CLASS(klass);
 
 	object_class->dispose = cd_rtsp_frontend_dispose;
+	object_class->finalize = cd_rtsp_frontend_finalize;
 	GST_DEBUG_CATEGORY_INIT(cd_rtsp_frontend_debug, "cdrtspfrontend", 0,
 				"cordon rtsp server");
 }
@@ -219,4 +420,6 @@ cd_rtsp_frontend_class_init(CdRtspFrontendClass *klass)
 static void
 cd_rtsp_frontend_init(CdRtspFrontend *self)
 {
+	g_mutex_init(&self->lock);
+	self->clients = g_ptr_array_new_with_free_func(g_object_unref);
 }

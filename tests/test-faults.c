@@ -6,6 +6,7 @@
  */
 #include <gst/gst.h>
 
+#include "hostile-camera.h"
 #include "test-utils.h"
 
 #define WAIT_MS 20000
@@ -87,16 +88,23 @@ faults_wait_state(Faults *faults, CdCameraState state)
 	return cd_daemon_get_camera_status(faults->daemon, "bad");
 }
 
-/* the healthy camera never noticed; the bad camera's viewer saw only the slate */
+/* the healthy camera never noticed; the bad camera's viewer stayed connected */
 static void
-faults_assert_isolated(Faults *faults)
+faults_assert_healthy_unharmed(Faults *faults)
 {
 	guint live = cd_test_client_get_live_frames(faults->good_viewer);
 
 	g_assert_true(cd_test_client_wait_live_frames(faults->good_viewer, live + 30, WAIT_MS));
 	g_assert_false(cd_test_client_has_failed(faults->good_viewer));
-	g_assert_true(cd_test_client_wait_slate_frames(faults->bad_viewer, 15, WAIT_MS));
 	g_assert_false(cd_test_client_has_failed(faults->bad_viewer));
+}
+
+/* ... and the bad camera's viewer got the slate */
+static void
+faults_assert_isolated(Faults *faults)
+{
+	faults_assert_healthy_unharmed(faults);
+	g_assert_true(cd_test_client_wait_slate_frames(faults->bad_viewer, 15, WAIT_MS));
 }
 
 static void
@@ -210,6 +218,91 @@ test_disabled(void)
 	faults_stop(&faults);
 }
 
+/* one misbehaviour of the hostile camera and what cordon must make of it */
+typedef struct {
+	const gchar *name;
+	CdHostileMode mode;
+	guint param;
+	const gchar *server_extra;
+	CdCameraState state;	/* the bad camera reaches it */
+	const gchar *reason;	/* in its reason, or NULL when the camera stays live */
+	gboolean slate;		/* its viewer sees the slate (not when it recovers at once) */
+} HostileCase;
+
+static const HostileCase hostile_cases[] = {
+    {"stall", CD_HOSTILE_MODE_STALL_AFTER_FRAMES, 30, "stall-timeout=1\n",
+     CD_CAMERA_STATE_STALLED, "no decodable frame", TRUE},
+    {"dribble", CD_HOSTILE_MODE_DRIBBLE, 0, "stall-timeout=1\n", CD_CAMERA_STATE_STALLED,
+     "no decodable frame", TRUE},
+    {"garbage-rtp", CD_HOSTILE_MODE_GARBAGE_RTP, 10, "stall-timeout=1\n",
+     CD_CAMERA_STATE_BACKOFF, "camera connection failed", FALSE},
+    {"huge-sps", CD_HOSTILE_MODE_HUGE_SPS, 0, "", CD_CAMERA_STATE_REJECTED, "16384x16384", TRUE},
+    {"over-bitrate", CD_HOSTILE_MODE_OVER_BITRATE, 50000, "", CD_CAMERA_STATE_REJECTED,
+     "max-bitrate", FALSE},
+    {"huge-access-unit", CD_HOSTILE_MODE_HUGE_ACCESS_UNIT, 8 * 1024 * 1024, "",
+     CD_CAMERA_STATE_REJECTED, "max-access-unit", TRUE},
+    {"switch-codec", CD_HOSTILE_MODE_SWITCH_CODEC, 30, "stall-timeout=1\n",
+     CD_CAMERA_STATE_STALLED, "no decodable frame", TRUE},
+    {"reply-401", CD_HOSTILE_MODE_REPLY_401, 0, "", CD_CAMERA_STATE_AUTH_FAILED, "refused", TRUE},
+    {"close-mid-play", CD_HOSTILE_MODE_CLOSE_MID_PLAY, 10, "", CD_CAMERA_STATE_BACKOFF,
+     "ended the stream", FALSE},
+    /* capped at 8 MiB: rtspsrc 1.22 keeps every header line it reads and has no limit, so
+     * cordon bounds this only in time (stall-timeout), not in bytes; see the open issue */
+    {"endless-headers", CD_HOSTILE_MODE_ENDLESS_HEADERS, 8 * 1024 * 1024, "stall-timeout=2\n",
+     CD_CAMERA_STATE_STALLED, "no decodable frame", TRUE},
+    {"seq-ts-jumps", CD_HOSTILE_MODE_SEQ_TS_JUMPS, 10, "", CD_CAMERA_STATE_LIVE, NULL, FALSE},
+    {"resolution-change", CD_HOSTILE_MODE_RESOLUTION_CHANGE, 20, "", CD_CAMERA_STATE_LIVE,
+     NULL, FALSE},
+};
+
+static void
+test_hostile(gconstpointer user_data)
+{
+	const HostileCase *hostile = user_data;
+	g_autoptr(CdHostileCamera) camera = cd_hostile_camera_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *bad = NULL;
+	g_autoptr(CdCameraStatus) status = NULL;
+	Faults faults = {0};
+	guint live;
+
+	cd_hostile_camera_set_mode(camera, hostile->mode, hostile->param);
+	g_assert_true(cd_hostile_camera_start(camera, "127.0.0.1", 0, &error));
+	g_assert_no_error(error);
+	url = cd_hostile_camera_get_url(camera);
+	bad = cd_test_camera_section("bad", url, "width=160\nheight=120\nfps=15\n");
+	faults_start(&faults, hostile->server_extra, bad);
+	status = faults_wait_state(&faults, hostile->state);
+	if (hostile->reason == NULL) {
+		/* survivable: the bad camera's viewer keeps getting live video at the output size */
+		gint width;
+		gint height;
+
+		live = cd_test_client_get_live_frames(faults.bad_viewer);
+		g_assert_true(cd_test_client_wait_live_frames(faults.bad_viewer, live + 45,
+							      WAIT_MS));
+		cd_test_client_get_size(faults.bad_viewer, &width, &height);
+		g_assert_cmpint(width, ==, 160);
+		g_assert_cmpint(height, ==, 120);
+		live = cd_test_client_get_live_frames(faults.good_viewer);
+		g_assert_true(cd_test_client_wait_live_frames(faults.good_viewer, live + 30,
+							      WAIT_MS));
+	} else {
+		g_assert_nonnull(status->reason);
+		if (strstr(status->reason, hostile->reason) == NULL)
+			g_error("reason \"%s\" does not say \"%s\"", status->reason,
+				hostile->reason);
+		if (hostile->slate)
+			faults_assert_isolated(&faults);
+		else
+			faults_assert_healthy_unharmed(&faults);
+	}
+	g_assert_false(cd_test_logs_contain(CD_HOSTILE_SERVER));
+	faults_stop(&faults);
+	cd_hostile_camera_stop(camera);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -219,5 +312,10 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/faults/oversized-picture", test_oversized_picture);
 	g_test_add_func("/cordon/faults/over-bitrate", test_over_bitrate);
 	g_test_add_func("/cordon/faults/disabled", test_disabled);
+	for (guint i = 0; i < G_N_ELEMENTS(hostile_cases); i++) {
+		g_autofree gchar *path = g_strdup_printf("/cordon/faults/hostile/%s",
+							 hostile_cases[i].name);
+		g_test_add_data_func(path, &hostile_cases[i], test_hostile);
+	}
 	return g_test_run();
 }

@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cordon's RTSP serving side under viewers that misbehave: the emulator camera -> cordon ->
+ * raw RTSP viewers (GstRTSPConnection on a thread) that vanish mid-stream, plus a real
+ * rtspsrc viewer to check that cordon still serves afterwards.
+ *
+ * The raw viewer speaks just enough RTSP: DESCRIBE with digest auth, SETUP over the RTSP
+ * connection (interleaved), PLAY, then it reads RTP and either resets the connection
+ * (SO_LINGER 0: no TEARDOWN, no FIN) or reads until cordon closes it.
+ */
+#include <gio/gio.h>
+#include <gst/rtsp/gstrtspconnection.h>
+#include <gst/sdp/gstsdpmessage.h>
+#include <sys/socket.h>
+
+#include "cd-config.h"
+#include "cd-daemon.h"
+#include "cd-emulator.h"
+#include "test-utils.h"
+
+#define VIEWER_USER	"viewer"
+#define VIEWER_PASSWORD "viewer-Pa55word"
+#define CAMERA_USER	"admin"
+#define CAMERA_PASSWORD "camera-S3cret-9d1e"
+#define WAIT_MS		60000
+#define RTSP_TIMEOUT_US (30 * G_USEC_PER_SEC)
+
+/* abrupt viewers in a row; the loop also stops once this much time has passed */
+#define ABRUPT_VIEWERS	  20
+#define ABRUPT_BUDGET_US  (120 * G_USEC_PER_SEC)
+#define PACKETS_BEFORE_RESET 20
+
+typedef struct {
+	CdEmulator *camera;
+	CdDaemon *daemon;
+	guint port;
+} Proxy;
+
+static void
+proxy_start(Proxy *proxy)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *text = NULL;
+	CdConfig *config;
+
+	proxy->camera = cd_emulator_new(CD_EMULATOR_CODEC_H264);
+	/* small pictures: the point is the connections, and under valgrind the encoders crawl */
+	cd_emulator_set_video(proxy->camera, 160, 120, 15);
+	cd_emulator_set_credentials(proxy->camera, CAMERA_USER, CAMERA_PASSWORD);
+	g_assert_true(cd_emulator_start(proxy->camera, "127.0.0.1", 0, &error));
+	g_assert_no_error(error);
+	url = cd_emulator_get_url(proxy->camera);
+	text = g_strdup_printf("[server]\n"
+			       "listen-address=127.0.0.1\n"
+			       "rtsp-port=0\n"
+			       "reconnect-initial=0.2\n"
+			       "reconnect-max=1\n\n"
+			       "[user " VIEWER_USER "]\n"
+			       "password=" VIEWER_PASSWORD "\n\n"
+			       "[camera front]\n"
+			       "url=%s\n"
+			       "username=" CAMERA_USER "\n"
+			       "password=" CAMERA_PASSWORD "\n"
+			       "width=160\nheight=120\nfps=15\nbitrate=200\ngop=30\n",
+			       url);
+	config = cd_config_load_from_data(text, "test.conf", &error);
+	g_assert_no_error(error);
+	proxy->daemon = cd_daemon_new(config);
+	g_assert_true(cd_daemon_start(proxy->daemon, &error));
+	g_assert_no_error(error);
+	proxy->port = cd_daemon_get_rtsp_port(proxy->daemon);
+	g_assert_cmpuint(proxy->port, >, 0);
+}
+
+static void
+proxy_stop(Proxy *proxy)
+{
+	g_clear_object(&proxy->daemon);
+	g_clear_object(&proxy->camera);
+}
+
+static gchar *
+proxy_url(Proxy *proxy)
+{
+	return g_strdup_printf("rtsp://127.0.0.1:%u/front", proxy->port);
+}
+
+static CdRtspFrontend *
+proxy_frontend(Proxy *proxy)
+{
+	return cd_daemon_get_frontend(proxy->daemon);
+}
+
+static guint
+proxy_media_count(Proxy *proxy)
+{
+	g_autoptr(CdMediaFactory) factory =
+	    cd_rtsp_frontend_lookup_factory(proxy_frontend(proxy), "front");
+
+	g_assert_nonnull(factory);
+	return cd_media_factory_get_media_count(factory);
+}
+
+typedef enum {
+	RAW_RESET,	    /* reset the connection after PACKETS_BEFORE_RESET packets */
+	RAW_UNTIL_CLOSED, /* read until cordon closes the connection */
+} RawEnding;
+
+typedef struct {
+	gchar *url;
+	RawEnding ending;
+	GThread *thread;
+	gint playing;  /* atomic: PLAY answered 200 */
+	gint packets;  /* atomic: interleaved packets read */
+	gint done;     /* atomic: the thread has finished */
+	gchar *failure; /* written by the thread before done, NULL on success */
+} RawViewer;
+
+/* a response to the last request, skipping the RTP that may come first */
+static gboolean
+raw_receive_response(GstRTSPConnection *conn, GstRTSPMessage *response, RawViewer *viewer)
+{
+	while (TRUE) {
+		gst_rtsp_message_unset(response);
+		if (gst_rtsp_connection_receive_usec(conn, response, RTSP_TIMEOUT_US) !=
+		    GST_RTSP_OK)
+			return FALSE;
+		if (gst_rtsp_message_get_type(response) == GST_RTSP_MESSAGE_RESPONSE)
+			return TRUE;
+		if (gst_rtsp_message_get_type(response) == GST_RTSP_MESSAGE_DATA)
+			g_atomic_int_inc(&viewer->packets);
+	}
+}
+
+static GstRTSPStatusCode
+raw_request(GstRTSPConnection *conn,
+	    GstRTSPMethod method,
+	    const gchar *uri,
+	    const gchar *transport,
+	    GstRTSPMessage *response,
+	    RawViewer *viewer)
+{
+	GstRTSPMessage request = {0};
+	GstRTSPResult res;
+
+	gst_rtsp_message_init_request(&request, method, uri);
+	if (method == GST_RTSP_DESCRIBE)
+		gst_rtsp_message_add_header(&request, GST_RTSP_HDR_ACCEPT, "application/sdp");
+	if (transport != NULL)
+		gst_rtsp_message_add_header(&request, GST_RTSP_HDR_TRANSPORT, transport);
+	res = gst_rtsp_connection_send_usec(conn, &request, RTSP_TIMEOUT_US);
+	gst_rtsp_message_unset(&request);
+	if (res != GST_RTSP_OK || !raw_receive_response(conn, response, viewer))
+		return 0;
+	return response->type_data.response.code;
+}
+
+/* answer the digest challenge the way rtspsrc does: every parameter goes to the connection */
+static gboolean
+raw_setup_auth(GstRTSPConnection *conn, GstRTSPMessage *challenge)
+{
+	GstRTSPAuthCredential **credentials =
+	    gst_rtsp_message_parse_auth_credentials(challenge, GST_RTSP_HDR_WWW_AUTHENTICATE);
+	gboolean found = FALSE;
+
+	for (GstRTSPAuthCredential **c = credentials; c != NULL && *c != NULL; c++) {
+		if ((*c)->scheme != GST_RTSP_AUTH_DIGEST)
+			continue;
+		gst_rtsp_connection_set_auth(conn, GST_RTSP_AUTH_DIGEST, VIEWER_USER,
+					     VIEWER_PASSWORD);
+		for (GstRTSPAuthParam **p = (*c)->params; p != NULL && *p != NULL; p++)
+			gst_rtsp_connection_set_auth_param(conn, (*p)->name, (*p)->value);
+		found = TRUE;
+		break;
+	}
+	gst_rtsp_auth_credentials_free(credentials);
+	return found;
+}
+
+/* the control URL of the first medium, absolute */
+static gchar *
+raw_control_url(GstRTSPMessage *response, const gchar *url)
+{
+	g_autoptr(GstSDPMessage) sdp = NULL;
+	const GstSDPMedia *medium;
+	const gchar *control;
+	gchar *base = NULL;
+	guint8 *body = NULL;
+	guint size = 0;
+
+	gst_rtsp_message_get_body(response, &body, &size);
+	if (gst_sdp_message_new_from_text((const gchar *)body, &sdp) != GST_SDP_OK ||
+	    gst_sdp_message_medias_len(sdp) < 1)
+		return NULL;
+	medium = gst_sdp_message_get_media(sdp, 0);
+	control = gst_sdp_media_get_attribute_val(medium, "control");
+	if (control == NULL)
+		return NULL;
+	if (g_str_has_prefix(control, "rtsp://"))
+		return g_strdup(control);
+	gst_rtsp_message_get_header(response, GST_RTSP_HDR_CONTENT_BASE, &base, 0);
+	if (base != NULL)
+		return g_strconcat(base, g_str_has_suffix(base, "/") ? "" : "/", control, NULL);
+	return g_strconcat(url, "/", control, NULL);
+}
+
+/* no FIN, no TEARDOWN: the peer's next write fails with ECONNRESET or EPIPE */
+static void
+raw_reset(GstRTSPConnection *conn)
+{
+	GSocket *socket = gst_rtsp_connection_get_read_socket(conn);
+	struct linger linger = {.l_onoff = 1, .l_linger = 0};
+
+	if (socket != NULL)
+		setsockopt(g_socket_get_fd(socket), SOL_SOCKET, SO_LINGER, &linger, sizeof(linger));
+}
+
+static const gchar *
+raw_play(RawViewer *viewer, GstRTSPConnection *conn)
+{
+	GstRTSPMessage response = {0};
+	g_autofree gchar *control = NULL;
+	const gchar *failure = NULL;
+
+	if (raw_request(conn, GST_RTSP_DESCRIBE, viewer->url, NULL, &response, viewer) != 401 ||
+	    !raw_setup_auth(conn, &response))
+		failure = "no digest challenge";
+	else if (raw_request(conn, GST_RTSP_DESCRIBE, viewer->url, NULL, &response, viewer) !=
+		 GST_RTSP_STS_OK)
+		failure = "DESCRIBE refused";
+	else if ((control = raw_control_url(&response, viewer->url)) == NULL)
+		failure = "no control URL in the SDP";
+	else if (raw_request(conn, GST_RTSP_SETUP, control,
+			     "RTP/AVP/TCP;unicast;interleaved=0-1", &response, viewer) !=
+		 GST_RTSP_STS_OK)
+		failure = "SETUP refused";
+	else if (raw_request(conn, GST_RTSP_PLAY, viewer->url, NULL, &response, viewer) !=
+		 GST_RTSP_STS_OK)
+		failure = "PLAY refused";
+	gst_rtsp_message_unset(&response);
+	return failure;
+}
+
+static gpointer
+raw_viewer_thread(gpointer user_data)
+{
+	RawViewer *viewer = user_data;
+	GstRTSPUrl *url = NULL;
+	GstRTSPConnection *conn = NULL;
+	GstRTSPMessage message = {0};
+	const gchar *failure = NULL;
+
+	if (gst_rtsp_url_parse(viewer->url, &url) != GST_RTSP_OK ||
+	    gst_rtsp_connection_create(url, &conn) != GST_RTSP_OK ||
+	    gst_rtsp_connection_connect_usec(conn, RTSP_TIMEOUT_US) != GST_RTSP_OK)
+		failure = "cannot connect";
+	else
+		failure = raw_play(viewer, conn);
+	if (failure == NULL) {
+		g_atomic_int_set(&viewer->playing, 1);
+		/* RAW_UNTIL_CLOSED leaves this loop when cordon closes the connection */
+		while (viewer->ending == RAW_UNTIL_CLOSED ||
+		       g_atomic_int_get(&viewer->packets) < PACKETS_BEFORE_RESET) {
+			gst_rtsp_message_unset(&message);
+			if (gst_rtsp_connection_receive_usec(conn, &message, RTSP_TIMEOUT_US) !=
+			    GST_RTSP_OK)
+				break;
+			if (gst_rtsp_message_get_type(&message) == GST_RTSP_MESSAGE_DATA)
+				g_atomic_int_inc(&viewer->packets);
+		}
+		if (viewer->ending == RAW_RESET) {
+			if (g_atomic_int_get(&viewer->packets) < PACKETS_BEFORE_RESET)
+				failure = "the stream stopped before the reset";
+			raw_reset(conn);
+		}
+	}
+	gst_rtsp_message_unset(&message);
+	if (conn != NULL)
+		gst_rtsp_connection_free(conn);
+	if (url != NULL)
+		gst_rtsp_url_free(url);
+	viewer->failure = g_strdup(failure);
+	g_atomic_int_set(&viewer->done, 1);
+	return NULL;
+}
+
+static RawViewer *
+raw_viewer_start(Proxy *proxy, RawEnding ending)
+{
+	RawViewer *viewer = g_new0(RawViewer, 1);
+
+	viewer->url = proxy_url(proxy);
+	viewer->ending = ending;
+	viewer->thread = g_thread_new("raw-viewer", raw_viewer_thread, viewer);
+	return viewer;
+}
+
+static gboolean
+raw_viewer_done(gpointer user_data)
+{
+	RawViewer *viewer = user_data;
+	return g_atomic_int_get(&viewer->done);
+}
+
+static gboolean
+raw_viewer_playing(gpointer user_data)
+{
+	RawViewer *viewer = user_data;
+	return g_atomic_int_get(&viewer->playing) || g_atomic_int_get(&viewer->done);
+}
+
+/* waits for the thread (the camera needs the main context meanwhile) and asserts success */
+static void
+raw_viewer_finish(RawViewer *viewer)
+{
+	if (!cd_test_wait_until(raw_viewer_done, viewer, WAIT_MS)) {
+		g_test_message("raw viewer stuck: playing %d, %d packets",
+			       g_atomic_int_get(&viewer->playing),
+			       g_atomic_int_get(&viewer->packets));
+		g_assert_not_reached();
+	}
+	g_thread_join(viewer->thread);
+	g_assert_cmpstr(viewer->failure, ==, NULL);
+	g_free(viewer->failure);
+	g_free(viewer->url);
+	g_free(viewer);
+}
+
+typedef struct {
+	Proxy *proxy;
+	guint clients;
+	guint medias;
+} ServingState;
+
+static gboolean
+serving_state_reached(gpointer user_data)
+{
+	ServingState *state = user_data;
+
+	return cd_rtsp_frontend_get_client_count(proxy_frontend(state->proxy)) ==
+		   state->clients &&
+	       proxy_media_count(state->proxy) == state->medias;
+}
+
+static void
+assert_serving_state(Proxy *proxy, guint clients, guint medias)
+{
+	ServingState state = {proxy, clients, medias};
+
+	if (!cd_test_wait_until(serving_state_reached, &state, WAIT_MS)) {
+		g_test_message("%u clients held, %u medias",
+			       cd_rtsp_frontend_get_client_count(proxy_frontend(proxy)),
+			       proxy_media_count(proxy));
+		g_assert_not_reached();
+	}
+}
+
+static void
+assert_fresh_viewer_sees_video(Proxy *proxy)
+{
+	g_autofree gchar *url = proxy_url(proxy);
+	g_autoptr(CdTestClient) client = NULL;
+
+	client = cd_test_client_new(url, VIEWER_USER, VIEWER_PASSWORD, TRUE);
+	cd_test_client_start(client);
+	g_assert_true(cd_test_client_wait_live_frames(client, 10, WAIT_MS));
+	g_assert_false(cd_test_client_has_failed(client));
+	g_assert_cmpuint(proxy_media_count(proxy), ==, 1);
+	cd_test_client_stop(client);
+}
+
+/*
+ * Viewers that reset their connection while cordon streams to them over TCP: cordon's
+ * writes fail, which is the path where gst-rtsp-server 1.22.0 queues a close on a client
+ * it holds no reference on. Without the release in cd-rtsp-frontend.c's client_closed_cb,
+ * valgrind reports invalid reads in gst_rtsp_client_close() here.
+ */
+static void
+test_abrupt_viewers(void)
+{
+	Proxy proxy = {0};
+	gint64 deadline;
+	guint done = 0;
+
+	proxy_start(&proxy);
+	deadline = g_get_monotonic_time() + ABRUPT_BUDGET_US;
+	while (done < ABRUPT_VIEWERS && g_get_monotonic_time() < deadline) {
+		raw_viewer_finish(raw_viewer_start(&proxy, RAW_RESET));
+		done++;
+	}
+	g_test_message("%u abrupt viewers", done);
+	g_assert_cmpuint(done, >=, 3);
+
+	/* every client object released, the shared media gone with its last viewer */
+	assert_serving_state(&proxy, 0, 0);
+	assert_fresh_viewer_sees_video(&proxy);
+	assert_serving_state(&proxy, 0, 0);
+	g_assert_cmpuint(cd_rtsp_frontend_get_connection_count(proxy_frontend(&proxy)), ==,
+			 done + 1);
+	proxy_stop(&proxy);
+}
+
+/* cordon stops while it streams to viewers over TCP: they are closed, nothing is left behind */
+static void
+test_stop_while_streaming(void)
+{
+	Proxy proxy = {0};
+	RawViewer *viewers[3];
+	g_autoptr(CdTestClient) client = NULL;
+	g_autofree gchar *url = NULL;
+
+	proxy_start(&proxy);
+	url = proxy_url(&proxy);
+	client = cd_test_client_new(url, VIEWER_USER, VIEWER_PASSWORD, TRUE);
+	cd_test_client_start(client);
+	for (guint i = 0; i < G_N_ELEMENTS(viewers); i++) {
+		viewers[i] = raw_viewer_start(&proxy, RAW_UNTIL_CLOSED);
+		g_assert_true(cd_test_wait_until(raw_viewer_playing, viewers[i], WAIT_MS));
+	}
+	g_assert_true(cd_test_client_wait_frames(client, 10, WAIT_MS));
+	g_assert_cmpuint(cd_rtsp_frontend_get_client_count(proxy_frontend(&proxy)), ==, 4);
+
+	/* the daemon goes, and with it the frontend: each raw viewer sees its connection close */
+	cd_daemon_stop(proxy.daemon);
+	for (guint i = 0; i < G_N_ELEMENTS(viewers); i++)
+		raw_viewer_finish(viewers[i]);
+	g_assert_cmpuint(cd_rtsp_frontend_get_client_count(proxy_frontend(&proxy)), ==, 0);
+	cd_test_client_stop(client);
+	proxy_stop(&proxy);
+}
+
+int
+main(int argc, char **argv)
+{
+	gst_init(&argc, &argv);
+	g_test_init(&argc, &argv, NULL);
+	/* cameras failing is what these tests do, and cordon says so with warnings */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+	g_test_add_func("/cordon/frontend/abrupt-viewers", test_abrupt_viewers);
+	g_test_add_func("/cordon/frontend/stop-while-streaming", test_stop_while_streaming);
+	return g_test_run();
+}
