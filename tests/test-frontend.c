@@ -18,10 +18,6 @@
 #include "cd-emulator.h"
 #include "test-utils.h"
 
-#define VIEWER_USER	"viewer"
-#define VIEWER_PASSWORD "viewer-Pa55word"
-#define CAMERA_USER	"admin"
-#define CAMERA_PASSWORD "camera-S3cret-9d1e"
 #define WAIT_MS		60000
 #define RTSP_TIMEOUT_US (30 * G_USEC_PER_SEC)
 
@@ -39,36 +35,15 @@ typedef struct {
 static void
 proxy_start(Proxy *proxy)
 {
-	g_autoptr(GError) error = NULL;
 	g_autofree gchar *url = NULL;
-	g_autofree gchar *text = NULL;
-	CdConfig *config;
+	g_autofree gchar *section = NULL;
 
-	proxy->camera = cd_emulator_new(CD_EMULATOR_CODEC_H264);
 	/* small pictures: the point is the connections, and under valgrind the encoders crawl */
-	cd_emulator_set_video(proxy->camera, 160, 120, 15);
-	cd_emulator_set_credentials(proxy->camera, CAMERA_USER, CAMERA_PASSWORD);
-	g_assert_true(cd_emulator_start(proxy->camera, "127.0.0.1", 0, &error));
-	g_assert_no_error(error);
+	proxy->camera = cd_test_camera_start(CD_EMULATOR_CODEC_H264, 0, 160, 120);
 	url = cd_emulator_get_url(proxy->camera);
-	text = g_strdup_printf("[server]\n"
-			       "listen-address=127.0.0.1\n"
-			       "rtsp-port=0\n"
-			       "reconnect-initial=0.2\n"
-			       "reconnect-max=1\n\n"
-			       "[user " VIEWER_USER "]\n"
-			       "password=" VIEWER_PASSWORD "\n\n"
-			       "[camera front]\n"
-			       "url=%s\n"
-			       "username=" CAMERA_USER "\n"
-			       "password=" CAMERA_PASSWORD "\n"
-			       "width=160\nheight=120\nfps=15\nbitrate=200\ngop=30\n",
-			       url);
-	config = cd_config_load_from_data(text, "test.conf", &error);
-	g_assert_no_error(error);
-	proxy->daemon = cd_daemon_new(config);
-	g_assert_true(cd_daemon_start(proxy->daemon, &error));
-	g_assert_no_error(error);
+	section = cd_test_camera_section("front", url,
+					 "width=160\nheight=120\nfps=15\nbitrate=200\ngop=30\n");
+	proxy->daemon = cd_test_cordon_start("", section);
 	proxy->port = cd_daemon_get_rtsp_port(proxy->daemon);
 	g_assert_cmpuint(proxy->port, >, 0);
 }
