@@ -40,6 +40,9 @@ typedef struct {
 	gchar *encoder;	     /* template name: pipelines/encode-<encoder>.pipeline */
 	guint latency_ms;    /* rtspsrc jitter buffer */
 	gchar **viewers;     /* users allowed to watch; NULL: every configured user */
+	guint onvif_port;    /* ONVIF device listener; 0: any port (set from [server] onvif-port) */
+	gchar *onvif_address; /* nullable: bind the ONVIF device here, default listen-address */
+	gchar *location;      /* nullable: free text for the ONVIF location scope */
 } CdCamera;
 
 CdCamera *

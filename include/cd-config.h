@@ -46,6 +46,12 @@ typedef struct {
 	guint stall_timeout_ms;	     /* no decodable frame this long: stalled, default 5000 */
 	guint auth_retry_ms;	     /* retry after the camera refused our login, default 300000 */
 	CdLimits limits;	     /* what a camera may send */
+	guint client_timeout_ms;     /* a viewer that reads nothing this long is dropped, 10000 */
+	gboolean onvif_enabled;	     /* serve an ONVIF device per camera, default TRUE */
+	guint onvif_port;	     /* base: camera n listens on onvif_port + n; 0: any port */
+	guint onvif_time_window_ms;  /* WS-Security Created must be this close to now, 300000 */
+	gboolean discovery_enabled;  /* answer WS-Discovery probes, default TRUE */
+	guint discovery_port;	     /* UDP, default 3702; 0: any port (tests) */
 	GPtrArray *users;	     /* (element-type CdUser) */
 	GPtrArray *cameras;	     /* (element-type CdCamera) in file order */
 } CdConfig;

@@ -15,6 +15,8 @@ G_BEGIN_DECLS
  * @CD_ERROR_NETWORK: a socket could not be bound or reached
  * @CD_ERROR_INTERNAL: a GStreamer element refused a state change
  * @CD_ERROR_LIMIT: a camera's stream broke one of the configured limits
+ * @CD_ERROR_INVALID_REQUEST: a client's request (SOAP, HTTP) is malformed or over a limit
+ * @CD_ERROR_NOT_AUTHORIZED: a client's credentials are missing, wrong, stale or replayed
  */
 typedef enum {
 	CD_ERROR_INVALID_CONFIG,
@@ -23,6 +25,8 @@ typedef enum {
 	CD_ERROR_NETWORK,
 	CD_ERROR_INTERNAL,
 	CD_ERROR_LIMIT,
+	CD_ERROR_INVALID_REQUEST,
+	CD_ERROR_NOT_AUTHORIZED,
 } CdError;
 
 GQuark cd_error_quark(void);

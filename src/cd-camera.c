@@ -49,6 +49,8 @@ cd_camera_free(CdCamera *camera)
 	g_free(camera->password);
 	g_free(camera->encoder);
 	g_strfreev(camera->viewers);
+	g_free(camera->onvif_address);
+	g_free(camera->location);
 	g_free(camera);
 }
 

@@ -7,10 +7,12 @@
  * Sections and keys (config/cordon.conf lists each with its default):
  *   [server]       listen-address, rtsp-port, realm, pipelines-dir, reconnect-initial,
  *                  reconnect-max, stall-timeout, auth-retry, max-width, max-height,
- *                  max-fps, max-bitrate, max-access-unit
+ *                  max-fps, max-bitrate, max-access-unit, client-timeout, onvif,
+ *                  onvif-port, onvif-time-window, discovery, discovery-port
  *   [user NAME]    password | password-file
  *   [camera NAME]  url, username, password | password-file, transport, enabled, width,
- *                  height, fps, bitrate, gop, encoder, latency, viewers
+ *                  height, fps, bitrate, gop, encoder, latency, viewers, onvif-port,
+ *                  onvif-address, location
  *
  * Every error reads `FILE: [SECTION] KEY: what is wrong; allowed: what is allowed`. Passwords
  * and the url (which may carry userinfo) are never quoted. GKeyFile merges a repeated section
@@ -38,6 +40,10 @@
 #define DEFAULT_RECONNECT_MAX_MS     30000
 #define DEFAULT_STALL_TIMEOUT_MS     5000
 #define DEFAULT_AUTH_RETRY_MS	     (5 * 60 * 1000)
+#define DEFAULT_CLIENT_TIMEOUT_MS    10000
+#define DEFAULT_ONVIF_PORT	     8000
+#define DEFAULT_ONVIF_WINDOW_MS	     (5 * 60 * 1000)
+#define DEFAULT_DISCOVERY_PORT	     3702
 /* what a camera may send before it is cut off: 4K-class sensors pass, forged sizes don't */
 #define DEFAULT_MAX_INPUT_WIDTH	     4096
 #define DEFAULT_MAX_INPUT_HEIGHT     4096
@@ -77,6 +83,12 @@ static const gchar *const server_keys[] = {"listen-address",
 					   "max-fps",
 					   "max-bitrate",
 					   "max-access-unit",
+					   "client-timeout",
+					   "onvif",
+					   "onvif-port",
+					   "onvif-time-window",
+					   "discovery",
+					   "discovery-port",
 					   NULL};
 static const gchar *const user_keys[] = {"password", "password-file", NULL};
 static const gchar *const camera_keys[] = {"url",
@@ -93,6 +105,9 @@ static const gchar *const camera_keys[] = {"url",
 					   "encoder",
 					   "latency",
 					   "viewers",
+					   "onvif-port",
+					   "onvif-address",
+					   "location",
 					   NULL};
 /* indexed by CdTransport */
 static const gchar *const transport_names[] = {"tcp", "udp", NULL};
@@ -1066,6 +1081,24 @@ cd_config_parse_server(CdConfigParser *self, CdConfig *config, GError **error)
 		return FALSE;
 	if (!cd_config_parse_limits(self, group, &config->limits, error))
 		return FALSE;
+	if (!cd_config_parse_seconds(self, group, "client-timeout", &config->client_timeout_ms,
+				     error))
+		return FALSE;
+	if (!cd_config_parse_bool(self, group, "onvif", &config->onvif_enabled, error))
+		return FALSE;
+	if (!cd_config_parse_uint(self, group, "onvif-port", 0, 65535, &config->onvif_port, error))
+		return FALSE;
+	if (!cd_config_parse_seconds(self,
+				     group,
+				     "onvif-time-window",
+				     &config->onvif_time_window_ms,
+				     error))
+		return FALSE;
+	if (!cd_config_parse_bool(self, group, "discovery", &config->discovery_enabled, error))
+		return FALSE;
+	if (!cd_config_parse_uint(self, group, "discovery-port", 0, 65535, &config->discovery_port,
+				  error))
+		return FALSE;
 	if (config->reconnect_max_ms < config->reconnect_initial_ms) {
 		cd_config_set_error(error,
 				    self,
@@ -1196,7 +1229,67 @@ cd_config_parse_camera(CdConfigParser *self, const gchar *group, GError **error)
 		return NULL;
 	if (!cd_config_parse_names(self, group, "viewers", &camera->viewers, error))
 		return NULL;
+	if (!cd_config_parse_uint(self, group, "onvif-port", 1, 65535, &camera->onvif_port, error))
+		return NULL;
+	if (!cd_config_parse_host(self, group, "onvif-address", &camera->onvif_address, error))
+		return NULL;
+	if (!cd_config_parse_string(self, group, "location", &camera->location, error))
+		return NULL;
 	return g_steal_pointer(&camera);
+}
+
+/* camera n (file order) listens on onvif-port + n unless it names its own port; a base of 0
+ * leaves every unset port to the kernel. Two devices on one port would answer for each other. */
+static gboolean
+cd_config_assign_onvif_ports(CdConfigParser *self, CdConfig *config, GError **error)
+{
+	for (guint i = 0; i < config->cameras->len; i++) {
+		CdCamera *camera = g_ptr_array_index(config->cameras, i);
+		g_autofree gchar *group = g_strdup_printf("camera %s", camera->name);
+
+		if (camera->onvif_port == 0 && config->onvif_port != 0) {
+			if (config->onvif_port + i > 65535) {
+				cd_config_set_error(error,
+						    self,
+						    group,
+						    "onvif-port",
+						    "server onvif-port %u + %u is over 65535; "
+						    "allowed: a lower [server] onvif-port",
+						    config->onvif_port,
+						    i);
+				return FALSE;
+			}
+			camera->onvif_port = config->onvif_port + i;
+		}
+		if (!config->onvif_enabled || camera->onvif_port == 0)
+			continue;
+		if (camera->onvif_port == config->rtsp_port) {
+			cd_config_set_error(error,
+					    self,
+					    group,
+					    "onvif-port",
+					    "%u is the RTSP port; allowed: a port no other "
+					    "listener uses",
+					    camera->onvif_port);
+			return FALSE;
+		}
+		for (guint j = 0; j < i; j++) {
+			CdCamera *other = g_ptr_array_index(config->cameras, j);
+			if (other->onvif_port == camera->onvif_port &&
+			    g_strcmp0(other->onvif_address, camera->onvif_address) == 0) {
+				cd_config_set_error(error,
+						    self,
+						    group,
+						    "onvif-port",
+						    "%u is already used by [camera %s]; allowed: "
+						    "a port no other listener uses",
+						    camera->onvif_port,
+						    other->name);
+				return FALSE;
+			}
+		}
+	}
+	return TRUE;
 }
 
 /* "user", "user NAME" or "user  NAME" but not "username" */
@@ -1290,6 +1383,8 @@ cd_config_parse(const gchar *data, const gchar *path, gboolean *has_inline_passw
 				    "has no [camera NAME] section; allowed: at least one");
 		return NULL;
 	}
+	if (!cd_config_assign_onvif_ports(&self, config, error))
+		return NULL;
 	if (has_inline_password != NULL)
 		*has_inline_password = self.has_inline_password;
 	g_debug("%s: %u users, %u cameras", path, config->users->len, config->cameras->len);
@@ -1330,6 +1425,12 @@ cd_config_new(void)
 	config->reconnect_max_ms = DEFAULT_RECONNECT_MAX_MS;
 	config->stall_timeout_ms = DEFAULT_STALL_TIMEOUT_MS;
 	config->auth_retry_ms = DEFAULT_AUTH_RETRY_MS;
+	config->client_timeout_ms = DEFAULT_CLIENT_TIMEOUT_MS;
+	config->onvif_enabled = TRUE;
+	config->onvif_port = DEFAULT_ONVIF_PORT;
+	config->onvif_time_window_ms = DEFAULT_ONVIF_WINDOW_MS;
+	config->discovery_enabled = TRUE;
+	config->discovery_port = DEFAULT_DISCOVERY_PORT;
 	config->limits.max_width = DEFAULT_MAX_INPUT_WIDTH;
 	config->limits.max_height = DEFAULT_MAX_INPUT_HEIGHT;
 	config->limits.max_fps = DEFAULT_MAX_INPUT_FPS;

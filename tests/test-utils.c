@@ -679,17 +679,24 @@ CdDaemon *
 cd_test_cordon_start(const gchar *server_extra, const gchar *cameras)
 {
 	g_autoptr(GError) error = NULL;
+	/* fixed ONVIF and discovery ports would collide between tests; a test may set its own */
+	const gchar *onvif_port = strstr(server_extra, "onvif-port=") ? "" : "onvif-port=0\n";
+	const gchar *discovery = strstr(server_extra, "discovery") ? "" : "discovery=false\n";
 	g_autofree gchar *text = g_strdup_printf("[server]\n"
 						 "listen-address=127.0.0.1\n"
 						 "rtsp-port=0\n"
 						 "reconnect-initial=0.2\n"
 						 "reconnect-max=1\n"
+						 "%s%s"
 						 "%s\n"
 						 "[user " VIEWER_USER "]\n"
 						 "password=" VIEWER_PASSWORD "\n\n"
 						 "[user " OTHER_USER "]\n"
 						 "password=" OTHER_PASSWORD "\n\n%s",
-						 server_extra, cameras);
+						 onvif_port,
+						 discovery,
+						 server_extra,
+						 cameras);
 	CdConfig *config = cd_config_load_from_data(text, "test.conf", &error);
 	CdDaemon *daemon;
 
