@@ -6,6 +6,7 @@
 #include "cd-config.h"
 #include "cd-ingest.h"
 #include "cd-rtsp-frontend.h"
+#include "cd-transcode.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +35,8 @@ CdRtspFrontend *
 cd_daemon_get_frontend(CdDaemon *self);
 CdIngest *
 cd_daemon_get_ingest(CdDaemon *self, const gchar *camera_name);
+CdTranscode *
+cd_daemon_get_transcode(CdDaemon *self, const gchar *camera_name);
 CdCameraStatus *
 cd_daemon_get_camera_status(CdDaemon *self, const gchar *camera_name);
 

@@ -56,6 +56,17 @@ camera_stages_free(CdCameraStages *stages)
 	g_free(stages);
 }
 
+static CdCameraStages *
+cd_daemon_lookup_stages(CdDaemon *self, const gchar *camera_name)
+{
+	for (guint i = 0; i < self->stages->len; i++) {
+		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
+		if (g_strcmp0(stages->camera->name, camera_name) == 0)
+			return stages;
+	}
+	return NULL;
+}
+
 static const CdPipelineTemplate *
 load_template(CdDaemon *self, const gchar *name, GError **error)
 {
@@ -288,12 +299,23 @@ cd_daemon_get_frontend(CdDaemon *self)
 CdIngest *
 cd_daemon_get_ingest(CdDaemon *self, const gchar *camera_name)
 {
-	for (guint i = 0; i < self->stages->len; i++) {
-		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
-		if (g_strcmp0(stages->camera->name, camera_name) == 0)
-			return stages->ingest;
-	}
-	return NULL;
+	CdCameraStages *stages = cd_daemon_lookup_stages(self, camera_name);
+
+	return stages != NULL ? stages->ingest : NULL;
+}
+
+/**
+ * cd_daemon_get_transcode:
+ * @camera_name: a configured camera
+ *
+ * Returns: (transfer none) (nullable): the camera's encoder, if the camera is enabled
+ */
+CdTranscode *
+cd_daemon_get_transcode(CdDaemon *self, const gchar *camera_name)
+{
+	CdCameraStages *stages = cd_daemon_lookup_stages(self, camera_name);
+
+	return stages != NULL ? stages->transcode : NULL;
 }
 
 /**
