@@ -7,7 +7,8 @@
  * Sections and keys (config/cordon.conf lists each with its default):
  *   [server]       listen-address, rtsp-port, realm, pipelines-dir, reconnect-initial,
  *                  reconnect-max, stall-timeout, auth-retry, max-width, max-height,
- *                  max-fps, max-bitrate, max-access-unit, client-timeout, onvif,
+ *                  max-fps, max-bitrate, max-access-unit, client-timeout, client-buffer,
+ *                  onvif,
  *                  onvif-port, onvif-time-window, discovery, discovery-port
  *   [user NAME]    password | password-file
  *   [camera NAME]  url, username, password | password-file, transport, enabled, width,
@@ -41,6 +42,7 @@
 #define DEFAULT_STALL_TIMEOUT_MS     5000
 #define DEFAULT_AUTH_RETRY_MS	     (5 * 60 * 1000)
 #define DEFAULT_CLIENT_TIMEOUT_MS    10000
+#define DEFAULT_CLIENT_BUFFER_KIB    1024
 #define DEFAULT_ONVIF_PORT	     8000
 #define DEFAULT_ONVIF_WINDOW_MS	     (5 * 60 * 1000)
 #define DEFAULT_DISCOVERY_PORT	     3702
@@ -84,6 +86,7 @@ static const gchar *const server_keys[] = {"listen-address",
 					   "max-bitrate",
 					   "max-access-unit",
 					   "client-timeout",
+					   "client-buffer",
 					   "onvif",
 					   "onvif-port",
 					   "onvif-time-window",
@@ -1040,6 +1043,7 @@ cd_config_parse_server(CdConfigParser *self, CdConfig *config, GError **error)
 {
 	const gchar *group = "server";
 	gboolean has_max = g_key_file_has_key(self->keyfile, group, "reconnect-max", NULL);
+	guint client_buffer_kib = config->client_buffer_bytes / 1024;
 
 	if (!cd_config_check_keys(self, group, server_keys, error))
 		return FALSE;
@@ -1084,6 +1088,9 @@ cd_config_parse_server(CdConfigParser *self, CdConfig *config, GError **error)
 	if (!cd_config_parse_seconds(self, group, "client-timeout", &config->client_timeout_ms,
 				     error))
 		return FALSE;
+	if (!cd_config_parse_uint(self, group, "client-buffer", 16, 65536, &client_buffer_kib, error))
+		return FALSE;
+	config->client_buffer_bytes = client_buffer_kib * 1024;
 	if (!cd_config_parse_bool(self, group, "onvif", &config->onvif_enabled, error))
 		return FALSE;
 	if (!cd_config_parse_uint(self, group, "onvif-port", 0, 65535, &config->onvif_port, error))
@@ -1426,6 +1433,7 @@ cd_config_new(void)
 	config->stall_timeout_ms = DEFAULT_STALL_TIMEOUT_MS;
 	config->auth_retry_ms = DEFAULT_AUTH_RETRY_MS;
 	config->client_timeout_ms = DEFAULT_CLIENT_TIMEOUT_MS;
+	config->client_buffer_bytes = DEFAULT_CLIENT_BUFFER_KIB * 1024;
 	config->onvif_enabled = TRUE;
 	config->onvif_port = DEFAULT_ONVIF_PORT;
 	config->onvif_time_window_ms = DEFAULT_ONVIF_WINDOW_MS;

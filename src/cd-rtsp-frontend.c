@@ -18,14 +18,28 @@
  * low priority idle after its "closed" (see client_closed_cb), to keep gst-rtsp-server
  * 1.22.0 from running a queued close on a freed client.
  *
- * Keys used: [server] listen-address, rtsp-port, realm; [user] password; [camera] viewers.
+ * Stuck viewers: gst-rtsp-server queues at most 100 messages for a TCP viewer and then drops
+ * its data, but keeps the viewer (and what the kernel buffers for it) for as long as its
+ * session lives, which a stuck recorder keeps alive with its own RTCP. Once a second we look
+ * at each connection's socket: a viewer with data waiting whose peer has acknowledged
+ * nothing for client-timeout is closed (see check_stuck_clients_cb). Until then its backlog is
+ * the connection's send buffer (client-buffer) plus those 100 messages.
+ *
+ * Keys used: [server] listen-address, rtsp-port, realm, client-timeout,
+ * client-buffer; [user] password;
+ * [camera] viewers.
  */
 #define G_LOG_DOMAIN "CdRtspFrontend"
 
 #include "cd-rtsp-frontend.h"
 
 #include <gst/rtsp-server/rtsp-server.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <linux/tcp.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "cd-error.h"
 #include "cd-log.h"
@@ -35,6 +49,7 @@ GST_DEBUG_CATEGORY_STATIC(cd_rtsp_frontend_debug);
 
 /* below G_PRIORITY_LOW: the thread ends once every pending client release has run */
 #define QUIT_PRIORITY (G_PRIORITY_LOW + 1)
+#define STUCK_CHECK_INTERVAL_MS 1000
 
 struct _CdRtspFrontend {
 	GObject parent_instance;
@@ -44,6 +59,7 @@ struct _CdRtspFrontend {
 	GMainLoop *loop;
 	GThread *thread;
 	GSource *source; /* the listening socket */
+	GSource *stuck_check;
 	GMutex lock;
 	/* (element-type GstRTSPClient) connected, or closed awaiting release; protected by lock */
 	GPtrArray *clients;
@@ -57,6 +73,15 @@ typedef struct {
 	CdRtspFrontend *self;
 	GstRTSPClient *client;
 } CdClientRelease;
+
+/* per client, frontend thread only: when its peer last took data */
+typedef struct {
+	guint64 bytes_acked;
+	gint64 progress_at; /* monotonic */
+	gboolean closed;
+} CdClientProgress;
+
+static GQuark client_progress_quark;
 
 static GstRTSPAuth *
 make_auth(const CdConfig *config)
@@ -127,7 +152,11 @@ client_closed_cb(GstRTSPClient *client, gpointer user_data)
 	g_autoptr(GSource) idle = g_idle_source_new();
 	CdClientRelease *release = g_new0(CdClientRelease, 1);
 
+	CdClientProgress *progress = g_object_get_qdata(G_OBJECT(client), client_progress_quark);
+
 	GST_DEBUG_OBJECT(client, "closed");
+	if (progress != NULL)
+		progress->closed = TRUE;
 	g_signal_handlers_disconnect_by_data(client, self);
 	release->self = self;
 	release->client = client;
@@ -136,18 +165,106 @@ client_closed_cb(GstRTSPClient *client, gpointer user_data)
 	g_source_attach(idle, self->context);
 }
 
+/* the kernel's part of a slow viewer's backlog; a fixed size also turns off autotuning */
+static void
+bound_send_buffer(CdRtspFrontend *self, GstRTSPClient *client)
+{
+	GstRTSPConnection *connection = gst_rtsp_client_get_connection(client);
+	GSocket *socket = connection != NULL ? gst_rtsp_connection_get_write_socket(connection)
+					     : NULL;
+	gint size = (gint)self->config->client_buffer_bytes;
+
+	if (socket == NULL ||
+	    setsockopt(g_socket_get_fd(socket), SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) != 0)
+		GST_WARNING_OBJECT(client, "cannot bound the send buffer");
+}
+
 /* frontend thread */
 static void
 client_connected_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_data)
 {
 	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
 
+	CdClientProgress *progress = g_new0(CdClientProgress, 1);
+
+	progress->progress_at = g_get_monotonic_time();
+	g_object_set_qdata_full(G_OBJECT(client), client_progress_quark, progress, g_free);
 	g_atomic_int_inc(&self->connections);
 	g_mutex_lock(&self->lock);
 	g_ptr_array_add(self->clients, g_object_ref(client));
 	g_mutex_unlock(&self->lock);
+	bound_send_buffer(self, client);
 	g_signal_connect(client, "closed", G_CALLBACK(client_closed_cb), self);
 	g_signal_connect(client, "play-request", G_CALLBACK(play_request_cb), self);
+}
+
+/*
+ * Has the peer taken data since the last look? Either nothing waits for it (SIOCOUTQ: bytes
+ * not yet acknowledged) or the acknowledged byte count moved. A peer that stops reading
+ * advertises a zero window, so its count stands still while our data waits.
+ */
+static gboolean
+client_made_progress(GSocket *socket, CdClientProgress *progress)
+{
+	gint fd = g_socket_get_fd(socket);
+	struct tcp_info info = {0};
+	socklen_t len = sizeof(info);
+	gint waiting = 0;
+
+	if (ioctl(fd, SIOCOUTQ, &waiting) != 0 || waiting == 0)
+		return TRUE;
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
+		return TRUE;
+	if (info.tcpi_bytes_acked == progress->bytes_acked)
+		return FALSE;
+	progress->bytes_acked = info.tcpi_bytes_acked;
+	return TRUE;
+}
+
+/* frontend thread */
+static gboolean
+client_is_stuck(CdRtspFrontend *self, GstRTSPClient *client, gint64 now)
+{
+	CdClientProgress *progress = g_object_get_qdata(G_OBJECT(client), client_progress_quark);
+	GstRTSPConnection *connection;
+	GSocket *socket;
+
+	if (progress == NULL || progress->closed)
+		return FALSE;
+	connection = gst_rtsp_client_get_connection(client);
+	socket = connection != NULL ? gst_rtsp_connection_get_write_socket(connection) : NULL;
+	if (socket == NULL || client_made_progress(socket, progress)) {
+		progress->progress_at = now;
+		return FALSE;
+	}
+	return now - progress->progress_at >= (gint64)self->config->client_timeout_ms * 1000;
+}
+
+/* frontend thread, every STUCK_CHECK_INTERVAL_MS */
+static gboolean
+check_stuck_clients_cb(gpointer user_data)
+{
+	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
+	g_autoptr(GPtrArray) stuck = g_ptr_array_new_with_free_func(g_object_unref);
+	gint64 now = g_get_monotonic_time();
+
+	g_mutex_lock(&self->lock);
+	for (guint i = 0; i < self->clients->len; i++) {
+		GstRTSPClient *client = g_ptr_array_index(self->clients, i);
+		if (client_is_stuck(self, client, now))
+			g_ptr_array_add(stuck, g_object_ref(client));
+	}
+	g_mutex_unlock(&self->lock);
+	/* closing emits "closed", which takes the lock */
+	for (guint i = 0; i < stuck->len; i++) {
+		GstRTSPClient *client = g_ptr_array_index(stuck, i);
+		GstRTSPConnection *connection = gst_rtsp_client_get_connection(client);
+		g_warning("viewer %s took no data for %u s; dropped",
+			  connection != NULL ? gst_rtsp_connection_get_ip(connection) : "?",
+			  self->config->client_timeout_ms / 1000);
+		gst_rtsp_client_close(client);
+	}
+	return G_SOURCE_CONTINUE;
 }
 
 /**
@@ -282,6 +399,9 @@ cd_rtsp_frontend_start(CdRtspFrontend *self, GError **error)
 	self->context = g_main_context_new();
 	self->loop = g_main_loop_new(self->context, FALSE);
 	g_source_attach(self->source, self->context);
+	self->stuck_check = g_timeout_source_new(STUCK_CHECK_INTERVAL_MS);
+	g_source_set_callback(self->stuck_check, check_stuck_clients_cb, self, NULL);
+	g_source_attach(self->stuck_check, self->context);
 	self->thread = g_thread_new("cd-rtsp", frontend_thread_cb, self);
 	return TRUE;
 }
@@ -335,6 +455,8 @@ cd_rtsp_frontend_stop(CdRtspFrontend *self)
 	/* the source's destroy notify closes the listening socket: the port closes now */
 	g_source_destroy(self->source);
 	g_clear_pointer(&self->source, g_source_unref);
+	g_source_destroy(self->stuck_check);
+	g_clear_pointer(&self->stuck_check, g_source_unref);
 	attach_idle(self->context, G_PRIORITY_DEFAULT, close_clients_cb, self);
 	attach_idle(self->context, QUIT_PRIORITY, quit_cb, self->loop);
 	g_thread_join(g_steal_pointer(&self->thread));
@@ -415,6 +537,7 @@ cd_rtsp_frontend_class_init(CdRtspFrontendClass *klass)
 	object_class->finalize = cd_rtsp_frontend_finalize;
 	GST_DEBUG_CATEGORY_INIT(cd_rtsp_frontend_debug, "cdrtspfrontend", 0,
 				"cordon rtsp server");
+	client_progress_quark = g_quark_from_static_string("cd-client-progress");
 }
 
 static void

@@ -228,6 +228,13 @@ test_config_defaults(Fixture *fixture, gconstpointer user_data)
 	g_assert_null(config->pipelines_dir);
 	g_assert_cmpuint(config->reconnect_initial_ms, ==, 1000);
 	g_assert_cmpuint(config->reconnect_max_ms, ==, 30000);
+	g_assert_cmpuint(config->client_timeout_ms, ==, 10000);
+	g_assert_cmpuint(config->client_buffer_bytes, ==, 1024 * 1024);
+	g_assert_true(config->onvif_enabled);
+	g_assert_cmpuint(config->onvif_port, ==, 8000);
+	g_assert_cmpuint(config->onvif_time_window_ms, ==, 300000);
+	g_assert_true(config->discovery_enabled);
+	g_assert_cmpuint(config->discovery_port, ==, 3702);
 	g_assert_cmpuint(config->users->len, ==, 1);
 	g_assert_cmpuint(config->cameras->len, ==, 1);
 
@@ -246,6 +253,38 @@ test_config_defaults(Fixture *fixture, gconstpointer user_data)
 	g_assert_cmpstr(camera->encoder, ==, expected->encoder);
 	g_assert_cmpuint(camera->latency_ms, ==, expected->latency_ms);
 	g_assert_null(camera->viewers);
+	g_assert_cmpuint(camera->onvif_port, ==, 8000);
+	g_assert_null(camera->onvif_address);
+	g_assert_null(camera->location);
+}
+
+/* camera n gets the base port + n unless it names its own; 0 leaves them to the kernel */
+static void
+test_config_onvif_ports(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdConfig) config = NULL;
+	g_autoptr(CdConfig) any = NULL;
+
+	config = test_load(fixture,
+			   "[server]\nonvif-port=9000\n" USER_ALICE
+			   "[camera a]\nurl=rtsp://192.0.2.10/\n"
+			   "[camera b]\nurl=rtsp://192.0.2.11/\nonvif-port=9100\n"
+			   "onvif-address=127.0.0.2\nlocation=Yard, gate 2\n"
+			   "[camera c]\nurl=rtsp://192.0.2.12/\n",
+			   &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(((CdCamera *)g_ptr_array_index(config->cameras, 0))->onvif_port, ==, 9000);
+	g_assert_cmpuint(((CdCamera *)g_ptr_array_index(config->cameras, 1))->onvif_port, ==, 9100);
+	g_assert_cmpstr(((CdCamera *)g_ptr_array_index(config->cameras, 1))->onvif_address, ==,
+			"127.0.0.2");
+	g_assert_cmpstr(((CdCamera *)g_ptr_array_index(config->cameras, 1))->location, ==,
+			"Yard, gate 2");
+	g_assert_cmpuint(((CdCamera *)g_ptr_array_index(config->cameras, 2))->onvif_port, ==, 9002);
+
+	any = test_load(fixture, "[server]\nonvif-port=0\n" VALID, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(((CdCamera *)g_ptr_array_index(any->cameras, 0))->onvif_port, ==, 0);
 }
 
 static void
@@ -595,6 +634,24 @@ static const InvalidCase invalid_cases[] = {
     {"reconnect-initial-above-default",
      "[server]\nreconnect-initial=60\n" VALID,
      {"[server] reconnect-max:", "default"}},
+    {"client-timeout-negative", "[server]\nclient-timeout=-1\n" VALID,
+     {"[server] client-timeout:"}},
+    {"client-buffer-small", "[server]\nclient-buffer=8\n" VALID, {"[server] client-buffer:"}},
+    {"onvif-bad", "[server]\nonvif=yes\n" VALID, {"[server] onvif:", "true, false"}},
+    {"onvif-port-big", "[server]\nonvif-port=65536\n" VALID, {"[server] onvif-port:"}},
+    {"onvif-port-overflow",
+     "[server]\nonvif-port=65535\n" USER_ALICE CAMERA_DOOR "[camera yard]\nurl=rtsp://192.0.2.11/\n",
+     {"[camera yard] onvif-port:", "over 65535"}},
+    {"onvif-port-rtsp",
+     "[server]\nrtsp-port=8000\n" VALID,
+     {"[camera door] onvif-port:", "RTSP port"}},
+    {"onvif-port-twice",
+     USER_ALICE CAMERA_DOOR "[camera yard]\nurl=rtsp://192.0.2.11/\nonvif-port=8000\n",
+     {"[camera yard] onvif-port:", "[camera door]"}},
+    {"onvif-address-bad", VALID "onvif-address=a b\n", {"[camera door] onvif-address:"}},
+    {"discovery-port-big", "[server]\ndiscovery-port=70000\n" VALID,
+     {"[server] discovery-port:"}},
+    {"location-empty", VALID "location=\n", {"[camera door] location:"}},
     /* user passwords */
     {"user-no-password", "[user alice]\n" CAMERA_DOOR, {"[user alice] password:", "missing"}},
     {"user-empty-password",
@@ -746,6 +803,12 @@ main(int argc, char **argv)
 
 	g_test_add_func("/cordon/config/new", test_config_new);
 	g_test_add_func("/cordon/config/example", test_config_example);
+	g_test_add("/cordon/config/onvif-ports",
+		   Fixture,
+		   NULL,
+		   test_fixture_setup,
+		   test_config_onvif_ports,
+		   test_fixture_teardown);
 	g_test_add("/cordon/config/defaults",
 		   Fixture,
 		   NULL,

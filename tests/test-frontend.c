@@ -6,11 +6,13 @@
  *
  * The raw viewer speaks just enough RTSP: DESCRIBE with digest auth, SETUP over the RTSP
  * connection (interleaved), PLAY, then it reads RTP and either resets the connection
- * (SO_LINGER 0: no TEARDOWN, no FIN) or reads until cordon closes it.
+ * (SO_LINGER 0: no TEARDOWN, no FIN), reads until cordon closes it, or stops reading
+ * altogether, like a recorder stuck on its disk.
  */
 #include <gio/gio.h>
 #include <gst/rtsp/gstrtspconnection.h>
 #include <gst/sdp/gstsdpmessage.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "cd-config.h"
@@ -25,6 +27,9 @@
 #define ABRUPT_VIEWERS	  20
 #define ABRUPT_BUDGET_US  (120 * G_USEC_PER_SEC)
 #define PACKETS_BEFORE_RESET 20
+/* a stuck viewer's receive buffer: small, so its window closes at once */
+#define STUCK_RCVBUF	     4096
+#define CLIENT_TIMEOUT_S     6
 
 typedef struct {
 	CdEmulator *camera;
@@ -33,7 +38,7 @@ typedef struct {
 } Proxy;
 
 static void
-proxy_start(Proxy *proxy)
+proxy_start_with(Proxy *proxy, const gchar *server_extra)
 {
 	g_autofree gchar *url = NULL;
 	g_autofree gchar *section = NULL;
@@ -43,9 +48,15 @@ proxy_start(Proxy *proxy)
 	url = cd_emulator_get_url(proxy->camera);
 	section = cd_test_camera_section("front", url,
 					 "width=160\nheight=120\nfps=15\nbitrate=200\ngop=30\n");
-	proxy->daemon = cd_test_cordon_start("", section);
+	proxy->daemon = cd_test_cordon_start(server_extra, section);
 	proxy->port = cd_daemon_get_rtsp_port(proxy->daemon);
 	g_assert_cmpuint(proxy->port, >, 0);
+}
+
+static void
+proxy_start(Proxy *proxy)
+{
+	proxy_start_with(proxy, "");
 }
 
 static void
@@ -80,6 +91,7 @@ proxy_media_count(Proxy *proxy)
 typedef enum {
 	RAW_RESET,	    /* reset the connection after PACKETS_BEFORE_RESET packets */
 	RAW_UNTIL_CLOSED, /* read until cordon closes the connection */
+	RAW_STUCK,	    /* stop reading after PLAY until told to finish */
 } RawEnding;
 
 typedef struct {
@@ -89,6 +101,9 @@ typedef struct {
 	gint playing;  /* atomic: PLAY answered 200 */
 	gint packets;  /* atomic: interleaved packets read */
 	gint done;     /* atomic: the thread has finished */
+	GMutex lock;
+	GCond cond;
+	gboolean finish; /* protected by lock: a stuck viewer may close now */
 	gchar *failure; /* written by the thread before done, NULL on success */
 } RawViewer;
 
@@ -217,6 +232,41 @@ raw_play(RawViewer *viewer, GstRTSPConnection *conn)
 	return failure;
 }
 
+/* reads nothing more; the kernel's buffers fill and cordon sees the window close */
+static void
+raw_stay_stuck(RawViewer *viewer, GstRTSPConnection *conn)
+{
+	gint64 deadline = g_get_monotonic_time() + RTSP_TIMEOUT_US * 4;
+
+	g_mutex_lock(&viewer->lock);
+	while (!viewer->finish) {
+		if (!g_cond_wait_until(&viewer->cond, &viewer->lock, deadline))
+			break;
+	}
+	g_mutex_unlock(&viewer->lock);
+}
+
+static void
+raw_viewer_release(RawViewer *viewer)
+{
+	g_mutex_lock(&viewer->lock);
+	viewer->finish = TRUE;
+	g_cond_signal(&viewer->cond);
+	g_mutex_unlock(&viewer->lock);
+}
+
+/* set before the first byte comes in, so the advertised window stays this small */
+static void
+raw_shrink_receive_buffer(GstRTSPConnection *conn)
+{
+	GSocket *socket = gst_rtsp_connection_get_read_socket(conn);
+	gint size = STUCK_RCVBUF;
+
+	g_assert_nonnull(socket);
+	g_assert_cmpint(setsockopt(g_socket_get_fd(socket), SOL_SOCKET, SO_RCVBUF, &size,
+				   sizeof(size)), ==, 0);
+}
+
 static gpointer
 raw_viewer_thread(gpointer user_data)
 {
@@ -230,9 +280,15 @@ raw_viewer_thread(gpointer user_data)
 	    gst_rtsp_connection_create(url, &conn) != GST_RTSP_OK ||
 	    gst_rtsp_connection_connect_usec(conn, RTSP_TIMEOUT_US) != GST_RTSP_OK)
 		failure = "cannot connect";
-	else
+	else if (viewer->ending == RAW_STUCK)
+		raw_shrink_receive_buffer(conn);
+	if (failure == NULL)
 		failure = raw_play(viewer, conn);
-	if (failure == NULL) {
+
+	if (failure == NULL && viewer->ending == RAW_STUCK) {
+		g_atomic_int_set(&viewer->playing, 1);
+		raw_stay_stuck(viewer, conn);
+	} else if (failure == NULL) {
 		g_atomic_int_set(&viewer->playing, 1);
 		/* RAW_UNTIL_CLOSED leaves this loop when cordon closes the connection */
 		while (viewer->ending == RAW_UNTIL_CLOSED ||
@@ -267,6 +323,8 @@ raw_viewer_start(Proxy *proxy, RawEnding ending)
 
 	viewer->url = proxy_url(proxy);
 	viewer->ending = ending;
+	g_mutex_init(&viewer->lock);
+	g_cond_init(&viewer->cond);
 	viewer->thread = g_thread_new("raw-viewer", raw_viewer_thread, viewer);
 	return viewer;
 }
@@ -299,6 +357,8 @@ raw_viewer_finish(RawViewer *viewer)
 	g_assert_cmpstr(viewer->failure, ==, NULL);
 	g_free(viewer->failure);
 	g_free(viewer->url);
+	g_mutex_clear(&viewer->lock);
+	g_cond_clear(&viewer->cond);
 	g_free(viewer);
 }
 
@@ -376,6 +436,87 @@ test_abrupt_viewers(void)
 	proxy_stop(&proxy);
 }
 
+typedef struct {
+	CdTestClient *clients[2];
+	guint frames[2];
+} HealthyViewers;
+
+/* each healthy viewer got this many more live frames than when the counts were taken */
+static gboolean
+healthy_viewers_advanced(gpointer user_data)
+{
+	HealthyViewers *healthy = user_data;
+
+	for (guint i = 0; i < G_N_ELEMENTS(healthy->clients); i++) {
+		if (cd_test_client_get_live_frames(healthy->clients[i]) < healthy->frames[i])
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+healthy_viewers_expect(HealthyViewers *healthy, guint more)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(healthy->clients); i++)
+		healthy->frames[i] = cd_test_client_get_live_frames(healthy->clients[i]) + more;
+}
+
+/*
+ * A viewer stops reading its RTSP/TCP connection. The encoder and the camera's other
+ * viewers (TCP and UDP, same shared media) carry on at full rate while it is stuck, and
+ * cordon drops it after client-timeout.
+ */
+static void
+test_stuck_viewer(void)
+{
+	Proxy proxy = {0};
+	g_autofree gchar *url = NULL;
+	/* the smallest send buffer: the stuck viewer's backlog overflows within a second */
+	g_autofree gchar *extra =
+	    g_strdup_printf("client-timeout=%u\nclient-buffer=16", CLIENT_TIMEOUT_S);
+	HealthyViewers healthy = {0};
+	RawViewer *stuck;
+
+	proxy_start_with(&proxy, extra);
+	url = proxy_url(&proxy);
+	healthy.clients[0] = cd_test_client_new(url, VIEWER_USER, VIEWER_PASSWORD, TRUE);
+	healthy.clients[1] = cd_test_client_new(url, VIEWER_USER, VIEWER_PASSWORD, FALSE);
+	for (guint i = 0; i < G_N_ELEMENTS(healthy.clients); i++) {
+		cd_test_client_start(healthy.clients[i]);
+		g_assert_true(cd_test_client_wait_live_frames(healthy.clients[i], 10, WAIT_MS));
+	}
+
+	stuck = raw_viewer_start(&proxy, RAW_STUCK);
+	g_assert_true(cd_test_wait_until(raw_viewer_playing, stuck, WAIT_MS));
+	g_assert_cmpuint(cd_rtsp_frontend_get_client_count(proxy_frontend(&proxy)), ==, 3);
+
+	/*
+	 * While it is stuck, its backlog full, the others carry on: they get 3 s of frames at
+	 * 15 fps before it is dropped. (Were they held back, the stuck viewer would be dropped
+	 * first and the count below would say 2.)
+	 */
+	healthy_viewers_expect(&healthy, 15 * (CLIENT_TIMEOUT_S / 2));
+	g_assert_true(cd_test_wait_until(healthy_viewers_advanced, &healthy, WAIT_MS));
+	g_assert_cmpuint(cd_rtsp_frontend_get_client_count(proxy_frontend(&proxy)), ==, 3);
+	g_assert_false(cd_test_logs_contain("took no data"));
+
+	/* then cordon drops it */
+	assert_serving_state(&proxy, 2, 1);
+	g_assert_true(cd_test_logs_contain("took no data for 6 s; dropped"));
+
+	/* and after it */
+	healthy_viewers_expect(&healthy, 15);
+	g_assert_true(cd_test_wait_until(healthy_viewers_advanced, &healthy, WAIT_MS));
+	for (guint i = 0; i < G_N_ELEMENTS(healthy.clients); i++) {
+		g_assert_false(cd_test_client_has_failed(healthy.clients[i]));
+		cd_test_client_stop(healthy.clients[i]);
+		cd_test_client_free(healthy.clients[i]);
+	}
+	raw_viewer_release(stuck);
+	raw_viewer_finish(stuck);
+	proxy_stop(&proxy);
+}
+
 /* cordon stops while it streams to viewers over TCP: they are closed, nothing is left behind */
 static void
 test_stop_while_streaming(void)
@@ -408,12 +549,10 @@ test_stop_while_streaming(void)
 int
 main(int argc, char **argv)
 {
-	gst_init(&argc, &argv);
-	g_test_init(&argc, &argv, NULL);
-	/* cameras failing is what these tests do, and cordon says so with warnings */
-	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	cd_test_init(&argc, &argv);
 
 	g_test_add_func("/cordon/frontend/abrupt-viewers", test_abrupt_viewers);
 	g_test_add_func("/cordon/frontend/stop-while-streaming", test_stop_while_streaming);
+	g_test_add_func("/cordon/frontend/stuck-viewer", test_stuck_viewer);
 	return g_test_run();
 }
