@@ -57,6 +57,8 @@ gchar *
 cd_soap_envelope(const gchar *body_xml);
 gchar *
 cd_soap_fault(const gchar *code, const gchar *subcode, const gchar *reason);
+gchar *
+cd_soap_escape(const gchar *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdSoapRequest, cd_soap_request_free)
 
