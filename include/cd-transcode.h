@@ -39,5 +39,7 @@ void
 cd_transcode_request_keyframe(CdTranscode *self);
 gboolean
 cd_transcode_get_output_size(CdTranscode *self, guint *width, guint *height);
+GstSample *
+cd_transcode_get_last_frame(CdTranscode *self);
 
 G_END_DECLS
