@@ -24,6 +24,8 @@ cd_discovery_add_device(CdDiscovery *self,
 			const gchar *address,
 			guint port);
 gboolean
+cd_discovery_remove_device(CdDiscovery *self, const gchar *endpoint_reference);
+gboolean
 cd_discovery_start(CdDiscovery *self, GError **error);
 void
 cd_discovery_stop(CdDiscovery *self);
