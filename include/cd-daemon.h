@@ -5,6 +5,7 @@
 
 #include "cd-config.h"
 #include "cd-ingest.h"
+#include "cd-onvif-server.h"
 #include "cd-rtsp-frontend.h"
 #include "cd-transcode.h"
 
@@ -13,8 +14,9 @@ G_BEGIN_DECLS
 /**
  * CdDaemon:
  *
- * Owns the object graph: for every enabled camera an ingest, a transcode and an RTSP mount,
- * wired camera -> ingest -> transcode -> serve. Runs on the thread-default main context.
+ * Owns the object graph: for every enabled camera an ingest, a transcode, an RTSP mount and
+ * an ONVIF device, wired camera -> ingest -> transcode -> serve, and WS-Discovery for the
+ * devices. Runs on the thread-default main context.
  */
 #define CD_TYPE_DAEMON (cd_daemon_get_type())
 G_DECLARE_FINAL_TYPE(CdDaemon, cd_daemon, CD, DAEMON, GObject)
@@ -39,5 +41,9 @@ CdTranscode *
 cd_daemon_get_transcode(CdDaemon *self, const gchar *camera_name);
 CdCameraStatus *
 cd_daemon_get_camera_status(CdDaemon *self, const gchar *camera_name);
+guint
+cd_daemon_get_onvif_port(CdDaemon *self, const gchar *camera_name);
+guint
+cd_daemon_get_discovery_port(CdDaemon *self);
 
 G_END_DECLS

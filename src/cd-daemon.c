@@ -3,6 +3,12 @@
  * cd-daemon: builds and owns the per-camera stages and wires them one way:
  *
  *   CdIngest --frames--> CdTranscode --access units--> CdMediaFactory (RTSP mount)
+ *                            \--last frame--> CdOnvifServer (snapshots)
+ *
+ * Each enabled camera also gets a virtual ONVIF device (CdOnvifServer), all sharing one login
+ * checker (CdOnvifAuth, so a nonce is good once across devices), and one CdDiscovery announces
+ * them all. The ONVIF devices start after the RTSP server, whose port their stream URIs give,
+ * and discovery after them, whose ports it announces; discovery says Bye before anything stops.
  *
  * Status goes back up only as signals (a viewer joining asks the encoder for a keyframe).
  * Every pipeline template is loaded and checked before anything starts, so a broken
@@ -15,8 +21,10 @@
 
 #include "cd-daemon.h"
 
+#include "cd-discovery.h"
 #include "cd-error.h"
 #include "cd-log.h"
+#include "cd-onvif-identity.h"
 #include "cd-pipeline-template.h"
 #include "cd-transcode.h"
 
@@ -25,6 +33,7 @@ typedef struct {
 	CdIngest *ingest;
 	CdTranscode *transcode;
 	CdMediaFactory *factory;
+	CdOnvifServer *onvif; /* nullable: [server] onvif=false */
 	gint ingest_scaled; /* atomic: the ingest scales to the learnt output size */
 } CdCameraStages;
 
@@ -32,6 +41,8 @@ struct _CdDaemon {
 	GObject parent_instance;
 	CdConfig *config;
 	CdRtspFrontend *frontend;
+	CdOnvifAuth *onvif_auth;
+	CdDiscovery *discovery; /* while running, with [server] discovery=true */
 	GHashTable *templates; /* name -> CdPipelineTemplate */
 	GPtrArray *stages;     /* (element-type CdCameraStages) */
 	gboolean prepared;
@@ -46,6 +57,7 @@ camera_stages_free(CdCameraStages *stages)
 {
 	if (stages->factory != NULL)
 		g_signal_handlers_disconnect_by_data(stages->factory, stages);
+	g_clear_object(&stages->onvif);
 	if (stages->ingest != NULL)
 		cd_ingest_stop(stages->ingest);
 	g_clear_object(&stages->ingest);
@@ -169,6 +181,9 @@ build_camera(CdDaemon *self, const CdCamera *camera, GError **error)
 	cd_transcode_set_output_func(stages->transcode, encoded_cb, stages, NULL);
 	g_signal_connect(stages->factory, "keyframe-wanted", G_CALLBACK(keyframe_wanted_cb),
 			 stages);
+	if (self->config->onvif_enabled)
+		stages->onvif = cd_onvif_server_new(self->config, camera, self->onvif_auth,
+						    stages->transcode);
 	return stages;
 }
 
@@ -183,6 +198,7 @@ cd_daemon_new(CdConfig *config)
 
 	self->config = config;
 	self->frontend = cd_rtsp_frontend_new(config);
+	self->onvif_auth = cd_onvif_auth_new(config);
 	return self;
 }
 
@@ -214,14 +230,56 @@ cd_daemon_prepare(CdDaemon *self, GError **error)
 	return TRUE;
 }
 
+static gboolean
+start_onvif(CdDaemon *self, GError **error)
+{
+	guint rtsp_port = cd_daemon_get_rtsp_port(self);
+
+	for (guint i = 0; i < self->stages->len; i++) {
+		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
+
+		if (stages->onvif == NULL)
+			continue;
+		if (!cd_onvif_server_start(stages->onvif, rtsp_port, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* one announced device per ONVIF server, at the address and port it listens on */
+static gboolean
+start_discovery(CdDaemon *self, GError **error)
+{
+	g_autoptr(CdDiscovery) discovery = NULL;
+
+	if (!self->config->discovery_enabled || !self->config->onvif_enabled)
+		return TRUE;
+	discovery = cd_discovery_new(self->config->listen_address, self->config->discovery_port);
+	for (guint i = 0; i < self->stages->len; i++) {
+		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
+		g_autofree gchar *reference = cd_onvif_endpoint_reference(stages->camera);
+		g_auto(GStrv) scopes = cd_onvif_scopes(stages->camera);
+
+		cd_discovery_add_device(discovery,
+					reference,
+					(const gchar *const *)scopes,
+					cd_onvif_server_get_address(stages->onvif),
+					cd_onvif_server_get_port(stages->onvif));
+	}
+	if (!cd_discovery_start(discovery, error))
+		return FALSE;
+	self->discovery = g_steal_pointer(&discovery);
+	return TRUE;
+}
+
 /**
  * cd_daemon_start:
  *
  * Prepares, listens, then starts connecting to the cameras. Cameras connect in the
  * background: one that never answers delays nothing.
  *
- * Errors: as cd_daemon_prepare(), %CD_ERROR_NETWORK if the RTSP port cannot be bound,
- * %CD_ERROR_INTERNAL if a pipeline does not start.
+ * Errors: as cd_daemon_prepare(), %CD_ERROR_NETWORK if the RTSP port, an ONVIF port or the
+ * discovery port cannot be bound, %CD_ERROR_INTERNAL if a pipeline does not start.
  */
 gboolean
 cd_daemon_start(CdDaemon *self, GError **error)
@@ -242,6 +300,8 @@ cd_daemon_start(CdDaemon *self, GError **error)
 	}
 	if (!cd_rtsp_frontend_start(self->frontend, error))
 		return FALSE;
+	if (!start_onvif(self, error) || !start_discovery(self, error))
+		return FALSE;
 	for (guint i = 0; i < self->stages->len; i++) {
 		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
 		cd_ingest_start(stages->ingest);
@@ -258,13 +318,19 @@ cd_daemon_start(CdDaemon *self, GError **error)
 /**
  * cd_daemon_stop:
  *
- * Disconnects from the cameras, closes every client connection and stops the encoders.
+ * Says Bye on WS-Discovery, disconnects from the cameras, closes every client connection
+ * and stops the encoders.
  */
 void
 cd_daemon_stop(CdDaemon *self)
 {
+	if (self->discovery != NULL)
+		cd_discovery_stop(self->discovery);
+	g_clear_object(&self->discovery);
 	for (guint i = 0; i < self->stages->len; i++) {
 		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
+		if (stages->onvif != NULL)
+			cd_onvif_server_stop(stages->onvif);
 		cd_ingest_stop(stages->ingest);
 	}
 	cd_rtsp_frontend_stop(self->frontend);
@@ -319,6 +385,33 @@ cd_daemon_get_transcode(CdDaemon *self, const gchar *camera_name)
 }
 
 /**
+ * cd_daemon_get_onvif_port:
+ * @camera_name: a configured camera
+ *
+ * Returns: the port of the camera's ONVIF device, 0 when it has none or is not running
+ */
+guint
+cd_daemon_get_onvif_port(CdDaemon *self, const gchar *camera_name)
+{
+	CdCameraStages *stages = cd_daemon_lookup_stages(self, camera_name);
+
+	if (stages == NULL || stages->onvif == NULL)
+		return 0;
+	return cd_onvif_server_get_port(stages->onvif);
+}
+
+/**
+ * cd_daemon_get_discovery_port:
+ *
+ * Returns: the UDP port WS-Discovery answers on, 0 when it is off or not running
+ */
+guint
+cd_daemon_get_discovery_port(CdDaemon *self)
+{
+	return self->discovery != NULL ? cd_discovery_get_port(self->discovery) : 0;
+}
+
+/**
  * cd_daemon_get_camera_status:
  * @camera_name: a configured camera
  *
@@ -352,6 +445,7 @@ cd_daemon_dispose(GObject *object)
 	if (self->stages != NULL)
 		cd_daemon_stop(self);
 	g_clear_object(&self->frontend);
+	g_clear_object(&self->onvif_auth);
 	G_OBJECT_CLASS(cd_daemon_parent_class)->dispose(object);
 }
 

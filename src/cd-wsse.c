@@ -265,14 +265,16 @@ cd_wsse_prune(CdWsse *self, gint64 now_us, gboolean everywhere)
 }
 
 static gboolean
-cd_wsse_remember_nonce(CdWsse *self, GBytes *nonce, gint64 now_us, GError **error)
+cd_wsse_remember_nonce(CdWsse *self, GBytes *nonce, gint64 created_us, gint64 now_us,
+		       GError **error)
 {
 	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
 	gsize len = 0;
 	gconstpointer data = g_bytes_get_data(nonce, &len);
 	/* keyed on the bytes: two spellings of one nonce (unused padding bits) sign alike. Not on
 	 * the user name, which the digest does not cover */
-	g_autofree gchar *key = g_base64_encode(data, len);
+	g_autofree gchar *nonce64 = g_base64_encode(data, len);
+	g_autofree gchar *key = g_strdup_printf("%s %" G_GINT64_FORMAT, nonce64, created_us);
 	CdWsseNonce *entry;
 
 	cd_wsse_prune(self, now_us, FALSE);
@@ -346,6 +348,6 @@ cd_wsse_verify(CdWsse *self, const CdUsernameToken *token, gint64 now_us, GError
 		return FALSE;
 	/* a plain password replayed proves no more than the password itself, which it carries */
 	if (token->password_is_digest)
-		return cd_wsse_remember_nonce(self, nonce, now_us, error);
+		return cd_wsse_remember_nonce(self, nonce, created_us, now_us, error);
 	return TRUE;
 }

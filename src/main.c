@@ -51,6 +51,9 @@ demo_config(CdEmulator *emulator)
 	g_autofree gchar *uuid = g_uuid_string_random();
 
 	config->path = g_strdup("built-in demo configuration");
+	/* loopback only: multicast discovery would find nothing there, and 3702 may be taken; the
+	 * camera's ONVIF device gets a free port, printed in the banner */
+	config->discovery_enabled = FALSE;
 	user->name = g_strdup(DEMO_USER);
 	user->password = g_strndup(uuid, 8);
 	g_ptr_array_add(config->users, user);
@@ -72,6 +75,7 @@ print_demo_banner(CdDaemon *daemon, CdEmulator *emulator)
 	g_print("\ncordon demo is running: the built-in camera, re-encoded by cordon.\n"
 		"  open   rtsp://%s:%u/%s  in VLC or ffplay\n"
 		"  login  user %s, password %s\n"
+		"  onvif  http://%s:%u/onvif/device_service  (its ONVIF device, same login)\n"
 		"  camera %s  (the vendor-style camera itself, to compare)\n"
 		"  stop   Ctrl+C\n\n",
 		config->listen_address,
@@ -79,6 +83,8 @@ print_demo_banner(CdDaemon *daemon, CdEmulator *emulator)
 		DEMO_CAMERA,
 		user->name,
 		user->password,
+		config->listen_address,
+		cd_daemon_get_onvif_port(daemon, DEMO_CAMERA),
 		camera_url);
 }
 

@@ -376,13 +376,16 @@ client_assert_live(CdTestClient *client, Cordon *cordon, guint timeout_ms, gint 
 	g_assert_cmpint(client_height, ==, height);
 }
 
-/* a complete config serving one camera at url; port 0 would let cordon pick one */
+/* a complete config serving one camera at url; port 0 would let cordon pick one. The ONVIF
+ * device takes a free port and discovery is off, so that runs never collide on 8000 or 3702. */
 static gchar *
 config_text(guint port, const gchar *camera_url, const gchar *extra_camera_keys)
 {
 	return g_strdup_printf("[server]\n"
 			       "listen-address=127.0.0.1\n"
 			       "rtsp-port=%u\n"
+			       "onvif-port=0\n"
+			       "discovery=false\n"
 			       "reconnect-initial=0.2\n"
 			       "\n"
 			       "[user " VIEWER_USER "]\n"

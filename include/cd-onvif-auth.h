@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "cd-camera.h"
+#include "cd-config.h"
+#include "cd-soap.h"
+
+G_BEGIN_DECLS
+
+/**
+ * CdOnvifAuth:
+ *
+ * Decides who an ONVIF request comes from: a WS-Security UsernameToken in the SOAP header or
+ * HTTP Digest credentials, checked against the configured users, then the camera's viewers.
+ * One object serves every virtual device, so a nonce used on one device cannot be replayed
+ * on another.
+ */
+#define CD_TYPE_ONVIF_AUTH (cd_onvif_auth_get_type())
+G_DECLARE_FINAL_TYPE(CdOnvifAuth, cd_onvif_auth, CD, ONVIF_AUTH, GObject)
+
+/**
+ * CdOnvifAuthResult:
+ * @CD_ONVIF_AUTH_ACCEPTED: a viewer of the camera
+ * @CD_ONVIF_AUTH_MISSING: no credentials at all: challenge for HTTP Digest
+ * @CD_ONVIF_AUTH_REJECTED_DIGEST: HTTP Digest credentials that do not check out
+ * @CD_ONVIF_AUTH_REJECTED_TOKEN: a UsernameToken that is wrong, malformed, stale or replayed
+ * @CD_ONVIF_AUTH_FORBIDDEN: a valid user who is not among the camera's viewers
+ */
+typedef enum {
+	CD_ONVIF_AUTH_ACCEPTED,
+	CD_ONVIF_AUTH_MISSING,
+	CD_ONVIF_AUTH_REJECTED_DIGEST,
+	CD_ONVIF_AUTH_REJECTED_TOKEN,
+	CD_ONVIF_AUTH_FORBIDDEN,
+} CdOnvifAuthResult;
+
+CdOnvifAuth *
+cd_onvif_auth_new(const CdConfig *config);
+CdOnvifAuthResult
+cd_onvif_auth_check(CdOnvifAuth *self,
+		    SoupServerMessage *msg,
+		    CdSoapRequest *request,
+		    const CdCamera *camera,
+		    GError **error);
+void
+cd_onvif_auth_challenge(CdOnvifAuth *self, SoupServerMessage *msg);
+guint
+cd_onvif_auth_failure_delay_ms(void);
+
+G_END_DECLS

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+#include "cd-camera.h"
+#include "cd-config.h"
+#include "cd-onvif-auth.h"
+#include "cd-transcode.h"
+
+G_BEGIN_DECLS
+
+/**
+ * CdOnvifServer:
+ *
+ * One camera's virtual ONVIF device on the recorder side: an HTTP listener of its own that
+ * serves the device, media and Media2 services and a snapshot endpoint, all describing and
+ * pointing at cordon. Runs on the thread-default main context of the thread that starts it.
+ */
+#define CD_TYPE_ONVIF_SERVER (cd_onvif_server_get_type())
+G_DECLARE_FINAL_TYPE(CdOnvifServer, cd_onvif_server, CD, ONVIF_SERVER, GObject)
+
+CdOnvifServer *
+cd_onvif_server_new(const CdConfig *config,
+		    const CdCamera *camera,
+		    CdOnvifAuth *auth,
+		    CdTranscode *transcode);
+gboolean
+cd_onvif_server_start(CdOnvifServer *self, guint rtsp_port, GError **error);
+void
+cd_onvif_server_stop(CdOnvifServer *self);
+guint
+cd_onvif_server_get_port(CdOnvifServer *self);
+const gchar *
+cd_onvif_server_get_address(CdOnvifServer *self);
+
+G_END_DECLS

@@ -1,0 +1,802 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cd-onvif-server: the HTTP edge of one camera's virtual ONVIF device. It owns the device's
+ * SoupServer, the request limits, the choice of operation (from the SOAP body's first element,
+ * never from the URL or SOAPAction, so a media call posted to the device address works), the
+ * order "parse, then login unless the operation is pre-authentication, then answer", the
+ * mapping of every refusal to its HTTP status and SOAP fault (one table, fault_table), the
+ * random delay after a failed login, and the snapshot endpoint. The services themselves are in
+ * cd-onvif-device and cd-onvif-media; logins are decided by cd-onvif-auth.
+ *
+ * Nothing is ever forwarded to a camera: every answer is built from cordon's configuration and
+ * its own encoder, and every URL handed out is built from the address the client used to reach
+ * this device (the Host header, when it is a plain host[:port]; the socket's address otherwise),
+ * so NAT and host names work.
+ *
+ * Threads: everything runs on the thread-default main context of the thread that calls
+ * cd_onvif_server_start() (the daemon's main loop), except the snapshot: waiting for a frame
+ * and encoding it runs in a GTask worker thread while the request is paused. A failed login is
+ * held back with a timeout source on the same context, the request paused meanwhile: no thread
+ * ever sleeps.
+ *
+ * Keys used: [server] listen-address, rtsp-port (for the stream URI); [camera] onvif-port,
+ * onvif-address, width, height, fps, bitrate, gop.
+ */
+#define G_LOG_DOMAIN "CdOnvifServer"
+
+#include "cd-onvif-server.h"
+
+#include <string.h>
+
+#include "cd-error.h"
+#include "cd-log.h"
+#include "cd-onvif-device.h"
+#include "cd-onvif-media.h"
+#include "cd-snapshot.h"
+
+#define SOAP_CONTENT_TYPE "application/soap+xml; charset=utf-8"
+#define TEXT_CONTENT_TYPE "text/plain; charset=utf-8"
+/* some clients read replies into 64 KiB buffers; ours are a few KiB */
+#define MAX_REPLY_BYTES (64 * 1024)
+/* snapshot encodes per device at once; more wait for nobody and get 503 */
+#define MAX_SNAPSHOTS_RUNNING 2
+/* "[" IPv6 "]" ":" port, or a DNS name and port */
+#define MAX_HOST_LEN 261
+
+struct _CdOnvifServer {
+	GObject parent_instance;
+	const CdConfig *config;
+	const CdCamera *camera;
+	CdOnvifAuth *auth;
+	CdTranscode *transcode; /* nullable */
+	CdSnapshotCache *snapshots;
+	SoupServer *server;	   /* while running */
+	gchar *address;		   /* where it listens */
+	guint port;		   /* the bound port, while running */
+	guint rtsp_port;	   /* cordon's RTSP port, for the stream URI */
+	GCancellable *cancellable; /* per run: stop() cancels it, late snapshots are dropped */
+	GPtrArray *delays;	   /* (element-type CdOnvifDelay) failed logins held back */
+	guint snapshots_running;
+};
+
+G_DEFINE_TYPE(CdOnvifServer, cd_onvif_server, G_TYPE_OBJECT)
+
+/* a refused request whose answer waits, paused, for a timeout */
+typedef struct {
+	CdOnvifServer *self;
+	SoupServerMessage *msg;
+	GSource *source;
+} CdOnvifDelay;
+
+static void
+delay_free(CdOnvifDelay *delay)
+{
+	g_source_destroy(delay->source);
+	g_source_unref(delay->source);
+	g_object_unref(delay->msg);
+	g_free(delay);
+}
+
+static gboolean
+delay_done_cb(gpointer user_data)
+{
+	CdOnvifDelay *delay = user_data;
+
+	soup_server_message_unpause(delay->msg);
+	/* frees the delay; destroying the source that is being dispatched is allowed */
+	g_ptr_array_remove_fast(delay->self->delays, delay);
+	return G_SOURCE_REMOVE;
+}
+
+/* the answer is set; it leaves after a random delay, and no thread waits meanwhile */
+static void
+send_after_delay(CdOnvifServer *self, SoupServerMessage *msg)
+{
+	CdOnvifDelay *delay = g_new0(CdOnvifDelay, 1);
+
+	delay->self = self;
+	delay->msg = g_object_ref(msg);
+	delay->source = g_timeout_source_new(cd_onvif_auth_failure_delay_ms());
+	g_source_set_callback(delay->source, delay_done_cb, delay, NULL);
+	g_ptr_array_add(self->delays, delay);
+	soup_server_message_pause(msg);
+	g_source_attach(delay->source, g_main_context_get_thread_default());
+}
+
+static void
+reply_text(SoupServerMessage *msg, guint status, const gchar *text)
+{
+	soup_server_message_set_status(msg, status, NULL);
+	soup_server_message_set_response(msg,
+					 TEXT_CONTENT_TYPE,
+					 SOUP_MEMORY_COPY,
+					 text,
+					 strlen(text));
+}
+
+/* the whole document at once: Content-Length, never chunked */
+static void
+reply_document(SoupServerMessage *msg, guint status, gchar *document)
+{
+	gsize length = strlen(document);
+
+	g_warn_if_fail(length < MAX_REPLY_BYTES);
+	soup_server_message_set_status(msg, status, NULL);
+	soup_server_message_set_response(msg,
+					 SOAP_CONTENT_TYPE,
+					 SOUP_MEMORY_TAKE,
+					 document,
+					 length);
+}
+
+static void
+reply_fault(SoupServerMessage *msg,
+	    guint status,
+	    const gchar *code,
+	    const gchar *subcode,
+	    const gchar *reason)
+{
+	reply_document(msg, status, cd_soap_fault(code, subcode, reason));
+}
+
+/*
+ * The one table from errors to faults. SOAP 1.2's HTTP binding: Sender faults are 400,
+ * Receiver faults 500. ONVIF Core classes an optional operation a device does not implement as
+ * env:Receiver/ter:ActionNotSupported.
+ */
+static const struct {
+	GQuark (*domain)(void);
+	gint code;
+	guint status;
+	const gchar *fault_code;
+	const gchar *subcode;
+} fault_table[] = {
+    {cd_error_quark, CD_ERROR_INVALID_REQUEST, 400, "s:Sender", "ter:InvalidArgVal"},
+    {cd_error_quark, CD_ERROR_NOT_FOUND, 400, "s:Sender", "ter:InvalidArgVal"},
+    {cd_error_quark, CD_ERROR_NOT_AUTHORIZED, 400, "s:Sender", "ter:NotAuthorized"},
+    {g_io_error_quark, G_IO_ERROR_NOT_SUPPORTED, 500, "s:Receiver", "ter:ActionNotSupported"},
+};
+
+static void
+reply_error(SoupServerMessage *msg, const GError *error)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(fault_table); i++) {
+		if (!g_error_matches(error, fault_table[i].domain(), fault_table[i].code))
+			continue;
+		reply_fault(msg,
+			    fault_table[i].status,
+			    fault_table[i].fault_code,
+			    fault_table[i].subcode,
+			    error->message);
+		return;
+	}
+	reply_fault(msg, 500, "s:Receiver", "ter:Action", error->message);
+}
+
+/* debug only: a client that fails in a loop must not flood the journal */
+static void
+log_refusal(CdOnvifServer *self, SoupServerMessage *msg, const gchar *what, const gchar *why)
+{
+	cd_camera_debug(self->camera->name,
+			"onvif: refused %s from %s: %s",
+			what,
+			soup_server_message_get_remote_host(msg),
+			why);
+}
+
+/*
+ * Main context. A body over the limit is refused as soon as its length is known: with
+ * Expect: 100-continue before a byte of it is sent, otherwise libsoup 3.2 still reads it off
+ * the socket, but none of it is kept (accumulation off) and no handler sees it.
+ */
+static void
+refuse_too_large(SoupServerMessage *msg)
+{
+	SoupMessageBody *body = soup_server_message_get_request_body(msg);
+
+	if (soup_server_message_get_status(msg) != 0)
+		return;
+	soup_message_body_set_accumulate(body, FALSE);
+	soup_message_body_truncate(body);
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+				     "Connection",
+				     "close");
+	reply_fault(msg,
+		    SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+		    "s:Sender",
+		    "ter:InvalidArgVal",
+		    "the request is too large");
+}
+
+static void
+got_headers_cb(SoupServerMessage *msg, gpointer user_data)
+{
+	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
+
+	if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+	    soup_message_headers_get_content_length(headers) > CD_SOAP_MAX_REQUEST_BYTES)
+		refuse_too_large(msg);
+}
+
+/* a chunked body has no length up front */
+static void
+got_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
+{
+	if (soup_server_message_get_request_body(msg)->length > CD_SOAP_MAX_REQUEST_BYTES)
+		refuse_too_large(msg);
+}
+
+static void
+request_started_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
+{
+	g_signal_connect(msg, "got-headers", G_CALLBACK(got_headers_cb), NULL);
+	g_signal_connect(msg, "got-chunk", G_CALLBACK(got_chunk_cb), NULL);
+}
+
+/*
+ * Host: host[:port], a DNS name or IPv4 address or an IPv6 address in brackets, port 1..65535.
+ * Returns the length of the host part, 0 when the header is not one.
+ */
+static gsize
+parse_host_header(const gchar *header, gboolean *has_port)
+{
+	const gchar *end;
+	const gchar *port;
+	gsize digits;
+
+	*has_port = FALSE;
+	if (header == NULL || header[0] == '\0' || strlen(header) > MAX_HOST_LEN)
+		return 0;
+	if (header[0] == '[') {
+		end = header + 1 + strspn(header + 1, "0123456789abcdefABCDEF:.");
+		if (*end != ']' || end == header + 1)
+			return 0;
+		end++;
+	} else {
+		end = header;
+		while (g_ascii_isalnum(*end) || *end == '.' || *end == '-')
+			end++;
+		if (end == header)
+			return 0;
+	}
+	if (*end == '\0')
+		return end - header;
+	if (*end != ':')
+		return 0;
+	port = end + 1;
+	digits = strspn(port, "0123456789");
+	if (digits == 0 || digits > 5 || port[digits] != '\0' ||
+	    g_ascii_strtoull(port, NULL, 10) > 65535 || g_ascii_strtoull(port, NULL, 10) == 0)
+		return 0;
+	*has_port = TRUE;
+	return end - header;
+}
+
+/* "a.b.c.d" or "[v6]" */
+static gchar *
+format_host(GInetAddress *address)
+{
+	g_autofree gchar *text = g_inet_address_to_string(address);
+
+	if (g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV6)
+		return g_strdup_printf("[%s]", text);
+	return g_steal_pointer(&text);
+}
+
+/*
+ * The host and port the client addressed: the Host header when it is a plain host[:port],
+ * else the socket's own address. A Host without a port gets the socket's port rather than 80:
+ * ONVIF clients (libonvif among them) leave the port out when they post to another one.
+ */
+static void
+request_authority(SoupServerMessage *msg, GInetSocketAddress *local, gchar **host, guint *port)
+{
+	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
+	const gchar *header = soup_message_headers_get_one(headers, "Host");
+	gboolean has_port = FALSE;
+	gsize host_len = parse_host_header(header, &has_port);
+
+	*port = local != NULL ? g_inet_socket_address_get_port(local) : 0;
+	if (host_len > 0) {
+		*host = g_strndup(header, host_len);
+		if (has_port)
+			*port = (guint)g_ascii_strtoull(header + host_len + 1, NULL, 10);
+	} else if (local != NULL) {
+		*host = format_host(g_inet_socket_address_get_address(local));
+	} else {
+		*host = g_strdup("127.0.0.1");
+	}
+}
+
+/*
+ * Where the client finds cordon's RTSP server. When it listens everywhere or on the address
+ * this request arrived at, the client's own name for this host works (NAT, DNS names); when it
+ * has an address of its own, that address.
+ */
+static gchar *
+rtsp_host(CdOnvifServer *self, const gchar *client_host, GInetAddress *local)
+{
+	const gchar *listen = self->config->listen_address;
+	g_autoptr(GInetAddress) rtsp = g_inet_address_new_from_string(listen);
+
+	if (rtsp == NULL)
+		return g_strdup(listen);
+	if (g_inet_address_get_is_any(rtsp) || (local != NULL && g_inet_address_equal(rtsp, local)))
+		return g_strdup(client_host);
+	return format_host(rtsp);
+}
+
+/* what cordon serves for the camera now: "source" sizes are learnt by the encoder */
+static void
+current_output(CdOnvifServer *self, guint *width, guint *height, guint *fps)
+{
+	const CdCamera *camera = self->camera;
+
+	*width = camera->width != CD_SAME_AS_SOURCE ? camera->width : CD_FALLBACK_WIDTH;
+	*height = camera->height != CD_SAME_AS_SOURCE ? camera->height : CD_FALLBACK_HEIGHT;
+	*fps = camera->fps != CD_SAME_AS_SOURCE ? camera->fps : CD_FALLBACK_FPS;
+	if (self->transcode != NULL)
+		cd_transcode_get_output_size(self->transcode, width, height);
+}
+
+static GInetSocketAddress *
+local_inet_address(SoupServerMessage *msg)
+{
+	GSocketAddress *local = soup_server_message_get_local_address(msg);
+
+	return G_IS_INET_SOCKET_ADDRESS(local) ? G_INET_SOCKET_ADDRESS(local) : NULL;
+}
+
+/* this request's URLs: the services' base and cordon's stream of the camera */
+static void
+request_urls(CdOnvifServer *self, SoupServerMessage *msg, gchar **base_url, gchar **stream_uri)
+{
+	GInetSocketAddress *local = local_inet_address(msg);
+	g_autofree gchar *host = NULL;
+	g_autofree gchar *stream_host = NULL;
+	g_autofree gchar *path = g_uri_escape_string(self->camera->name, NULL, FALSE);
+	guint port;
+
+	request_authority(msg, local, &host, &port);
+	stream_host =
+	    rtsp_host(self, host, local != NULL ? g_inet_socket_address_get_address(local) : NULL);
+	*base_url = g_strdup_printf("http://%s:%u", host, port);
+	*stream_uri = g_strdup_printf("rtsp://%s:%u/%s", stream_host, self->rtsp_port, path);
+}
+
+static void
+call_operation(CdOnvifServer *self,
+	       SoupServerMessage *msg,
+	       CdSoapRequest *request,
+	       const CdOnvifOperation *operation)
+{
+	GInetSocketAddress *local = local_inet_address(msg);
+	g_autofree gchar *base_url = NULL;
+	g_autofree gchar *stream_uri = NULL;
+	g_autofree gchar *body = NULL;
+	g_autoptr(GError) error = NULL;
+	CdOnvifCall call = {
+	    .config = self->config,
+	    .camera = self->camera,
+	    .request = request,
+	    .local_address = local != NULL ? g_inet_socket_address_get_address(local) : NULL,
+	    .onvif_port = self->port,
+	    .rtsp_port = self->rtsp_port,
+	};
+
+	request_urls(self, msg, &base_url, &stream_uri);
+	call.base_url = base_url;
+	call.stream_uri = stream_uri;
+	current_output(self, &call.width, &call.height, &call.fps);
+	body = operation->handler(&call, &error);
+	if (body == NULL) {
+		log_refusal(self, msg, operation->name, error->message);
+		reply_error(msg, error);
+		return;
+	}
+	reply_document(msg, SOUP_STATUS_OK, cd_soap_envelope(body));
+}
+
+/* the service is chosen by the operation's namespace, whatever URL it was posted to */
+static const CdOnvifOperation *
+lookup_operation(CdSoapRequest *request)
+{
+	const gchar *ns = cd_soap_request_get_namespace(request);
+	const gchar *name = cd_soap_request_get_operation(request);
+
+	if (g_strcmp0(ns, CD_SOAP_NS_DEVICE) == 0)
+		return cd_onvif_device_lookup(name);
+	if (g_strcmp0(ns, CD_SOAP_NS_MEDIA) == 0)
+		return cd_onvif_media_lookup(name);
+	if (g_strcmp0(ns, CD_SOAP_NS_MEDIA2) == 0)
+		return cd_onvif_media2_lookup(name);
+	return NULL;
+}
+
+/*
+ * Answers a request that did not log in, and returns FALSE; TRUE lets it through. No
+ * credentials at all get a Digest challenge at once; wrong ones wait a random delay. SOAP
+ * requests get ter:NotAuthorized: 401 with the challenge for HTTP Digest, 400 for a bad
+ * UsernameToken (what clients expect: they retry 401 with Digest, report 400 as a login error).
+ */
+static gboolean
+authenticate(CdOnvifServer *self,
+	     SoupServerMessage *msg,
+	     CdSoapRequest *request,
+	     const gchar *what,
+	     gboolean soap)
+{
+	g_autoptr(GError) error = NULL;
+	CdOnvifAuthResult result =
+	    cd_onvif_auth_check(self->auth, msg, request, self->camera, &error);
+	guint status;
+
+	if (result == CD_ONVIF_AUTH_ACCEPTED)
+		return TRUE;
+	log_refusal(self, msg, what, error->message);
+	if (result == CD_ONVIF_AUTH_MISSING || result == CD_ONVIF_AUTH_REJECTED_DIGEST) {
+		cd_onvif_auth_challenge(self->auth, msg);
+		status = SOUP_STATUS_UNAUTHORIZED;
+	} else if (result == CD_ONVIF_AUTH_FORBIDDEN && !soap) {
+		status = SOUP_STATUS_FORBIDDEN;
+	} else {
+		status = SOUP_STATUS_BAD_REQUEST;
+	}
+	if (soap)
+		reply_fault(msg, status, "s:Sender", "ter:NotAuthorized", "sender not authorized");
+	else
+		reply_text(msg, status, "not authorized\n");
+	if (result != CD_ONVIF_AUTH_MISSING)
+		send_after_delay(self, msg);
+	return FALSE;
+}
+
+static void
+handle_soap(CdOnvifServer *self, SoupServerMessage *msg)
+{
+	g_autoptr(GBytes) bytes =
+	    soup_message_body_flatten(soup_server_message_get_request_body(msg));
+	g_autoptr(CdSoapRequest) request = NULL;
+	g_autoptr(GError) error = NULL;
+	const CdOnvifOperation *operation;
+
+	if (g_bytes_get_size(bytes) > CD_SOAP_MAX_REQUEST_BYTES) {
+		refuse_too_large(msg);
+		return;
+	}
+	/* curl --digest and others send the body only once challenged: a login comes first */
+	if (g_bytes_get_size(bytes) == 0 &&
+	    !authenticate(self, msg, NULL, "an empty request", TRUE))
+		return;
+	request =
+	    cd_soap_request_parse(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes), &error);
+	if (request == NULL) {
+		log_refusal(self, msg, "a request", error->message);
+		reply_fault(msg,
+			    SOUP_STATUS_BAD_REQUEST,
+			    "s:Sender",
+			    "ter:WellFormed",
+			    error->message);
+		return;
+	}
+	operation = lookup_operation(request);
+	/* everything but the pre-authentication operations needs a login, unknown ones too */
+	if ((operation == NULL || operation->access != CD_ONVIF_ACCESS_PRE_AUTH) &&
+	    !authenticate(self,
+			  msg,
+			  request,
+			  operation != NULL ? operation->name : "an operation",
+			  TRUE))
+		return;
+	if (operation == NULL) {
+		log_refusal(self, msg, "an unknown operation", "not supported");
+		reply_fault(msg,
+			    SOUP_STATUS_INTERNAL_SERVER_ERROR,
+			    "s:Receiver",
+			    "ter:ActionNotSupported",
+			    "cordon does not implement this operation");
+		return;
+	}
+	if (operation->access == CD_ONVIF_ACCESS_PROHIBITED) {
+		log_refusal(self, msg, operation->name, "it would change the device");
+		reply_fault(msg,
+			    SOUP_STATUS_BAD_REQUEST,
+			    "s:Sender",
+			    "ter:OperationProhibited",
+			    "cordon's devices are read-only: configure cordon instead");
+		return;
+	}
+	call_operation(self, msg, request, operation);
+}
+
+/* a GTask worker thread: waiting for a frame and encoding it may take a while */
+static void
+snapshot_thread_cb(GTask *task,
+		   gpointer source_object,
+		   gpointer task_data,
+		   GCancellable *cancellable)
+{
+	CdOnvifServer *self = CD_ONVIF_SERVER(source_object);
+	GError *error = NULL;
+	GBytes *jpeg = cd_snapshot_cache_get_jpeg(self->snapshots, CD_TRANSCODE(task_data), &error);
+
+	if (jpeg == NULL)
+		g_task_return_error(task, error);
+	else
+		g_task_return_pointer(task, jpeg, (GDestroyNotify)g_bytes_unref);
+}
+
+/* main context */
+static void
+snapshot_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	CdOnvifServer *self = CD_ONVIF_SERVER(source);
+	g_autoptr(SoupServerMessage) msg = user_data;
+	g_autoptr(GBytes) jpeg = NULL;
+	g_autoptr(GError) error = NULL;
+
+	self->snapshots_running--;
+	/* stopped meanwhile: the connection is gone with the server */
+	if (g_cancellable_is_cancelled(g_task_get_cancellable(G_TASK(result))))
+		return;
+	jpeg = g_task_propagate_pointer(G_TASK(result), &error);
+	if (jpeg == NULL) {
+		cd_camera_debug(self->camera->name, "onvif: no snapshot: %s", error->message);
+		reply_text(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "no picture yet, try again\n");
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+					     "Retry-After",
+					     "1");
+	} else {
+		soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+					     "Cache-Control",
+					     "no-store");
+		soup_server_message_set_response(msg,
+						 "image/jpeg",
+						 SOUP_MEMORY_COPY,
+						 g_bytes_get_data(jpeg, NULL),
+						 g_bytes_get_size(jpeg));
+	}
+	soup_server_message_unpause(msg);
+}
+
+/* HTTP Digest only: the same users and viewers as RTSP */
+static void
+handle_snapshot(CdOnvifServer *self, SoupServerMessage *msg)
+{
+	g_autoptr(GTask) task = NULL;
+
+	if (!authenticate(self, msg, NULL, "a snapshot", FALSE))
+		return;
+	if (self->transcode == NULL || self->snapshots_running >= MAX_SNAPSHOTS_RUNNING) {
+		reply_text(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy, try again\n");
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+					     "Retry-After",
+					     "1");
+		return;
+	}
+	self->snapshots_running++;
+	soup_server_message_pause(msg);
+	task = g_task_new(self, self->cancellable, snapshot_done_cb, g_object_ref(msg));
+	g_task_set_task_data(task, g_object_ref(self->transcode), g_object_unref);
+	g_task_run_in_thread(task, snapshot_thread_cb);
+}
+
+static gboolean
+is_soap_path(const gchar *path)
+{
+	return g_strcmp0(path, CD_ONVIF_PATH_DEVICE) == 0 ||
+	       g_strcmp0(path, CD_ONVIF_PATH_MEDIA) == 0 ||
+	       g_strcmp0(path, CD_ONVIF_PATH_MEDIA2) == 0;
+}
+
+static void
+method_not_allowed(SoupServerMessage *msg, const gchar *allow)
+{
+	reply_text(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed\n");
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", allow);
+}
+
+/* main context, once the whole (bounded) body is in */
+static void
+handler_cb(SoupServer *server,
+	   SoupServerMessage *msg,
+	   const char *path,
+	   GHashTable *query,
+	   gpointer user_data)
+{
+	CdOnvifServer *self = CD_ONVIF_SERVER(user_data);
+	const gchar *method = soup_server_message_get_method(msg);
+
+	if (g_strcmp0(path, CD_ONVIF_PATH_SNAPSHOT) == 0) {
+		if (g_strcmp0(method, "GET") != 0 && g_strcmp0(method, "HEAD") != 0)
+			method_not_allowed(msg, "GET, HEAD");
+		else
+			handle_snapshot(self, msg);
+		return;
+	}
+	if (!is_soap_path(path)) {
+		reply_text(msg, SOUP_STATUS_NOT_FOUND, "not found\n");
+		return;
+	}
+	if (g_strcmp0(method, "POST") != 0) {
+		method_not_allowed(msg, "POST");
+		return;
+	}
+	handle_soap(self, msg);
+}
+
+/**
+ * cd_onvif_server_new:
+ * @config: must outlive the object
+ * @camera: must outlive the object
+ * @auth: the login decisions shared by every device
+ * @transcode: (nullable): the camera's encoder, whose frames make the snapshots
+ */
+CdOnvifServer *
+cd_onvif_server_new(const CdConfig *config,
+		    const CdCamera *camera,
+		    CdOnvifAuth *auth,
+		    CdTranscode *transcode)
+{
+	CdOnvifServer *self = g_object_new(CD_TYPE_ONVIF_SERVER, NULL);
+
+	self->config = config;
+	self->camera = camera;
+	self->auth = g_object_ref(auth);
+	self->transcode = transcode != NULL ? g_object_ref(transcode) : NULL;
+	self->address = g_strdup(camera->onvif_address != NULL ? camera->onvif_address
+							       : config->listen_address);
+	return self;
+}
+
+/* an address, or a host name resolved once at start */
+static GSocketAddress *
+resolve_address(CdOnvifServer *self, GError **error)
+{
+	g_autoptr(GInetAddress) inet = g_inet_address_new_from_string(self->address);
+	g_autoptr(GResolver) resolver = NULL;
+	g_autolist(GInetAddress) found = NULL;
+
+	if (inet != NULL)
+		return g_inet_socket_address_new(inet, self->camera->onvif_port);
+	resolver = g_resolver_get_default();
+	found = g_resolver_lookup_by_name(resolver, self->address, NULL, error);
+	if (found == NULL)
+		return NULL;
+	return g_inet_socket_address_new(found->data, self->camera->onvif_port);
+}
+
+static guint
+bound_port(SoupServer *server)
+{
+	GSList *listeners = soup_server_get_listeners(server);
+	g_autoptr(GSocketAddress) local = NULL;
+	guint port = 0;
+
+	if (listeners != NULL)
+		local = g_socket_get_local_address(listeners->data, NULL);
+	if (local != NULL && G_IS_INET_SOCKET_ADDRESS(local))
+		port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+	g_slist_free(listeners);
+	return port;
+}
+
+/**
+ * cd_onvif_server_start:
+ * @rtsp_port: where cordon's RTSP server listens, for the stream URI
+ *
+ * Listens on the camera's ONVIF address and port and serves on the thread-default main
+ * context until cd_onvif_server_stop().
+ *
+ * Errors: %CD_ERROR_NETWORK if the address does not resolve or cannot be bound.
+ */
+gboolean
+cd_onvif_server_start(CdOnvifServer *self, guint rtsp_port, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GSocketAddress) address = NULL;
+	g_autoptr(SoupServer) server = NULL;
+
+	g_return_val_if_fail(self->server == NULL, FALSE);
+
+	address = resolve_address(self, &error_local);
+	server = g_object_new(SOUP_TYPE_SERVER, NULL);
+	soup_server_add_handler(server, "/onvif", handler_cb, self, NULL);
+	g_signal_connect(server, "request-started", G_CALLBACK(request_started_cb), self);
+	if (address == NULL || !soup_server_listen(server, address, 0, &error_local)) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_NETWORK,
+			    "%s: [camera %s] cannot listen for ONVIF on %s port %u: %s",
+			    self->config->path,
+			    self->camera->name,
+			    self->address,
+			    self->camera->onvif_port,
+			    error_local->message);
+		return FALSE;
+	}
+	self->server = g_steal_pointer(&server);
+	self->port = bound_port(self->server);
+	self->rtsp_port = rtsp_port;
+	self->cancellable = g_cancellable_new();
+	cd_camera_message(self->camera->name,
+			  "ONVIF device at http://%s:%u" CD_ONVIF_PATH_DEVICE,
+			  self->address,
+			  self->port);
+	return TRUE;
+}
+
+/**
+ * cd_onvif_server_stop:
+ *
+ * Closes the listener and every connection; answers still held back are dropped.
+ */
+void
+cd_onvif_server_stop(CdOnvifServer *self)
+{
+	if (self->server == NULL)
+		return;
+	g_cancellable_cancel(self->cancellable);
+	g_clear_object(&self->cancellable);
+	g_ptr_array_set_size(self->delays, 0);
+	soup_server_disconnect(self->server);
+	g_signal_handlers_disconnect_by_data(self->server, self);
+	g_clear_object(&self->server);
+	self->port = 0;
+}
+
+/**
+ * cd_onvif_server_get_port:
+ *
+ * Returns: the port the device listens on, 0 when it is not running
+ */
+guint
+cd_onvif_server_get_port(CdOnvifServer *self)
+{
+	return self->port;
+}
+
+const gchar *
+cd_onvif_server_get_address(CdOnvifServer *self)
+{
+	return self->address;
+}
+
+static void
+cd_onvif_server_dispose(GObject *object)
+{
+	CdOnvifServer *self = CD_ONVIF_SERVER(object);
+
+	cd_onvif_server_stop(self);
+	g_clear_object(&self->transcode);
+	g_clear_object(&self->auth);
+	G_OBJECT_CLASS(cd_onvif_server_parent_class)->dispose(object);
+}
+
+static void
+cd_onvif_server_finalize(GObject *object)
+{
+	CdOnvifServer *self = CD_ONVIF_SERVER(object);
+
+	g_ptr_array_unref(self->delays);
+	cd_snapshot_cache_free(self->snapshots);
+	g_free(self->address);
+	G_OBJECT_CLASS(cd_onvif_server_parent_class)->finalize(object);
+}
+
+static void
+cd_onvif_server_class_init(CdOnvifServerClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->dispose = cd_onvif_server_dispose;
+	object_class->finalize = cd_onvif_server_finalize;
+}
+
+static void
+cd_onvif_server_init(CdOnvifServer *self)
+{
+	self->delays = g_ptr_array_new_with_free_func((GDestroyNotify)delay_free);
+	self->snapshots = cd_snapshot_cache_new(CD_SNAPSHOT_CACHE_DEFAULT_MAX_AGE_MS);
+}

@@ -1,0 +1,1533 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cordon's virtual ONVIF devices end to end over loopback: the emulator camera, cordon in this
+ * process, and real clients: libonvif (a third-party C ONVIF client: WS-Security
+ * PasswordDigest, time offset from GetSystemDateAndTime), curl (HTTP Digest), rtspsrc on the
+ * stream URI, jpegdec on the snapshot, raw SOAP over a plain socket where the exact bytes matter,
+ * and a unicast WS-Discovery Probe.
+ *
+ * cordon's HTTP servers run on this thread's main context, so every client runs on a thread of
+ * its own while this one iterates the context until the client is done (run_in_thread).
+ */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gst/app/app.h>
+#include <libxml/parser.h>
+#include <onvif.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cd-onvif-identity.h"
+#include "cd-soap.h"
+#include "test-utils.h"
+
+#define OUT_WIDTH   352
+#define OUT_HEIGHT  288
+#define OUT_FPS	    15
+#define OUT_BITRATE 400
+#define OUT_GOP	    30
+#define WAIT_MS	    20000
+#define MAX_READ    (4 * 1024 * 1024)
+#define MIB	    (1024 * 1024)
+
+#define NS_WSSE "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+#define NS_WSU	"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+#define TOKEN_TYPE                                                                                 \
+	"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"
+#define NONCE_TYPE                                                                                 \
+	"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0"        \
+	"#Base64Binary"
+
+typedef struct {
+	CdEmulator *camera;
+	CdDaemon *daemon;
+	guint port; /* the "front" camera's ONVIF device */
+	guint rtsp_port;
+} Onvif;
+
+/* clients run on their own threads while this one runs cordon's main context */
+
+typedef void (*ClientFunc)(gpointer data);
+
+typedef struct {
+	ClientFunc func;
+	gpointer data;
+	gint done;
+} ClientRun;
+
+static gpointer
+client_thread(gpointer user_data)
+{
+	ClientRun *run = user_data;
+
+	run->func(run->data);
+	g_atomic_int_set(&run->done, 1);
+	return NULL;
+}
+
+static gboolean
+client_done(gpointer user_data)
+{
+	ClientRun *run = user_data;
+
+	return g_atomic_int_get(&run->done);
+}
+
+static void
+run_in_thread(ClientFunc func, gpointer data)
+{
+	ClientRun run = {func, data, 0};
+	GThread *thread = g_thread_new("client", client_thread, &run);
+
+	g_assert_true(cd_test_wait_until(client_done, &run, 3 * WAIT_MS));
+	g_thread_join(thread);
+}
+
+/* raw HTTP: the request as given, the response as received, until the server closes */
+
+typedef struct {
+	guint status;
+	gchar *head; /* status line and headers */
+	gchar *body; /* NUL-terminated */
+	gsize body_len;
+	gint64 elapsed_us;
+} HttpReply;
+
+static void
+http_reply_free(HttpReply *reply)
+{
+	g_free(reply->head);
+	g_free(reply->body);
+	g_free(reply);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HttpReply, http_reply_free)
+
+typedef struct {
+	guint port;
+	GBytes *request;
+	HttpReply *reply;
+} HttpJob;
+
+static HttpReply *
+http_reply_parse(GByteArray *raw)
+{
+	HttpReply *reply = g_new0(HttpReply, 1);
+	const gchar *data = (const gchar *)raw->data;
+	const gchar *end = g_strstr_len(data, raw->len, "\r\n\r\n");
+
+	if (end == NULL) {
+		reply->head = g_strndup(data, raw->len);
+		reply->body = g_strdup("");
+		return reply;
+	}
+	reply->head = g_strndup(data, end - data);
+	reply->body_len = raw->len - (end + 4 - data);
+	reply->body = g_strndup(end + 4, reply->body_len);
+	if (g_str_has_prefix(reply->head, "HTTP/1.1 ") ||
+	    g_str_has_prefix(reply->head, "HTTP/1.0 "))
+		reply->status = (guint)atoi(reply->head + 9);
+	return reply;
+}
+
+static void
+http_exchange(gpointer data)
+{
+	HttpJob *job = data;
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) connection = NULL;
+	g_autoptr(GByteArray) raw = g_byte_array_new();
+	gint64 start = g_get_monotonic_time();
+
+	g_socket_client_set_timeout(client, 20);
+	g_socket_client_set_enable_proxy(client, FALSE);
+	connection = g_socket_client_connect_to_host(client, "127.0.0.1", job->port, NULL, NULL);
+	if (connection != NULL &&
+	    g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(connection)),
+				      g_bytes_get_data(job->request, NULL),
+				      g_bytes_get_size(job->request),
+				      NULL,
+				      NULL,
+				      NULL)) {
+		GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(connection));
+		guint8 buffer[16384];
+		gssize n;
+
+		/* bounded: the server closes after one answer (Connection: close) */
+		while (raw->len < MAX_READ &&
+		       (n = g_input_stream_read(in, buffer, sizeof(buffer), NULL, NULL)) > 0)
+			g_byte_array_append(raw, buffer, n);
+	}
+	job->reply = http_reply_parse(raw);
+	job->reply->elapsed_us = g_get_monotonic_time() - start;
+}
+
+static HttpReply *
+http_send(guint port, GBytes *request)
+{
+	HttpJob job = {port, request, NULL};
+
+	run_in_thread(http_exchange, &job);
+	return job.reply;
+}
+
+/* the value of a response header, or NULL */
+static gchar *
+reply_header(HttpReply *reply, const gchar *name)
+{
+	g_auto(GStrv) lines = g_strsplit(reply->head, "\r\n", -1);
+	gsize len = strlen(name);
+
+	for (guint i = 1; lines[i] != NULL; i++) {
+		if (g_ascii_strncasecmp(lines[i], name, len) == 0 && lines[i][len] == ':')
+			return g_strstrip(g_strdup(lines[i] + len + 1));
+	}
+	return NULL;
+}
+
+static GBytes *
+post_request(guint port, const gchar *path, const gchar *extra_headers, const gchar *body)
+{
+	g_autofree gchar *text =
+	    g_strdup_printf("POST %s HTTP/1.1\r\n"
+			    "Host: 127.0.0.1:%u\r\n"
+			    "Connection: close\r\n"
+			    "Content-Type: application/soap+xml; charset=utf-8\r\n"
+			    "Content-Length: %zu\r\n"
+			    "%s\r\n%s",
+			    path,
+			    port,
+			    strlen(body),
+			    extra_headers != NULL ? extra_headers : "",
+			    body);
+
+	return g_bytes_new(text, strlen(text));
+}
+
+/* SOAP requests built here, where exact control over the bytes is needed */
+
+static gchar *
+envelope(const gchar *header, const gchar *body)
+{
+	return g_strdup_printf(
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	    "<s:Envelope xmlns:s=\"" CD_SOAP_NS_ENVELOPE "\" "
+	    "xmlns:tds=\"" CD_SOAP_NS_DEVICE "\" xmlns:trt=\"" CD_SOAP_NS_MEDIA "\" "
+	    "xmlns:tr2=\"" CD_SOAP_NS_MEDIA2 "\" xmlns:tt=\"" CD_SOAP_NS_SCHEMA "\">"
+	    "%s<s:Body>%s</s:Body></s:Envelope>",
+	    header != NULL ? header : "",
+	    body);
+}
+
+/* a UsernameToken as ONVIF clients send it; Created is @created_unix, in UTC */
+static gchar *
+security_header(const gchar *user, const gchar *password, gint64 created_unix, gboolean digest)
+{
+	guint8 nonce[16];
+	g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(created_unix);
+	g_autofree gchar *created = g_date_time_format(when, "%Y-%m-%dT%H:%M:%SZ");
+	g_autofree gchar *nonce64 = NULL;
+	g_autofree gchar *secret = NULL;
+
+	for (guint i = 0; i < sizeof(nonce); i++)
+		nonce[i] = (guint8)g_random_int();
+	nonce64 = g_base64_encode(nonce, sizeof(nonce));
+	if (digest) {
+		g_autoptr(GChecksum) sha1 = g_checksum_new(G_CHECKSUM_SHA1);
+		guint8 hash[20];
+		gsize hash_len = sizeof(hash);
+
+		g_checksum_update(sha1, nonce, sizeof(nonce));
+		g_checksum_update(sha1, (const guchar *)created, -1);
+		g_checksum_update(sha1, (const guchar *)password, -1);
+		g_checksum_get_digest(sha1, hash, &hash_len);
+		secret = g_base64_encode(hash, hash_len);
+	} else {
+		secret = g_strdup(password);
+	}
+	return g_strdup_printf("<s:Header><wsse:Security xmlns:wsse=\"" NS_WSSE "\" "
+			       "xmlns:wsu=\"" NS_WSU
+			       "\" s:mustUnderstand=\"1\"><wsse:UsernameToken>"
+			       "<wsse:Username>%s</wsse:Username>"
+			       "<wsse:Password Type=\"" TOKEN_TYPE "#%s\">%s</wsse:Password>"
+			       "<wsse:Nonce EncodingType=\"" NONCE_TYPE "\">%s</wsse:Nonce>"
+			       "<wsu:Created>%s</wsu:Created>"
+			       "</wsse:UsernameToken></wsse:Security></s:Header>",
+			       user,
+			       digest ? "PasswordDigest" : "PasswordText",
+			       secret,
+			       nonce64,
+			       created);
+}
+
+static gchar *
+viewer_header(void)
+{
+	return security_header(VIEWER_USER,
+			       VIEWER_PASSWORD,
+			       g_get_real_time() / G_USEC_PER_SEC,
+			       TRUE);
+}
+
+static gboolean
+contains_any(const gchar *text, const gchar *const *needles)
+{
+	for (guint i = 0; needles[i] != NULL; i++) {
+		if (strstr(text, needles[i]) != NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* what every reply must be, fault or not */
+static void
+assert_clean_reply(HttpReply *reply)
+{
+	const gchar *const forbidden[] = {CD_EMULATOR_VENDOR_NAME,
+					  CD_EMULATOR_SDP_DEVICE,
+					  CD_EMULATOR_SEI_MARKER,
+					  "IPC-5MP",
+					  CAMERA_PASSWORD,
+					  VIEWER_PASSWORD,
+					  OTHER_PASSWORD,
+					  NULL};
+	g_autofree gchar *length = reply_header(reply, "Content-Length");
+	g_autofree gchar *encoding = reply_header(reply, "Transfer-Encoding");
+	g_autofree gchar *type = reply_header(reply, "Content-Type");
+	xmlDoc *doc;
+
+	g_assert_cmpuint(reply->status, !=, 0);
+	g_assert_nonnull(length);
+	g_assert_cmpuint(g_ascii_strtoull(length, NULL, 10), ==, reply->body_len);
+	g_assert_null(encoding);
+	g_assert_cmpuint(reply->body_len, <, 64 * 1024);
+	g_assert_false(contains_any(reply->head, forbidden));
+	g_assert_false(contains_any(reply->body, forbidden));
+	/* SOAP is XML; only plain HTTP refusals (404, 405) are text */
+	if (g_strcmp0(type, "text/plain; charset=utf-8") == 0)
+		return;
+	g_assert_cmpstr(type, ==, "application/soap+xml; charset=utf-8");
+	doc = xmlReadMemory(reply->body,
+			    (int)reply->body_len,
+			    NULL,
+			    NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	g_assert_nonnull(doc);
+	xmlFreeDoc(doc);
+}
+
+static HttpReply *
+soap_post(Onvif *onvif, const gchar *path, const gchar *header, const gchar *body)
+{
+	g_autofree gchar *document = envelope(header, body);
+	g_autoptr(GBytes) request = post_request(onvif->port, path, NULL, document);
+	HttpReply *reply = http_send(onvif->port, request);
+
+	assert_clean_reply(reply);
+	return reply;
+}
+
+static HttpReply *
+device_call(Onvif *onvif, const gchar *header, const gchar *body)
+{
+	return soap_post(onvif, "/onvif/device_service", header, body);
+}
+
+static void
+assert_fault(HttpReply *reply, guint status, const gchar *code, const gchar *subcode)
+{
+	g_autofree gchar *code_value = g_strdup_printf("<s:Value>%s</s:Value>", code);
+	g_autofree gchar *subcode_value = g_strdup_printf("<s:Value>%s</s:Value>", subcode);
+	g_autofree gchar *type = reply_header(reply, "Content-Type");
+
+	g_assert_cmpuint(reply->status, ==, status);
+	g_assert_nonnull(strstr(reply->body, "<s:Fault>"));
+	g_assert_nonnull(strstr(reply->body, code_value));
+	g_assert_nonnull(strstr(reply->body, subcode_value));
+	g_assert_cmpstr(type, ==, "application/soap+xml; charset=utf-8");
+}
+
+static void
+assert_ok(HttpReply *reply, const gchar *response)
+{
+	if (reply->status != 200)
+		g_test_message("%s\n\n%s", reply->head, reply->body);
+	g_assert_cmpuint(reply->status, ==, 200);
+	g_assert_nonnull(strstr(reply->body, response));
+	g_assert_null(strstr(reply->body, "<s:Fault>"));
+}
+
+/* the text of the first <tt:NAME> element, or NULL */
+static gchar *
+element_text(const gchar *xml, const gchar *qname)
+{
+	g_autofree gchar *open = g_strdup_printf("<%s>", qname);
+	g_autofree gchar *close = g_strdup_printf("</%s>", qname);
+	const gchar *start = strstr(xml, open);
+	const gchar *end;
+
+	if (start == NULL)
+		return NULL;
+	start += strlen(open);
+	end = strstr(start, close);
+	return end != NULL ? g_strndup(start, end - start) : NULL;
+}
+
+/* cordon with the emulator camera behind it */
+
+static gchar *
+front_section(const gchar *name, const gchar *url)
+{
+	g_autofree gchar *output = g_strdup_printf("width=%d\nheight=%d\nfps=%d\nbitrate=%d\n"
+						   "gop=%d\nviewers=" VIEWER_USER "\n"
+						   "location=Building A, front door\n",
+						   OUT_WIDTH,
+						   OUT_HEIGHT,
+						   OUT_FPS,
+						   OUT_BITRATE,
+						   OUT_GOP);
+
+	return cd_test_camera_section(name, url, output);
+}
+
+static gboolean
+camera_playing(gpointer user_data)
+{
+	return cd_emulator_get_play_count(user_data) >= 1;
+}
+
+static void
+onvif_start(Onvif *onvif, const gchar *server_extra)
+{
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *section = NULL;
+
+	onvif->camera = cd_test_camera_start(CD_EMULATOR_CODEC_H264, 0, 320, 240);
+	url = cd_emulator_get_url(onvif->camera);
+	section = front_section("front", url);
+	onvif->daemon = cd_test_cordon_start(server_extra, section);
+	onvif->port = cd_daemon_get_onvif_port(onvif->daemon, "front");
+	onvif->rtsp_port = cd_daemon_get_rtsp_port(onvif->daemon);
+	g_assert_cmpuint(onvif->port, >, 0);
+	g_assert_cmpuint(onvif->port, !=, onvif->rtsp_port);
+	g_assert_true(cd_test_wait_until(camera_playing, onvif->camera, WAIT_MS));
+}
+
+static void
+onvif_stop(Onvif *onvif)
+{
+	g_clear_object(&onvif->daemon);
+	g_clear_object(&onvif->camera);
+}
+
+/* libonvif, the way an application drives it against a device address */
+
+typedef struct {
+	guint port;
+	const gchar *user;
+	const gchar *password;
+	struct OnvifData *data;
+	gint time_offset;
+	gint capabilities;
+	gint information;
+	gint profile_token;
+	gint profile;
+	gint options;
+	gint stream_uri;
+	gint interfaces;
+	gint set_user;
+	gchar *set_user_error;
+	gint reboot;
+	gchar *reboot_error;
+} LibOnvif;
+
+/*
+ * libonvif 1.4.4 seeds its nonce with time(NULL) and stamps Created to the millisecond, so two
+ * calls within one millisecond carry byte-identical tokens, which cordon must refuse as a
+ * replay. Over a network calls are further apart; on loopback each starts in a millisecond of
+ * its own. (Calls within one second share the nonce but not Created, and must be accepted.)
+ */
+static void
+next_millisecond(void)
+{
+	gint64 start = g_get_real_time() / 1000;
+
+	for (guint i = 0; i < 100 && g_get_real_time() / 1000 == start; i++)
+		g_usleep(100);
+}
+
+static void
+libonvif_session(gpointer user_data)
+{
+	LibOnvif *run = user_data;
+	struct OnvifData *data = run->data;
+
+	g_snprintf(data->xaddrs,
+		   sizeof(data->xaddrs),
+		   "http://127.0.0.1:%u/onvif/device_service",
+		   run->port);
+	g_strlcpy(data->device_service, data->xaddrs, sizeof(data->device_service));
+	extractOnvifService(data->device_service, true);
+	g_strlcpy(data->username, run->user, sizeof(data->username));
+	g_strlcpy(data->password, run->password, sizeof(data->password));
+	run->time_offset = getTimeOffset(data);
+	run->capabilities = getCapabilities(data);
+	next_millisecond();
+	run->information = getDeviceInformation(data);
+	next_millisecond();
+	run->profile_token = getProfileToken(data, 0);
+	next_millisecond();
+	run->profile = getProfile(data);
+	next_millisecond();
+	run->options = getVideoEncoderConfigurationOptions(data);
+	next_millisecond();
+	run->stream_uri = getStreamUri(data);
+	next_millisecond();
+	run->interfaces = getNetworkInterfaces(data);
+	/* what must never reach anything: the device refuses, and the camera hears nothing */
+	next_millisecond();
+	run->set_user = setUser("new-Pa55word", data);
+	run->set_user_error = g_strdup(data->last_error);
+	next_millisecond();
+	run->reboot = rebootCamera(data);
+	run->reboot_error = g_strdup(data->last_error);
+}
+
+static void
+test_libonvif(void)
+{
+	Onvif onvif = {0};
+	LibOnvif run = {0};
+	g_autoptr(CdTestClient) client = NULL;
+	g_autofree gchar *expected_uri = NULL;
+	g_autofree gchar *serial = NULL;
+	g_autoptr(CdCamera) front = cd_camera_new("front");
+	guint plays;
+	gint width;
+	gint height;
+
+	onvif_start(&onvif, "");
+	plays = cd_emulator_get_play_count(onvif.camera);
+	run.port = onvif.port;
+	run.user = VIEWER_USER;
+	run.password = VIEWER_PASSWORD;
+	run.data = g_new0(struct OnvifData, 1);
+	run_in_thread(libonvif_session, &run);
+
+	g_assert_cmpint(run.time_offset, ==, 0);
+	g_assert_cmpint(run.data->time_offset, >=, -2);
+	g_assert_cmpint(run.data->time_offset, <=, 2);
+	g_assert_cmpint(run.capabilities, ==, 0);
+	g_assert_cmpstr(run.data->media_service, ==, "POST /onvif/media_service HTTP/1.1\r\n");
+	g_assert_cmpstr(run.data->ptz_service, ==, "");
+	g_assert_cmpstr(run.data->event_service, ==, "");
+	/* cordon's identity, not the camera's */
+	g_assert_cmpint(run.information, ==, 0);
+	serial = cd_onvif_serial_number(front);
+	g_assert_cmpstr(run.data->serial_number, ==, serial);
+	g_assert_cmpint(run.profile_token, ==, 0);
+	g_assert_cmpstr(run.data->profileToken, ==, "profile_main");
+	/* the profile is what cordon serves */
+	g_assert_cmpint(run.profile, ==, 0);
+	g_assert_cmpint(run.data->width, ==, OUT_WIDTH);
+	g_assert_cmpint(run.data->height, ==, OUT_HEIGHT);
+	g_assert_cmpint(run.data->frame_rate, ==, OUT_FPS);
+	g_assert_cmpint(run.data->bitrate, ==, OUT_BITRATE);
+	g_assert_cmpint(run.data->gov_length, ==, OUT_GOP);
+	g_assert_cmpstr(run.data->videoEncoderConfigurationToken, ==, "video_encoder_config");
+	g_assert_cmpstr(run.data->videoSourceConfigurationToken, ==, "video_source");
+	g_assert_cmpint(run.options, ==, 0);
+	g_assert_cmpstr(run.data->resolutions_buf[0], ==, "352 x 288");
+	g_assert_cmpint(run.data->gov_length_max, ==, OUT_GOP);
+	g_assert_cmpint(run.data->bitrate_max, ==, OUT_BITRATE);
+	/* the stream URI points at cordon and holds no credentials */
+	g_assert_cmpint(run.stream_uri, ==, 0);
+	expected_uri = g_strdup_printf("rtsp://127.0.0.1:%u/front", onvif.rtsp_port);
+	g_assert_cmpstr(run.data->stream_uri, ==, expected_uri);
+	g_assert_cmpint(run.interfaces, ==, 0);
+	g_assert_cmpstr(run.data->ip_address_buf, ==, "127.0.0.1");
+	g_assert_cmpint(run.data->prefix_length, ==, 8);
+	g_assert_cmpint(run.set_user, !=, 0);
+	g_assert_cmpstr(run.set_user_error, ==, "ter:OperationProhibited");
+	g_assert_cmpint(run.reboot, !=, 0);
+	g_assert_cmpstr(run.reboot_error, ==, "ter:OperationProhibited");
+
+	/* the URI plays, with the viewer's credentials, from cordon's encoder */
+	client = cd_test_client_new(run.data->stream_uri, VIEWER_USER, VIEWER_PASSWORD, TRUE);
+	cd_test_client_start(client);
+	g_assert_true(cd_test_client_wait_live_frames(client, 15, WAIT_MS));
+	cd_test_client_get_size(client, &width, &height);
+	g_assert_cmpint(width, ==, OUT_WIDTH);
+	g_assert_cmpint(height, ==, OUT_HEIGHT);
+	cd_test_client_stop(client);
+	/* nothing reached the camera: one session, cordon's own, from before the calls */
+	g_assert_cmpuint(cd_emulator_get_play_count(onvif.camera), ==, plays);
+	g_assert_cmpuint(cd_emulator_get_active_sessions(onvif.camera), ==, 1);
+
+	g_free(run.set_user_error);
+	g_free(run.reboot_error);
+	g_free(run.data);
+	onvif_stop(&onvif);
+}
+
+/* curl, for HTTP Digest */
+
+typedef struct {
+	const gchar *const *argv;
+	guint status;
+	gchar *output; /* the body, read from the file curl wrote */
+	gsize output_len;
+} Curl;
+
+static void
+curl_run(gpointer user_data)
+{
+	Curl *curl = user_data;
+	g_autofree gchar *dir = g_dir_make_tmp("cordon-onvif-XXXXXX", NULL);
+	g_autofree gchar *file = g_build_filename(dir, "body", NULL);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autofree gchar *out = NULL;
+	gint wait_status = 0;
+
+	g_assert_nonnull(dir);
+	for (const gchar *const *arg = (const gchar *const[]){"curl",
+							      "--silent",
+							      "--show-error",
+							      "--noproxy",
+							      "*",
+							      "--max-time",
+							      "20",
+							      "--output",
+							      file,
+							      "--write-out",
+							      "%{http_code}",
+							      NULL};
+	     *arg != NULL;
+	     arg++)
+		g_ptr_array_add(argv, (gpointer)*arg);
+	for (guint i = 0; curl->argv[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)curl->argv[i]);
+	g_ptr_array_add(argv, NULL);
+	g_assert_true(g_spawn_sync(NULL,
+				   (gchar **)argv->pdata,
+				   NULL,
+				   G_SPAWN_SEARCH_PATH,
+				   NULL,
+				   NULL,
+				   &out,
+				   NULL,
+				   &wait_status,
+				   NULL));
+	curl->status = (guint)atoi(out);
+	if (!g_file_get_contents(file, &curl->output, &curl->output_len, NULL))
+		curl->output = g_strdup("");
+	g_remove(file);
+	g_rmdir(dir);
+}
+
+static guint
+curl(const gchar *const *argv, gchar **output, gsize *output_len)
+{
+	Curl run = {argv, 0, NULL, 0};
+
+	run_in_thread(curl_run, &run);
+	if (output_len != NULL)
+		*output_len = run.output_len;
+	if (output != NULL)
+		*output = g_steal_pointer(&run.output);
+	g_free(run.output);
+	return run.status;
+}
+
+/* a JPEG file's size, decoded by jpegdec */
+static void
+decode_jpeg(const gchar *data, gsize len, gint *width, gint *height)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GstElement) pipeline =
+	    gst_parse_launch("appsrc name=src ! jpegparse ! jpegdec ! appsink name=sink", &error);
+	g_autoptr(GstElement) src = NULL;
+	g_autoptr(GstElement) sink = NULL;
+	g_autoptr(GstSample) sample = NULL;
+	GstStructure *s;
+
+	g_assert_no_error(error);
+	src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+	sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+	gst_element_set_state(pipeline, GST_STATE_PLAYING);
+	g_assert_cmpint(gst_app_src_push_buffer(GST_APP_SRC(src), gst_buffer_new_memdup(data, len)),
+			==,
+			GST_FLOW_OK);
+	gst_app_src_end_of_stream(GST_APP_SRC(src));
+	sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 10 * GST_SECOND);
+	g_assert_nonnull(sample);
+	s = gst_caps_get_structure(gst_sample_get_caps(sample), 0);
+	g_assert_true(gst_structure_get_int(s, "width", width));
+	g_assert_true(gst_structure_get_int(s, "height", height));
+	gst_element_set_state(pipeline, GST_STATE_NULL);
+}
+
+static void
+test_snapshot(void)
+{
+	Onvif onvif = {0};
+	g_autofree gchar *header = NULL;
+	g_autoptr(HttpReply) reply = NULL;
+	g_autofree gchar *uri = NULL;
+	g_autofree gchar *expected = NULL;
+	g_autofree gchar *jpeg = NULL;
+	g_autofree gchar *nothing = NULL;
+	gsize jpeg_len = 0;
+	guint plays;
+	gint width = 0;
+	gint height = 0;
+
+	onvif_start(&onvif, "");
+	plays = cd_emulator_get_play_count(onvif.camera);
+	header = viewer_header();
+	reply = soap_post(&onvif,
+			  "/onvif/media_service",
+			  header,
+			  "<trt:GetSnapshotUri><trt:ProfileToken>profile_main</trt:ProfileToken>"
+			  "</trt:GetSnapshotUri>");
+	assert_ok(reply, "<trt:GetSnapshotUriResponse>");
+	uri = element_text(reply->body, "tt:Uri");
+	expected = g_strdup_printf("http://127.0.0.1:%u/onvif/snapshot", onvif.port);
+	g_assert_cmpstr(uri, ==, expected);
+
+	/* HTTP Digest with the viewer's login: a JPEG at the output size */
+	g_assert_cmpuint(curl((const gchar *const[]){"--digest",
+						     "--user",
+						     VIEWER_USER ":" VIEWER_PASSWORD,
+						     uri,
+						     NULL},
+			      &jpeg,
+			      &jpeg_len),
+			 ==,
+			 200);
+	g_assert_cmpuint(jpeg_len, >, 2);
+	g_assert_cmpuint((guint8)jpeg[0], ==, 0xff);
+	g_assert_cmpuint((guint8)jpeg[1], ==, 0xd8);
+	decode_jpeg(jpeg, jpeg_len, &width, &height);
+	g_assert_cmpint(width, ==, OUT_WIDTH);
+	g_assert_cmpint(height, ==, OUT_HEIGHT);
+	/* no login, a wrong one, a user who may not watch this camera */
+	g_assert_cmpuint(curl((const gchar *const[]){uri, NULL}, &nothing, NULL), ==, 401);
+	g_clear_pointer(&nothing, g_free);
+	g_assert_cmpuint(curl((const gchar *const[]){"--digest",
+						     "--user",
+						     VIEWER_USER ":wrong-password",
+						     uri,
+						     NULL},
+			      &nothing,
+			      NULL),
+			 ==,
+			 401);
+	g_clear_pointer(&nothing, g_free);
+	g_assert_cmpuint(curl((const gchar *const[]){"--digest",
+						     "--user",
+						     OTHER_USER ":" OTHER_PASSWORD,
+						     uri,
+						     NULL},
+			      &nothing,
+			      NULL),
+			 ==,
+			 403);
+	/* made from cordon's own frames: no second camera session */
+	g_assert_cmpuint(cd_emulator_get_play_count(onvif.camera), ==, plays);
+	g_assert_cmpuint(cd_emulator_get_active_sessions(onvif.camera), ==, 1);
+	onvif_stop(&onvif);
+}
+
+static gchar *
+write_temp(const gchar *contents, gchar **dir)
+{
+	g_autofree gchar *path = NULL;
+
+	*dir = g_dir_make_tmp("cordon-onvif-XXXXXX", NULL);
+	g_assert_nonnull(*dir);
+	path = g_build_filename(*dir, "request.xml", NULL);
+	g_assert_true(g_file_set_contents(path, contents, -1, NULL));
+	return g_steal_pointer(&path);
+}
+
+static void
+assert_http_digest_soap(Onvif *onvif)
+{
+	g_autofree gchar *document = envelope(NULL, "<trt:GetProfiles/>");
+	g_autofree gchar *dir = NULL;
+	g_autofree gchar *path = write_temp(document, &dir);
+	g_autofree gchar *data = g_strconcat("@", path, NULL);
+	g_autofree gchar *url =
+	    g_strdup_printf("http://127.0.0.1:%u/onvif/media_service", onvif->port);
+	g_autofree gchar *output = NULL;
+	const gchar *type = "Content-Type: application/soap+xml; charset=utf-8";
+
+	g_assert_cmpuint(curl((const gchar *const[]){"--digest",
+						     "--user",
+						     VIEWER_USER ":" VIEWER_PASSWORD,
+						     "--header",
+						     type,
+						     "--data-binary",
+						     data,
+						     url,
+						     NULL},
+			      &output,
+			      NULL),
+			 ==,
+			 200);
+	g_assert_nonnull(strstr(output, "<trt:GetProfilesResponse>"));
+	g_clear_pointer(&output, g_free);
+	g_assert_cmpuint(curl((const gchar *const[]){"--digest",
+						     "--user",
+						     VIEWER_USER ":wrong-password",
+						     "--header",
+						     type,
+						     "--data-binary",
+						     data,
+						     url,
+						     NULL},
+			      &output,
+			      NULL),
+			 ==,
+			 401);
+	g_assert_nonnull(strstr(output, "ter:NotAuthorized"));
+	g_remove(path);
+	g_rmdir(dir);
+}
+
+/* every call the spec allows before login answers with no token, an empty one, a wrong one */
+static void
+assert_pre_auth(Onvif *onvif)
+{
+	const gchar *const calls[][2] = {
+	    {"<tds:GetSystemDateAndTime/>", "<tds:GetSystemDateAndTimeResponse>"},
+	    {"<tds:GetCapabilities><tds:Category>All</tds:Category></tds:GetCapabilities>",
+	     "<tds:GetCapabilitiesResponse>"},
+	    {"<tds:GetServices><tds:IncludeCapability>false</tds:IncludeCapability>"
+	     "</tds:GetServices>",
+	     "<tds:GetServicesResponse>"},
+	    {"<tds:GetServiceCapabilities/>", "<tds:GetServiceCapabilitiesResponse>"},
+	    {"<tds:GetHostname/>", "<tds:GetHostnameResponse>"},
+	    {"<tds:GetWsdlUrl/>", "<tds:GetWsdlUrlResponse>"},
+	    {"<tds:GetEndpointReference/>", "<tds:GetEndpointReferenceResponse>"},
+	};
+	g_autofree gchar *wrong = security_header(VIEWER_USER,
+						  "wrong-password",
+						  g_get_real_time() / G_USEC_PER_SEC,
+						  TRUE);
+	const gchar *const headers[] = {
+	    NULL,
+	    "<s:Header><wsse:Security xmlns:wsse=\"" NS_WSSE "\"/></s:Header>",
+	    wrong,
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(calls); i++) {
+		for (guint j = 0; j < G_N_ELEMENTS(headers); j++) {
+			g_autoptr(HttpReply) reply = device_call(onvif, headers[j], calls[i][0]);
+			assert_ok(reply, calls[i][1]);
+		}
+	}
+}
+
+static gchar *
+md5_hex(const gchar *text)
+{
+	return g_compute_checksum_for_string(G_CHECKSUM_MD5, text, -1);
+}
+
+static gchar *
+challenge_param(const gchar *challenge, const gchar *name)
+{
+	g_autofree gchar *pattern = g_strdup_printf("%s=\"([^\"]*)\"", name);
+	g_autoptr(GRegex) regex = g_regex_new(pattern, 0, 0, NULL);
+	g_autoptr(GMatchInfo) match = NULL;
+
+	if (!g_regex_match(regex, challenge, 0, &match))
+		return NULL;
+	return g_match_info_fetch(match, 1);
+}
+
+/* an Authorization header answering @challenge for POST @uri, RFC 7616 with qop=auth */
+static gchar *
+digest_authorization(const gchar *challenge, const gchar *uri, guint nc, const gchar *nonce)
+{
+	g_autofree gchar *realm = challenge_param(challenge, "realm");
+	g_autofree gchar *a1 = g_strdup_printf(VIEWER_USER ":%s:" VIEWER_PASSWORD, realm);
+	g_autofree gchar *a2 = g_strdup_printf("POST:%s", uri);
+	g_autofree gchar *ha1 = md5_hex(a1);
+	g_autofree gchar *ha2 = md5_hex(a2);
+	g_autofree gchar *all = g_strdup_printf("%s:%s:%08x:0a4f113b:auth:%s", ha1, nonce, nc, ha2);
+	g_autofree gchar *response = md5_hex(all);
+
+	return g_strdup_printf("Authorization: Digest username=\"" VIEWER_USER "\", "
+			       "realm=\"%s\", nonce=\"%s\", uri=\"%s\", qop=auth, nc=%08x, "
+			       "cnonce=\"0a4f113b\", response=\"%s\", algorithm=MD5\r\n",
+			       realm,
+			       nonce,
+			       uri,
+			       nc,
+			       response);
+}
+
+static HttpReply *
+digest_post(Onvif *onvif, const gchar *authorization, const gchar *document)
+{
+	g_autoptr(GBytes) request =
+	    post_request(onvif->port, "/onvif/media_service", authorization, document);
+	HttpReply *reply = http_send(onvif->port, request);
+
+	assert_clean_reply(reply);
+	return reply;
+}
+
+/* libsoup's Digest domain takes any nonce: cordon takes only its own, each count once */
+static void
+assert_digest_replay(Onvif *onvif)
+{
+	const gchar *uri = "/onvif/media_service";
+	g_autofree gchar *document = envelope(NULL, "<trt:GetProfiles/>");
+	g_autoptr(HttpReply) challenged = digest_post(onvif, NULL, document);
+	g_autofree gchar *challenge = reply_header(challenged, "WWW-Authenticate");
+	g_autofree gchar *nonce = challenge_param(challenge, "nonce");
+	g_autofree gchar *first = digest_authorization(challenge, uri, 1, nonce);
+	g_autofree gchar *second = digest_authorization(challenge, uri, 2, nonce);
+	g_autofree gchar *made_up = digest_authorization(challenge, uri, 1, "MTIzNDU2Nzg5MA==");
+	const struct {
+		const gchar *authorization;
+		guint status;
+	} steps[] = {
+	    {first, 200},
+	    {first, 401},   /* the same header again: a replay */
+	    {second, 200},  /* the next count of the same nonce */
+	    {made_up, 401}, /* a nonce cordon never issued */
+	};
+
+	g_assert_cmpuint(challenged->status, ==, 401);
+	g_assert_nonnull(nonce);
+	for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
+		g_autoptr(HttpReply) reply = digest_post(onvif, steps[i].authorization, document);
+
+		g_assert_cmpuint(reply->status, ==, steps[i].status);
+	}
+}
+
+static void
+test_auth(void)
+{
+	Onvif onvif = {0};
+	const gchar *profiles = "<trt:GetProfiles/>";
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	g_autofree gchar *good = viewer_header();
+	g_autofree gchar *text = security_header(VIEWER_USER, VIEWER_PASSWORD, now, FALSE);
+	g_autofree gchar *wrong = security_header(VIEWER_USER, "wrong-password", now, TRUE);
+	g_autofree gchar *stale = security_header(VIEWER_USER, VIEWER_PASSWORD, now - 600, TRUE);
+	g_autofree gchar *future = security_header(VIEWER_USER, VIEWER_PASSWORD, now + 600, TRUE);
+	g_autofree gchar *other = security_header(OTHER_USER, OTHER_PASSWORD, now, TRUE);
+	g_autofree gchar *challenge = NULL;
+	HttpReply *reply;
+
+	onvif_start(&onvif, "");
+	/* no credentials at all: 401, a Digest challenge and the fault */
+	reply = device_call(&onvif, NULL, profiles);
+	assert_fault(reply, 401, "s:Sender", "ter:NotAuthorized");
+	challenge = reply_header(reply, "WWW-Authenticate");
+	g_assert_true(g_str_has_prefix(challenge, "Digest "));
+	g_assert_nonnull(strstr(challenge, "realm=\"cordon\""));
+	http_reply_free(reply);
+
+	/* PasswordDigest, then the same signed request again: a replay */
+	reply = device_call(&onvif, good, profiles);
+	assert_ok(reply, "<trt:GetProfilesResponse>");
+	http_reply_free(reply);
+	reply = device_call(&onvif, good, profiles);
+	assert_fault(reply, 400, "s:Sender", "ter:NotAuthorized");
+	http_reply_free(reply);
+
+	/* PasswordText works too */
+	reply = device_call(&onvif, text, profiles);
+	assert_ok(reply, "<trt:GetProfilesResponse>");
+	http_reply_free(reply);
+
+	/* a bad token: 400 with the fault, after the failure delay */
+	reply = device_call(&onvif, wrong, profiles);
+	assert_fault(reply, 400, "s:Sender", "ter:NotAuthorized");
+	g_assert_cmpint(reply->elapsed_us, >=, 100 * 1000);
+	http_reply_free(reply);
+	for (const gchar *const *header = (const gchar *const[]){stale, future, other, NULL};
+	     *header != NULL;
+	     header++) {
+		reply = device_call(&onvif, *header, profiles);
+		assert_fault(reply, 400, "s:Sender", "ter:NotAuthorized");
+		http_reply_free(reply);
+	}
+
+	assert_http_digest_soap(&onvif);
+	assert_digest_replay(&onvif);
+	assert_pre_auth(&onvif);
+	onvif_stop(&onvif);
+}
+
+static void
+assert_malformed(Onvif *onvif)
+{
+	g_autofree gchar *good = envelope(NULL, "<tds:GetSystemDateAndTime/>");
+	g_autofree gchar *truncated = g_strndup(good, strlen(good) / 2);
+	const gchar *bomb = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+			    "<!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
+			    "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">]>"
+			    "<s:Envelope xmlns:s=\"" CD_SOAP_NS_ENVELOPE "\"><s:Body>"
+			    "<GetSystemDateAndTime xmlns=\"" CD_SOAP_NS_DEVICE "\">&lol3;"
+			    "</GetSystemDateAndTime></s:Body></s:Envelope>";
+	const gchar *external =
+	    "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "
+	    "\"file:///etc/passwd\">]><s:Envelope xmlns:s=\"" CD_SOAP_NS_ENVELOPE
+	    "\"><s:Body><tds:GetHostname xmlns:tds=\"" CD_SOAP_NS_DEVICE
+	    "\">&xxe;</tds:GetHostname></s:Body></s:Envelope>";
+	const gchar *const bad[] = {truncated, bomb, external, "not xml at all", NULL};
+
+	for (guint i = 0; bad[i] != NULL; i++) {
+		g_autoptr(GBytes) request =
+		    post_request(onvif->port, "/onvif/device_service", NULL, bad[i]);
+		g_autoptr(HttpReply) reply = http_send(onvif->port, request);
+
+		assert_clean_reply(reply);
+		assert_fault(reply, 400, "s:Sender", "ter:WellFormed");
+		g_assert_null(strstr(reply->body, "root:"));
+	}
+}
+
+/* over CD_SOAP_MAX_REQUEST_BYTES: with a length, chunked, and waiting for 100-continue */
+static void
+assert_too_large(Onvif *onvif)
+{
+	g_autofree gchar *filler = g_strnfill(MIB, 'a');
+	g_autofree gchar *huge = g_strdup_printf("<s:Envelope xmlns:s=\"" CD_SOAP_NS_ENVELOPE "\">"
+						 "<s:Body><!-- %s --></s:Body></s:Envelope>",
+						 filler);
+	g_autoptr(GString) chunked = g_string_new(NULL);
+	g_autofree gchar *expect = g_strdup_printf("POST /onvif/device_service HTTP/1.1\r\n"
+						   "Host: 127.0.0.1:%u\r\nConnection: close\r\n"
+						   "Content-Type: application/soap+xml\r\n"
+						   "Expect: 100-continue\r\n"
+						   "Content-Length: %u\r\n\r\n",
+						   onvif->port,
+						   MIB);
+	g_autoptr(GBytes) with_length =
+	    post_request(onvif->port, "/onvif/device_service", NULL, huge);
+	g_autoptr(GBytes) without = NULL;
+	g_autoptr(GBytes) waiting = g_bytes_new(expect, strlen(expect));
+	GBytes *requests[3];
+
+	g_string_append_printf(chunked,
+			       "POST /onvif/device_service HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+			       "Connection: close\r\nContent-Type: application/soap+xml\r\n"
+			       "Transfer-Encoding: chunked\r\n\r\n",
+			       onvif->port);
+	for (gsize sent = 0; sent < strlen(huge); sent += 8192) {
+		gsize n = MIN(8192, strlen(huge) - sent);
+		g_string_append_printf(chunked, "%zx\r\n", n);
+		g_string_append_len(chunked, huge + sent, n);
+		g_string_append(chunked, "\r\n");
+	}
+	g_string_append(chunked, "0\r\n\r\n");
+	without = g_bytes_new(chunked->str, chunked->len);
+	requests[0] = with_length;
+	requests[1] = without;
+	requests[2] = waiting;
+	for (guint i = 0; i < G_N_ELEMENTS(requests); i++) {
+		g_autoptr(HttpReply) reply = http_send(onvif->port, requests[i]);
+
+		assert_clean_reply(reply);
+		assert_fault(reply, 413, "s:Sender", "ter:InvalidArgVal");
+	}
+}
+
+/* a client that keeps its connection open after one answer (HTTP keep-alive) */
+typedef struct {
+	guint port;
+	GSocketConnection *connection;
+	guint status;
+	gboolean closed;
+} KeepAlive;
+
+static void
+keep_alive_open(gpointer user_data)
+{
+	KeepAlive *keep = user_data;
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autofree gchar *body = envelope(NULL, "<tds:GetSystemDateAndTime/>");
+	g_autofree gchar *request = g_strdup_printf("POST /onvif/device_service HTTP/1.1\r\n"
+						    "Host: 127.0.0.1:%u\r\n"
+						    "Content-Length: %zu\r\n\r\n%s",
+						    keep->port,
+						    strlen(body),
+						    body);
+	g_autoptr(GDataInputStream) in = NULL;
+	gsize length = 0;
+
+	g_socket_client_set_timeout(client, 20);
+	keep->connection =
+	    g_socket_client_connect_to_host(client, "127.0.0.1", keep->port, NULL, NULL);
+	g_assert_nonnull(keep->connection);
+	g_assert_true(
+	    g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(keep->connection)),
+				      request,
+				      strlen(request),
+				      NULL,
+				      NULL,
+				      NULL));
+	in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(keep->connection)));
+	g_filter_input_stream_set_close_base_stream(G_FILTER_INPUT_STREAM(in), FALSE);
+	for (guint i = 0; i < 100; i++) {
+		g_autofree gchar *line = g_data_input_stream_read_line(in, NULL, NULL, NULL);
+
+		g_assert_nonnull(line);
+		g_strchomp(line);
+		if (i == 0)
+			keep->status = (guint)atoi(line + strlen("HTTP/1.1 "));
+		if (g_ascii_strncasecmp(line, "Content-Length:", 15) == 0)
+			length = g_ascii_strtoull(line + 15, NULL, 10);
+		if (line[0] == '\0')
+			break;
+	}
+	g_assert_cmpuint(length, >, 0);
+	g_assert_true(g_input_stream_skip(G_INPUT_STREAM(in), length, NULL, NULL) ==
+		      (gssize)length);
+}
+
+/* the server closed the connection: end of stream or a reset, not a timeout */
+static void
+keep_alive_wait_closed(gpointer user_data)
+{
+	KeepAlive *keep = user_data;
+	GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(keep->connection));
+	g_autoptr(GError) error = NULL;
+	gchar byte;
+	gssize n = g_input_stream_read(in, &byte, 1, NULL, &error);
+
+	keep->closed =
+	    n == 0 || (n < 0 && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT));
+}
+
+static void
+test_refusals(void)
+{
+	Onvif onvif = {0};
+	g_autofree gchar *header = viewer_header();
+	g_autoptr(GBytes) get = NULL;
+	KeepAlive keep = {0};
+	HttpReply *reply;
+	guint plays;
+
+	onvif_start(&onvif, "");
+	plays = cd_emulator_get_play_count(onvif.camera);
+
+	/* an operation cordon does not have, in a service it does not have */
+	reply = device_call(&onvif,
+			    header,
+			    "<GetNodes xmlns=\"http://www.onvif.org/ver20/ptz/wsdl\"/>");
+	assert_fault(reply, 500, "s:Receiver", "ter:ActionNotSupported");
+	http_reply_free(reply);
+	/* operations that would change something: a login first, then a refusal */
+	reply = device_call(&onvif, NULL, "<tds:SystemReboot/>");
+	assert_fault(reply, 401, "s:Sender", "ter:NotAuthorized");
+	http_reply_free(reply);
+	for (const gchar *const *body =
+		 (const gchar *const[]){
+		     "<tds:SystemReboot/>",
+		     "<tds:SetUser><tds:User><tt:Username>admin</tt:Username>"
+		     "<tt:Password>x</tt:Password><tt:UserLevel>Administrator</tt:UserLevel>"
+		     "</tds:User></tds:SetUser>",
+		     "<tds:SetSystemFactoryDefault><tds:FactoryDefault>Hard</tds:FactoryDefault>"
+		     "</tds:SetSystemFactoryDefault>",
+		     "<trt:SetVideoEncoderConfiguration/>",
+		     "<tds:GetUsers/>",
+		     NULL};
+	     *body != NULL;
+	     body++) {
+		g_autofree gchar *fresh = viewer_header();
+		reply = device_call(&onvif, fresh, *body);
+		assert_fault(reply, 400, "s:Sender", "ter:OperationProhibited");
+		http_reply_free(reply);
+	}
+
+	assert_malformed(&onvif);
+	assert_too_large(&onvif);
+	/* and cordon keeps serving */
+	reply = device_call(&onvif, NULL, "<tds:GetSystemDateAndTime/>");
+	assert_ok(reply, "<tds:GetSystemDateAndTimeResponse>");
+	http_reply_free(reply);
+
+	/* only the services' paths, and SOAP only by POST */
+	get = g_bytes_new_static("GET /onvif/device_service HTTP/1.1\r\nHost: x\r\n"
+				 "Connection: close\r\n\r\n",
+				 strlen("GET /onvif/device_service HTTP/1.1\r\nHost: x\r\n"
+					"Connection: close\r\n\r\n"));
+	reply = http_send(onvif.port, get);
+	g_assert_cmpuint(reply->status, ==, 405);
+	http_reply_free(reply);
+	reply = soap_post(&onvif, "/onvif/elsewhere", NULL, "<tds:GetSystemDateAndTime/>");
+	g_assert_cmpuint(reply->status, ==, 404);
+	http_reply_free(reply);
+
+	/* nothing was forwarded: the camera saw cordon's one session and nothing else */
+	g_assert_cmpuint(cd_emulator_get_play_count(onvif.camera), ==, plays);
+	g_assert_cmpuint(cd_emulator_get_active_sessions(onvif.camera), ==, 1);
+
+	/* stopping closes connections that are still open, and nothing is answered after it */
+	keep.port = onvif.port;
+	run_in_thread(keep_alive_open, &keep);
+	g_assert_cmpuint(keep.status, ==, 200);
+	onvif_stop(&onvif);
+	run_in_thread(keep_alive_wait_closed, &keep);
+	g_assert_true(keep.closed);
+	g_object_unref(keep.connection);
+}
+
+static void
+assert_device_answers(Onvif *onvif)
+{
+	g_autofree gchar *fresh = viewer_header();
+	HttpReply *reply = device_call(onvif, fresh, "<tds:GetDeviceInformation/>");
+
+	assert_ok(reply, "<tds:Manufacturer>cordon</tds:Manufacturer>");
+	g_assert_nonnull(strstr(reply->body, "<tds:Model>cordon virtual camera</tds:Model>"));
+	g_assert_nonnull(strstr(reply->body, "<tds:HardwareId>cordon</tds:HardwareId>"));
+	http_reply_free(reply);
+
+	reply = device_call(onvif,
+			    NULL,
+			    "<tds:GetServices><tds:IncludeCapability>true"
+			    "</tds:IncludeCapability></tds:GetServices>");
+	assert_ok(reply, "<tds:Namespace>" CD_SOAP_NS_MEDIA2 "</tds:Namespace>");
+	g_assert_nonnull(strstr(reply->body, "<tr2:Capabilities"));
+	g_assert_nonnull(strstr(reply->body, "<trt:Capabilities"));
+	g_assert_nonnull(strstr(reply->body, "/onvif/media2_service</tds:XAddr>"));
+	http_reply_free(reply);
+}
+
+/* the Host header decides the addresses handed out: NAT and host names work */
+static void
+assert_host_header(Onvif *onvif)
+{
+	g_autofree gchar *header = viewer_header();
+	g_autofree gchar *body = envelope(header,
+					  "<trt:GetStreamUri><trt:StreamSetup>"
+					  "<tt:Stream>RTP-Unicast</tt:Stream><tt:Transport>"
+					  "<tt:Protocol>UDP</tt:Protocol></tt:Transport>"
+					  "</trt:StreamSetup><trt:ProfileToken>profile_main"
+					  "</trt:ProfileToken></trt:GetStreamUri>");
+	g_autofree gchar *text =
+	    g_strdup_printf("POST /onvif/device_service HTTP/1.1\r\n"
+			    "Host: cordon.example:8080\r\nConnection: close\r\n"
+			    "Content-Type: application/soap+xml\r\n"
+			    "SOAPAction: \"http://www.onvif.org/ver10/device/wsdl/"
+			    "GetDeviceInformation\"\r\n"
+			    "Content-Length: %zu\r\n\r\n%s",
+			    strlen(body),
+			    body);
+	g_autoptr(GBytes) request = g_bytes_new(text, strlen(text));
+	g_autoptr(HttpReply) reply = http_send(onvif->port, request);
+	g_autoptr(HttpReply) capabilities = NULL;
+	g_autoptr(GBytes) bad_host = NULL;
+	g_autofree gchar *uri = NULL;
+	g_autofree gchar *expected =
+	    g_strdup_printf("rtsp://cordon.example:%u/front", onvif->rtsp_port);
+	g_autofree gchar *bad_text = NULL;
+	g_autofree gchar *bad_body = envelope(NULL, "<tds:GetCapabilities/>");
+	g_autofree gchar *fallback = g_strdup_printf("<tt:XAddr>http://127.0.0.1:%u/onvif/"
+						     "media_service</tt:XAddr>",
+						     onvif->port);
+
+	/* a media call posted to the device address, with a SOAPAction that says otherwise */
+	assert_clean_reply(reply);
+	assert_ok(reply, "<trt:GetStreamUriResponse>");
+	uri = element_text(reply->body, "tt:Uri");
+	g_assert_cmpstr(uri, ==, expected);
+
+	/* a Host that is not a host name falls back to the address the socket has */
+	bad_text = g_strdup_printf("POST /onvif/device_service HTTP/1.1\r\n"
+				   "Host: evil\"<x>\r\nConnection: close\r\n"
+				   "Content-Length: %zu\r\n\r\n%s",
+				   strlen(bad_body),
+				   bad_body);
+	bad_host = g_bytes_new(bad_text, strlen(bad_text));
+	capabilities = http_send(onvif->port, bad_host);
+	if (capabilities->status == 200) {
+		assert_clean_reply(capabilities);
+		g_assert_nonnull(strstr(capabilities->body, fallback));
+	} else {
+		/* libsoup may refuse such a Host itself */
+		g_assert_cmpuint(capabilities->status, ==, 400);
+	}
+}
+
+static void
+assert_media(Onvif *onvif)
+{
+	struct {
+		const gchar *path;
+		const gchar *body;
+		const gchar *const expected[4];
+	} calls[] = {
+	    {"/onvif/media_service",
+	     "<trt:GetProfiles/>",
+	     {"<tt:SourceToken>video_source</tt:SourceToken>",
+	      "<tt:Bounds x=\"0\" y=\"0\" width=\"352\" height=\"288\"/>",
+	      "<tt:H264><tt:GovLength>30</tt:GovLength><tt:H264Profile>High</tt:H264Profile>",
+	      "<tt:RateControl><tt:FrameRateLimit>15</tt:FrameRateLimit>"}},
+	    {"/onvif/media_service",
+	     "<trt:GetVideoSources/>",
+	     {"<trt:VideoSources token=\"video_source\">", "<tt:Width>352</tt:Width>", NULL}},
+	    {"/onvif/media_service",
+	     "<trt:GetVideoEncoderConfiguration><trt:ConfigurationToken>video_encoder_config"
+	     "</trt:ConfigurationToken></trt:GetVideoEncoderConfiguration>",
+	     {"<tt:BitrateLimit>400</tt:BitrateLimit>",
+	      "<tt:Quality>",
+	      "<tt:SessionTimeout>",
+	      NULL}},
+	    {"/onvif/media_service", "<trt:GetAudioSources/>", {"<trt:GetAudioSourcesResponse/>"}},
+	    {"/onvif/media_service",
+	     "<trt:GetMetadataConfigurations/>",
+	     {"<trt:GetMetadataConfigurationsResponse/>"}},
+	    {"/onvif/media2_service",
+	     "<tr2:GetProfiles><tr2:Type>All</tr2:Type></tr2:GetProfiles>",
+	     {"<tr2:VideoSource token=\"video_source_config\">",
+	      "<tr2:VideoEncoder token=\"video_encoder_config\" GovLength=\"30\" Profile=\"High\">",
+	      NULL}},
+	    {"/onvif/media2_service",
+	     "<tr2:GetStreamUri><tr2:Protocol>RtspUnicast</tr2:Protocol>"
+	     "<tr2:ProfileToken>profile_main</tr2:ProfileToken></tr2:GetStreamUri>",
+	     {"<tr2:Uri>rtsp://127.0.0.1:", "/front</tr2:Uri>", NULL}},
+	    {"/onvif/media2_service",
+	     "<tr2:GetSnapshotUri><tr2:ProfileToken>profile_main</tr2:ProfileToken>"
+	     "</tr2:GetSnapshotUri>",
+	     {"/onvif/snapshot</tr2:Uri>", NULL}},
+	    {"/onvif/media2_service",
+	     "<tr2:GetVideoEncoderConfigurations/>",
+	     {"<tt:Encoding>H264</tt:Encoding>", NULL}},
+	    {"/onvif/device_service",
+	     "<tds:GetNetworkInterfaces/>",
+	     {"<tt:Address>127.0.0.1</tt:Address>", "<tt:PrefixLength>8</tt:PrefixLength>", NULL}},
+	    {"/onvif/device_service",
+	     "<tds:GetScopes/>",
+	     {"onvif://www.onvif.org/name/front", "onvif://www.onvif.org/Profile/Streaming", NULL}},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(calls); i++) {
+		g_autofree gchar *header = viewer_header();
+		g_autoptr(HttpReply) reply = soap_post(onvif, calls[i].path, header, calls[i].body);
+
+		g_assert_cmpuint(reply->status, ==, 200);
+		for (guint j = 0; j < G_N_ELEMENTS(calls[i].expected) && calls[i].expected[j];
+		     j++) {
+			if (strstr(reply->body, calls[i].expected[j]) == NULL)
+				g_test_message("%s: %s", calls[i].body, reply->body);
+			g_assert_nonnull(strstr(reply->body, calls[i].expected[j]));
+		}
+	}
+	/* a profile that is not ours */
+	{
+		g_autofree gchar *header = viewer_header();
+		g_autoptr(HttpReply) reply =
+		    soap_post(onvif,
+			      "/onvif/media_service",
+			      header,
+			      "<trt:GetStreamUri><trt:ProfileToken>other</trt:ProfileToken>"
+			      "</trt:GetStreamUri>");
+		assert_fault(reply, 400, "s:Sender", "ter:InvalidArgVal");
+	}
+}
+
+static void
+test_services(void)
+{
+	Onvif onvif = {0};
+
+	onvif_start(&onvif, "");
+	assert_device_answers(&onvif);
+	assert_host_header(&onvif);
+	assert_media(&onvif);
+	onvif_stop(&onvif);
+}
+
+static gchar *
+endpoint_reference(guint port)
+{
+	Onvif onvif = {.port = port};
+	g_autoptr(HttpReply) reply = device_call(&onvif, NULL, "<tds:GetEndpointReference/>");
+
+	g_assert_cmpuint(reply->status, ==, 200);
+	return element_text(reply->body, "tds:GUID");
+}
+
+static void
+test_two_cameras(void)
+{
+	g_autoptr(CdEmulator) camera = cd_test_camera_start(CD_EMULATOR_CODEC_H264, 0, 320, 240);
+	g_autofree gchar *url = cd_emulator_get_url(camera);
+	g_autofree gchar *front = front_section("front", url);
+	g_autofree gchar *yard = front_section("yard", url);
+	g_autofree gchar *sections = g_strconcat(front, yard, NULL);
+	gchar *first[2] = {NULL, NULL};
+	g_autoptr(CdCamera) yard_camera = cd_camera_new("yard");
+	g_autofree gchar *yard_reference = cd_onvif_endpoint_reference(yard_camera);
+
+	for (guint run = 0; run < 2; run++) {
+		g_autoptr(CdDaemon) daemon = cd_test_cordon_start("", sections);
+		guint front_port = cd_daemon_get_onvif_port(daemon, "front");
+		guint yard_port = cd_daemon_get_onvif_port(daemon, "yard");
+		g_autofree gchar *front_reference = NULL;
+		g_autofree gchar *yard_answer = NULL;
+
+		g_assert_cmpuint(front_port, >, 0);
+		g_assert_cmpuint(yard_port, >, 0);
+		g_assert_cmpuint(front_port, !=, yard_port);
+		front_reference = endpoint_reference(front_port);
+		yard_answer = endpoint_reference(yard_port);
+		g_assert_true(g_str_has_prefix(front_reference, "urn:uuid:"));
+		g_assert_cmpstr(front_reference, !=, yard_answer);
+		g_assert_cmpstr(yard_answer, ==, yard_reference);
+		/* the same devices after a restart */
+		if (run == 0) {
+			first[0] = g_steal_pointer(&front_reference);
+			first[1] = g_steal_pointer(&yard_answer);
+		} else {
+			g_assert_cmpstr(front_reference, ==, first[0]);
+			g_assert_cmpstr(yard_answer, ==, first[1]);
+		}
+		cd_daemon_stop(daemon);
+		g_assert_cmpuint(cd_daemon_get_onvif_port(daemon, "front"), ==, 0);
+	}
+	g_free(first[0]);
+	g_free(first[1]);
+}
+
+/* a unicast WS-Discovery Probe, as an ONVIF client sends it, and the ProbeMatches it gets */
+
+typedef struct {
+	guint port;
+	GPtrArray *answers; /* (element-type gchar*) */
+} ProbeRun;
+
+#define PROBE_MESSAGE_ID "uuid:0a6dc791-2be6-4991-9af1-454778a1917a"
+
+static void
+probe_run(gpointer user_data)
+{
+	ProbeRun *run = user_data;
+	const gchar *probe =
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	    "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+	    "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+	    "xmlns:d=\"http://schemas.xmlsoap.org/ws/2005/04/discovery\" "
+	    "xmlns:dn=\"http://www.onvif.org/ver10/network/wsdl\">"
+	    "<s:Header><a:Action s:mustUnderstand=\"1\">"
+	    "http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</a:Action>"
+	    "<a:MessageID>" PROBE_MESSAGE_ID "</a:MessageID>"
+	    "<a:ReplyTo><a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
+	    "</a:Address></a:ReplyTo>"
+	    "<a:To s:mustUnderstand=\"1\">urn:schemas-xmlsoap-org:ws:2005:04:discovery</a:To>"
+	    "</s:Header><s:Body><d:Probe><d:Types>dn:NetworkVideoTransmitter</d:Types>"
+	    "</d:Probe></s:Body></s:Envelope>";
+	g_autoptr(GSocket) socket =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+	g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(loopback, 0);
+	g_autoptr(GSocketAddress) to = g_inet_socket_address_new(loopback, run->port);
+	gint64 deadline;
+
+	g_assert_true(g_socket_bind(socket, any, FALSE, NULL));
+	g_assert_cmpint(g_socket_send_to(socket, to, probe, strlen(probe), NULL, NULL),
+			==,
+			(gssize)strlen(probe));
+	/* WS-Discovery: answers within a short time; collect for one second, no more */
+	deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
+	for (guint i = 0; i < 16 && g_get_monotonic_time() < deadline; i++) {
+		gchar buffer[8192];
+		gssize n;
+
+		g_socket_set_timeout(socket, 1);
+		n = g_socket_receive(socket, buffer, sizeof(buffer) - 1, NULL, NULL);
+		if (n <= 0)
+			break;
+		g_ptr_array_add(run->answers, g_strndup(buffer, n));
+	}
+}
+
+static void
+test_discovery(void)
+{
+	Onvif onvif = {0};
+	ProbeRun run = {0};
+	g_autofree gchar *xaddrs = NULL;
+	g_autofree gchar *expected = NULL;
+	g_autofree gchar *header = NULL;
+	g_autoptr(GBytes) request = NULL;
+	g_autoptr(HttpReply) reply = NULL;
+	g_autofree gchar *document = NULL;
+	const gchar *answer;
+	guint port;
+
+	onvif_start(&onvif, "discovery=true\ndiscovery-port=0\n");
+	run.port = cd_daemon_get_discovery_port(onvif.daemon);
+	g_assert_cmpuint(run.port, >, 0);
+	run.answers = g_ptr_array_new_with_free_func(g_free);
+	run_in_thread(probe_run, &run);
+	g_assert_cmpuint(run.answers->len, ==, 1);
+	answer = g_ptr_array_index(run.answers, 0);
+	g_assert_nonnull(strstr(answer, "ProbeMatch"));
+	g_assert_nonnull(strstr(answer, PROBE_MESSAGE_ID));
+	g_assert_nonnull(strstr(answer, "onvif://www.onvif.org/name/front"));
+	g_assert_nonnull(strstr(answer, "onvif://www.onvif.org/location/Building"));
+
+	/* its XAddrs lead to the device */
+	xaddrs = element_text(answer, "d:XAddrs");
+	if (xaddrs == NULL)
+		xaddrs = element_text(answer, "wsd:XAddrs");
+	g_assert_nonnull(xaddrs);
+	expected = g_strdup_printf("http://127.0.0.1:%u/onvif/device_service", onvif.port);
+	g_assert_cmpstr(xaddrs, ==, expected);
+	g_assert_true(sscanf(xaddrs, "http://127.0.0.1:%u/", &port) == 1);
+	header = viewer_header();
+	document = envelope(header, "<tds:GetDeviceInformation/>");
+	request = post_request(port, "/onvif/device_service", NULL, document);
+	reply = http_send(port, request);
+	assert_clean_reply(reply);
+	assert_ok(reply, "<tds:Manufacturer>cordon</tds:Manufacturer>");
+	g_ptr_array_unref(run.answers);
+	onvif_stop(&onvif);
+}
+
+static void
+test_password_never_logged(void)
+{
+	g_assert_true(cd_test_logs_contain("ONVIF device at"));
+	g_assert_true(cd_test_logs_contain("onvif: refused"));
+	g_assert_false(cd_test_logs_contain(CAMERA_PASSWORD));
+	g_assert_false(cd_test_logs_contain(VIEWER_PASSWORD));
+	g_assert_false(cd_test_logs_contain(OTHER_PASSWORD));
+	g_assert_false(cd_test_logs_contain("wrong-password"));
+}
+
+int
+main(int argc, char **argv)
+{
+	/* libonvif turns the device's UTC clock into an offset through mktime(): local time */
+	g_setenv("TZ", "UTC", TRUE);
+	tzset();
+	cd_test_init(&argc, &argv);
+
+	g_test_add_func("/cordon/onvif/libonvif", test_libonvif);
+	g_test_add_func("/cordon/onvif/snapshot", test_snapshot);
+	g_test_add_func("/cordon/onvif/auth", test_auth);
+	g_test_add_func("/cordon/onvif/refusals", test_refusals);
+	g_test_add_func("/cordon/onvif/services", test_services);
+	g_test_add_func("/cordon/onvif/two-cameras", test_two_cameras);
+	g_test_add_func("/cordon/onvif/discovery", test_discovery);
+	/* last: it reads what every test above logged */
+	g_test_add_func("/cordon/onvif/password-never-logged", test_password_never_logged);
+	return g_test_run();
+}
