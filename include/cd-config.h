@@ -46,7 +46,7 @@ typedef struct {
 	guint stall_timeout_ms;	     /* no decodable frame this long: stalled, default 5000 */
 	guint auth_retry_ms;	     /* retry after the camera refused our login, default 300000 */
 	CdLimits limits;	     /* what a camera may send */
-	guint client_timeout_ms;     /* a viewer that reads nothing this long is dropped, 10000 */
+	guint client_timeout_ms;     /* stuck viewer / idle ONVIF client dropped, 10000 */
 	guint client_buffer_bytes;   /* kernel send buffer per viewer connection, 1 MiB */
 	gboolean onvif_enabled;	     /* serve an ONVIF device per camera, default TRUE */
 	guint onvif_port;	     /* base: camera n listens on onvif_port + n; 0: any port */

@@ -19,7 +19,8 @@
  * held back with a timeout source on the same context, the request paused meanwhile: no thread
  * ever sleeps.
  *
- * Keys used: [server] listen-address, rtsp-port (for the stream URI); [camera] onvif-port,
+ * Keys used: [server] listen-address, rtsp-port (for the stream URI), client-timeout; [camera]
+ * onvif-port,
  * onvif-address, width, height, fps, bitrate, gop.
  */
 #define G_LOG_DOMAIN "CdOnvifServer"
@@ -226,9 +227,19 @@ got_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
 		refuse_too_large(msg);
 }
 
+/*
+ * libsoup 3.2's server never times a connection out: a client that connects and sends nothing,
+ * or trickles a request, would hold a socket for ever. With a GSocket timeout, its next read
+ * or write fails after client-timeout without progress and libsoup closes the connection.
+ */
 static void
 request_started_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
 {
+	CdOnvifServer *self = CD_ONVIF_SERVER(user_data);
+	GSocket *socket = soup_server_message_get_socket(msg);
+
+	if (socket != NULL)
+		g_socket_set_timeout(socket, MAX(1, self->config->client_timeout_ms / 1000));
 	g_signal_connect(msg, "got-headers", G_CALLBACK(got_headers_cb), NULL);
 	g_signal_connect(msg, "got-chunk", G_CALLBACK(got_chunk_cb), NULL);
 }

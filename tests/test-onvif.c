@@ -1501,6 +1501,58 @@ test_discovery(void)
 	onvif_stop(&onvif);
 }
 
+/* TRUE once the peer has closed: reads (and drops) whatever it sent before */
+static gboolean
+socket_closed_by_peer(gpointer user_data)
+{
+	GSocket *socket = user_data;
+	gchar buffer[4096];
+	g_autoptr(GError) error = NULL;
+	gssize got;
+
+	if (g_socket_condition_check(socket, G_IO_IN | G_IO_HUP | G_IO_ERR) == 0)
+		return FALSE;
+	got = g_socket_receive(socket, buffer, sizeof(buffer), NULL, &error);
+	return got == 0 || (got < 0 && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
+}
+
+/* connects and sends @request (maybe nothing), then waits for cordon to close the connection;
+ * the daemon runs on this thread's main context, which the wait iterates */
+static gboolean
+connection_closed_by_server(guint port, const gchar *request)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) connection = NULL;
+	GSocket *socket;
+
+	connection = g_socket_client_connect_to_host(client, "127.0.0.1", port, NULL, NULL);
+	g_assert_nonnull(connection);
+	socket = g_socket_connection_get_socket(connection);
+	g_socket_set_blocking(socket, FALSE);
+	if (request[0] != '\0')
+		g_assert_cmpint(g_socket_send(socket, request, strlen(request), NULL, NULL), ==,
+				(gssize)strlen(request));
+	return cd_test_wait_until(socket_closed_by_peer, socket, WAIT_MS);
+}
+
+/* a client that connects and says nothing, or trickles half a request, does not hold a socket */
+static void
+test_idle_connections(void)
+{
+	Onvif onvif = {0};
+
+	onvif_start(&onvif, "client-timeout=1");
+	g_assert_true(connection_closed_by_server(onvif.port, ""));
+	g_assert_true(connection_closed_by_server(onvif.port,
+						  "POST /onvif/device_service HTTP/1.1\r\n"
+						  "Host: 127.0.0.1\r\n"));
+	g_assert_true(connection_closed_by_server(onvif.port,
+						  "POST /onvif/device_service HTTP/1.1\r\n"
+						  "Host: 127.0.0.1\r\nContent-Length: 500\r\n\r\n<s:Env"));
+	assert_device_answers(&onvif);
+	onvif_stop(&onvif);
+}
+
 static void
 test_password_never_logged(void)
 {
@@ -1527,6 +1579,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/onvif/services", test_services);
 	g_test_add_func("/cordon/onvif/two-cameras", test_two_cameras);
 	g_test_add_func("/cordon/onvif/discovery", test_discovery);
+	g_test_add_func("/cordon/onvif/idle-connections", test_idle_connections);
 	/* last: it reads what every test above logged */
 	g_test_add_func("/cordon/onvif/password-never-logged", test_password_never_logged);
 	return g_test_run();
