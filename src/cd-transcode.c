@@ -2,13 +2,15 @@
 /*
  * cd-transcode: one camera's trusted encoder pipeline.
  *
- *   videotestsrc (slate) ! textoverlay ─┐
- *   appsrc (live frames from cd-ingest) ─┴─ compositor ! caps ! <encode template> !
- *       h264parse ! appsink
+ *   appsrc (live frames from cd-ingest) ! compositor ! caps ! textoverlay (slate) !
+ *       <encode template> ! h264parse ! appsink
  *
- * The compositor is live and runs on the clock, so it emits frames at the output rate whether
- * or not live frames arrive: the slate shows through when they stop, timestamps never jump,
- * and clients downstream never notice a camera reconnect except as pixels.
+ * The compositor is forced live and runs on the clock, so it emits frames at the output rate
+ * whether or not live frames arrive: without them it draws its black background and the text
+ * overlay says "no signal" (the slate), timestamps never jump, and clients downstream never
+ * notice a camera reconnect except as pixels. The slate costs nothing while the camera is
+ * live: no second source is drawn and blended under every frame, and the silent overlay passes
+ * frames through untouched.
  *
  * A probe on the encoder's input keeps the last composited frame for snapshots (see
  * cd_transcode_get_last_frame()): a reference, not a copy, while the compositor's buffer pool is
@@ -57,7 +59,6 @@ struct _CdTranscode {
 	GstElement *pipeline;
 	GstElement *live_src;
 	GstElement *out_caps;
-	GstElement *slate_caps;
 	GstElement *slate_text;
 	GstPad *live_pad; /* compositor pad the live frames go to */
 	guint bus_watch_id;
@@ -256,7 +257,6 @@ apply_output_size(CdTranscode *self)
 	g_autofree gchar *font = g_strdup_printf("Sans Bold %u", MAX(self->height / 24, 8));
 
 	g_object_set(self->out_caps, "caps", caps, NULL);
-	g_object_set(self->slate_caps, "caps", caps, NULL);
 	g_object_set(self->slate_text, "font-desc", font, NULL);
 	g_object_set(self->live_pad, "width", (gint)self->width, "height", (gint)self->height, NULL);
 }
@@ -309,6 +309,7 @@ show_live(CdTranscode *self, gboolean show)
 		return;
 	self->showing_live = show;
 	g_object_set(self->live_pad, "alpha", show ? 1.0 : 0.0, NULL);
+	g_object_set(self->slate_text, "silent", show, NULL);
 	cd_camera_debug(self->camera->name, show ? "showing live video" : "showing the slate");
 }
 
@@ -385,15 +386,14 @@ build_pipeline(CdTranscode *self, const CdPipelineTemplate *encoder, GError **er
 	GstAppSinkCallbacks callbacks = {.new_sample = new_sample_cb};
 
 	pipeline = gst_parse_launch(
-	    "compositor name=comp background=black ! capsfilter name=outcaps "
+	    "compositor name=comp background=black force-live=true ! capsfilter name=outcaps ! "
+	    "textoverlay name=slatetext valignment=center halignment=center "
 	    "h264parse name=parse config-interval=-1 ! "
 	    "video/x-h264,stream-format=byte-stream,alignment=au ! "
 	    "appsink name=out sync=false max-buffers=8 drop=true "
-	    "videotestsrc name=slate is-live=true pattern=black ! capsfilter name=slatecaps ! "
-	    "textoverlay name=slatetext valignment=center halignment=center ! comp.sink_0 "
 	    "appsrc name=live is-live=true min-latency=0 format=time do-timestamp=true "
 	    "leaky-type=downstream "
-	    "max-buffers=2 ! comp.sink_1",
+	    "max-buffers=2 ! comp.sink_0",
 	    &error_local);
 	if (pipeline == NULL || error_local != NULL) {
 		g_set_error(error,
@@ -409,9 +409,10 @@ build_pipeline(CdTranscode *self, const CdPipelineTemplate *encoder, GError **er
 	if (encoder_bin == NULL)
 		return FALSE;
 	self->out_caps = gst_bin_get_by_name(GST_BIN(pipeline), "outcaps");
+	self->slate_text = gst_bin_get_by_name(GST_BIN(pipeline), "slatetext");
 	parse = gst_bin_get_by_name(GST_BIN(pipeline), "parse");
 	gst_bin_add(GST_BIN(pipeline), encoder_bin);
-	if (!gst_element_link_many(self->out_caps, encoder_bin, parse, NULL)) {
+	if (!gst_element_link_many(self->slate_text, encoder_bin, parse, NULL)) {
 		g_set_error(error,
 			    CD_ERROR,
 			    CD_ERROR_INVALID_PIPELINE,
@@ -420,14 +421,12 @@ build_pipeline(CdTranscode *self, const CdPipelineTemplate *encoder, GError **er
 			    encoder->path);
 		return FALSE;
 	}
-	encoder_input = gst_element_get_static_pad(self->out_caps, "src");
+	encoder_input = gst_element_get_static_pad(self->slate_text, "src");
 	gst_pad_add_probe(encoder_input,
 			  GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
 			  encoder_input_probe_cb,
 			  self,
 			  NULL);
-	self->slate_caps = gst_bin_get_by_name(GST_BIN(pipeline), "slatecaps");
-	self->slate_text = gst_bin_get_by_name(GST_BIN(pipeline), "slatetext");
 	self->live_src = gst_bin_get_by_name(GST_BIN(pipeline), "live");
 	src_pad = gst_element_get_static_pad(self->live_src, "src");
 	self->live_pad = gst_pad_get_peer(src_pad);
@@ -683,7 +682,6 @@ cd_transcode_dispose(GObject *object)
 	g_clear_object(&self->live_pad);
 	g_clear_object(&self->live_src);
 	g_clear_object(&self->out_caps);
-	g_clear_object(&self->slate_caps);
 	g_clear_object(&self->slate_text);
 	g_clear_object(&self->pipeline);
 	G_OBJECT_CLASS(cd_transcode_parent_class)->dispose(object);
