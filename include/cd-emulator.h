@@ -14,6 +14,10 @@ G_BEGIN_DECLS
  * audio track and a vendor metadata track beside the video, and a vendor-looking SDP. It
  * serves one path, `/stream`. Runs on the thread-default main context of the thread that
  * calls cd_emulator_start().
+ *
+ * Clip mode (cd_emulator_set_clip(), for the benchmark): a pre-encoded clip held in memory,
+ * looped and re-timestamped live, on `/stream`, `/stream2` ... `/streamN`, video only, one
+ * shared media per path, so the camera side costs almost nothing.
  */
 #define CD_TYPE_EMULATOR (cd_emulator_get_type())
 G_DECLARE_FINAL_TYPE(CdEmulator, cd_emulator, CD, EMULATOR, GObject)
@@ -33,6 +37,18 @@ typedef enum {
 #define CD_EMULATOR_SDP_TOOL	    CD_EMULATOR_VENDOR_NAME " Streaming Media v2024.06"
 #define CD_EMULATOR_SDP_DEVICE	    "IPC-5MP-W;fw=V5.7.3 build 240612"
 
+/**
+ * CdEmulatorFrameSentFunc:
+ * @path: the path index, 0 for `/stream`, 1 for `/stream2` ...
+ * @frame: the index of the frame in the clip
+ * @sent_at: g_get_monotonic_time() when the frame went out
+ * @user_data: the data given to cd_emulator_set_frame_sent_func()
+ *
+ * Clip mode: called from the path's streaming thread for every frame it sends.
+ */
+typedef void (*CdEmulatorFrameSentFunc)(guint path, guint frame, gint64 sent_at,
+					gpointer user_data);
+
 CdEmulator *
 cd_emulator_new(CdEmulatorCodec codec);
 void
@@ -51,5 +67,14 @@ guint
 cd_emulator_get_play_count(CdEmulator *self);
 guint
 cd_emulator_get_active_sessions(CdEmulator *self);
+gboolean
+cd_emulator_set_clip(CdEmulator *self, const gchar *filename, guint paths, GError **error);
+void
+cd_emulator_set_frame_sent_func(CdEmulator *self, CdEmulatorFrameSentFunc func,
+				gpointer user_data);
+guint
+cd_emulator_get_clip_frames(CdEmulator *self);
+gchar *
+cd_emulator_get_path_url(CdEmulator *self, guint path);
 
 G_END_DECLS

@@ -17,12 +17,19 @@
  * thread gst-rtsp-server makes for it; the SEI probe and the appsrc need-data callback run on
  * streaming threads. Those touch only their own media, never the CdEmulator.
  *
+ * Clip mode (cd_emulator_set_clip(), for bench/): instead of encoding, every path
+ * (`/stream`, `/stream2` ...) serves one shared media whose appsrc loops a clip of access
+ * units held in memory, stamped with the media's running time as they go out. Its need-data
+ * callback runs on the appsrc's streaming thread and paces the frames on the pipeline clock,
+ * waiting at most one frame; it touches only its own feed and the read-only clip.
+ *
  * No config keys: cordon's daemon calls cd_emulator_new() for `--demo`.
  */
 #define G_LOG_DOMAIN "CdEmulator"
 
 #include "cd-emulator.h"
 
+#include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <gst/rtsp-server/rtsp-server.h>
@@ -46,6 +53,15 @@ GST_DEBUG_CATEGORY_STATIC(cd_emulator_debug);
 #define CD_EMULATOR_SDP_SESSION	   "Media Presentation"
 #define CD_EMULATOR_DEVICE_SERIAL  "CDV00A1B2C3"
 #define CD_EMULATOR_PRIMED_DATA	   "cd-emulator-primed"
+#define CD_EMULATOR_CLIP_PATH_DATA "cd-emulator-clip-path"
+
+/* clip mode: bounds on what a clip file may hold and how long loading it may take */
+#define CD_EMULATOR_CLIP_MAX_PATHS	 64
+#define CD_EMULATOR_CLIP_MAX_FRAMES	 36000
+#define CD_EMULATOR_CLIP_MAX_BYTES	 (512 * 1024 * 1024)
+#define CD_EMULATOR_CLIP_PULL_TIMEOUT	 (10 * GST_SECOND)
+/* a frame this many intervals late restarts the schedule rather than going out in a burst */
+#define CD_EMULATOR_CLIP_MAX_LATE_FRAMES 2
 
 /* vendor UUID for the SEI user data: no zero bytes, so no emulation prevention is needed */
 static const guint8 cd_emulator_sei_uuid[16] = {
@@ -88,6 +104,10 @@ struct _CdEmulator {
 	GPtrArray *clients; /* of GstRTSPClient, the connected ones */
 	gint play_count;    /* atomic */
 	gint active_sessions; /* atomic */
+	GPtrArray *clip;    /* (element-type GstBuffer) nullable: clip mode, read-only */
+	guint clip_paths;
+	CdEmulatorFrameSentFunc frame_sent_func;
+	gpointer frame_sent_data;
 };
 
 G_DEFINE_TYPE(CdEmulator, cd_emulator, G_TYPE_OBJECT)
@@ -418,6 +438,260 @@ cd_emulator_media_init(CdEmulatorMedia *self)
 {
 }
 
+/* clip mode: what one path's media needs; kept on its factory, copied into each feed */
+typedef struct {
+	GPtrArray *frames; /* (element-type GstBuffer) shared with the emulator, read-only */
+	CdEmulatorCodec codec;
+	guint path;
+	guint fps;
+	CdEmulatorFrameSentFunc sent_func;
+	gpointer sent_data;
+} CdEmulatorClipPath;
+
+/* clip mode: one media's position in the clip; its appsrc's streaming thread only */
+typedef struct {
+	CdEmulatorClipPath path;
+	guint position;
+	gboolean started;
+	GstClockTime base_time; /* of the run the schedule belongs to */
+	GstClockTime next;	/* running time of the next frame */
+} CdEmulatorClipFeed;
+
+static void
+cd_emulator_clip_path_free(gpointer data)
+{
+	CdEmulatorClipPath *path = data;
+
+	g_ptr_array_unref(path->frames);
+	g_free(path);
+}
+
+static void
+cd_emulator_clip_feed_free(gpointer data)
+{
+	CdEmulatorClipFeed *feed = data;
+
+	g_ptr_array_unref(feed->path.frames);
+	g_free(feed);
+}
+
+/*
+ * appsrc streaming thread: one access unit per call, at its time on the pipeline clock. The
+ * wait is at most one frame, so stopping the media is never held up for long; a feed that
+ * fell behind (the stream was blocked before PLAY, or the host is overloaded) starts its
+ * schedule again from now instead of sending a burst. Timestamps only ever grow.
+ */
+static void
+cd_emulator_clip_need_data_cb(GstAppSrc *appsrc, guint length, gpointer user_data)
+{
+	CdEmulatorClipFeed *feed = user_data;
+	const GstClockTime interval = gst_util_uint64_scale_int(GST_SECOND, 1, feed->path.fps);
+	g_autoptr(GstClock) clock = gst_element_get_clock(GST_ELEMENT(appsrc));
+	GstClockTime base_time = gst_element_get_base_time(GST_ELEMENT(appsrc));
+	GstBuffer *buffer;
+	GstClockTime pts = GST_CLOCK_TIME_NONE;
+
+	if (clock != NULL) {
+		GstClockTime clock_time = gst_clock_get_time(clock);
+		GstClockTime now = clock_time > base_time ? clock_time - base_time : 0;
+
+		if (!feed->started || base_time != feed->base_time ||
+		    now > feed->next + CD_EMULATOR_CLIP_MAX_LATE_FRAMES * interval) {
+			feed->next = now;
+			feed->base_time = base_time;
+			feed->started = TRUE;
+		}
+		if (feed->next > now) {
+			GstClockID id =
+			    gst_clock_new_single_shot_id(clock,
+							 base_time + MIN(feed->next, now + interval));
+
+			gst_clock_id_wait(id, NULL);
+			gst_clock_id_unref(id);
+		}
+		pts = feed->next;
+		feed->next += interval;
+	}
+	buffer = gst_buffer_copy(g_ptr_array_index(feed->path.frames, feed->position));
+	GST_BUFFER_PTS(buffer) = pts;
+	GST_BUFFER_DTS(buffer) = pts;
+	GST_BUFFER_DURATION(buffer) = interval;
+	if (feed->path.sent_func != NULL)
+		feed->path.sent_func(feed->path.path,
+				     feed->position,
+				     g_get_monotonic_time(),
+				     feed->path.sent_data);
+	feed->position = (feed->position + 1) % feed->path.frames->len;
+	/* flushing while the media stops: the frame is dropped, nothing else to do */
+	if (gst_app_src_push_buffer(appsrc, buffer) != GST_FLOW_OK)
+		GST_LOG_OBJECT(appsrc, "clip frame not queued");
+}
+
+/* the thread handling the client's request: a new media for a clip path starts at frame 0 */
+static void
+cd_emulator_clip_media_configure_cb(GstRTSPMediaFactory *factory,
+				    GstRTSPMedia *media,
+				    gpointer user_data)
+{
+	const CdEmulatorClipPath *path =
+	    g_object_get_data(G_OBJECT(factory), CD_EMULATOR_CLIP_PATH_DATA);
+	g_autoptr(GstElement) element = gst_rtsp_media_get_element(media);
+	g_autoptr(GstElement) appsrc = gst_bin_get_by_name(GST_BIN(element), "clipsrc");
+	const gchar *codec = path->codec == CD_EMULATOR_CODEC_H265 ? "h265" : "h264";
+	g_autofree gchar *media_type = g_strdup_printf("video/x-%s", codec);
+	g_autoptr(GstCaps) caps = gst_caps_new_simple(media_type,
+						      "stream-format",
+						      G_TYPE_STRING,
+						      "byte-stream",
+						      "alignment",
+						      G_TYPE_STRING,
+						      "au",
+						      "framerate",
+						      GST_TYPE_FRACTION,
+						      (gint)path->fps,
+						      1,
+						      NULL);
+	GstAppSrcCallbacks callbacks = {.need_data = cd_emulator_clip_need_data_cb};
+	CdEmulatorClipFeed *feed;
+
+	if (appsrc == NULL)
+		return;
+	feed = g_new0(CdEmulatorClipFeed, 1);
+	feed->path = *path;
+	g_ptr_array_ref(feed->path.frames);
+	gst_app_src_set_caps(GST_APP_SRC(appsrc), caps);
+	gst_app_src_set_callbacks(GST_APP_SRC(appsrc), &callbacks, feed, cd_emulator_clip_feed_free);
+	GST_DEBUG_OBJECT(media, "clip path %u: new media", path->path);
+}
+
+static gchar *
+cd_emulator_build_clip_launch(CdEmulator *self)
+{
+	const gchar *codec = self->codec == CD_EMULATOR_CODEC_H265 ? "h265" : "h264";
+
+	/* the parser puts the parameter sets in every keyframe, as the encoding pipeline does */
+	return g_strdup_printf("( appsrc name=clipsrc is-live=true format=time min-latency=0 ! "
+			       "%sparse name=clipparse config-interval=-1 ! "
+			       "video/x-%s,stream-format=byte-stream,alignment=au ! "
+			       "rtp%spay name=pay0 pt=96 config-interval=0 )",
+			       codec,
+			       codec,
+			       codec);
+}
+
+/* "/stream", "/stream2", "/stream3" ... */
+static gchar *
+cd_emulator_path_name(guint path)
+{
+	if (path == 0)
+		return g_strdup(CD_EMULATOR_MOUNT_PATH);
+	return g_strdup_printf("%s%u", CD_EMULATOR_MOUNT_PATH, path + 1);
+}
+
+static GPtrArray *
+cd_emulator_load_clip(CdEmulatorCodec codec, const gchar *filename, GError **error)
+{
+	const gchar *name = codec == CD_EMULATOR_CODEC_H265 ? "h265" : "h264";
+	g_autofree gchar *launch =
+	    g_strdup_printf("filesrc name=file ! %sparse ! "
+			    "video/x-%s,stream-format=byte-stream,alignment=au ! "
+			    "appsink name=sink sync=false",
+			    name,
+			    name);
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GstElement) pipeline = NULL;
+	g_autoptr(GstElement) file = NULL;
+	g_autoptr(GstElement) sink = NULL;
+	g_autoptr(GstBus) bus = NULL;
+	g_autoptr(GstMessage) message = NULL;
+	g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func((GDestroyNotify)gst_buffer_unref);
+	gsize total = 0;
+	gboolean eos;
+
+	pipeline = gst_parse_launch(launch, &error_local);
+	if (pipeline == NULL || error_local != NULL) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_NOT_FOUND,
+			    "cannot read %s clips: %s",
+			    name,
+			    error_local != NULL ? error_local->message : "no pipeline");
+		return NULL;
+	}
+	gst_object_ref_sink(pipeline);
+	file = gst_bin_get_by_name(GST_BIN(pipeline), "file");
+	sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+	g_object_set(file, "location", filename, NULL);
+	bus = gst_element_get_bus(pipeline);
+	if (gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE) {
+		for (;;) {
+			g_autoptr(GstSample) sample =
+			    gst_app_sink_try_pull_sample(GST_APP_SINK(sink),
+							 CD_EMULATOR_CLIP_PULL_TIMEOUT);
+			GstBuffer *buffer;
+			GstBuffer *copy;
+
+			if (sample == NULL)
+				break;
+			buffer = gst_sample_get_buffer(sample);
+			if (buffer == NULL)
+				continue;
+			total += gst_buffer_get_size(buffer);
+			if (frames->len >= CD_EMULATOR_CLIP_MAX_FRAMES ||
+			    total > CD_EMULATOR_CLIP_MAX_BYTES) {
+				gst_element_set_state(pipeline, GST_STATE_NULL);
+				g_set_error(error,
+					    CD_ERROR,
+					    CD_ERROR_LIMIT,
+					    "clip %s: more than %u frames or %u MiB",
+					    filename,
+					    (guint)CD_EMULATOR_CLIP_MAX_FRAMES,
+					    (guint)(CD_EMULATOR_CLIP_MAX_BYTES >> 20));
+				return NULL;
+			}
+			/* the memory is shared, the timestamps are set anew for every send */
+			copy = gst_buffer_copy(buffer);
+			GST_BUFFER_PTS(copy) = GST_CLOCK_TIME_NONE;
+			GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
+			GST_BUFFER_DURATION(copy) = GST_CLOCK_TIME_NONE;
+			g_ptr_array_add(frames, copy);
+		}
+	}
+	eos = gst_app_sink_is_eos(GST_APP_SINK(sink));
+	message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+	gst_element_set_state(pipeline, GST_STATE_NULL);
+	if (message != NULL) {
+		g_autoptr(GError) read_error = NULL;
+
+		gst_message_parse_error(message, &read_error, NULL);
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_NOT_FOUND,
+			    "clip %s: %s",
+			    filename,
+			    read_error->message);
+		return NULL;
+	}
+	if (!eos || frames->len == 0) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_NOT_FOUND,
+			    "clip %s: no %s access units could be read",
+			    filename,
+			    name);
+		return NULL;
+	}
+	if (GST_BUFFER_FLAG_IS_SET(g_ptr_array_index(frames, 0), GST_BUFFER_FLAG_DELTA_UNIT)) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_PIPELINE,
+			    "clip %s: does not start with a keyframe",
+			    filename);
+		return NULL;
+	}
+	return g_steal_pointer(&frames);
+}
+
 static gchar *
 cd_emulator_build_launch(CdEmulator *self)
 {
@@ -595,6 +869,41 @@ cd_emulator_setup_auth(CdEmulator *self, GstRTSPServer *server, GstRTSPMediaFact
 	gst_rtsp_server_set_auth(server, auth);
 }
 
+/* one shared media per path: every client of a path gets the same frames, paced once */
+static void
+cd_emulator_add_clip_paths(CdEmulator *self, GstRTSPServer *server, GstRTSPMountPoints *mounts)
+{
+	g_autofree gchar *launch = cd_emulator_build_clip_launch(self);
+
+	GST_DEBUG_OBJECT(server, "clip launch line %s", launch);
+	for (guint i = 0; i < self->clip_paths; i++) {
+		g_autoptr(GstRTSPMediaFactory) factory = gst_rtsp_media_factory_new();
+		g_autofree gchar *name = cd_emulator_path_name(i);
+		CdEmulatorClipPath *path = g_new0(CdEmulatorClipPath, 1);
+
+		path->frames = g_ptr_array_ref(self->clip);
+		path->codec = self->codec;
+		path->path = i;
+		path->fps = self->fps;
+		path->sent_func = self->frame_sent_func;
+		path->sent_data = self->frame_sent_data;
+		g_object_set_data_full(G_OBJECT(factory),
+				       CD_EMULATOR_CLIP_PATH_DATA,
+				       path,
+				       cd_emulator_clip_path_free);
+		gst_rtsp_media_factory_set_launch(factory, launch);
+		gst_rtsp_media_factory_set_shared(factory, TRUE);
+		gst_rtsp_media_factory_set_media_gtype(factory, CD_TYPE_EMULATOR_MEDIA);
+		g_signal_connect(factory,
+				 "media-configure",
+				 G_CALLBACK(cd_emulator_clip_media_configure_cb),
+				 NULL);
+		if (self->user != NULL)
+			cd_emulator_setup_auth(self, server, factory);
+		gst_rtsp_mount_points_add_factory(mounts, name, g_steal_pointer(&factory));
+	}
+}
+
 static GstRTSPServer *
 cd_emulator_create_server(CdEmulator *self, const gchar *address, guint port)
 {
@@ -610,15 +919,20 @@ cd_emulator_create_server(CdEmulator *self, const gchar *address, guint port)
 	/* no client threads: every client signal arrives on our main context */
 	gst_rtsp_thread_pool_set_max_threads(pool, 0);
 
-	GST_DEBUG_OBJECT(server, "launch line %s", launch);
-	gst_rtsp_media_factory_set_launch(factory, launch);
-	gst_rtsp_media_factory_set_shared(factory, FALSE);
-	gst_rtsp_media_factory_set_media_gtype(factory, CD_TYPE_EMULATOR_MEDIA);
-	if (self->user != NULL)
-		cd_emulator_setup_auth(self, server, factory);
-	gst_rtsp_mount_points_add_factory(mounts,
-					  CD_EMULATOR_MOUNT_PATH,
-					  g_steal_pointer(&factory));
+	if (self->clip != NULL) {
+		g_clear_object(&factory);
+		cd_emulator_add_clip_paths(self, server, mounts);
+	} else {
+		GST_DEBUG_OBJECT(server, "launch line %s", launch);
+		gst_rtsp_media_factory_set_launch(factory, launch);
+		gst_rtsp_media_factory_set_shared(factory, FALSE);
+		gst_rtsp_media_factory_set_media_gtype(factory, CD_TYPE_EMULATOR_MEDIA);
+		if (self->user != NULL)
+			cd_emulator_setup_auth(self, server, factory);
+		gst_rtsp_mount_points_add_factory(mounts,
+						  CD_EMULATOR_MOUNT_PATH,
+						  g_steal_pointer(&factory));
+	}
 
 	g_signal_connect(server,
 			 "client-connected",
@@ -694,11 +1008,12 @@ cd_emulator_start(CdEmulator *self, const gchar *address, guint port, GError **e
 	self->server = g_steal_pointer(&server);
 	self->server_source = g_steal_pointer(&source);
 	GST_INFO_OBJECT(self->server,
-			"emulated %s camera on %s port %u%s",
+			"emulated %s camera on %s port %u%s, %u paths",
 			self->codec == CD_EMULATOR_CODEC_H265 ? "H.265" : "H.264",
 			self->address,
 			self->port,
-			self->user != NULL ? " with digest auth" : "");
+			self->user != NULL ? " with digest auth" : "",
+			self->clip != NULL ? self->clip_paths : 1);
 	return TRUE;
 }
 
@@ -839,6 +1154,104 @@ cd_emulator_set_credentials(CdEmulator *self, const gchar *user, const gchar *pa
 	self->password = g_strdup(user != NULL ? (password != NULL ? password : "") : NULL);
 }
 
+/**
+ * cd_emulator_set_clip:
+ * @self: a stopped #CdEmulator
+ * @filename: an H.264 or H.265 (as given to cd_emulator_new()) byte-stream file that starts
+ *   with a keyframe
+ * @paths: how many paths to serve it on, 1 to 64: `/stream`, `/stream2` ... `/streamN`
+ * @error: (nullable): return location for a #GError
+ *
+ * Switches to clip mode from the next cd_emulator_start(): the clip is read into memory now
+ * and every path loops it at the frame rate of cd_emulator_set_video() (its size is the
+ * clip's), re-timestamped live, video only, one shared media per path, so a path's clients
+ * all get the same frames and the camera side costs almost nothing. Credentials apply as
+ * usual. Reads the whole file on the calling thread.
+ *
+ * Returns: %TRUE when the clip was read. Errors: %CD_ERROR_NOT_FOUND when the file cannot be
+ * read or holds no access unit, %CD_ERROR_INVALID_PIPELINE when it does not start with a
+ * keyframe, %CD_ERROR_LIMIT when it holds more than 36000 frames or 512 MiB.
+ */
+gboolean
+cd_emulator_set_clip(CdEmulator *self, const gchar *filename, guint paths, GError **error)
+{
+	g_autoptr(GPtrArray) clip = NULL;
+
+	g_return_val_if_fail(CD_IS_EMULATOR(self), FALSE);
+	g_return_val_if_fail(filename != NULL, FALSE);
+	g_return_val_if_fail(paths >= 1 && paths <= CD_EMULATOR_CLIP_MAX_PATHS, FALSE);
+	g_return_val_if_fail(self->server == NULL, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	clip = cd_emulator_load_clip(self->codec, filename, error);
+	if (clip == NULL)
+		return FALSE;
+	g_clear_pointer(&self->clip, g_ptr_array_unref);
+	self->clip = g_steal_pointer(&clip);
+	self->clip_paths = paths;
+	return TRUE;
+}
+
+/**
+ * cd_emulator_set_frame_sent_func:
+ * @self: a stopped #CdEmulator
+ * @func: (nullable): called for every clip frame sent, on a streaming thread
+ * @user_data: for @func; must stay valid until cd_emulator_stop()
+ *
+ * Clip mode: reports when each frame of each path goes out, so a viewer that reads the frame
+ * index back from the picture can tell the latency. Takes effect at cd_emulator_start().
+ */
+void
+cd_emulator_set_frame_sent_func(CdEmulator *self,
+				CdEmulatorFrameSentFunc func,
+				gpointer user_data)
+{
+	g_return_if_fail(CD_IS_EMULATOR(self));
+	self->frame_sent_func = func;
+	self->frame_sent_data = user_data;
+}
+
+/**
+ * cd_emulator_get_clip_frames:
+ * @self: a #CdEmulator
+ *
+ * Returns: how many frames the clip holds, 0 outside clip mode
+ */
+guint
+cd_emulator_get_clip_frames(CdEmulator *self)
+{
+	g_return_val_if_fail(CD_IS_EMULATOR(self), 0);
+	return self->clip != NULL ? self->clip->len : 0;
+}
+
+/**
+ * cd_emulator_get_path_url:
+ * @self: a #CdEmulator
+ * @path: 0 for `/stream`; in clip mode up to the number of paths minus one
+ *
+ * Returns: (transfer full) (nullable): the URL of that path, or %NULL before the first
+ * cd_emulator_start() or for a path that is not served
+ */
+gchar *
+cd_emulator_get_path_url(CdEmulator *self, guint path)
+{
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *name = NULL;
+
+	g_return_val_if_fail(CD_IS_EMULATOR(self), NULL);
+
+	url = cd_emulator_get_url(self);
+	if (path == 0 || url == NULL)
+		return g_steal_pointer(&url);
+	if (self->clip == NULL || path >= self->clip_paths)
+		return NULL;
+	name = cd_emulator_path_name(path);
+	return g_strdup_printf("%.*s%s",
+			       (gint)(strlen(url) - strlen(CD_EMULATOR_MOUNT_PATH)),
+			       url,
+			       name);
+}
+
 static void
 cd_emulator_dispose(GObject *object)
 {
@@ -858,6 +1271,7 @@ cd_emulator_finalize(GObject *object)
 	CdEmulator *self = CD_EMULATOR(object);
 
 	g_ptr_array_unref(self->clients);
+	g_clear_pointer(&self->clip, g_ptr_array_unref);
 	g_free(self->user);
 	g_free(self->password);
 	g_free(self->address);
