@@ -39,8 +39,10 @@
 GST_DEBUG_CATEGORY_STATIC(cd_ingest_debug);
 #define GST_CAT_DEFAULT cd_ingest_debug
 
-/* decoder threads per camera: more cameras than cores is the normal case */
-#define DECODER_THREADS 2
+/* decoder threads per camera. More cameras than cores is the normal case, and one thread
+ * decodes even a 4K30 stream in real time; libavcodec's frame threads would each add a
+ * frame of delay and their own copies of the decoder's state */
+#define DECODER_THREADS 1
 /* camera TCP connect and RTSP reply timeout, in microseconds as rtspsrc wants it */
 #define CAMERA_TCP_TIMEOUT_US (10 * G_USEC_PER_SEC)
 #define CAMERA_UDP_TIMEOUT_US (5 * G_USEC_PER_SEC)

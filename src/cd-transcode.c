@@ -2,23 +2,26 @@
 /*
  * cd-transcode: one camera's trusted encoder pipeline.
  *
- *   appsrc (live frames from cd-ingest) ! compositor ! caps ! textoverlay (slate) !
+ *   appsrc (fed by a CdFramePacer) ! videoconvert ! videoscale ! caps ! textoverlay (slate) !
  *       <encode template> ! h264parse ! appsink
  *
- * The compositor is forced live and runs on the clock, so it emits frames at the output rate
- * whether or not live frames arrive: without them it draws its black background and the text
- * overlay says "no signal" (the slate), timestamps never jump, and clients downstream never
- * notice a camera reconnect except as pixels. The slate costs nothing while the camera is
- * live: no second source is drawn and blended under every frame, and the silent overlay passes
- * frames through untouched.
+ * The pacer pushes each live frame from cd-ingest into the encoder as it comes and keeps the
+ * output rate when the camera is slow or gone: it repeats the last frame, then sends black,
+ * and the text overlay says "no signal" over it (the slate). Timestamps never jump, so clients
+ * downstream never notice a camera reconnect except as pixels. Nothing is drawn or copied
+ * while the camera is live: the converters and the silent overlay pass frames through (the
+ * ingest already delivers I420 at the output size; they are there for the first frames and
+ * the slate). An earlier layout mixed the frames in a compositor running on its own clock:
+ * it held every frame until its next output tick (tens of milliseconds of latency) and cost
+ * about 10 % more CPU per camera.
  *
- * A probe on the encoder's input keeps the last composited frame for snapshots (see
- * cd_transcode_get_last_frame()): a reference, not a copy, while the compositor's buffer pool is
- * unbounded (as it is with x264enc, which proposes no pool); a copy made on demand when an
- * encoder template brings a bounded pool, where one held buffer could starve the compositor.
+ * A probe on the encoder's input keeps the last frame for snapshots (see
+ * cd_transcode_get_last_frame()): a reference, not a copy, while the frames come from outside
+ * any pool or from an unbounded one; a copy made on demand when an encoder template brings a
+ * bounded pool, where one held buffer could starve the element upstream.
  *
  * Threads: cd_transcode_push_frame() is called from the ingest's streaming thread; the output
- * function and the frame probe from this pipeline's streaming thread;
+ * function and the frame probe from this pipeline's streaming thread; the pacer has its own;
  * cd_transcode_get_last_frame() and cd_transcode_request_keyframe() from any thread; everything
  * else from the main thread. Keys used: width, height, fps, bitrate, gop, encoder.
  */
@@ -29,25 +32,28 @@
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
+#include <string.h>
 
 #include "cd-error.h"
+#include "cd-frame-pacer.h"
 #include "cd-log.h"
 
 GST_DEBUG_CATEGORY_STATIC(cd_transcode_debug);
 #define GST_CAT_DEFAULT cd_transcode_debug
 
-/* how long the last live frame stays on screen without a successor before the slate shows;
- * the compositor would repeat it for ever, so a watchdog hides the live pad */
+/* how long the last live frame stays on screen without a successor before the slate shows */
 #define LIVE_FRAME_HOLD_US (1 * G_USEC_PER_SEC)
 #define WATCHDOG_INTERVAL_MS 100
 /* a keyframe request that produced no keyframe in this time may be repeated */
 #define KEYFRAME_REQUEST_TIMEOUT (1 * G_USEC_PER_SEC)
-/* encoder threads: one camera must not take every core of the box */
-#define ENCODER_THREADS 2
+/* the work one encoder thread is given: x264 at the default settings encodes a 1080p30
+ * stream in real time on about half a core, and one thread per stream avoids the threads'
+ * own overhead (and their loss in quality with sliced threads) on a box with many cameras */
+#define PIXELS_PER_ENCODER_THREAD (1920ull * 1080 * 30)
 /* wait before restarting a failed encoder, so a persistent fault cannot spin */
 #define RESTART_DELAY_MS 1000
-/* a kept frame older than this is released (its pipeline stopped or failed): the live
- * compositor makes at least one frame a second while it runs */
+/* a kept frame older than this is released (its pipeline stopped or failed): the pacer
+ * sends at least one frame a second while it runs */
 #define LAST_FRAME_MAX_AGE_US (2 * G_USEC_PER_SEC)
 /* with a bounded pool, how long a snapshot waits for the next frame to be copied: one frame
  * interval normally, more on a loaded box; the caller is a worker thread */
@@ -60,9 +66,12 @@ struct _CdTranscode {
 	GstElement *live_src;
 	GstElement *out_caps;
 	GstElement *slate_text;
-	GstPad *live_pad; /* compositor pad the live frames go to */
+	CdFramePacer *pacer;
 	guint bus_watch_id;
 	guint restart_id;
+	guint retune_id;	/* main thread: a restart with the thread count for the real size */
+	guint threads;		/* protected by lock: encoder threads now */
+	gboolean threads_from_template; /* the template takes {threads} */
 	guint restarts;
 	CdEncodedFunc output_func;
 	gpointer output_data;
@@ -119,7 +128,7 @@ clear_last_frame(CdTranscode *self)
 }
 
 /* a pool with a maximum blocks its user when every buffer is out: one more held here could
- * stall the compositor for as long as the snapshot is kept */
+ * stall the element upstream for as long as the snapshot is kept */
 static gboolean
 pool_is_bounded(GstBufferPool *pool)
 {
@@ -189,8 +198,8 @@ keep_frame(CdTranscode *self, GstBuffer *buffer)
 		gst_clear_buffer(&self->frame);
 	}
 	if (!self->copy_on_demand) {
-		/* a reference: the compositor never writes into a buffer somebody else holds,
-		 * and its pool (no maximum) allocates another one meanwhile */
+		/* a reference: nobody writes into a buffer somebody else holds, and a pool
+		 * without a maximum allocates another one meanwhile */
 		gst_buffer_replace(&self->frame, buffer);
 	} else if (self->frame_waiters > 0) {
 		gst_clear_buffer(&self->frame);
@@ -254,11 +263,19 @@ static void
 apply_output_size(CdTranscode *self)
 {
 	g_autoptr(GstCaps) caps = raw_caps(self->width, self->height, self->fps);
-	g_autofree gchar *font = g_strdup_printf("Sans Bold %u", MAX(self->height / 24, 8));
 
 	g_object_set(self->out_caps, "caps", caps, NULL);
-	g_object_set(self->slate_text, "font-desc", font, NULL);
-	g_object_set(self->live_pad, "width", (gint)self->width, "height", (gint)self->height, NULL);
+	cd_frame_pacer_set_output(self->pacer, caps);
+}
+
+static guint
+encoder_threads(guint width, guint height, guint fps)
+{
+	guint64 work = (guint64)width * height * fps;
+	guint threads = (guint)((work + PIXELS_PER_ENCODER_THREAD - 1) / PIXELS_PER_ENCODER_THREAD);
+
+	/* one camera must not take more than every core of the box */
+	return CLAMP(threads, 1, (guint)MAX(g_get_num_processors(), 1));
 }
 
 static GHashTable *
@@ -271,7 +288,9 @@ encoder_vars(const CdCamera *camera, guint width, guint height, guint fps)
 	g_hash_table_insert(vars, "width", g_strdup_printf("%u", width));
 	g_hash_table_insert(vars, "height", g_strdup_printf("%u", height));
 	g_hash_table_insert(vars, "fps", g_strdup_printf("%u", fps));
-	g_hash_table_insert(vars, "threads", g_strdup_printf("%u", ENCODER_THREADS));
+	g_hash_table_insert(vars,
+			    "threads",
+			    g_strdup_printf("%u", encoder_threads(width, height, fps)));
 	return vars;
 }
 
@@ -308,7 +327,6 @@ show_live(CdTranscode *self, gboolean show)
 	if (self->showing_live == show)
 		return;
 	self->showing_live = show;
-	g_object_set(self->live_pad, "alpha", show ? 1.0 : 0.0, NULL);
 	g_object_set(self->slate_text, "silent", show, NULL);
 	cd_camera_debug(self->camera->name, show ? "showing live video" : "showing the slate");
 }
@@ -333,12 +351,59 @@ watchdog_cb(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* main thread, pipeline stopped: every element of the encoder template with a "threads"
+ * property (x264enc's cannot change while it plays) */
+static void
+set_encoder_threads(CdTranscode *self, guint threads)
+{
+	g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(self->pipeline));
+	GValue item = G_VALUE_INIT;
+
+	while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+		GObject *element = g_value_get_object(&item);
+		GParamSpec *pspec = g_object_class_find_property(G_OBJECT_GET_CLASS(element),
+								  "threads");
+
+		if (pspec != NULL && (pspec->value_type == G_TYPE_UINT ||
+				      pspec->value_type == G_TYPE_INT))
+			g_object_set(element, "threads", threads, NULL);
+		g_value_reset(&item);
+	}
+	g_value_unset(&item);
+}
+
+/* main thread: the size learnt from the camera needs another thread count; a restart costs
+ * nothing here, as the new size makes the encoder start a new stream anyway */
+static gboolean
+retune_cb(gpointer user_data)
+{
+	CdTranscode *self = CD_TRANSCODE(user_data);
+	guint threads;
+
+	g_mutex_lock(&self->lock);
+	self->retune_id = 0;
+	threads = encoder_threads(self->width, self->height, self->fps);
+	self->threads = threads;
+	g_mutex_unlock(&self->lock);
+	cd_camera_debug(self->camera->name, "encoder restarted with %u thread(s)", threads);
+	cd_frame_pacer_stop(self->pacer);
+	gst_element_set_state(self->pipeline, GST_STATE_NULL);
+	g_mutex_lock(&self->frame_lock);
+	clear_last_frame(self);
+	g_mutex_unlock(&self->frame_lock);
+	set_encoder_threads(self, threads);
+	cd_frame_pacer_start(self->pacer);
+	gst_element_set_state(self->pipeline, GST_STATE_PLAYING);
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean
 restart_cb(gpointer user_data)
 {
 	CdTranscode *self = CD_TRANSCODE(user_data);
 
 	self->restart_id = 0;
+	cd_frame_pacer_start(self->pacer);
 	gst_element_set_state(self->pipeline, GST_STATE_PLAYING);
 	return G_SOURCE_REMOVE;
 }
@@ -363,6 +428,7 @@ bus_cb(GstBus *bus, GstMessage *message, gpointer user_data)
 				  error->message,
 				  GST_OBJECT_NAME(GST_MESSAGE_SRC(message)));
 	GST_WARNING_OBJECT(self->pipeline, "%s", debug != NULL ? debug : "");
+	cd_frame_pacer_stop(self->pacer);
 	gst_element_set_state(self->pipeline, GST_STATE_NULL);
 	g_mutex_lock(&self->frame_lock);
 	clear_last_frame(self);
@@ -379,21 +445,20 @@ build_pipeline(CdTranscode *self, const CdPipelineTemplate *encoder, GError **er
 						  self->fps);
 	g_autoptr(GstElement) pipeline = NULL;
 	g_autoptr(GstElement) parse = NULL;
-	g_autoptr(GstPad) src_pad = NULL;
 	g_autoptr(GstPad) encoder_input = NULL;
 	GstElement *encoder_bin;
 	GstElement *sink;
 	GstAppSinkCallbacks callbacks = {.new_sample = new_sample_cb};
 
+	/* the pacer stamps the frames; a full queue drops its oldest, so a push never blocks */
 	pipeline = gst_parse_launch(
-	    "compositor name=comp background=black force-live=true ! capsfilter name=outcaps ! "
+	    "appsrc name=live is-live=true min-latency=0 format=time do-timestamp=false "
+	    "leaky-type=downstream max-buffers=2 ! videoconvert ! videoscale ! "
+	    "capsfilter name=outcaps ! "
 	    "textoverlay name=slatetext valignment=center halignment=center "
 	    "h264parse name=parse config-interval=-1 ! "
 	    "video/x-h264,stream-format=byte-stream,alignment=au ! "
-	    "appsink name=out sync=false max-buffers=8 drop=true "
-	    "appsrc name=live is-live=true min-latency=0 format=time do-timestamp=true "
-	    "leaky-type=downstream "
-	    "max-buffers=2 ! comp.sink_0",
+	    "appsink name=out sync=false max-buffers=8 drop=true",
 	    &error_local);
 	if (pipeline == NULL || error_local != NULL) {
 		g_set_error(error,
@@ -428,15 +493,24 @@ build_pipeline(CdTranscode *self, const CdPipelineTemplate *encoder, GError **er
 			  self,
 			  NULL);
 	self->live_src = gst_bin_get_by_name(GST_BIN(pipeline), "live");
-	src_pad = gst_element_get_static_pad(self->live_src, "src");
-	self->live_pad = gst_pad_get_peer(src_pad);
-	/* hidden until the first live frame: the slate shows from the start */
-	g_object_set(self->live_pad, "zorder", 1, "alpha", 0.0, NULL);
-	g_object_set(self->slate_text, "text", "no signal", NULL);
+	self->pacer = cd_frame_pacer_new(self->live_src, LIVE_FRAME_HOLD_US);
+	/* set once: textoverlay lays text out in its streaming thread without a lock against
+	 * property changes (a font change while it drew the slate crashed in pango); it scales
+	 * the font with the picture width on its own (640 pixels wide: 15 points) */
+	g_object_set(self->slate_text,
+		     "text",
+		     "no signal",
+		     "font-desc",
+		     "Sans Bold 15",
+		     "auto-resize",
+		     TRUE,
+		     NULL);
 	sink = gst_bin_get_by_name(GST_BIN(pipeline), "out");
 	gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, self, NULL);
 	gst_object_unref(sink);
 	self->pipeline = g_steal_pointer(&pipeline);
+	self->threads_from_template = strstr(encoder->description, "{threads}") != NULL;
+	self->threads = encoder_threads(self->width, self->height, self->fps);
 	apply_output_size(self);
 	return TRUE;
 }
@@ -494,6 +568,7 @@ cd_transcode_start(CdTranscode *self, GError **error)
 		self->bus_watch_id = gst_bus_add_watch(bus, bus_cb, self);
 	if (self->watchdog_id == 0)
 		self->watchdog_id = g_timeout_add(WATCHDOG_INTERVAL_MS, watchdog_cb, self);
+	cd_frame_pacer_start(self->pacer);
 	if (gst_element_set_state(self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
 		g_set_error(error,
 			    CD_ERROR,
@@ -509,6 +584,8 @@ void
 cd_transcode_stop(CdTranscode *self)
 {
 	g_return_if_fail(CD_IS_TRANSCODE(self));
+	if (self->pacer != NULL)
+		cd_frame_pacer_stop(self->pacer);
 	if (self->pipeline != NULL)
 		gst_element_set_state(self->pipeline, GST_STATE_NULL);
 	/* no streaming thread runs now: nothing puts a frame back */
@@ -517,6 +594,9 @@ cd_transcode_stop(CdTranscode *self)
 	g_mutex_unlock(&self->frame_lock);
 	g_clear_handle_id(&self->bus_watch_id, g_source_remove);
 	g_clear_handle_id(&self->restart_id, g_source_remove);
+	g_mutex_lock(&self->lock);
+	g_clear_handle_id(&self->retune_id, g_source_remove);
+	g_mutex_unlock(&self->lock);
 	g_clear_handle_id(&self->watchdog_id, g_source_remove);
 }
 
@@ -541,22 +621,24 @@ lock_output_size(CdTranscode *self, GstCaps *caps)
 			  self->height,
 			  self->fps);
 	apply_output_size(self);
+	if (self->threads_from_template && self->retune_id == 0 &&
+	    encoder_threads(self->width, self->height, self->fps) != self->threads)
+		self->retune_id = g_idle_add(retune_cb, self);
 }
 
 /**
  * cd_transcode_push_frame:
  * @sample: one decoded frame
  *
- * Puts a live frame over the slate. Never blocks: a full queue drops the oldest frame.
- * Called from the ingest's streaming thread.
+ * Sends a live frame to the encoder in place of the slate. Never blocks: a full queue drops
+ * the oldest frame, and a frame over the output rate is dropped. Called from the ingest's
+ * streaming thread.
  */
 void
 cd_transcode_push_frame(CdTranscode *self, GstSample *sample)
 {
 	GstBuffer *buffer = gst_sample_get_buffer(sample);
 	GstCaps *caps = gst_sample_get_caps(sample);
-	g_autoptr(GstSample) held = NULL;
-	g_autoptr(GstBuffer) copy = NULL;
 
 	if (buffer == NULL || caps == NULL)
 		return;
@@ -566,14 +648,7 @@ cd_transcode_push_frame(CdTranscode *self, GstSample *sample)
 	self->last_frame_at = g_get_monotonic_time();
 	show_live(self, TRUE);
 	g_mutex_unlock(&self->lock);
-
-	/* a shallow copy: the pixels stay shared; appsrc stamps the arrival time */
-	copy = gst_buffer_copy_region(buffer, GST_BUFFER_COPY_METADATA | GST_BUFFER_COPY_MEMORY,
-				      0, -1);
-	GST_BUFFER_PTS(copy) = GST_CLOCK_TIME_NONE;
-	GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
-	held = gst_sample_new(copy, caps, NULL, NULL);
-	gst_app_src_push_sample(GST_APP_SRC(self->live_src), held);
+	cd_frame_pacer_push_live(self->pacer, buffer, caps);
 }
 
 /**
@@ -679,7 +754,7 @@ cd_transcode_dispose(GObject *object)
 		self->output_notify(self->output_data);
 	self->output_notify = NULL;
 	self->output_func = NULL;
-	g_clear_object(&self->live_pad);
+	g_clear_object(&self->pacer);
 	g_clear_object(&self->live_src);
 	g_clear_object(&self->out_caps);
 	g_clear_object(&self->slate_text);
