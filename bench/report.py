@@ -18,9 +18,9 @@ CONTENDERS = {
     "ffmpeg": "ffmpeg -rtsp_transport tcp ... -c:v libx264 ... -f null",
     "cordon-identical": "cordon, encoder settings identical to the floor's",
     "cordon-default": "cordon, default settings (pipelines/encode-x264.pipeline)",
-    "cordon-proposed": "cordon, default settings but the encoder template this benchmark "
-                       "proposes: `x264enc speed-preset=veryfast subme=1 threads=1` (else as "
-                       "default)",
+    "cordon-proposed": "cordon, default settings but the next step down x264's speed/quality "
+                       "curve from the default: `x264enc speed-preset=veryfast subme=1 me=dia "
+                       "threads=1` (else as default)",
 }
 
 
@@ -194,8 +194,9 @@ def write(results, path, smoke=False):
         add(f"  - `{name}`: {CONTENDERS.get(name, 'cordon with a candidate encoder template')}")
     add("  - Encoder settings everywhere: x264 veryfast, zero-latency, 4000 kbit/s with "
         "x264enc's default VBV (600 ms; ffmpeg `-maxrate 4000k -bufsize 2400k`), keyframe "
-        "every 60 frames, High profile; the floor and cordon-identical also use 2 decoder and "
-        "2 encoder threads as cordon does, ffmpeg its own thread defaults.")
+        "every 60 frames, High profile; the floor and cordon-identical also use 1 decoder and "
+        "1 encoder thread as cordon does for a 1080p30 camera, ffmpeg its own thread defaults; "
+        "cordon-default differs from cordon-identical only by `subme=1`.")
     add("  - cordon: real binary, `--config` with `onvif=false`, `discovery=false`, the "
         "camera at `bitrate=4000`, `gop=60`, every other key at its default (so output "
         "size and rate follow the camera, ingest `latency=100`). One `cordon-bench viewer` "

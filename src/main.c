@@ -9,6 +9,7 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 #include <locale.h>
+#include <malloc.h>
 #include <stdio.h>
 
 #include "cd-config.h"
@@ -88,6 +89,12 @@ print_demo_banner(CdDaemon *daemon, CdEmulator *emulator)
 		camera_url);
 }
 
+/* Decoded frames (3 MiB at 1080p) are allocated and freed by many streaming threads. glibc
+ * raises its mmap threshold to the size of the first such block freed, after which frames
+ * come from per-thread arenas that keep freed ones: about 8 MiB more per 1080p camera at
+ * 3 cameras (bench/RESULTS.md). A fixed threshold maps them and gives them back on free. */
+#define FRAME_MMAP_THRESHOLD (256 * 1024)
+
 int
 main(int argc, char **argv)
 {
@@ -111,6 +118,7 @@ main(int argc, char **argv)
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
 	    {NULL}};
 
+	mallopt(M_MMAP_THRESHOLD, FRAME_MMAP_THRESHOLD);
 	setlocale(LC_ALL, "");
 	g_option_context_add_main_entries(context, entries, NULL);
 	g_option_context_add_group(context, gst_init_get_option_group());

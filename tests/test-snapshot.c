@@ -412,8 +412,9 @@ test_burst(void)
 
 /*
  * cdtightpool: a pass-through that answers the allocation query with a pool of exactly one
- * buffer, as a hardware encoder's template might. The compositor then blocks for a buffer
- * while any is held elsewhere, so a frame kept for snapshots would stall the stream.
+ * buffer, as a hardware encoder's template might. An element drawing into it (videoscale,
+ * when a frame is not at the output size) then blocks for a buffer while any is held
+ * elsewhere, so a frame kept for snapshots would stall the stream.
  */
 typedef struct {
 	GstElement parent;
