@@ -54,7 +54,7 @@ struct _CdFramePacer {
 	gint fps_n;		 /* protected by lock */
 	gint fps_d;		 /* protected by lock */
 	GstCaps *output_caps;	 /* protected by lock: the slate's caps */
-	GstBuffer *slate;	 /* protected by lock: black, at the output size */
+	GstBuffer *slate;	 /* protected by lock: black, at the output size, only while used */
 	GstCaps *live_caps_in;	 /* protected by lock: caps the last live frame came with */
 	GstCaps *live_caps;	 /* protected by lock: the same at the output rate */
 	GstBuffer *last_live;	 /* protected by lock: without metas or timestamps */
@@ -164,6 +164,10 @@ pick_filler(CdFramePacer *self, gint64 now_us, GstBuffer **buffer, GstCaps **cap
 	}
 	/* the live frame is not kept past the hold: it belongs to the decoder's pool */
 	gst_clear_buffer(&self->last_live);
+	/* made when first needed and dropped when the camera is back: 3 MiB per 1080p camera
+	 * that a live camera does not pay for */
+	if (self->slate == NULL && self->output_caps != NULL)
+		self->slate = black_frame(self->output_caps);
 	if (self->slate == NULL)
 		return FALSE;
 	*buffer = self->slate;
@@ -245,7 +249,6 @@ cd_frame_pacer_set_output(CdFramePacer *self, GstCaps *caps)
 	g_mutex_lock(&self->lock);
 	gst_caps_replace(&self->output_caps, caps);
 	gst_clear_buffer(&self->slate);
-	self->slate = black_frame(caps);
 	self->fps_n = info.fps_n;
 	self->fps_d = info.fps_d;
 	self->interval_us = gst_util_uint64_scale_int(G_USEC_PER_SEC, info.fps_d, info.fps_n);
@@ -309,6 +312,7 @@ cd_frame_pacer_push_live(CdFramePacer *self, GstBuffer *buffer, GstCaps *caps)
 	gst_clear_buffer(&self->last_live);
 	self->last_live = pixels_only(buffer);
 	self->last_live_at = now;
+	gst_clear_buffer(&self->slate);
 	self->next_fill_at = now + self->interval_us * FIRST_FILL_HALVES / 2;
 	push_locked(self, self->last_live, self->live_caps);
 	g_mutex_unlock(&self->lock);
