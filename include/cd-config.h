@@ -48,6 +48,14 @@ typedef struct {
 	CdLimits limits;	     /* what a camera may send */
 	guint client_timeout_ms;     /* stuck viewer / idle ONVIF client dropped, 10000 */
 	guint client_buffer_bytes;   /* kernel send buffer per viewer connection, 1 MiB */
+	guint max_connections;	     /* RTSP connections at once, 256; also the listen backlog */
+	guint max_connections_per_address; /* from one peer address, 32 */
+	guint login_timeout_ms;	     /* a connection must log in within this, 20000 */
+	guint request_timeout_ms;    /* a request begun must be complete within this, 5000 */
+	guint max_request_header_bytes; /* request line and headers, 8 KiB */
+	guint max_request_headers;   /* header lines in one request, 128 */
+	guint max_request_body_bytes; /* Content-Length, 64 KiB */
+	guint nonce_lifetime_ms;     /* an RTSP digest nonce is good this long, 300000 */
 	gboolean onvif_enabled;	     /* serve an ONVIF device per camera, default TRUE */
 	guint onvif_port;	     /* base: camera n listens on onvif_port + n; 0: any port */
 	guint onvif_time_window_ms;  /* WS-Security Created must be this close to now, 300000 */

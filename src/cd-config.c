@@ -43,6 +43,14 @@
 #define DEFAULT_AUTH_RETRY_MS	     (5 * 60 * 1000)
 #define DEFAULT_CLIENT_TIMEOUT_MS    10000
 #define DEFAULT_CLIENT_BUFFER_KIB    1024
+#define DEFAULT_MAX_CONNECTIONS      256
+#define DEFAULT_MAX_CONNECTIONS_PER_ADDRESS 32
+#define DEFAULT_LOGIN_TIMEOUT_MS     20000
+#define DEFAULT_REQUEST_TIMEOUT_MS   5000
+#define DEFAULT_MAX_REQUEST_HEADER_KIB 8
+#define DEFAULT_MAX_REQUEST_HEADERS  128
+#define DEFAULT_MAX_REQUEST_BODY_KIB 64
+#define DEFAULT_NONCE_LIFETIME_MS    300000
 #define DEFAULT_ONVIF_PORT	     8000
 #define DEFAULT_ONVIF_WINDOW_MS	     (5 * 60 * 1000)
 #define DEFAULT_DISCOVERY_PORT	     3702
@@ -87,6 +95,14 @@ static const gchar *const server_keys[] = {"listen-address",
 					   "max-access-unit",
 					   "client-timeout",
 					   "client-buffer",
+					   "max-connections",
+					   "max-connections-per-address",
+					   "login-timeout",
+					   "request-timeout",
+					   "max-request-header",
+					   "max-request-headers",
+					   "max-request-body",
+					   "nonce-lifetime",
 					   "onvif",
 					   "onvif-port",
 					   "onvif-time-window",
@@ -1038,6 +1054,43 @@ cd_config_parse_limits(CdConfigParser *self, const gchar *group, CdLimits *limit
 	return TRUE;
 }
 
+/* what one viewer connection may hold before and after its login */
+static gboolean
+cd_config_parse_viewer_limits(CdConfigParser *self,
+			      const gchar *group,
+			      CdConfig *config,
+			      GError **error)
+{
+	guint header_kib = config->max_request_header_bytes / 1024;
+	guint body_kib = config->max_request_body_bytes / 1024;
+
+	if (!cd_config_parse_uint(self, group, "max-connections", 1, 65535,
+				  &config->max_connections, error))
+		return FALSE;
+	if (!cd_config_parse_uint(self, group, "max-connections-per-address", 1, 65535,
+				  &config->max_connections_per_address, error))
+		return FALSE;
+	if (!cd_config_parse_seconds(self, group, "login-timeout", &config->login_timeout_ms,
+				     error))
+		return FALSE;
+	if (!cd_config_parse_seconds(self, group, "request-timeout", &config->request_timeout_ms,
+				     error))
+		return FALSE;
+	if (!cd_config_parse_uint(self, group, "max-request-header", 1, 64, &header_kib, error))
+		return FALSE;
+	if (!cd_config_parse_uint(self, group, "max-request-headers", 8, 1024,
+				  &config->max_request_headers, error))
+		return FALSE;
+	if (!cd_config_parse_uint(self, group, "max-request-body", 1, 1024, &body_kib, error))
+		return FALSE;
+	if (!cd_config_parse_seconds(self, group, "nonce-lifetime", &config->nonce_lifetime_ms,
+				     error))
+		return FALSE;
+	config->max_request_header_bytes = header_kib * 1024;
+	config->max_request_body_bytes = body_kib * 1024;
+	return TRUE;
+}
+
 static gboolean
 cd_config_parse_server(CdConfigParser *self, CdConfig *config, GError **error)
 {
@@ -1091,6 +1144,8 @@ cd_config_parse_server(CdConfigParser *self, CdConfig *config, GError **error)
 	if (!cd_config_parse_uint(self, group, "client-buffer", 16, 65536, &client_buffer_kib, error))
 		return FALSE;
 	config->client_buffer_bytes = client_buffer_kib * 1024;
+	if (!cd_config_parse_viewer_limits(self, group, config, error))
+		return FALSE;
 	if (!cd_config_parse_bool(self, group, "onvif", &config->onvif_enabled, error))
 		return FALSE;
 	if (!cd_config_parse_uint(self, group, "onvif-port", 0, 65535, &config->onvif_port, error))
@@ -1434,6 +1489,14 @@ cd_config_new(void)
 	config->auth_retry_ms = DEFAULT_AUTH_RETRY_MS;
 	config->client_timeout_ms = DEFAULT_CLIENT_TIMEOUT_MS;
 	config->client_buffer_bytes = DEFAULT_CLIENT_BUFFER_KIB * 1024;
+	config->max_connections = DEFAULT_MAX_CONNECTIONS;
+	config->max_connections_per_address = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+	config->login_timeout_ms = DEFAULT_LOGIN_TIMEOUT_MS;
+	config->request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
+	config->max_request_header_bytes = DEFAULT_MAX_REQUEST_HEADER_KIB * 1024;
+	config->max_request_headers = DEFAULT_MAX_REQUEST_HEADERS;
+	config->max_request_body_bytes = DEFAULT_MAX_REQUEST_BODY_KIB * 1024;
+	config->nonce_lifetime_ms = DEFAULT_NONCE_LIFETIME_MS;
 	config->onvif_enabled = TRUE;
 	config->onvif_port = DEFAULT_ONVIF_PORT;
 	config->onvif_time_window_ms = DEFAULT_ONVIF_WINDOW_MS;

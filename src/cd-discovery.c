@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * cd-discovery: the WS-Discovery 2005/04 target service (ONVIF Core 7.3) for cordon's virtual
- * ONVIF devices, one endpoint reference each. It owns the discovery sockets, the Probe parser
- * and matcher, and the Hello, ProbeMatches and Bye messages; the device service (XAddrs) and
- * the identity (endpoint reference, scopes) belong to others and are handed in.
+ * ONVIF devices, one endpoint reference each. It owns the discovery sockets, the reply budgets,
+ * and the Hello, ProbeMatches and Bye messages; the Probe parser and the matching rules are in
+ * cd-discovery-probe, the device service (XAddrs) and the identity (endpoint reference, scopes)
+ * belong to others and are handed in.
  *
  * Sockets: `unicast` is bound to the recorder-side address and the discovery port; it takes
  * unicast Probes and sends all we send. `multicast` is bound to 239.255.255.250 and the same
@@ -15,20 +16,23 @@
  * be sent, we say so once and keep answering unicast Probes. Multicast is IPv4 only; an IPv6
  * listen address gets unicast answers.
  *
- * Untrusted input: a datagram over 8 KiB is dropped unread. libxml2 parses without network
- * access, a DOCTYPE stops the parser before its internal subset is read (so no entity is ever
- * declared, let alone expanded), and errors go nowhere, stderr included. Only Probes carrying
- * a WS-Addressing MessageID are answered, so our own Hello and Bye looping back, other
+ * Untrusted input: a datagram over CD_PROBE_MAX_BYTES is dropped unread; cd_probe_parse() says
+ * what else is refused. Only Probes are answered, so our own Hello and Bye looping back, other
  * devices' ProbeMatches, Resolve and junk go unanswered. Drops are logged at debug level and
  * at most once a second, with a count.
  *
- * Amplification: a Probe with a spoofed source makes us send one ProbeMatch per matching
- * device to the victim. So we answer only the source address (never a ReplyTo), cap the
- * MessageID we echo, and share a token bucket between all replies: REPLY_RATE a second on
- * average, in bursts of MAX(REPLY_RATE, devices) so that one Probe can be answered for every
- * device. A Probe the bucket cannot answer in full is dropped whole. Answers go out at once:
- * WS-Discovery's random delay is for multicast storms on a LAN and a client waits for it
- * anyway, while the limit above already bounds what we send.
+ * Amplification and starvation: a Probe with a spoofed source makes us send one ProbeMatch per
+ * matching device to the victim, and a flood of Probes must not use up the replies other
+ * recorders need. So we answer only the source address (never a ReplyTo), cap the MessageID
+ * we echo, and pay for every ProbeMatch from two token buckets: the source address's own
+ * (REPLY_RATE_PER_SOURCE a second, in bursts of REPLY_BURST_PER_SOURCE or four Probes for
+ * every device if that is more; at most CD_SOURCE_LIMIT_MAX_SOURCES addresses remembered) and
+ * a global one, a safety net for floods from many (forged) addresses: REPLY_RATE_TOTAL a
+ * second, at least four times a source's rate, in bursts of four source bursts, so that no
+ * single address can empty it for the others. A Probe the buckets cannot answer in full is
+ * dropped whole, and a source refused by its own bucket takes nothing from the global one.
+ * Answers go out at once: WS-Discovery's random delay is for multicast storms on a LAN and a
+ * client waits for it anyway, while the limits above already bound what we send.
  *
  * Threads: the sockets are watched on the thread-default main context of the caller of
  * cd_discovery_start(); the public API is for that thread.
@@ -41,33 +45,30 @@
 
 #include <errno.h>
 #include <gio/gio.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cd-discovery-probe.h"
 #include "cd-error.h"
+#include "cd-source-limit.h"
 
-#define MULTICAST_GROUP "239.255.255.250"
-#define MULTICAST_PORT	3702
-#define MAX_DATAGRAM	8192 /* ONVIF probes are < 1 KiB; SOAP-over-UDP allows 32 KiB */
-#define MAX_MESSAGE_ID	256  /* echoed in RelatesTo: a long one would amplify */
-#define REPLY_RATE	50   /* ProbeMatch datagrams a second, all probers together */
+#define MULTICAST_GROUP	       "239.255.255.250"
+#define MULTICAST_PORT	       3702
+#define REPLY_RATE_PER_SOURCE  20  /* ProbeMatch datagrams a second to one address */
+#define REPLY_BURST_PER_SOURCE 40  /* saved up by one address, or 4 Probes' worth if more */
+#define REPLY_RATE_TOTAL       100 /* to all addresses together */
 #define DATAGRAMS_PER_DISPATCH 32 /* then let the rest of the main context run */
 #define DROP_LOG_INTERVAL_US   G_USEC_PER_SEC
 
-#define NS_SOAP12 "http://www.w3.org/2003/05/soap-envelope"
-#define NS_SOAP11 "http://schemas.xmlsoap.org/soap/envelope/"
-#define NS_WSA	  "http://schemas.xmlsoap.org/ws/2004/08/addressing"
-#define NS_WSD	  "http://schemas.xmlsoap.org/ws/2005/04/discovery"
-#define NS_DN	  "http://www.onvif.org/ver10/network/wsdl"
-#define NS_TDS	  "http://www.onvif.org/ver10/device/wsdl"
+#define NS_SOAP12 CD_WSD_NS_SOAP12
+#define NS_WSA	  CD_WSD_NS_WSA
+#define NS_WSD	  CD_WSD_NS_WSD
+#define NS_DN	  CD_WSD_NS_DN
+#define NS_TDS	  CD_WSD_NS_TDS
 
-#define WSA_ANONYMOUS	 NS_WSA "/role/anonymous"
-#define WSD_TO		 "urn:schemas-xmlsoap-org:ws:2005:04:discovery"
-#define MATCH_BY_RFC3986 NS_WSD "/rfc3986"
-#define MATCH_BY_STRCMP0 NS_WSD "/strcmp0"
+#define WSA_ANONYMOUS NS_WSA "/role/anonymous"
+#define WSD_TO	      "urn:schemas-xmlsoap-org:ws:2005:04:discovery"
 
 /* every message declares all prefixes on the envelope, so any namespace-aware client finds them */
 #define ENVELOPE_START                                                                             \
@@ -75,23 +76,12 @@
 	"<s:Envelope xmlns:s=\"" NS_SOAP12 "\" xmlns:a=\"" NS_WSA "\" xmlns:d=\"" NS_WSD          \
 	"\" xmlns:dn=\"" NS_DN "\" xmlns:tds=\"" NS_TDS "\">"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
-
 typedef struct {
 	gchar *endpoint_reference; /* "urn:uuid:…" */
 	GStrv scopes;
 	gchar *address; /* nullable: the local address the prober reaches us on */
 	guint port;
 } CdDiscoveryDevice;
-
-/* what we need of a Probe, copied out of its document */
-typedef struct {
-	gchar *message_id;
-	gboolean types_match; /* every listed type is one of ours (or none is listed) */
-	GStrv scopes;	      /* possibly empty */
-	gchar *match_by;      /* nullable: RFC 3986 */
-} CdProbe;
 
 struct _CdDiscovery {
 	GObject parent_instance;
@@ -107,7 +97,8 @@ struct _CdDiscovery {
 	gboolean multicast_warned; /* this run */
 	guint64 instance_id;	   /* WS-Discovery AppSequence: start time in seconds */
 	guint64 message_number;
-	gdouble tokens; /* reply budget */
+	CdSourceBudget *budgets; /* each source address's replies */
+	gdouble tokens;		 /* the global reply budget */
 	gint64 tokens_at;
 	guint drops; /* since the last drop log line */
 	gint64 drop_logged_at;
@@ -122,349 +113,6 @@ cd_discovery_device_free(CdDiscoveryDevice *device)
 	g_strfreev(device->scopes);
 	g_free(device->address);
 	g_free(device);
-}
-
-static void
-cd_probe_free(CdProbe *probe)
-{
-	g_free(probe->message_id);
-	g_strfreev(probe->scopes);
-	g_free(probe->match_by);
-	g_free(probe);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdProbe, cd_probe_free)
-
-/* ---- the Probe ---- */
-
-static gboolean
-node_is(const xmlNode *node, const gchar *ns, const gchar *name)
-{
-	return node != NULL && node->type == XML_ELEMENT_NODE && node->ns != NULL &&
-	       g_strcmp0((const gchar *)node->ns->href, ns) == 0 &&
-	       g_strcmp0((const gchar *)node->name, name) == 0;
-}
-
-static xmlNode *
-find_child(const xmlNode *parent, const gchar *ns, const gchar *name)
-{
-	for (xmlNode *child = parent != NULL ? parent->children : NULL; child != NULL;
-	     child = child->next) {
-		if (node_is(child, ns, name))
-			return child;
-	}
-	return NULL;
-}
-
-static xmlNode *
-first_element(const xmlNode *parent)
-{
-	for (xmlNode *child = parent != NULL ? parent->children : NULL; child != NULL;
-	     child = child->next) {
-		if (child->type == XML_ELEMENT_NODE)
-			return child;
-	}
-	return NULL;
-}
-
-/* the element's text without surrounding white space; NULL for a missing element */
-static gchar *
-node_text(const xmlNode *node)
-{
-	xmlChar *content;
-	gchar *text;
-
-	if (node == NULL)
-		return NULL;
-	content = xmlNodeGetContent(node);
-	text = g_strstrip(g_strdup((const gchar *)content));
-	xmlFree(content);
-	return text;
-}
-
-/* an xs:list: tokens between XML white space */
-static GStrv
-split_list(const gchar *text)
-{
-	g_auto(GStrv) tokens = g_strsplit_set(text != NULL ? text : "", " \t\r\n", -1);
-	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
-
-	for (guint i = 0; tokens[i] != NULL; i++) {
-		if (tokens[i][0] != '\0')
-			g_strv_builder_add(builder, tokens[i]);
-	}
-	return g_strv_builder_end(builder);
-}
-
-/* a QName is resolved by the namespaces in scope where it appears, whatever its prefix */
-static gboolean
-type_is_ours(xmlDoc *doc, xmlNode *types, const gchar *qname)
-{
-	const gchar *colon = strchr(qname, ':');
-	g_autofree gchar *prefix = colon != NULL ? g_strndup(qname, colon - qname) : NULL;
-	const gchar *local = colon != NULL ? colon + 1 : qname;
-	xmlNs *ns = xmlSearchNs(doc, types, (const xmlChar *)prefix);
-
-	if (ns == NULL)
-		return FALSE;
-	if (g_strcmp0((const gchar *)ns->href, NS_DN) == 0)
-		return g_strcmp0(local, "NetworkVideoTransmitter") == 0;
-	if (g_strcmp0((const gchar *)ns->href, NS_TDS) == 0)
-		return g_strcmp0(local, "Device") == 0;
-	return FALSE;
-}
-
-static gboolean
-types_match(xmlDoc *doc, xmlNode *types)
-{
-	g_autofree gchar *text = node_text(types);
-	g_auto(GStrv) qnames = split_list(text);
-
-	for (guint i = 0; qnames[i] != NULL; i++) {
-		if (!type_is_ours(doc, types, qnames[i]))
-			return FALSE;
-	}
-	return TRUE;
-}
-
-/* a DOCTYPE stops the parser before its internal subset: no entity is ever declared */
-static void
-refuse_doctype_cb(void *ctx,
-		  const xmlChar *name,
-		  const xmlChar *external_id,
-		  const xmlChar *system_id)
-{
-	xmlStopParser((xmlParserCtxt *)ctx);
-}
-
-/* nothing a stranger sends reaches stderr; the drop log says why at debug level */
-static void
-silence_cb(void *user_data, xmlErrorPtr error)
-{
-}
-
-static xmlDoc *
-parse_xml(const gchar *data, gsize len, GError **error)
-{
-	g_autoptr(xmlParserCtxt) ctxt = xmlNewParserCtxt();
-	xmlDoc *doc;
-
-	if (ctxt == NULL) {
-		g_set_error_literal(error, CD_ERROR, CD_ERROR_INTERNAL, "no XML parser context");
-		return NULL;
-	}
-	ctxt->sax->internalSubset = refuse_doctype_cb;
-	ctxt->sax->serror = silence_cb;
-	doc = xmlCtxtReadMemory(ctxt,
-				data,
-				(int)len,
-				NULL,
-				NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL || doc->intSubset != NULL) {
-		const xmlError *last = xmlCtxtGetLastError(ctxt);
-		g_set_error(error,
-			    CD_ERROR,
-			    CD_ERROR_INVALID_REQUEST,
-			    "not well-formed XML without DTD: %s",
-			    last != NULL && last->message != NULL ? g_strstrip(last->message) : "?");
-		xmlFreeDoc(doc);
-		return NULL;
-	}
-	return doc;
-}
-
-/* the Probe element of a SOAP 1.2 or 1.1 envelope and the MessageID of its header */
-static xmlNode *
-find_probe(xmlDoc *doc, gchar **message_id, GError **error)
-{
-	xmlNode *envelope = xmlDocGetRootElement(doc);
-	const gchar *soap = NULL;
-	xmlNode *header;
-	xmlNode *probe;
-	g_autofree gchar *action = NULL;
-
-	if (node_is(envelope, NS_SOAP12, "Envelope"))
-		soap = NS_SOAP12;
-	else if (node_is(envelope, NS_SOAP11, "Envelope"))
-		soap = NS_SOAP11;
-	if (soap == NULL) {
-		g_set_error_literal(error, CD_ERROR, CD_ERROR_INVALID_REQUEST, "not a SOAP envelope");
-		return NULL;
-	}
-	probe = first_element(find_child(envelope, soap, "Body"));
-	if (!node_is(probe, NS_WSD, "Probe")) {
-		g_set_error_literal(error, CD_ERROR, CD_ERROR_INVALID_REQUEST, "not a Probe");
-		return NULL;
-	}
-	header = find_child(envelope, soap, "Header");
-	action = node_text(find_child(header, NS_WSA, "Action"));
-	if (action != NULL && g_strcmp0(action, NS_WSD "/Probe") != 0) {
-		g_set_error_literal(error, CD_ERROR, CD_ERROR_INVALID_REQUEST, "Probe body, other Action");
-		return NULL;
-	}
-	*message_id = node_text(find_child(header, NS_WSA, "MessageID"));
-	if (*message_id == NULL || **message_id == '\0' || strlen(*message_id) > MAX_MESSAGE_ID) {
-		g_set_error_literal(error, CD_ERROR, CD_ERROR_INVALID_REQUEST, "bad or no MessageID");
-		return NULL;
-	}
-	return probe;
-}
-
-static CdProbe *
-cd_probe_parse(const gchar *data, gsize len, GError **error)
-{
-	g_autoptr(xmlDoc) doc = parse_xml(data, len, error);
-	g_autoptr(CdProbe) probe = g_new0(CdProbe, 1);
-	xmlNode *element;
-	xmlNode *scopes;
-	g_autofree gchar *scopes_text = NULL;
-	xmlChar *match_by;
-
-	if (doc == NULL)
-		return NULL;
-	element = find_probe(doc, &probe->message_id, error);
-	if (element == NULL)
-		return NULL;
-	probe->types_match = types_match(doc, find_child(element, NS_WSD, "Types"));
-	scopes = find_child(element, NS_WSD, "Scopes");
-	scopes_text = node_text(scopes);
-	probe->scopes = split_list(scopes_text);
-	match_by = scopes != NULL ? xmlGetNoNsProp(scopes, (const xmlChar *)"MatchBy") : NULL;
-	if (match_by != NULL) {
-		probe->match_by = g_strstrip(g_strdup((const gchar *)match_by));
-		xmlFree(match_by);
-	}
-	return g_steal_pointer(&probe);
-}
-
-/* ---- scope matching ---- */
-
-/*
- * A path's segments, unescaped one at a time so that an escaped "/" stays within its segment;
- * NULL when one does not unescape or is "." or "..", which the rule refuses. The empty segments
- * around a leading or trailing "/" say nothing: "…/name/" is a prefix of "…/name/door".
- */
-static GStrv
-path_segments(const gchar *path)
-{
-	g_auto(GStrv) raw = g_strsplit(path, "/", -1);
-	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
-
-	for (guint i = 0; raw[i] != NULL; i++) {
-		g_autofree gchar *segment = NULL;
-
-		if (raw[i][0] == '\0' && (i == 0 || raw[i + 1] == NULL))
-			continue;
-		segment = g_uri_unescape_string(raw[i], NULL);
-		if (segment == NULL || g_strcmp0(segment, ".") == 0 || g_strcmp0(segment, "..") == 0)
-			return NULL;
-		g_strv_builder_add(builder, segment);
-	}
-	return g_strv_builder_end(builder);
-}
-
-static gboolean
-strcase_equal(const gchar *a, const gchar *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return g_ascii_strcasecmp(a, b) == 0;
-}
-
-/* the parts the rfc3986 rule compares, as written: GUri would remove dot segments */
-typedef struct {
-	gchar *scheme;
-	gchar *userinfo;
-	gchar *host;
-	gint port;
-	gchar *path;
-} CdScopeUri;
-
-static void
-scope_uri_clear(CdScopeUri *uri)
-{
-	g_free(uri->scheme);
-	g_free(uri->userinfo);
-	g_free(uri->host);
-	g_free(uri->path);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CdScopeUri, scope_uri_clear)
-
-static gboolean
-scope_uri_split(const gchar *text, CdScopeUri *uri)
-{
-	return g_uri_split(text,
-			   G_URI_FLAGS_ENCODED,
-			   &uri->scheme,
-			   &uri->userinfo,
-			   &uri->host,
-			   &uri->port,
-			   &uri->path,
-			   NULL,
-			   NULL,
-			   NULL) &&
-	       uri->scheme != NULL;
-}
-
-/*
- * WS-Discovery 2005/04 5.1, rfc3986: scheme and authority equal ignoring case, and the probe's
- * path a segment-wise prefix of the device's; query and fragment are not compared.
- */
-static gboolean
-scope_matches_rfc3986(const gchar *wanted, const gchar *scope)
-{
-	g_auto(CdScopeUri) wanted_uri = {0};
-	g_auto(CdScopeUri) scope_uri = {0};
-	g_auto(GStrv) wanted_segments = NULL;
-	g_auto(GStrv) scope_segments = NULL;
-
-	if (!scope_uri_split(wanted, &wanted_uri) || !scope_uri_split(scope, &scope_uri))
-		return FALSE;
-	if (!strcase_equal(wanted_uri.scheme, scope_uri.scheme) ||
-	    !strcase_equal(wanted_uri.userinfo, scope_uri.userinfo) ||
-	    !strcase_equal(wanted_uri.host, scope_uri.host) || wanted_uri.port != scope_uri.port)
-		return FALSE;
-	wanted_segments = path_segments(wanted_uri.path);
-	scope_segments = path_segments(scope_uri.path);
-	if (wanted_segments == NULL || scope_segments == NULL)
-		return FALSE;
-	if (g_strv_length(wanted_segments) > g_strv_length(scope_segments))
-		return FALSE;
-	for (guint i = 0; wanted_segments[i] != NULL; i++) {
-		if (g_strcmp0(wanted_segments[i], scope_segments[i]) != 0)
-			return FALSE;
-	}
-	return TRUE;
-}
-
-/* an unknown MatchBy (uuid, ldap, anything) matches nothing */
-static gboolean
-scope_matches(const gchar *match_by, const gchar *wanted, const gchar *scope)
-{
-	if (match_by == NULL || g_strcmp0(match_by, MATCH_BY_RFC3986) == 0)
-		return scope_matches_rfc3986(wanted, scope);
-	if (g_strcmp0(match_by, MATCH_BY_STRCMP0) == 0)
-		return g_strcmp0(wanted, scope) == 0;
-	return FALSE;
-}
-
-/* every type listed is ours, and every scope listed matches one of the device's */
-static gboolean
-device_matches(const CdDiscoveryDevice *device, const CdProbe *probe)
-{
-	if (!probe->types_match)
-		return FALSE;
-	for (guint i = 0; probe->scopes[i] != NULL; i++) {
-		gboolean found = FALSE;
-
-		for (guint j = 0; device->scopes[j] != NULL && !found; j++)
-			found = scope_matches(probe->match_by, probe->scopes[i], device->scopes[j]);
-		if (!found)
-			return FALSE;
-	}
-	return TRUE;
 }
 
 /* ---- the messages we send ---- */
@@ -729,18 +377,50 @@ drop(CdDiscovery *self, GSocketAddress *from, const gchar *why)
 	self->drop_logged_at = now;
 }
 
-/* all or nothing: replies for every match, or none when the bucket cannot pay for them all */
+/* a client sends each Probe twice (SOAP-over-UDP's repeat) and may scan again soon */
+static gdouble
+source_burst(CdDiscovery *self)
+{
+	return MAX(REPLY_BURST_PER_SOURCE, 4 * self->devices->len);
+}
+
+/* four sources' worth: no one source can empty it */
+static gdouble
+total_burst(CdDiscovery *self)
+{
+	return 4 * source_burst(self);
+}
+
+/* a Probe answered in full now costs more or less, so the buckets hold more or less */
+static void
+update_budgets(CdDiscovery *self)
+{
+	cd_source_budget_set_limits(self->budgets, REPLY_RATE_PER_SOURCE, source_burst(self));
+}
+
+/*
+ * All or nothing: replies for every match, or none when a bucket cannot pay for them all.
+ * The global bucket is only looked at before the source's pays, so a source refused there
+ * loses nothing, and one refused by its own bucket takes nothing from the others.
+ */
 static gboolean
-take_tokens(CdDiscovery *self, guint n)
+take_tokens(CdDiscovery *self, GInetSocketAddress *prober, guint n, const gchar **why)
 {
 	gint64 now = g_get_monotonic_time();
-	gdouble burst = MAX(REPLY_RATE, self->devices->len);
+	g_autofree gchar *source =
+	    g_inet_address_to_string(g_inet_socket_address_get_address(prober));
 
-	self->tokens += (gdouble)(now - self->tokens_at) * REPLY_RATE / G_USEC_PER_SEC;
-	self->tokens = MIN(self->tokens, burst);
+	self->tokens += (gdouble)(now - self->tokens_at) * REPLY_RATE_TOTAL / G_USEC_PER_SEC;
+	self->tokens = MIN(self->tokens, total_burst(self));
 	self->tokens_at = now;
-	if (self->tokens < n)
+	if (self->tokens < n) {
+		*why = "over the global reply rate limit";
 		return FALSE;
+	}
+	if (!cd_source_budget_take(self->budgets, source, n, now)) {
+		*why = "over the source's reply rate limit";
+		return FALSE;
+	}
 	self->tokens -= n;
 	return TRUE;
 }
@@ -750,16 +430,17 @@ static void
 answer(CdDiscovery *self, const CdProbe *probe, GInetSocketAddress *prober)
 {
 	g_autoptr(GPtrArray) matches = g_ptr_array_new();
+	const gchar *why = NULL;
 
 	for (guint i = 0; i < self->devices->len; i++) {
 		CdDiscoveryDevice *device = g_ptr_array_index(self->devices, i);
-		if (device_matches(device, probe))
+		if (cd_probe_matches(probe, (const gchar *const *)device->scopes))
 			g_ptr_array_add(matches, device);
 	}
 	if (matches->len == 0)
 		return;
-	if (!take_tokens(self, matches->len)) {
-		drop(self, G_SOCKET_ADDRESS(prober), "over the reply rate limit");
+	if (!take_tokens(self, prober, matches->len, &why)) {
+		drop(self, G_SOCKET_ADDRESS(prober), why);
 		return;
 	}
 	for (guint i = 0; i < matches->len; i++) {
@@ -784,7 +465,7 @@ static gboolean
 receive_one(CdDiscovery *self, GSocket *socket)
 {
 	/* one byte more than we accept, to tell a datagram that did not fit */
-	gchar buffer[MAX_DATAGRAM + 1];
+	gchar buffer[CD_PROBE_MAX_BYTES + 1];
 	g_autoptr(GSocketAddress) from = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CdProbe) probe = NULL;
@@ -800,7 +481,7 @@ receive_one(CdDiscovery *self, GSocket *socket)
 		drop(self, from, "no address to answer");
 		return TRUE;
 	}
-	if (len > MAX_DATAGRAM) {
+	if (len > CD_PROBE_MAX_BYTES) {
 		drop(self, from, "over 8 KiB");
 		return TRUE;
 	}
@@ -1011,6 +692,7 @@ cd_discovery_add_device(CdDiscovery *self,
 	if (index >= 0)
 		g_ptr_array_remove_index(self->devices, index);
 	g_ptr_array_add(self->devices, device);
+	update_budgets(self);
 	if (self->unicast != NULL)
 		announce(self, device, TRUE);
 }
@@ -1036,6 +718,7 @@ cd_discovery_remove_device(CdDiscovery *self, const gchar *endpoint_reference)
 	if (self->unicast != NULL)
 		announce(self, g_ptr_array_index(self->devices, index), FALSE);
 	g_ptr_array_remove_index(self->devices, index);
+	update_budgets(self);
 	return TRUE;
 }
 
@@ -1074,7 +757,8 @@ cd_discovery_start(CdDiscovery *self, GError **error)
 	if (self->multicast != NULL)
 		self->multicast_source = watch(self, self->multicast);
 	self->instance_id = (guint64)(g_get_real_time() / G_USEC_PER_SEC);
-	self->tokens = MAX(REPLY_RATE, self->devices->len);
+	update_budgets(self);
+	self->tokens = total_burst(self);
 	self->tokens_at = g_get_monotonic_time();
 	for (guint i = 0; i < self->devices->len; i++)
 		announce(self, g_ptr_array_index(self->devices, i), TRUE);
@@ -1136,6 +820,7 @@ cd_discovery_finalize(GObject *object)
 	CdDiscovery *self = CD_DISCOVERY(object);
 
 	g_ptr_array_unref(self->devices);
+	cd_source_budget_free(self->budgets);
 	g_free(self->interface_address);
 	G_OBJECT_CLASS(cd_discovery_parent_class)->finalize(object);
 }
@@ -1153,4 +838,5 @@ static void
 cd_discovery_init(CdDiscovery *self)
 {
 	self->devices = g_ptr_array_new_with_free_func((GDestroyNotify)cd_discovery_device_free);
+	self->budgets = cd_source_budget_new(REPLY_RATE_PER_SOURCE, REPLY_BURST_PER_SOURCE);
 }

@@ -2,50 +2,86 @@
 /*
  * cd-onvif-auth: the login decision for cordon's virtual ONVIF devices. A request may carry a
  * WS-Security UsernameToken (PasswordDigest or PasswordText, checked by cd-wsse with its replay
- * cache and time window) or HTTP Digest credentials (libsoup's SoupAuthDomainDigest, used by
- * hand rather than added to the server, because the SOAP body decides whether a login is needed
- * at all). Either is enough; both are checked against the same users and per-camera viewers as
- * RTSP. It decides and says why; the server turns that into status codes, faults and delays.
- * Nothing here logs: the caller logs the reason, which never holds a credential.
+ * cache and time window) or HTTP Digest credentials (the response checked by libsoup's
+ * SoupAuthDomainDigest, used by hand rather than added to the server, because the SOAP body
+ * decides whether a login is needed at all). Either is enough; both are checked against the
+ * same users and per-camera viewers as RTSP. It also owns the failed-login back-off per source
+ * address (cd-source-limit), shared by every device so that moving to another port does not
+ * reset it. It decides and says why; the server turns that into status codes, faults and
+ * delays. Nothing here logs: the caller logs the reason, which never holds a credential.
  *
- * SoupAuthDomainDigest checks the response but not the nonce: any nonce, however old, would do,
- * so a captured Authorization header would open the device for good. Its own challenge's nonce
- * is the message's address and the second, which repeats and shows a heap address to anyone.
- * So the challenge and its nonces are ours: 128 random bits each, accepted only as issued, for
- * onvif-time-window, each request count (nc) once and increasing.
+ * HTTP Digest nonces are stateless, so no number of unauthenticated requests can flush a
+ * client's login in progress or grow memory: a nonce is 16 random bytes (the kernel's CSPRNG),
+ * the time it was issued and an HMAC-SHA256 (truncated to 192 bits) over both and the client's
+ * address, with a key drawn at start. It is good from that address only, for
+ * onvif-time-window; an older one, or one cordon did not issue to this address (another run,
+ * another address), is answered with a fresh challenge with stale=true when the response is
+ * otherwise right, so the client retries without asking its user. SoupAuthDomainDigest checks
+ * the response, realm and uri but takes any nonce; we check realm and uri again ourselves, so
+ * the rule does not depend on the libsoup version.
  *
- * Threads: the thread of the servers' main context; cd-wsse is thread-safe in any case.
+ * Replay: each nonce count (nc) is good once and must increase. The counts are kept only for
+ * nonces of successful logins, per user (MAX_USES_PER_USER) and overall (MAX_USES_TOTAL), and
+ * only until the nonce expires, so only holders of a password can fill the store. When a user's
+ * share is full, its oldest nonce is forgotten and every nonce of that user issued no later is
+ * refused as stale from then on (the floor), so forgetting never makes a used count good again.
+ *
+ * Threads: the thread of the servers' main context; cd-wsse and cd-source-limit are thread-safe
+ * in any case.
  * Keys used: [server] realm, onvif-time-window; [user] password; [camera] viewers.
  */
 #define G_LOG_DOMAIN "CdOnvifAuth"
 
 #include "cd-onvif-auth.h"
 
-#include <sys/random.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <string.h>
 
 #include "cd-error.h"
+#include "cd-random.h"
+#include "cd-source-limit.h"
 #include "cd-wsse.h"
 
 /* a failed login waits this long, at random, before its answer */
 #define FAILURE_DELAY_MIN_MS 100
 #define FAILURE_DELAY_MAX_MS 300
-/* challenges outstanding at most; past it the oldest is forgotten (its client is challenged
- * again), so unauthenticated requests cannot grow memory */
-#define MAX_DIGEST_NONCES 1024
+
+/* the nonce: random, issue time (ms since the object was made, big-endian), MAC */
+#define NONCE_RANDOM_BYTES 16
+#define NONCE_TIME_BYTES   8
+#define NONCE_HEAD_BYTES   (NONCE_RANDOM_BYTES + NONCE_TIME_BYTES)
+#define NONCE_MAC_BYTES	   24
+#define NONCE_BYTES	   (NONCE_HEAD_BYTES + NONCE_MAC_BYTES)
+#define NONCE_TEXT_LEN	   (NONCE_BYTES / 3 * 4) /* base64 without padding */
+#define KEY_BYTES	   32
+
+/* nonces of successful logins whose counts are remembered */
+#define MAX_USES_PER_USER 64
+#define MAX_USES_TOTAL	  4096
 
 typedef struct {
-	gchar *nonce;
+	gchar *nonce;	  /* as sent, which is canonical once verified */
 	gint64 issued_us; /* monotonic */
-	guint64 last_nc;  /* the highest request count used with it, 0 before any */
-} CdDigestNonce;
+	guint32 last_nc;  /* the highest count used with it */
+} CdDigestUse;
+
+typedef struct {
+	GHashTable *uses; /* nonce → CdDigestUse */
+	gint64 floor_us;  /* nonces issued at or before this were forgotten: stale */
+} CdUserUses;
 
 struct _CdOnvifAuth {
 	GObject parent_instance;
 	const CdConfig *config;
 	CdWsse *wsse;
 	SoupAuthDomain *digest;
-	GHashTable *nonces; /* nonce -> CdDigestNonce, in nonce_order */
-	GQueue nonce_order; /* of CdDigestNonce, oldest issued first */
+	CdLoginBackoff *backoff;
+	guint8 key[KEY_BYTES];
+	gint64 epoch_us;	/* monotonic time at creation: nonces count from it */
+	GHashTable *user_uses;	/* user name → CdUserUses */
+	guint n_uses;		/* in all of user_uses */
 };
 
 G_DEFINE_TYPE(CdOnvifAuth, cd_onvif_auth, G_TYPE_OBJECT)
@@ -78,30 +114,214 @@ digest_auth_cb(SoupAuthDomain *domain,
 	return soup_auth_domain_digest_encode_password(username, self->config->realm, password);
 }
 
-static void
-digest_nonce_free(CdDigestNonce *entry)
+/* ---- stateless nonces ---- */
+
+/* FALSE only if OpenSSL fails, and then no nonce verifies: failing closed */
+static gboolean
+nonce_mac(CdOnvifAuth *self, const guint8 *head, const gchar *address, guint8 *mac)
 {
-	g_free(entry->nonce);
-	g_free(entry);
+	gsize address_len = strlen(address);
+	g_autofree guint8 *data = g_malloc(NONCE_HEAD_BYTES + address_len);
+	guint8 full[EVP_MAX_MD_SIZE];
+	unsigned int full_len = 0;
+
+	memcpy(data, head, NONCE_HEAD_BYTES);
+	memcpy(data + NONCE_HEAD_BYTES, address, address_len);
+	if (HMAC(EVP_sha256(),
+		 self->key,
+		 sizeof(self->key),
+		 data,
+		 NONCE_HEAD_BYTES + address_len,
+		 full,
+		 &full_len) == NULL ||
+	    full_len < NONCE_MAC_BYTES)
+		return FALSE;
+	memcpy(mac, full, NONCE_MAC_BYTES);
+	OPENSSL_cleanse(full, sizeof(full));
+	return TRUE;
 }
 
-/* the oldest go first: when expired, or to make room */
-static void
-forget_nonces(CdOnvifAuth *self, gint64 now_us)
+static gchar *
+nonce_issue(CdOnvifAuth *self, const gchar *address)
 {
-	gint64 max_age_us = (gint64)self->config->onvif_time_window_ms * 1000;
+	guint8 nonce[NONCE_BYTES];
+	guint64 issued_ms = (guint64)(g_get_monotonic_time() - self->epoch_us) / 1000;
 
-	while (!g_queue_is_empty(&self->nonce_order)) {
-		CdDigestNonce *oldest = g_queue_peek_head(&self->nonce_order);
+	cd_random_bytes(nonce, NONCE_RANDOM_BYTES);
+	for (guint i = 0; i < NONCE_TIME_BYTES; i++) {
+		guint shift = 8 * (NONCE_TIME_BYTES - 1 - i);
 
-		if (now_us - oldest->issued_us <= max_age_us &&
-		    g_queue_get_length(&self->nonce_order) < MAX_DIGEST_NONCES)
-			break;
-		g_queue_pop_head(&self->nonce_order);
-		g_hash_table_remove(self->nonces, oldest->nonce);
-		digest_nonce_free(oldest);
+		nonce[NONCE_RANDOM_BYTES + i] = (guint8)(issued_ms >> shift);
+	}
+	/* a MAC that cannot be made is replaced by noise, which never verifies */
+	if (!nonce_mac(self, nonce, address, nonce + NONCE_HEAD_BYTES))
+		cd_random_bytes(nonce + NONCE_HEAD_BYTES, NONCE_MAC_BYTES);
+	return g_base64_encode(nonce, sizeof(nonce));
+}
+
+/* a nonce cordon issued to this address (at *issued_us, monotonic), however old */
+static gboolean
+nonce_verify(CdOnvifAuth *self, const gchar *text, const gchar *address, gint64 *issued_us)
+{
+	g_autofree guchar *nonce = NULL;
+	guint8 mac[NONCE_MAC_BYTES];
+	guint64 issued_ms = 0;
+	gsize len = 0;
+
+	/* exactly the length we issue, base64 letters only: one text per nonce, and no padding
+	 * or junk that g_base64_decode() would skip */
+	if (text == NULL || strlen(text) != NONCE_TEXT_LEN)
+		return FALSE;
+	for (const gchar *p = text; *p != '\0'; p++) {
+		if (!g_ascii_isalnum(*p) && *p != '+' && *p != '/')
+			return FALSE;
+	}
+	nonce = g_base64_decode(text, &len);
+	if (len != NONCE_BYTES || !nonce_mac(self, nonce, address, mac))
+		return FALSE;
+	if (CRYPTO_memcmp(mac, nonce + NONCE_HEAD_BYTES, NONCE_MAC_BYTES) != 0)
+		return FALSE;
+	for (guint i = 0; i < NONCE_TIME_BYTES; i++)
+		issued_ms = (issued_ms << 8) | nonce[NONCE_RANDOM_BYTES + i];
+	*issued_us = self->epoch_us + (gint64)issued_ms * 1000;
+	return TRUE;
+}
+
+/* ---- the replay store: counts of the nonces of successful logins ---- */
+
+static void
+digest_use_free(CdDigestUse *use)
+{
+	g_free(use->nonce);
+	g_free(use);
+}
+
+static void
+user_uses_free(CdUserUses *uses)
+{
+	g_hash_table_unref(uses->uses);
+	g_free(uses);
+}
+
+static gint64
+window_us(CdOnvifAuth *self)
+{
+	return (gint64)self->config->onvif_time_window_ms * 1000;
+}
+
+/* an expired nonce is refused as stale before its counts are looked at: forget it */
+static void
+forget_expired(CdOnvifAuth *self, CdUserUses *uses, gint64 now_us)
+{
+	GHashTableIter iter;
+	CdDigestUse *use;
+
+	g_hash_table_iter_init(&iter, uses->uses);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&use)) {
+		if (now_us - use->issued_us > window_us(self)) {
+			g_hash_table_iter_remove(&iter);
+			self->n_uses--;
+		}
 	}
 }
+
+static CdDigestUse *
+oldest_use(CdUserUses *uses)
+{
+	GHashTableIter iter;
+	CdDigestUse *use;
+	CdDigestUse *oldest = NULL;
+
+	g_hash_table_iter_init(&iter, uses->uses);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&use)) {
+		if (oldest == NULL || use->issued_us < oldest->issued_us)
+			oldest = use;
+	}
+	return oldest;
+}
+
+/* makes room: the nonce goes, and with it every nonce of the user issued no later */
+static void
+forget_oldest(CdOnvifAuth *self, CdUserUses *uses)
+{
+	CdDigestUse *oldest = oldest_use(uses);
+
+	if (oldest == NULL)
+		return;
+	uses->floor_us = MAX(uses->floor_us, oldest->issued_us);
+	g_hash_table_remove(uses->uses, oldest->nonce);
+	self->n_uses--;
+}
+
+/* past the overall limit (more users than it has room for), the oldest of anyone's goes */
+static void
+forget_oldest_overall(CdOnvifAuth *self)
+{
+	GHashTableIter iter;
+	CdUserUses *uses;
+	CdUserUses *owner = NULL;
+	gint64 oldest_us = G_MAXINT64;
+
+	g_hash_table_iter_init(&iter, self->user_uses);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&uses)) {
+		CdDigestUse *use = oldest_use(uses);
+
+		if (use != NULL && use->issued_us < oldest_us) {
+			oldest_us = use->issued_us;
+			owner = uses;
+		}
+	}
+	if (owner != NULL)
+		forget_oldest(self, owner);
+}
+
+/* TRUE, and remembered, when this count is new for the nonce; called for a right password */
+static gboolean
+use_nonce(CdOnvifAuth *self,
+	  const gchar *user,
+	  const gchar *nonce,
+	  gint64 issued_us,
+	  guint32 nc,
+	  gint64 now_us)
+{
+	CdUserUses *uses = g_hash_table_lookup(self->user_uses, user);
+	CdDigestUse *use;
+
+	if (uses == NULL) {
+		uses = g_new0(CdUserUses, 1);
+		uses->uses = g_hash_table_new_full(g_str_hash,
+						   g_str_equal,
+						   NULL,
+						   (GDestroyNotify)digest_use_free);
+		g_hash_table_insert(self->user_uses, g_strdup(user), uses);
+	}
+	forget_expired(self, uses, now_us);
+	use = g_hash_table_lookup(uses->uses, nonce);
+	if (use != NULL) {
+		if (nc <= use->last_nc)
+			return FALSE;
+		use->last_nc = nc;
+		return TRUE;
+	}
+	if (issued_us <= uses->floor_us)
+		return FALSE;
+	while (g_hash_table_size(uses->uses) >= MAX_USES_PER_USER)
+		forget_oldest(self, uses);
+	while (self->n_uses >= MAX_USES_TOTAL)
+		forget_oldest_overall(self);
+	/* making room may have raised the floor past this nonce */
+	if (issued_us <= uses->floor_us)
+		return FALSE;
+	use = g_new0(CdDigestUse, 1);
+	use->nonce = g_strdup(nonce);
+	use->issued_us = issued_us;
+	use->last_nc = nc;
+	g_hash_table_insert(uses->uses, use->nonce, use);
+	self->n_uses++;
+	return TRUE;
+}
+
+/* ---- checking a Digest Authorization ---- */
 
 /* a Digest header's parameters, after the scheme */
 static GHashTable *
@@ -112,72 +332,104 @@ digest_params(const gchar *header)
 	return soup_header_parse_param_list(header + 7);
 }
 
-/* the nonce is one we issued, still fresh, and this request count is new for it */
+/* the request-target as the client wrote it: the path and query, or that URL in full */
 static gboolean
-digest_nonce_is_fresh(CdOnvifAuth *self, SoupServerMessage *msg)
+digest_uri_matches(SoupServerMessage *msg, const gchar *uri)
+{
+	GUri *request = soup_server_message_get_uri(msg);
+	const gchar *query = g_uri_get_query(request);
+	g_autofree gchar *target = g_strconcat(g_uri_get_path(request),
+					       query != NULL ? "?" : "",
+					       query != NULL ? query : "",
+					       NULL);
+	g_autoptr(GUri) absolute = NULL;
+
+	if (uri == NULL)
+		return FALSE;
+	if (g_strcmp0(uri, target) == 0)
+		return TRUE;
+	absolute = g_uri_parse(uri, G_URI_FLAGS_ENCODED_PATH | G_URI_FLAGS_ENCODED_QUERY, NULL);
+	return absolute != NULL &&
+	       g_strcmp0(g_uri_get_path(absolute), g_uri_get_path(request)) == 0 &&
+	       g_strcmp0(g_uri_get_query(absolute), query) == 0;
+}
+
+/* nc-value: up to 8 hex digits (RFC 7616 says exactly 8), not 0 */
+static gboolean
+parse_nc(const gchar *text, guint32 *nc)
+{
+	gsize len = text != NULL ? strlen(text) : 0;
+
+	if (len == 0 || len > 8)
+		return FALSE;
+	for (gsize i = 0; i < len; i++) {
+		if (!g_ascii_isxdigit(text[i]))
+			return FALSE;
+	}
+	*nc = (guint32)g_ascii_strtoull(text, NULL, 16);
+	return *nc != 0;
+}
+
+static CdOnvifAuthResult
+digest_refused(GError **error, const gchar *why)
+{
+	g_set_error_literal(error, CD_ERROR, CD_ERROR_NOT_AUTHORIZED, why);
+	return CD_ONVIF_AUTH_REJECTED_DIGEST;
+}
+
+static CdOnvifAuthResult
+digest_stale(GError **error, const gchar *why)
+{
+	g_set_error_literal(error, CD_ERROR, CD_ERROR_NOT_AUTHORIZED, why);
+	return CD_ONVIF_AUTH_STALE;
+}
+
+/*
+ * The password is checked before the nonce: stale=true tells a client its password was right,
+ * so it is said only then; a wrong password with any nonce is a failed login.
+ */
+static CdOnvifAuthResult
+check_digest(CdOnvifAuth *self,
+	     SoupServerMessage *msg,
+	     const gchar *address,
+	     gchar **user,
+	     GError **error)
 {
 	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
 	GHashTable *params = digest_params(soup_message_headers_get_one(headers, "Authorization"));
-	const gchar *nonce;
-	const gchar *nc_text;
-	CdDigestNonce *entry = NULL;
-	guint64 nc = 1; /* without qop there is no count: the nonce is good once */
+	g_autofree gchar *nonce = NULL;
+	g_autofree gchar *accepted = NULL;
+	gint64 now_us = g_get_monotonic_time();
+	gint64 issued_us = 0;
+	gboolean realm_ok;
+	gboolean uri_ok;
+	gboolean nc_ok;
+	guint32 nc = 0;
 
 	if (params == NULL)
-		return FALSE;
-	forget_nonces(self, g_get_monotonic_time());
-	nonce = g_hash_table_lookup(params, "nonce");
-	nc_text = g_hash_table_lookup(params, "nc");
-	if (nonce != NULL)
-		entry = g_hash_table_lookup(self->nonces, nonce);
-	if (nc_text != NULL)
-		nc = g_ascii_strtoull(nc_text, NULL, 16);
+		return digest_refused(error, "an Authorization that is not HTTP Digest");
+	realm_ok = g_strcmp0(g_hash_table_lookup(params, "realm"), self->config->realm) == 0;
+	uri_ok = digest_uri_matches(msg, g_hash_table_lookup(params, "uri"));
+	nc_ok = parse_nc(g_hash_table_lookup(params, "nc"), &nc);
+	nonce = g_strdup(g_hash_table_lookup(params, "nonce"));
 	soup_header_free_param_list(params);
-	if (entry == NULL || nc <= entry->last_nc)
-		return FALSE;
-	entry->last_nc = nc;
-	return TRUE;
-}
-
-static void
-remember_nonce(CdOnvifAuth *self, const gchar *nonce)
-{
-	CdDigestNonce *entry = g_new0(CdDigestNonce, 1);
-
-	entry->nonce = g_strdup(nonce);
-	entry->issued_us = g_get_monotonic_time();
-	g_hash_table_insert(self->nonces, entry->nonce, entry);
-	g_queue_push_tail(&self->nonce_order, entry);
-	forget_nonces(self, entry->issued_us);
-}
-
-/* 128 bits from the kernel's generator, which never repeats them in practice */
-static gchar *
-new_nonce(void)
-{
-	guint8 bytes[16];
-
-	if (getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes)) {
-		for (guint i = 0; i < sizeof(bytes); i++)
-			bytes[i] = (guint8)g_random_int();
-	}
-	return g_base64_encode(bytes, sizeof(bytes));
-}
-
-/**
- * cd_onvif_auth_new:
- * @config: must outlive the object
- */
-CdOnvifAuth *
-cd_onvif_auth_new(const CdConfig *config)
-{
-	CdOnvifAuth *self = g_object_new(CD_TYPE_ONVIF_AUTH, NULL);
-
-	self->config = config;
-	self->wsse = cd_wsse_new(config->onvif_time_window_ms, lookup_password, self);
-	self->digest = soup_auth_domain_digest_new("realm", config->realm, NULL);
-	soup_auth_domain_digest_set_auth_callback(self->digest, digest_auth_cb, self, NULL);
-	return self;
+	if (!realm_ok)
+		return digest_refused(error, "HTTP Digest for another realm");
+	if (!uri_ok)
+		return digest_refused(error, "HTTP Digest uri is not this request's");
+	if (!nc_ok || nonce == NULL)
+		return digest_refused(error, "HTTP Digest without a valid nonce count or nonce");
+	accepted = soup_auth_domain_accepts(self->digest, msg);
+	if (accepted == NULL)
+		return digest_refused(error, "HTTP Digest credentials refused");
+	if (!nonce_verify(self, nonce, address, &issued_us))
+		return digest_stale(error, "a nonce cordon did not issue to this address");
+	if (now_us - issued_us > window_us(self))
+		return digest_stale(error, "an expired nonce");
+	if (!use_nonce(self, accepted, nonce, issued_us, nc, now_us))
+		return digest_stale(error, "a nonce count used before");
+	*user = g_steal_pointer(&accepted);
+	return CD_ONVIF_AUTH_ACCEPTED;
 }
 
 /* a UsernameToken, or a Security header without one, which is no better than a wrong one */
@@ -198,15 +450,82 @@ check_token(CdOnvifAuth *self, CdSoapRequest *request, GError **error)
 	return g_strdup(token.username);
 }
 
+/* who the credentials belong to, whatever camera is asked for */
+static CdOnvifAuthResult
+login(CdOnvifAuth *self,
+      SoupServerMessage *msg,
+      CdSoapRequest *request,
+      const gchar *address,
+      gchar **user,
+      GError **error)
+{
+	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
+	gboolean has_digest = soup_message_headers_get_one(headers, "Authorization") != NULL;
+	gboolean has_token = request != NULL && cd_soap_request_has_security_header(request);
+	g_autoptr(GError) token_error = NULL;
+	g_autoptr(GError) digest_error = NULL;
+
+	if (has_token)
+		*user = check_token(self, request, &token_error);
+	if (*user == NULL && has_digest) {
+		CdOnvifAuthResult result = check_digest(self, msg, address, user, &digest_error);
+
+		if (result == CD_ONVIF_AUTH_STALE) {
+			g_propagate_error(error, g_steal_pointer(&digest_error));
+			return result;
+		}
+	}
+	if (*user == NULL && token_error != NULL) {
+		g_propagate_error(error, g_steal_pointer(&token_error));
+		return CD_ONVIF_AUTH_REJECTED_TOKEN;
+	}
+	if (*user == NULL && digest_error != NULL) {
+		g_propagate_error(error, g_steal_pointer(&digest_error));
+		return CD_ONVIF_AUTH_REJECTED_DIGEST;
+	}
+	if (*user == NULL) {
+		g_set_error_literal(error, CD_ERROR, CD_ERROR_NOT_AUTHORIZED, "no credentials");
+		return CD_ONVIF_AUTH_MISSING;
+	}
+	return CD_ONVIF_AUTH_ACCEPTED;
+}
+
+static const gchar *
+remote_address(SoupServerMessage *msg)
+{
+	const gchar *address = soup_server_message_get_remote_host(msg);
+
+	return address != NULL ? address : "";
+}
+
+/**
+ * cd_onvif_auth_new:
+ * @config: must outlive the object
+ */
+CdOnvifAuth *
+cd_onvif_auth_new(const CdConfig *config)
+{
+	CdOnvifAuth *self = g_object_new(CD_TYPE_ONVIF_AUTH, NULL);
+
+	self->config = config;
+	self->wsse = cd_wsse_new(config->onvif_time_window_ms, lookup_password, self);
+	self->digest = soup_auth_domain_digest_new("realm", config->realm, NULL);
+	soup_auth_domain_digest_set_auth_callback(self->digest, digest_auth_cb, self, NULL);
+	return self;
+}
+
 /**
  * cd_onvif_auth_check:
  * @msg: the HTTP request
  * @request: (nullable): its SOAP envelope, %NULL for plain HTTP (the snapshot)
  * @camera: the device's camera, whose viewers may log in
+ * @retry_after_us: (out) (optional): for %CD_ONVIF_AUTH_BACKOFF, how long the address waits
  * @error: why the request was not accepted
  *
- * A valid UsernameToken or valid HTTP Digest credentials log the request in; when a token
- * fails and no Digest credentials make up for it, the token's refusal is what counts.
+ * A source address in back-off is refused before its credentials are looked at. Otherwise a
+ * valid UsernameToken or valid HTTP Digest credentials log the request in; when a token fails
+ * and no Digest credentials make up for it, the token's refusal is what counts. Refused
+ * tokens and Digest responses count as failures of the address, right passwords as successes.
  *
  * Errors: %CD_ERROR_NOT_AUTHORIZED with the reason, free of any credential.
  *
@@ -217,38 +536,31 @@ cd_onvif_auth_check(CdOnvifAuth *self,
 		    SoupServerMessage *msg,
 		    CdSoapRequest *request,
 		    const CdCamera *camera,
+		    gint64 *retry_after_us,
 		    GError **error)
 {
-	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
-	gboolean has_digest = soup_message_headers_get_one(headers, "Authorization") != NULL;
-	gboolean has_token = request != NULL && cd_soap_request_has_security_header(request);
-	g_autoptr(GError) token_error = NULL;
+	const gchar *address = remote_address(msg);
 	g_autofree gchar *user = NULL;
+	CdOnvifAuthResult result;
 
-	if (has_token)
-		user = check_token(self, request, &token_error);
-	if (user == NULL && has_digest) {
-		user = soup_auth_domain_accepts(self->digest, msg);
-		if (user != NULL && !digest_nonce_is_fresh(self, msg))
-			g_clear_pointer(&user, g_free);
+	if (retry_after_us != NULL)
+		*retry_after_us = 0;
+	if (!cd_login_backoff_check(self->backoff,
+				    address,
+				    g_get_monotonic_time(),
+				    retry_after_us)) {
+		g_set_error_literal(error,
+				    CD_ERROR,
+				    CD_ERROR_NOT_AUTHORIZED,
+				    "too many failed logins from this address, not checked");
+		return CD_ONVIF_AUTH_BACKOFF;
 	}
-	if (user == NULL && token_error != NULL) {
-		g_propagate_error(error, g_steal_pointer(&token_error));
-		return CD_ONVIF_AUTH_REJECTED_TOKEN;
-	}
-	if (user == NULL && has_digest) {
-		g_set_error_literal(
-		    error,
-		    CD_ERROR,
-		    CD_ERROR_NOT_AUTHORIZED,
-		    "HTTP Digest credentials refused, or a nonce that is unknown, stale "
-		    "or replayed");
-		return CD_ONVIF_AUTH_REJECTED_DIGEST;
-	}
-	if (user == NULL) {
-		g_set_error_literal(error, CD_ERROR, CD_ERROR_NOT_AUTHORIZED, "no credentials");
-		return CD_ONVIF_AUTH_MISSING;
-	}
+	result = login(self, msg, request, address, &user, error);
+	if (result == CD_ONVIF_AUTH_REJECTED_DIGEST || result == CD_ONVIF_AUTH_REJECTED_TOKEN)
+		cd_login_backoff_failed(self->backoff, address, g_get_monotonic_time());
+	if (result != CD_ONVIF_AUTH_ACCEPTED)
+		return result;
+	cd_login_backoff_succeeded(self->backoff, address);
 	if (!cd_camera_viewer_allowed(camera, user)) {
 		g_set_error_literal(error,
 				    CD_ERROR,
@@ -261,21 +573,24 @@ cd_onvif_auth_check(CdOnvifAuth *self,
 
 /**
  * cd_onvif_auth_challenge:
+ * @stale: the client's nonce was refused only for being stale: it may retry at once
  *
  * Sets status 401 and a WWW-Authenticate header with a fresh Digest challenge (qop auth,
- * MD5, as SoupAuthDomainDigest checks it), whose nonce is then good for onvif-time-window.
+ * MD5, as SoupAuthDomainDigest checks it), whose nonce is then good for onvif-time-window
+ * from the client's address. Nothing is stored.
  */
 void
-cd_onvif_auth_challenge(CdOnvifAuth *self, SoupServerMessage *msg)
+cd_onvif_auth_challenge(CdOnvifAuth *self, SoupServerMessage *msg, gboolean stale)
 {
-	g_autofree gchar *nonce = new_nonce();
+	g_autofree gchar *nonce = nonce_issue(self, remote_address(msg));
 	g_autoptr(GString) challenge = g_string_new("Digest ");
 
 	soup_header_g_string_append_param_quoted(challenge, "realm", self->config->realm);
 	g_string_append(challenge, ", ");
 	soup_header_g_string_append_param_quoted(challenge, "nonce", nonce);
 	g_string_append(challenge, ", qop=\"auth\", algorithm=MD5");
-	remember_nonce(self, nonce);
+	if (stale)
+		g_string_append(challenge, ", stale=true");
 	soup_server_message_set_status(msg, SOUP_STATUS_UNAUTHORIZED, NULL);
 	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
 				     "WWW-Authenticate",
@@ -285,13 +600,16 @@ cd_onvif_auth_challenge(CdOnvifAuth *self, SoupServerMessage *msg)
 /**
  * cd_onvif_auth_failure_delay_ms:
  *
- * Returns: how long to hold back the answer to a failed login, at random, so that a client
- * cannot guess quickly nor time the checks
+ * Returns: how long to hold back the answer to a failed login, drawn from the CSPRNG so that
+ * a client cannot time the checks
  */
 guint
 cd_onvif_auth_failure_delay_ms(void)
 {
-	return (guint)g_random_int_range(FAILURE_DELAY_MIN_MS, FAILURE_DELAY_MAX_MS + 1);
+	guint32 random = 0;
+
+	cd_random_bytes((guint8 *)&random, sizeof(random));
+	return FAILURE_DELAY_MIN_MS + random % (FAILURE_DELAY_MAX_MS - FAILURE_DELAY_MIN_MS + 1);
 }
 
 static void
@@ -301,8 +619,9 @@ cd_onvif_auth_finalize(GObject *object)
 
 	g_clear_object(&self->digest);
 	g_clear_pointer(&self->wsse, cd_wsse_free);
-	g_hash_table_unref(self->nonces);
-	g_queue_clear_full(&self->nonce_order, (GDestroyNotify)digest_nonce_free);
+	g_clear_pointer(&self->backoff, cd_login_backoff_free);
+	g_hash_table_unref(self->user_uses);
+	OPENSSL_cleanse(self->key, sizeof(self->key));
 	G_OBJECT_CLASS(cd_onvif_auth_parent_class)->finalize(object);
 }
 
@@ -317,6 +636,9 @@ cd_onvif_auth_class_init(CdOnvifAuthClass *klass)
 static void
 cd_onvif_auth_init(CdOnvifAuth *self)
 {
-	self->nonces = g_hash_table_new(g_str_hash, g_str_equal);
-	g_queue_init(&self->nonce_order);
+	cd_random_bytes(self->key, sizeof(self->key));
+	self->epoch_us = g_get_monotonic_time();
+	self->backoff = cd_login_backoff_new();
+	self->user_uses =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)user_uses_free);
 }

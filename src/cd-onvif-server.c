@@ -6,7 +6,16 @@
  * order "parse, then login unless the operation is pre-authentication, then answer", the
  * mapping of every refusal to its HTTP status and SOAP fault (one table, fault_table), the
  * random delay after a failed login, and the snapshot endpoint. The services themselves are in
- * cd-onvif-device and cd-onvif-media; logins are decided by cd-onvif-auth.
+ * cd-onvif-device and cd-onvif-media; logins, and the back-off of source addresses that fail
+ * them, are decided by cd-onvif-auth.
+ *
+ * Logins refused: no credentials get 401 with a Digest challenge at once, a stale nonce 401
+ * with a challenge with stale=true at once (the client retries by itself); wrong credentials
+ * get 401 (HTTP Digest) or 400 (UsernameToken) after a random 100-300 ms. An address in
+ * back-off gets 429 Too Many Requests with Retry-After (whole seconds) and, for SOAP, the
+ * ter:NotAuthorized fault, at once and without its credentials being looked at: 429 says
+ * "not now" rather than "wrong password", so a VMS does not mark the camera's login as bad,
+ * and ONVIF clients that do not know 429 still see a failed call with the usual fault.
  *
  * Nothing is ever forwarded to a camera: every answer is built from cordon's configuration and
  * its own encoder, and every URL handed out is built from the address the client used to reach
@@ -41,6 +50,8 @@
 #define MAX_REPLY_BYTES (64 * 1024)
 /* snapshot encodes per device at once; more wait for nobody and get 503 */
 #define MAX_SNAPSHOTS_RUNNING 2
+/* RFC 6585; libsoup 3.2 has no name for it */
+#define STATUS_TOO_MANY_REQUESTS 429
 /* "[" IPv6 "]" ":" port, or a DNS name and port */
 #define MAX_HOST_LEN 261
 
@@ -424,11 +435,34 @@ lookup_operation(CdSoapRequest *request)
 	return NULL;
 }
 
+/* an address in back-off: 429 at once, nothing checked (see the file's comment) */
+static void
+refuse_backoff(SoupServerMessage *msg, gint64 retry_after_us, gboolean soap)
+{
+	g_autofree gchar *seconds =
+	    g_strdup_printf("%" G_GINT64_FORMAT,
+			    MAX((retry_after_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC, 1));
+
+	if (soap)
+		reply_fault(msg,
+			    STATUS_TOO_MANY_REQUESTS,
+			    "s:Sender",
+			    "ter:NotAuthorized",
+			    "too many failed logins from this address, retry later");
+	else
+		reply_text(msg, STATUS_TOO_MANY_REQUESTS, "too many failed logins, retry later\n");
+	soup_server_message_set_status(msg, STATUS_TOO_MANY_REQUESTS, "Too Many Requests");
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+				     "Retry-After",
+				     seconds);
+}
+
 /*
  * Answers a request that did not log in, and returns FALSE; TRUE lets it through. No
- * credentials at all get a Digest challenge at once; wrong ones wait a random delay. SOAP
- * requests get ter:NotAuthorized: 401 with the challenge for HTTP Digest, 400 for a bad
- * UsernameToken (what clients expect: they retry 401 with Digest, report 400 as a login error).
+ * credentials at all, or a stale nonce, get a Digest challenge at once; wrong ones wait a
+ * random delay. SOAP requests get ter:NotAuthorized: 401 with the challenge for HTTP Digest,
+ * 400 for a bad UsernameToken (what clients expect: they retry 401 with Digest, report 400 as
+ * a login error).
  */
 static gboolean
 authenticate(CdOnvifServer *self,
@@ -438,26 +472,41 @@ authenticate(CdOnvifServer *self,
 	     gboolean soap)
 {
 	g_autoptr(GError) error = NULL;
+	gint64 retry_after_us = 0;
 	CdOnvifAuthResult result =
-	    cd_onvif_auth_check(self->auth, msg, request, self->camera, &error);
+	    cd_onvif_auth_check(self->auth, msg, request, self->camera, &retry_after_us, &error);
+	gboolean delay = TRUE;
 	guint status;
 
 	if (result == CD_ONVIF_AUTH_ACCEPTED)
 		return TRUE;
 	log_refusal(self, msg, what, error->message);
-	if (result == CD_ONVIF_AUTH_MISSING || result == CD_ONVIF_AUTH_REJECTED_DIGEST) {
-		cd_onvif_auth_challenge(self->auth, msg);
+	switch (result) {
+	case CD_ONVIF_AUTH_BACKOFF:
+		refuse_backoff(msg, retry_after_us, soap);
+		return FALSE;
+	case CD_ONVIF_AUTH_MISSING:
+	case CD_ONVIF_AUTH_STALE:
+		delay = FALSE;
+		cd_onvif_auth_challenge(self->auth, msg, result == CD_ONVIF_AUTH_STALE);
 		status = SOUP_STATUS_UNAUTHORIZED;
-	} else if (result == CD_ONVIF_AUTH_FORBIDDEN && !soap) {
-		status = SOUP_STATUS_FORBIDDEN;
-	} else {
+		break;
+	case CD_ONVIF_AUTH_REJECTED_DIGEST:
+		cd_onvif_auth_challenge(self->auth, msg, FALSE);
+		status = SOUP_STATUS_UNAUTHORIZED;
+		break;
+	case CD_ONVIF_AUTH_FORBIDDEN:
+		status = soap ? SOUP_STATUS_BAD_REQUEST : SOUP_STATUS_FORBIDDEN;
+		break;
+	default:
 		status = SOUP_STATUS_BAD_REQUEST;
+		break;
 	}
 	if (soap)
 		reply_fault(msg, status, "s:Sender", "ter:NotAuthorized", "sender not authorized");
 	else
 		reply_text(msg, status, "not authorized\n");
-	if (result != CD_ONVIF_AUTH_MISSING)
+	if (delay)
 		send_after_delay(self, msg);
 	return FALSE;
 }

@@ -2,10 +2,22 @@
 /*
  * cd-rtsp-frontend: the RTSP server VMS clients talk to.
  *
- * Every request needs HTTP digest credentials of a configured user (gst-rtsp-server answers
- * 401 with a challenge otherwise); each user's token carries their name as media factory
- * role, and a camera's mount grants access to the users in its `viewers` list (all users
- * when absent).
+ * Who may send what is cd-rtsp-auth's decision (Digest on every request, a session bound to
+ * its creator, a camera to its viewers); each user's token carries their name as media
+ * factory role, and a camera's mount grants access to the users in its `viewers` list (all
+ * users when absent).
+ *
+ * Connections: this module accepts them itself, so that a peer is counted before anything
+ * is made for it: at most max-connections at once and max-connections-per-address from one
+ * address, logged in or not. When the total is reached, the connection that has waited
+ * longest for its login makes room, so a flood of idle strangers cannot lock recorders
+ * out. Until its login a connection is cd-rtsp-gate's (bounded requests, login-timeout,
+ * request-timeout); then gst-rtsp-server takes it with the request that logged in. An
+ * address whose logins keep failing is held back (cd-source-limit's back-off): its new
+ * connections are refused and its requests not even checked until the back-off ends. Each
+ * connection has a session pool of its own (cd-session-pool). The listen backlog is
+ * max-connections, so recorders reconnecting at once after a switch reboot are queued
+ * rather than refused by the kernel.
  *
  * Threads: the listening socket and every client connection run on the frontend's own
  * thread and main context, made by cd_rtsp_frontend_start() and joined by
@@ -22,11 +34,12 @@
  * its data, but keeps the viewer (and what the kernel buffers for it) for as long as its
  * session lives, which a stuck recorder keeps alive with its own RTCP. Once a second we look
  * at each connection's socket: a viewer with data waiting whose peer has acknowledged
- * nothing for client-timeout is closed (see check_stuck_clients_cb). Until then its backlog is
+ * nothing for client-timeout is closed (see check_clients_cb). Until then its backlog is
  * the connection's send buffer (client-buffer) plus those 100 messages.
  *
- * Keys used: [server] listen-address, rtsp-port, realm, client-timeout,
- * client-buffer; [user] password;
+ * Keys used: [server] listen-address, rtsp-port, realm, client-timeout, client-buffer,
+ * max-connections, max-connections-per-address, login-timeout, request-timeout,
+ * max-request-header, max-request-headers, max-request-body; [user] password;
  * [camera] viewers.
  */
 #define G_LOG_DOMAIN "CdRtspFrontend"
@@ -43,6 +56,10 @@
 
 #include "cd-error.h"
 #include "cd-log.h"
+#include "cd-rtsp-auth.h"
+#include "cd-rtsp-gate.h"
+#include "cd-session-pool.h"
+#include "cd-source-limit.h"
 
 GST_DEBUG_CATEGORY_STATIC(cd_rtsp_frontend_debug);
 #define GST_CAT_DEFAULT cd_rtsp_frontend_debug
@@ -50,11 +67,21 @@ GST_DEBUG_CATEGORY_STATIC(cd_rtsp_frontend_debug);
 /* below G_PRIORITY_LOW: the thread ends once every pending client release has run */
 #define QUIT_PRIORITY (G_PRIORITY_LOW + 1)
 #define STUCK_CHECK_INTERVAL_MS 1000
+/* a recorder uses one session per connection; a few more cover clients that SETUP twice */
+#define MAX_SESSIONS_PER_CONNECTION 8
+/* connections taken from the kernel's queue per wakeup, so accepting cannot starve clients */
+#define ACCEPTS_PER_WAKEUP 32
+#define REFUSAL_REPORT_INTERVAL_US (10 * G_USEC_PER_SEC)
 
 struct _CdRtspFrontend {
 	GObject parent_instance;
 	const CdConfig *config;
 	GstRTSPServer *server;
+	CdRtspAuth *auth;
+	CdRtspGate *gate;	/* connections before their login; frontend thread */
+	CdLoginBackoff *backoff; /* failed logins per peer address */
+	GSocket *listen_socket; /* while running */
+	guint port;
 	GMainContext *context; /* clients and listening socket, while running */
 	GMainLoop *loop;
 	GThread *thread;
@@ -64,6 +91,12 @@ struct _CdRtspFrontend {
 	/* (element-type GstRTSPClient) connected, or closed awaiting release; protected by lock */
 	GPtrArray *clients;
 	gint connections; /* atomic: clients accepted since start, for tests and stats */
+	/* frontend thread only */
+	GHashTable *per_address; /* peer address -> connections open from it (GUINT_TO_POINTER) */
+	guint open_connections;
+	guint refused;		   /* since the last report */
+	const gchar *refused_why;  /* the last refusal's reason, static */
+	gint64 refusals_reported_at;
 };
 
 G_DEFINE_TYPE(CdRtspFrontend, cd_rtsp_frontend, G_TYPE_OBJECT)
@@ -74,33 +107,26 @@ typedef struct {
 	GstRTSPClient *client;
 } CdClientRelease;
 
-/* per client, frontend thread only: when its peer last took data */
+/* per client, frontend thread only */
 typedef struct {
+	gchar *address;
+	gint64 connected_at; /* monotonic */
+	gboolean counted;    /* in per_address and open_connections */
+	/* when its peer last took data */
 	guint64 bytes_acked;
 	gint64 progress_at; /* monotonic */
 	gboolean closed;
 } CdClientProgress;
 
-static GQuark client_progress_quark;
-
-static GstRTSPAuth *
-make_auth(const CdConfig *config)
+static void
+client_progress_free(CdClientProgress *progress)
 {
-	GstRTSPAuth *auth = gst_rtsp_auth_new();
-
-	gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_DIGEST);
-	gst_rtsp_auth_set_realm(auth, config->realm);
-	for (guint i = 0; i < config->users->len; i++) {
-		CdUser *user = g_ptr_array_index(config->users, i);
-		g_autoptr(GstRTSPToken) token =
-		    gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
-				       G_TYPE_STRING,
-				       user->name,
-				       NULL);
-		gst_rtsp_auth_add_digest(auth, user->name, user->password, token);
-	}
-	return auth;
+	g_free(progress->address);
+	g_free(progress);
 }
+
+static GQuark client_progress_quark;
+static GQuark gate_nonces_quark;
 
 /* frontend thread */
 static void
@@ -132,6 +158,18 @@ release_client_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+static void uncount_connection(CdRtspFrontend *self, const gchar *address);
+
+/* frontend thread: the connection no longer counts against its address or the total */
+static void
+forget_connection(CdRtspFrontend *self, CdClientProgress *progress)
+{
+	if (!progress->counted)
+		return;
+	progress->counted = FALSE;
+	uncount_connection(self, progress->address);
+}
+
 /*
  * Frontend thread. gst-rtsp-server 1.22.0 answers a failed write of TCP data (do_send_data,
  * on a stream's send thread) with an idle on the client's context that calls
@@ -155,8 +193,10 @@ client_closed_cb(GstRTSPClient *client, gpointer user_data)
 	CdClientProgress *progress = g_object_get_qdata(G_OBJECT(client), client_progress_quark);
 
 	GST_DEBUG_OBJECT(client, "closed");
-	if (progress != NULL)
+	if (progress != NULL) {
 		progress->closed = TRUE;
+		forget_connection(self, progress);
+	}
 	g_signal_handlers_disconnect_by_data(client, self);
 	release->self = self;
 	release->client = client;
@@ -184,11 +224,25 @@ static void
 client_connected_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_data)
 {
 	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
-
+	GstRTSPConnection *connection = gst_rtsp_client_get_connection(client);
+	g_autoptr(GstRTSPSessionPool) pool = cd_session_pool_new(MAX_SESSIONS_PER_CONNECTION);
+	GSocket *socket = gst_rtsp_connection_get_read_socket(connection);
+	CdRtspNonces *nonces = g_object_steal_qdata(G_OBJECT(socket), gate_nonces_quark);
 	CdClientProgress *progress = g_new0(CdClientProgress, 1);
 
-	progress->progress_at = g_get_monotonic_time();
-	g_object_set_qdata_full(G_OBJECT(client), client_progress_quark, progress, g_free);
+	/* counted when accepted (take_connection) */
+	progress->address = g_strdup(gst_rtsp_connection_get_ip(connection));
+	progress->connected_at = g_get_monotonic_time();
+	progress->progress_at = progress->connected_at;
+	progress->counted = TRUE;
+	if (nonces != NULL)
+		cd_rtsp_auth_adopt(self->auth, client, nonces);
+	g_object_set_qdata_full(G_OBJECT(client),
+				client_progress_quark,
+				progress,
+				(GDestroyNotify)client_progress_free);
+	gst_rtsp_client_set_session_pool(client, pool);
+	cd_rtsp_auth_watch_client(self->auth, client);
 	g_atomic_int_inc(&self->connections);
 	g_mutex_lock(&self->lock);
 	g_ptr_array_add(self->clients, g_object_ref(client));
@@ -223,16 +277,13 @@ client_made_progress(GSocket *socket, CdClientProgress *progress)
 
 /* frontend thread */
 static gboolean
-client_is_stuck(CdRtspFrontend *self, GstRTSPClient *client, gint64 now)
+client_is_stuck(CdRtspFrontend *self, GstRTSPClient *client, CdClientProgress *progress,
+		gint64 now)
 {
-	CdClientProgress *progress = g_object_get_qdata(G_OBJECT(client), client_progress_quark);
-	GstRTSPConnection *connection;
-	GSocket *socket;
+	GstRTSPConnection *connection = gst_rtsp_client_get_connection(client);
+	GSocket *socket = connection != NULL ? gst_rtsp_connection_get_write_socket(connection)
+					     : NULL;
 
-	if (progress == NULL || progress->closed)
-		return FALSE;
-	connection = gst_rtsp_client_get_connection(client);
-	socket = connection != NULL ? gst_rtsp_connection_get_write_socket(connection) : NULL;
 	if (socket == NULL || client_made_progress(socket, progress)) {
 		progress->progress_at = now;
 		return FALSE;
@@ -240,32 +291,119 @@ client_is_stuck(CdRtspFrontend *self, GstRTSPClient *client, gint64 now)
 	return now - progress->progress_at >= (gint64)self->config->client_timeout_ms * 1000;
 }
 
-/* frontend thread, every STUCK_CHECK_INTERVAL_MS */
+/* frontend thread: why @client must go now, or %NULL */
+static const gchar *
+client_overdue(CdRtspFrontend *self, GstRTSPClient *client, gint64 now)
+{
+	CdClientProgress *progress = g_object_get_qdata(G_OBJECT(client), client_progress_quark);
+
+	if (progress == NULL || progress->closed)
+		return NULL;
+	if (client_is_stuck(self, client, progress, now))
+		return "stuck";
+	return NULL;
+}
+
+/* frontend thread (the gate's, auth's): may @address try a login now? */
 static gboolean
-check_stuck_clients_cb(gpointer user_data)
+login_may_try(const gchar *address, gpointer user_data)
 {
 	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
-	g_autoptr(GPtrArray) stuck = g_ptr_array_new_with_free_func(g_object_unref);
+	gint64 retry_after = 0;
+
+	return cd_login_backoff_check(self->backoff, address, g_get_monotonic_time(), &retry_after);
+}
+
+/* frontend thread: a Digest response from @address was checked */
+static void
+login_done_cb(const gchar *address, gboolean success, gpointer user_data)
+{
+	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
+
+	if (success)
+		cd_login_backoff_succeeded(self->backoff, address);
+	else
+		cd_login_backoff_failed(self->backoff, address, g_get_monotonic_time());
+}
+
+/* frontend thread: refusals come in floods, so they are counted and reported together */
+static void
+count_refusal(CdRtspFrontend *self, const gchar *address, const gchar *why)
+{
+	self->refused++;
+	self->refused_why = why;
+	GST_INFO("connection from %s refused or closed: %s", address, why);
+}
+
+static void
+report_refusals(CdRtspFrontend *self)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (self->refused == 0 || now - self->refusals_reported_at < REFUSAL_REPORT_INTERVAL_US)
+		return;
+	g_message("%u viewer connections refused or closed in %u s, the last: %s",
+		  self->refused,
+		  (guint)((now - self->refusals_reported_at) / G_USEC_PER_SEC),
+		  self->refused_why);
+	self->refused = 0;
+	self->refusals_reported_at = now;
+}
+
+/* frontend thread, every STUCK_CHECK_INTERVAL_MS */
+static gboolean
+check_clients_cb(gpointer user_data)
+{
+	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
+	g_autoptr(GPtrArray) overdue = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(GPtrArray) reasons = g_ptr_array_new();
 	gint64 now = g_get_monotonic_time();
 
 	g_mutex_lock(&self->lock);
 	for (guint i = 0; i < self->clients->len; i++) {
 		GstRTSPClient *client = g_ptr_array_index(self->clients, i);
-		if (client_is_stuck(self, client, now))
-			g_ptr_array_add(stuck, g_object_ref(client));
+		const gchar *reason = client_overdue(self, client, now);
+
+		if (reason == NULL)
+			continue;
+		g_ptr_array_add(overdue, g_object_ref(client));
+		g_ptr_array_add(reasons, (gpointer)reason);
 	}
 	g_mutex_unlock(&self->lock);
+	cd_rtsp_gate_expire(self->gate, now);
 	/* closing emits "closed", which takes the lock */
-	for (guint i = 0; i < stuck->len; i++) {
-		GstRTSPClient *client = g_ptr_array_index(stuck, i);
+	for (guint i = 0; i < overdue->len; i++) {
+		GstRTSPClient *client = g_ptr_array_index(overdue, i);
 		GstRTSPConnection *connection = gst_rtsp_client_get_connection(client);
-		g_warning("viewer %s took no data for %u s; dropped",
-			  connection != NULL ? gst_rtsp_connection_get_ip(connection) : "?",
-			  self->config->client_timeout_ms / 1000);
+		const gchar *address =
+		    connection != NULL ? gst_rtsp_connection_get_ip(connection) : "?";
+		const gchar *reason = g_ptr_array_index(reasons, i);
+
+		if (g_str_equal(reason, "stuck"))
+			g_warning("viewer %s took no data for %u s; dropped",
+				  address,
+				  self->config->client_timeout_ms / 1000);
+		else
+			count_refusal(self, address, reason);
 		gst_rtsp_client_close(client);
 	}
+	report_refusals(self);
 	return G_SOURCE_CONTINUE;
 }
+
+static void gate_gone_cb(const gchar *address, const gchar *why, gpointer user_data);
+static void gate_logged_in_cb(GSocket *socket,
+			      const gchar *address,
+			      guint16 port,
+			      const gchar *initial,
+			      CdRtspNonces *nonces,
+			      gpointer user_data);
+
+static const CdRtspGateFuncs gate_funcs = {
+    .logged_in = gate_logged_in_cb,
+    .gone = gate_gone_cb,
+    .may_try = login_may_try,
+};
 
 /**
  * cd_rtsp_frontend_new:
@@ -275,15 +413,24 @@ CdRtspFrontend *
 cd_rtsp_frontend_new(const CdConfig *config)
 {
 	CdRtspFrontend *self = g_object_new(CD_TYPE_RTSP_FRONTEND, NULL);
-	g_autoptr(GstRTSPAuth) auth = make_auth(config);
 	g_autoptr(GstRTSPThreadPool) pool = NULL;
+	g_autoptr(GstRTSPSessionPool) sessions = cd_session_pool_new(MAX_SESSIONS_PER_CONNECTION);
 	g_autofree gchar *service = g_strdup_printf("%u", config->rtsp_port);
 
 	self->config = config;
+	self->auth = cd_rtsp_auth_new(config);
+	self->backoff = cd_login_backoff_new();
+	cd_rtsp_auth_set_login_func(self->auth, login_done_cb, self);
+	self->gate = cd_rtsp_gate_new(config, self->auth, &gate_funcs, self);
 	self->server = gst_rtsp_server_new();
 	gst_rtsp_server_set_address(self->server, config->listen_address);
 	gst_rtsp_server_set_service(self->server, service);
-	gst_rtsp_server_set_auth(self->server, auth);
+	gst_rtsp_server_set_auth(self->server, GST_RTSP_AUTH(self->auth));
+	gst_rtsp_server_set_backlog(self->server, (gint)config->max_connections);
+	/* each connection gets its own pool (client_connected_cb); this one stays empty */
+	gst_rtsp_server_set_session_pool(self->server, sessions);
+	/* the guard refuses a larger body first; this is gst's own check behind it */
+	gst_rtsp_server_set_content_length_limit(self->server, config->max_request_body_bytes);
 	/*
 	 * No pool threads: clients run where the listening socket does, on our own thread and
 	 * context, which client_closed_cb needs. A pool thread's context is neither reachable
@@ -358,6 +505,130 @@ cd_rtsp_frontend_lookup_factory(CdRtspFrontend *self, const gchar *camera_name)
 	return CD_MEDIA_FACTORY(g_steal_pointer(&factory));
 }
 
+/* frontend thread: may a connection from @address be taken now? */
+static const gchar *
+admission_refused(CdRtspFrontend *self, const gchar *address)
+{
+	guint from_address = GPOINTER_TO_UINT(g_hash_table_lookup(self->per_address, address));
+
+	if (!login_may_try(address, self))
+		return "in login back-off after failed logins";
+	if (from_address >= self->config->max_connections_per_address)
+		return "max-connections-per-address reached";
+	if (self->open_connections < self->config->max_connections)
+		return NULL;
+	/* the longest waiting stranger makes room; it is counted out by gate_gone_cb */
+	if (!cd_rtsp_gate_evict_oldest(self->gate))
+		return "max-connections reached, all logged in";
+	return NULL;
+}
+
+static void
+count_connection(CdRtspFrontend *self, const gchar *address)
+{
+	guint count = GPOINTER_TO_UINT(g_hash_table_lookup(self->per_address, address));
+
+	g_hash_table_insert(self->per_address, g_strdup(address), GUINT_TO_POINTER(count + 1));
+	self->open_connections++;
+}
+
+static void
+uncount_connection(CdRtspFrontend *self, const gchar *address)
+{
+	guint count = GPOINTER_TO_UINT(g_hash_table_lookup(self->per_address, address));
+
+	self->open_connections--;
+	if (count <= 1)
+		g_hash_table_remove(self->per_address, address);
+	else
+		g_hash_table_insert(self->per_address, g_strdup(address), GUINT_TO_POINTER(count - 1));
+}
+
+/* frontend thread: a connection left the gate without logging in */
+static void
+gate_gone_cb(const gchar *address, const gchar *why, gpointer user_data)
+{
+	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
+
+	uncount_connection(self, address);
+	count_refusal(self, address, why);
+}
+
+/* frontend thread: gst-rtsp-server takes it from the request that logged in */
+static void
+gate_logged_in_cb(GSocket *socket,
+		  const gchar *address,
+		  guint16 port,
+		  const gchar *initial,
+		  CdRtspNonces *nonces,
+		  gpointer user_data)
+{
+	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
+
+	/* client_connected_cb hands them to the client's auth state */
+	g_object_set_qdata_full(G_OBJECT(socket),
+				gate_nonces_quark,
+				nonces,
+				(GDestroyNotify)cd_rtsp_nonces_free);
+	/* takes the socket; emits client-connected */
+	if (!gst_rtsp_server_transfer_connection(self->server, socket, address, port, initial)) {
+		uncount_connection(self, address);
+		count_refusal(self, address, "gst-rtsp-server could not take it");
+	}
+}
+
+static gchar *
+peer_address(GSocket *socket, guint16 *port)
+{
+	g_autoptr(GSocketAddress) address = g_socket_get_remote_address(socket, NULL);
+	GInetSocketAddress *inet;
+
+	if (address == NULL || !G_IS_INET_SOCKET_ADDRESS(address))
+		return NULL;
+	inet = G_INET_SOCKET_ADDRESS(address);
+	*port = g_inet_socket_address_get_port(inet);
+	return g_inet_address_to_string(g_inet_socket_address_get_address(inet));
+}
+
+/* frontend thread: a counted, guarded connection for gst-rtsp-server, or a refusal */
+static void
+take_connection(CdRtspFrontend *self, GSocket *socket)
+{
+	guint16 port = 0;
+	g_autofree gchar *address = peer_address(socket, &port);
+	const gchar *refused = address != NULL ? admission_refused(self, address)
+					       : "no peer address";
+
+	if (refused != NULL) {
+		count_refusal(self, address != NULL ? address : "?", refused);
+		g_socket_close(socket, NULL);
+		g_object_unref(socket);
+		return;
+	}
+	count_connection(self, address);
+	cd_rtsp_gate_add(self->gate, self->context, socket, address, port);
+}
+
+/* frontend thread, when the listening socket has connections waiting */
+static gboolean
+accept_cb(GSocket *listen_socket, GIOCondition condition, gpointer user_data)
+{
+	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
+
+	for (guint i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
+		g_autoptr(GError) error = NULL;
+		GSocket *socket = g_socket_accept(listen_socket, NULL, &error);
+
+		if (socket == NULL) {
+			if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+				GST_WARNING("accept: %s", error->message);
+			break;
+		}
+		take_connection(self, socket);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
 static gpointer
 frontend_thread_cb(gpointer user_data)
 {
@@ -367,6 +638,16 @@ frontend_thread_cb(gpointer user_data)
 	g_main_loop_run(self->loop);
 	g_main_context_pop_thread_default(self->context);
 	return NULL;
+}
+
+static guint
+listen_port(GSocket *socket)
+{
+	g_autoptr(GSocketAddress) address = g_socket_get_local_address(socket, NULL);
+
+	if (address == NULL || !G_IS_INET_SOCKET_ADDRESS(address))
+		return 0;
+	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(address));
 }
 
 /**
@@ -383,8 +664,8 @@ cd_rtsp_frontend_start(CdRtspFrontend *self, GError **error)
 
 	g_return_val_if_fail(self->thread == NULL, FALSE);
 
-	self->source = gst_rtsp_server_create_source(self->server, NULL, &error_local);
-	if (self->source == NULL) {
+	self->listen_socket = gst_rtsp_server_create_socket(self->server, NULL, &error_local);
+	if (self->listen_socket == NULL) {
 		g_set_error(error,
 			    CD_ERROR,
 			    CD_ERROR_NETWORK,
@@ -398,9 +679,13 @@ cd_rtsp_frontend_start(CdRtspFrontend *self, GError **error)
 	/* a context per run: one left by stop() may still hold closes queued for freed clients */
 	self->context = g_main_context_new();
 	self->loop = g_main_loop_new(self->context, FALSE);
+	self->port = listen_port(self->listen_socket);
+	self->source = g_socket_create_source(self->listen_socket, G_IO_IN, NULL);
+	g_source_set_callback(self->source, (GSourceFunc)(GCallback)accept_cb, self, NULL);
 	g_source_attach(self->source, self->context);
+	self->refusals_reported_at = g_get_monotonic_time();
 	self->stuck_check = g_timeout_source_new(STUCK_CHECK_INTERVAL_MS);
-	g_source_set_callback(self->stuck_check, check_stuck_clients_cb, self, NULL);
+	g_source_set_callback(self->stuck_check, check_clients_cb, self, NULL);
 	g_source_attach(self->stuck_check, self->context);
 	self->thread = g_thread_new("cd-rtsp", frontend_thread_cb, self);
 	return TRUE;
@@ -418,6 +703,7 @@ close_clients_cb(gpointer user_data)
 {
 	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
 
+	cd_rtsp_gate_close_all(self->gate);
 	g_list_free_full(gst_rtsp_server_client_filter(self->server, remove_client_cb, NULL),
 			 g_object_unref);
 	return G_SOURCE_REMOVE;
@@ -452,9 +738,11 @@ cd_rtsp_frontend_stop(CdRtspFrontend *self)
 
 	if (self->thread == NULL)
 		return;
-	/* the source's destroy notify closes the listening socket: the port closes now */
 	g_source_destroy(self->source);
 	g_clear_pointer(&self->source, g_source_unref);
+	/* the port closes now */
+	g_socket_close(self->listen_socket, NULL);
+	g_clear_object(&self->listen_socket);
 	g_source_destroy(self->stuck_check);
 	g_clear_pointer(&self->stuck_check, g_source_unref);
 	attach_idle(self->context, G_PRIORITY_DEFAULT, close_clients_cb, self);
@@ -479,8 +767,7 @@ cd_rtsp_frontend_stop(CdRtspFrontend *self)
 guint
 cd_rtsp_frontend_get_port(CdRtspFrontend *self)
 {
-	gint port = gst_rtsp_server_get_bound_port(self->server);
-	return port > 0 ? (guint)port : 0;
+	return self->port;
 }
 
 guint
@@ -515,6 +802,9 @@ cd_rtsp_frontend_dispose(GObject *object)
 	if (self->server != NULL)
 		g_signal_handlers_disconnect_by_data(self->server, self);
 	g_clear_object(&self->server);
+	g_clear_pointer(&self->gate, cd_rtsp_gate_free);
+	g_clear_object(&self->auth);
+	g_clear_pointer(&self->backoff, cd_login_backoff_free);
 	G_OBJECT_CLASS(cd_rtsp_frontend_parent_class)->dispose(object);
 }
 
@@ -524,6 +814,7 @@ cd_rtsp_frontend_finalize(GObject *object)
 	CdRtspFrontend *self = CD_RTSP_FRONTEND(object);
 
 	g_ptr_array_unref(self->clients);
+	g_hash_table_unref(self->per_address);
 	g_mutex_clear(&self->lock);
 	G_OBJECT_CLASS(cd_rtsp_frontend_parent_class)->finalize(object);
 }
@@ -538,6 +829,7 @@ cd_rtsp_frontend_class_init(CdRtspFrontendClass *klass)
 	GST_DEBUG_CATEGORY_INIT(cd_rtsp_frontend_debug, "cdrtspfrontend", 0,
 				"cordon rtsp server");
 	client_progress_quark = g_quark_from_static_string("cd-client-progress");
+	gate_nonces_quark = g_quark_from_static_string("cd-gate-nonces");
 }
 
 static void
@@ -545,4 +837,5 @@ cd_rtsp_frontend_init(CdRtspFrontend *self)
 {
 	g_mutex_init(&self->lock);
 	self->clients = g_ptr_array_new_with_free_func(g_object_unref);
+	self->per_address = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 }

@@ -5,6 +5,9 @@
  * and reads the answers with a deadline. The service runs on a thread of its own that runs
  * the main context it was started on, so the test thread can block on its sockets.
  *
+ * Flooders and other recorders send from other loopback addresses (127.0.0.2 to 127.0.0.9),
+ * which reach the service on 127.0.0.1 over lo and count as sources of their own.
+ *
  * "Nothing is answered" is asserted without sleeping: a sentinel Probe that camera A alone
  * matches follows the Probe under test; the service handles datagrams in order and loopback
  * keeps it, so an answer to the first would arrive before the sentinel's.
@@ -68,8 +71,15 @@
 
 /* what ONVIF clients wait for answers (libonvif: 0.5 s) */
 #define REPLY_TIMEOUT_MS 500
-/* the service's limit (cd-discovery.c REPLY_RATE) */
-#define REPLY_RATE 50
+/* the service's limits (cd-discovery.c): per source address, and for all of them together */
+#define REPLY_RATE_PER_SOURCE  20
+#define REPLY_BURST_PER_SOURCE 40
+#define REPLY_RATE_TOTAL       100
+#define REPLY_BURST_TOTAL      (4 * REPLY_BURST_PER_SOURCE)
+/* other loopback addresses than the prober's 127.0.0.1, for other recorders and flooders */
+#define FLOOD_SOURCE	     "127.0.0.2"
+#define N_FLOOD_SOURCES	     8
+#define MAX_FLOOD_DATAGRAMS  3000
 
 static const gchar *const camera_names[N_CAMERAS] = {CAMERA_A, CAMERA_B, CAMERA_C};
 static const gchar *const camera_letters[N_CAMERAS] = {"A", "B", "C"};
@@ -1087,7 +1097,7 @@ test_foreign_messages(void)
 	assert_answers(t, "urn:uuid:bad", bye, "");
 }
 
-/* a flood of Probes gets REPLY_RATE answers a second (after a burst as big), not one each */
+/* a flood of Probes from one address gets its share of answers a second, not one each */
 static void
 test_rate_limit(void)
 {
@@ -1115,8 +1125,148 @@ test_rate_limit(void)
 	}
 	elapsed = (gdouble)(last - started) / G_USEC_PER_SEC;
 	g_test_message("%u probes, %u answers in %.3f s", probes, answers, elapsed);
-	g_assert_cmpuint(answers, >=, REPLY_RATE);
-	g_assert_cmpuint(answers, <=, REPLY_RATE + (guint)(elapsed * REPLY_RATE) + 1);
+	g_assert_cmpuint(answers, >=, REPLY_BURST_PER_SOURCE);
+	g_assert_cmpuint(answers,
+			 <=,
+			 REPLY_BURST_PER_SOURCE + (guint)(elapsed * REPLY_RATE_PER_SOURCE) + 1);
+	/* the budget comes back */
+	assert_probe(t, "A B", scopes_probe, NULL, "onvif://www.onvif.org/Profile/S");
+}
+
+typedef struct {
+	GSocket *socket; /* bound to FLOOD_SOURCE */
+	guint port;
+	gint stop; /* atomic */
+	gint sent; /* atomic */
+} Flooder;
+
+/*
+ * Probes that camera A answers, a thousand a second: more than any budget pays for, and paced
+ * so that the service reads them as they come and none is lost in its socket's buffer.
+ */
+static gpointer
+flooder_thread_cb(gpointer user_data)
+{
+	Flooder *flooder = user_data;
+	g_autofree gchar *probe = scopes_probe("urn:uuid:flood", MATCH_BY_STRCMP0, SCOPE_NAME_A);
+	gint64 deadline = deadline_in(10000);
+
+	for (guint i = 0; i < MAX_FLOOD_DATAGRAMS && !g_atomic_int_get(&flooder->stop) &&
+			  g_get_monotonic_time() < deadline;
+	     i++) {
+		send_datagram(flooder->socket, "127.0.0.1", flooder->port, probe, strlen(probe));
+		g_atomic_int_inc(&flooder->sent);
+		g_usleep(1000);
+	}
+	return NULL;
+}
+
+/* every answer already sent to socket: the service is done once the first one is quiet */
+static guint
+count_answers(GSocket *socket, guint quiet_ms)
+{
+	guint answers = 0;
+
+	for (guint i = 0; i < MAX_FLOOD_DATAGRAMS; i++) {
+		g_autoptr(GBytes) datagram = receive_before(socket, deadline_in(quiet_ms), NULL);
+
+		if (datagram == NULL)
+			break;
+		answers++;
+	}
+	return answers;
+}
+
+/*
+ * One address flooding cannot starve another: the reply budget used to be global, so a flood
+ * from one address left nothing for any other recorder's Probe.
+ */
+static void
+test_rate_limit_per_source(void)
+{
+	g_autoptr(Test) t = test_new_loopback();
+	Flooder flooder = {udp_socket_bound(FLOOD_SOURCE, 0, FALSE),
+			   cd_discovery_get_port(t->discovery),
+			   0,
+			   0};
+	gint64 started = g_get_monotonic_time();
+	gint64 deadline = deadline_in(5000);
+	GThread *thread;
+	guint answers;
+	gdouble elapsed;
+
+	g_assert_nonnull(flooder.socket);
+	g_socket_set_option(flooder.socket, SOL_SOCKET, SO_RCVBUF, 1 << 20, NULL);
+	thread = g_thread_new("flooder", flooder_thread_cb, &flooder);
+	/* well into the flood: a budget it could use up is used up by now */
+	while (g_atomic_int_get(&flooder.sent) < 200 && g_get_monotonic_time() < deadline)
+		g_usleep(1000);
+	g_assert_cmpint(g_atomic_int_get(&flooder.sent), >=, 200);
+	for (guint i = 0; i < 3; i++)
+		assert_probe(t, "A B", scopes_probe, NULL, "onvif://www.onvif.org/Profile/S");
+	g_atomic_int_set(&flooder.stop, 1);
+	g_thread_join(thread);
+	elapsed = (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC;
+	/* and the flooder (or the victim of its forged source) got no more than its share */
+	answers = count_answers(flooder.socket, 300);
+	g_test_message("%d probes from " FLOOD_SOURCE " in %.3f s, %u answered",
+		       g_atomic_int_get(&flooder.sent),
+		       elapsed,
+		       answers);
+	g_assert_cmpuint(answers, >=, REPLY_BURST_PER_SOURCE);
+	g_assert_cmpuint(answers,
+			 <=,
+			 REPLY_BURST_PER_SOURCE + (guint)(elapsed * REPLY_RATE_PER_SOURCE) + 1);
+	g_object_unref(flooder.socket);
+}
+
+/* many addresses together (forged sources, say) meet the global limit, the safety net */
+static void
+test_rate_limit_total(void)
+{
+	g_autoptr(Test) t = test_new_loopback();
+	g_autofree gchar *probe = scopes_probe("urn:uuid:many", MATCH_BY_STRCMP0, SCOPE_NAME_A);
+	GSocket *sources[N_FLOOD_SOURCES];
+	const guint rounds = 30;
+	gint64 started;
+	gdouble elapsed;
+	guint answers = 0;
+
+	for (guint i = 0; i < N_FLOOD_SOURCES; i++) {
+		g_autofree gchar *address = g_strdup_printf("127.0.0.%u", i + 2);
+
+		sources[i] = udp_socket_bound(address, 0, FALSE);
+		g_assert_nonnull(sources[i]);
+		g_socket_set_option(sources[i], SOL_SOCKET, SO_RCVBUF, 1 << 20, NULL);
+	}
+	started = g_get_monotonic_time();
+	/* each address stays within its own budget: only the global one can refuse */
+	g_assert_cmpuint(rounds, <, REPLY_BURST_PER_SOURCE);
+	for (guint round = 0; round < rounds; round++) {
+		for (guint i = 0; i < N_FLOOD_SOURCES; i++)
+			send_datagram(sources[i], "127.0.0.1", cd_discovery_get_port(t->discovery),
+				      probe, strlen(probe));
+		g_usleep(1000);
+	}
+	elapsed = (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC;
+	for (guint i = 0; i < N_FLOOD_SOURCES; i++)
+		answers += count_answers(sources[i], i == 0 ? 300 : 20);
+	g_test_message("%u probes from %u addresses in %.3f s, %u answered",
+		       rounds * N_FLOOD_SOURCES,
+		       N_FLOOD_SOURCES,
+		       elapsed,
+		       answers);
+	g_assert_cmpuint(answers, >=, REPLY_BURST_PER_SOURCE);
+	/* the slack: the service may still have been answering after the last send */
+	g_assert_cmpuint(answers,
+			 <=,
+			 REPLY_BURST_TOTAL + (guint)((elapsed + 0.2) * REPLY_RATE_TOTAL) + 1);
+	/* sent quickly enough that the refill could not pay for all, some were refused */
+	if (elapsed + 0.2 <
+	    (gdouble)(rounds * N_FLOOD_SOURCES - REPLY_BURST_TOTAL) / REPLY_RATE_TOTAL)
+		g_assert_cmpuint(answers, <, rounds * N_FLOOD_SOURCES);
+	for (guint i = 0; i < N_FLOOD_SOURCES; i++)
+		g_object_unref(sources[i]);
 	/* the budget comes back */
 	assert_probe(t, "A B", scopes_probe, NULL, "onvif://www.onvif.org/Profile/S");
 }
@@ -1471,6 +1621,8 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/discovery/malformed", test_malformed);
 	g_test_add_func("/cordon/discovery/foreign-messages", test_foreign_messages);
 	g_test_add_func("/cordon/discovery/rate-limit", test_rate_limit);
+	g_test_add_func("/cordon/discovery/rate-limit/per-source", test_rate_limit_per_source);
+	g_test_add_func("/cordon/discovery/rate-limit/total", test_rate_limit_total);
 	g_test_add_func("/cordon/discovery/address/hostname", test_address_hostname);
 	g_test_add_func("/cordon/discovery/address/ipv6", test_address_ipv6);
 	g_test_add_func("/cordon/discovery/multicast/hello-bye", test_hello_bye);

@@ -8,6 +8,11 @@
  *
  * cordon's HTTP servers run on this thread's main context, so every client runs on a thread of
  * its own while this one iterates the context until the client is done (run_in_thread).
+ *
+ * The login attacks (nonce flood, reset GLib seed, realm/uri mismatch, stale nonces, the replay
+ * store's bound, failed-login back-off) send from 127.0.0.1 and, as a second client, from
+ * 127.0.0.2: a socket bound there still reaches cordon on 127.0.0.1 over lo. Every loop is
+ * bounded in count and every wait has a deadline.
  */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -63,24 +68,31 @@ client_thread(gpointer user_data)
 
 	run->func(run->data);
 	g_atomic_int_set(&run->done, 1);
+	/* the main thread blocks in an iteration until something happens: this is it */
+	g_main_context_wakeup(NULL);
 	return NULL;
 }
 
 static gboolean
-client_done(gpointer user_data)
+deadline_passed_cb(gpointer user_data)
 {
-	ClientRun *run = user_data;
-
-	return g_atomic_int_get(&run->done);
+	g_atomic_int_set((gint *)user_data, 1);
+	return G_SOURCE_REMOVE;
 }
 
+/* blocking iterations rather than polling: a flood of a thousand requests takes a second */
 static void
 run_in_thread(ClientFunc func, gpointer data)
 {
 	ClientRun run = {func, data, 0};
+	gint late = 0;
+	guint timeout = g_timeout_add(3 * WAIT_MS, deadline_passed_cb, &late);
 	GThread *thread = g_thread_new("client", client_thread, &run);
 
-	g_assert_true(cd_test_wait_until(client_done, &run, 3 * WAIT_MS));
+	while (!g_atomic_int_get(&run.done) && !g_atomic_int_get(&late))
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_false(g_atomic_int_get(&late));
+	g_source_remove(timeout);
 	g_thread_join(thread);
 }
 
@@ -108,6 +120,7 @@ typedef struct {
 	guint port;
 	GBytes *request;
 	HttpReply *reply;
+	const gchar *source; /* nullable: the client's own loopback address */
 } HttpJob;
 
 static HttpReply *
@@ -142,6 +155,12 @@ http_exchange(gpointer data)
 
 	g_socket_client_set_timeout(client, 20);
 	g_socket_client_set_enable_proxy(client, FALSE);
+	if (job->source != NULL) {
+		g_autoptr(GInetAddress) source = g_inet_address_new_from_string(job->source);
+		g_autoptr(GSocketAddress) local = g_inet_socket_address_new(source, 0);
+
+		g_socket_client_set_local_address(client, local);
+	}
 	connection = g_socket_client_connect_to_host(client, "127.0.0.1", job->port, NULL, NULL);
 	if (connection != NULL &&
 	    g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(connection)),
@@ -164,12 +183,18 @@ http_exchange(gpointer data)
 }
 
 static HttpReply *
-http_send(guint port, GBytes *request)
+http_send_from(const gchar *source, guint port, GBytes *request)
 {
-	HttpJob job = {port, request, NULL};
+	HttpJob job = {port, request, NULL, source};
 
 	run_in_thread(http_exchange, &job);
 	return job.reply;
+}
+
+static HttpReply *
+http_send(guint port, GBytes *request)
+{
+	return http_send_from(NULL, port, request);
 }
 
 /* the value of a response header, or NULL */
@@ -318,14 +343,24 @@ assert_clean_reply(HttpReply *reply)
 }
 
 static HttpReply *
-soap_post(Onvif *onvif, const gchar *path, const gchar *header, const gchar *body)
+soap_post_from(Onvif *onvif,
+	       const gchar *source,
+	       const gchar *path,
+	       const gchar *header,
+	       const gchar *body)
 {
 	g_autofree gchar *document = envelope(header, body);
 	g_autoptr(GBytes) request = post_request(onvif->port, path, NULL, document);
-	HttpReply *reply = http_send(onvif->port, request);
+	HttpReply *reply = http_send_from(source, onvif->port, request);
 
 	assert_clean_reply(reply);
 	return reply;
+}
+
+static HttpReply *
+soap_post(Onvif *onvif, const gchar *path, const gchar *header, const gchar *body)
+{
+	return soap_post_from(onvif, NULL, path, header, body);
 }
 
 static HttpReply *
@@ -640,6 +675,13 @@ curl(const gchar *const *argv, gchar **output, gsize *output_len)
 	return run.status;
 }
 
+/* for cd_test_wait_until(): the clock passed *user_data (monotonic) */
+static gboolean
+time_reached(gpointer user_data)
+{
+	return g_get_monotonic_time() >= *(const gint64 *)user_data;
+}
+
 /* a JPEG file's size, decoded by jpegdec */
 static void
 decode_jpeg(const gchar *data, gsize len, gint *width, gint *height)
@@ -680,6 +722,7 @@ test_snapshot(void)
 	g_autofree gchar *nothing = NULL;
 	gsize jpeg_len = 0;
 	guint plays;
+	guint status = 0;
 	gint width = 0;
 	gint height = 0;
 
@@ -696,16 +739,24 @@ test_snapshot(void)
 	expected = g_strdup_printf("http://127.0.0.1:%u/onvif/snapshot", onvif.port);
 	g_assert_cmpstr(uri, ==, expected);
 
-	/* HTTP Digest with the viewer's login: a JPEG at the output size */
-	g_assert_cmpuint(curl((const gchar *const[]){"--digest",
+	/* HTTP Digest with the viewer's login: a JPEG at the output size, once cordon has a
+	 * picture (before its first frame it answers 503 with Retry-After, and clients retry) */
+	for (guint i = 0; i < 50; i++) {
+		gint64 retry_at = g_get_monotonic_time() + 200 * 1000;
+
+		g_clear_pointer(&jpeg, g_free);
+		status = curl((const gchar *const[]){"--digest",
 						     "--user",
 						     VIEWER_USER ":" VIEWER_PASSWORD,
 						     uri,
 						     NULL},
 			      &jpeg,
-			      &jpeg_len),
-			 ==,
-			 200);
+			      &jpeg_len);
+		if (status != 503)
+			break;
+		g_assert_true(cd_test_wait_until(time_reached, &retry_at, WAIT_MS));
+	}
+	g_assert_cmpuint(status, ==, 200);
 	g_assert_cmpuint(jpeg_len, >, 2);
 	g_assert_cmpuint((guint8)jpeg[0], ==, 0xff);
 	g_assert_cmpuint((guint8)jpeg[1], ==, 0xd8);
@@ -849,12 +900,19 @@ challenge_param(const gchar *challenge, const gchar *name)
 	return g_match_info_fetch(match, 1);
 }
 
-/* an Authorization header answering @challenge for POST @uri, RFC 7616 with qop=auth */
+/*
+ * The viewer's Authorization header for POST @uri, RFC 7616 with qop=auth: the response
+ * computed with @realm and @password, the header saying @sent_realm.
+ */
 static gchar *
-digest_authorization(const gchar *challenge, const gchar *uri, guint nc, const gchar *nonce)
+digest_authorization_with(const gchar *realm,
+			  const gchar *sent_realm,
+			  const gchar *password,
+			  const gchar *uri,
+			  guint nc,
+			  const gchar *nonce)
 {
-	g_autofree gchar *realm = challenge_param(challenge, "realm");
-	g_autofree gchar *a1 = g_strdup_printf(VIEWER_USER ":%s:" VIEWER_PASSWORD, realm);
+	g_autofree gchar *a1 = g_strdup_printf(VIEWER_USER ":%s:%s", realm, password);
 	g_autofree gchar *a2 = g_strdup_printf("POST:%s", uri);
 	g_autofree gchar *ha1 = md5_hex(a1);
 	g_autofree gchar *ha2 = md5_hex(a2);
@@ -864,11 +922,20 @@ digest_authorization(const gchar *challenge, const gchar *uri, guint nc, const g
 	return g_strdup_printf("Authorization: Digest username=\"" VIEWER_USER "\", "
 			       "realm=\"%s\", nonce=\"%s\", uri=\"%s\", qop=auth, nc=%08x, "
 			       "cnonce=\"0a4f113b\", response=\"%s\", algorithm=MD5\r\n",
-			       realm,
+			       sent_realm,
 			       nonce,
 			       uri,
 			       nc,
 			       response);
+}
+
+/* an Authorization header answering @challenge for POST @uri */
+static gchar *
+digest_authorization(const gchar *challenge, const gchar *uri, guint nc, const gchar *nonce)
+{
+	g_autofree gchar *realm = challenge_param(challenge, "realm");
+
+	return digest_authorization_with(realm, realm, VIEWER_PASSWORD, uri, nc, nonce);
 }
 
 static HttpReply *
@@ -966,6 +1033,345 @@ test_auth(void)
 	assert_http_digest_soap(&onvif);
 	assert_digest_replay(&onvif);
 	assert_pre_auth(&onvif);
+	onvif_stop(&onvif);
+}
+
+/* ---- attacks on the logins ---- */
+
+#define MEDIA_PATH "/onvif/media_service"
+#define PROFILES   "<trt:GetProfiles/>"
+
+/* the Digest challenge a request without credentials gets */
+static gchar *
+fresh_challenge(Onvif *onvif, const gchar *source)
+{
+	g_autoptr(HttpReply) reply = soap_post_from(onvif, source, MEDIA_PATH, NULL, PROFILES);
+	gchar *challenge = reply_header(reply, "WWW-Authenticate");
+
+	assert_fault(reply, 401, "s:Sender", "ter:NotAuthorized");
+	g_assert_nonnull(challenge);
+	g_assert_true(g_str_has_prefix(challenge, "Digest "));
+	return challenge;
+}
+
+static HttpReply *
+digest_post_from(Onvif *onvif, const gchar *source, const gchar *authorization)
+{
+	g_autofree gchar *document = envelope(NULL, PROFILES);
+	g_autoptr(GBytes) request =
+	    post_request(onvif->port, MEDIA_PATH, authorization, document);
+	HttpReply *reply = http_send_from(source, onvif->port, request);
+
+	assert_clean_reply(reply);
+	return reply;
+}
+
+/* a refused Digest login: 401 with a new challenge, stale=true or not */
+static void
+assert_digest_refused(HttpReply *reply, gboolean stale)
+{
+	g_autofree gchar *challenge = reply_header(reply, "WWW-Authenticate");
+
+	assert_fault(reply, 401, "s:Sender", "ter:NotAuthorized");
+	g_assert_nonnull(challenge);
+	if (stale)
+		g_assert_nonnull(strstr(challenge, "stale=true"));
+	else
+		g_assert_null(strstr(challenge, "stale"));
+}
+
+typedef struct {
+	guint port;
+	GBytes *request;
+	const gchar *const *sources;
+	guint per_source;
+	guint challenged; /* answers that were a 401 */
+} Flood;
+
+/* one connection per request, as a flooder that does not care would */
+static void
+flood_run(gpointer user_data)
+{
+	Flood *flood = user_data;
+
+	for (guint i = 0; flood->sources[i] != NULL; i++) {
+		for (guint j = 0; j < flood->per_source; j++) {
+			HttpJob job = {flood->port, flood->request, NULL, flood->sources[i]};
+
+			http_exchange(&job);
+			if (job.reply->status == 401)
+				flood->challenged++;
+			http_reply_free(job.reply);
+		}
+	}
+}
+
+/*
+ * A login in progress survives a flood: cordon used to keep 1 024 issued nonces, and 1 100
+ * requests without credentials pushed the first client's out before it could answer.
+ */
+static void
+test_nonce_flood(void)
+{
+	Onvif onvif = {0};
+	const gchar *const sources[] = {"127.0.0.1", "127.0.0.2", NULL};
+	g_autofree gchar *document = envelope(NULL, PROFILES);
+	g_autofree gchar *challenge = NULL;
+	g_autofree gchar *nonce = NULL;
+	g_autofree gchar *authorization = NULL;
+	g_autoptr(GBytes) request = NULL;
+	g_autoptr(HttpReply) reply = NULL;
+	Flood flood = {0};
+	gsize rss_before;
+	gint64 started;
+
+	onvif_start(&onvif, "");
+	challenge = fresh_challenge(&onvif, NULL);
+	nonce = challenge_param(challenge, "nonce");
+	g_assert_nonnull(nonce);
+	request = post_request(onvif.port, MEDIA_PATH, NULL, document);
+	flood = (Flood){onvif.port, request, sources, 600, 0};
+	rss_before = cd_test_rss_kib();
+	started = g_get_monotonic_time();
+	run_in_thread(flood_run, &flood);
+	g_test_message("%u unauthenticated requests from 2 addresses in %.2f s, RSS %+zd KiB",
+		       flood.challenged,
+		       (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC,
+		       (gssize)cd_test_rss_kib() - (gssize)rss_before);
+	g_assert_cmpuint(flood.challenged, ==, 2 * 600);
+
+	/* the first client answers its challenge now, and gets in */
+	authorization = digest_authorization(challenge, MEDIA_PATH, 1, nonce);
+	reply = digest_post_from(&onvif, NULL, authorization);
+	assert_ok(reply, "<trt:GetProfilesResponse>");
+	/* and curl, from a challenge of its own, logs in the first time */
+	assert_http_digest_soap(&onvif);
+	onvif_stop(&onvif);
+}
+
+/* nonces come from the kernel's CSPRNG: resetting GLib's generator repeats nothing */
+static void
+test_nonce_seed(void)
+{
+	Onvif onvif = {0};
+	g_autofree gchar *first = NULL;
+	g_autofree gchar *second = NULL;
+	g_autofree gchar *first_nonce = NULL;
+	g_autofree gchar *second_nonce = NULL;
+	const gchar *nonces[2];
+
+	onvif_start(&onvif, "");
+	g_random_set_seed(42);
+	first = fresh_challenge(&onvif, NULL);
+	g_random_set_seed(42);
+	second = fresh_challenge(&onvif, NULL);
+	first_nonce = challenge_param(first, "nonce");
+	second_nonce = challenge_param(second, "nonce");
+	g_assert_nonnull(first_nonce);
+	g_assert_nonnull(second_nonce);
+	g_assert_cmpstr(first_nonce, !=, second_nonce);
+	/* 128 bits at least: 22 base64 digits */
+	g_assert_cmpuint(strlen(first_nonce), >=, 22);
+	nonces[0] = first_nonce;
+	nonces[1] = second_nonce;
+	for (guint i = 0; i < G_N_ELEMENTS(nonces); i++) {
+		g_autofree gchar *authorization =
+		    digest_authorization(first, MEDIA_PATH, 1, nonces[i]);
+		g_autoptr(HttpReply) reply = digest_post_from(&onvif, NULL, authorization);
+
+		assert_ok(reply, "<trt:GetProfilesResponse>");
+	}
+	onvif_stop(&onvif);
+}
+
+/* the realm the client names must be cordon's, and its uri the request's */
+static void
+test_digest_realm_uri(void)
+{
+	Onvif onvif = {0};
+	g_autofree gchar *challenge = NULL;
+	g_autofree gchar *nonce = NULL;
+	g_autofree gchar *realm = NULL;
+	g_autofree gchar *good = NULL;
+	g_autoptr(HttpReply) reply = NULL;
+	gchar *refused[4];
+
+	onvif_start(&onvif, "");
+	challenge = fresh_challenge(&onvif, NULL);
+	nonce = challenge_param(challenge, "nonce");
+	realm = challenge_param(challenge, "realm");
+	g_assert_cmpstr(realm, ==, "cordon");
+	/* another realm named, the response made for cordon's; made for the other one too */
+	refused[0] = digest_authorization_with(realm, "elsewhere", VIEWER_PASSWORD, MEDIA_PATH, 1,
+					       nonce);
+	refused[1] = digest_authorization_with("elsewhere", "elsewhere", VIEWER_PASSWORD,
+					       MEDIA_PATH, 1, nonce);
+	/* signed for another path, or with a query the request does not have */
+	refused[2] = digest_authorization_with(realm, realm, VIEWER_PASSWORD,
+					       "/onvif/device_service", 1, nonce);
+	refused[3] = digest_authorization_with(realm, realm, VIEWER_PASSWORD,
+					       MEDIA_PATH "?x=1", 1, nonce);
+	for (guint i = 0; i < G_N_ELEMENTS(refused); i++) {
+		g_autoptr(HttpReply) refusal = digest_post_from(&onvif, NULL, refused[i]);
+
+		assert_digest_refused(refusal, FALSE);
+		g_free(refused[i]);
+	}
+	/* the same nonce, right, still works: nothing above used it */
+	good = digest_authorization(challenge, MEDIA_PATH, 1, nonce);
+	reply = digest_post_from(&onvif, NULL, good);
+	assert_ok(reply, "<trt:GetProfilesResponse>");
+	onvif_stop(&onvif);
+}
+
+/* a nonce older than onvif-time-window is stale: the right password gets a new challenge */
+static void
+test_digest_stale(void)
+{
+	Onvif onvif = {0};
+	g_autofree gchar *challenge = NULL;
+	g_autofree gchar *nonce = NULL;
+	g_autofree gchar *realm = NULL;
+	g_autofree gchar *fresh = NULL;
+	g_autofree gchar *wrong = NULL;
+	g_autofree gchar *late = NULL;
+	g_autofree gchar *renewed = NULL;
+	g_autofree gchar *renewed_nonce = NULL;
+	g_autofree gchar *again = NULL;
+	HttpReply *reply;
+	gint64 expired;
+
+	onvif_start(&onvif, "onvif-time-window=1\n");
+	challenge = fresh_challenge(&onvif, NULL);
+	expired = g_get_monotonic_time() + G_USEC_PER_SEC + 200 * 1000;
+	nonce = challenge_param(challenge, "nonce");
+	realm = challenge_param(challenge, "realm");
+	fresh = digest_authorization(challenge, MEDIA_PATH, 1, nonce);
+	reply = digest_post_from(&onvif, NULL, fresh);
+	assert_ok(reply, "<trt:GetProfilesResponse>");
+	http_reply_free(reply);
+
+	/* the window is the point here: wait for the clock, the main context running */
+	g_assert_true(cd_test_wait_until(time_reached, &expired, WAIT_MS));
+	/* a wrong password is a failed login, stale nonce or not */
+	wrong = digest_authorization_with(realm, realm, "wrong-password", MEDIA_PATH, 2, nonce);
+	reply = digest_post_from(&onvif, NULL, wrong);
+	assert_digest_refused(reply, FALSE);
+	http_reply_free(reply);
+	/* the right one: stale=true, and the new nonce logs in */
+	late = digest_authorization(challenge, MEDIA_PATH, 2, nonce);
+	reply = digest_post_from(&onvif, NULL, late);
+	assert_digest_refused(reply, TRUE);
+	renewed = reply_header(reply, "WWW-Authenticate");
+	http_reply_free(reply);
+	renewed_nonce = challenge_param(renewed, "nonce");
+	g_assert_cmpstr(renewed_nonce, !=, nonce);
+	again = digest_authorization(renewed, MEDIA_PATH, 1, renewed_nonce);
+	reply = digest_post_from(&onvif, NULL, again);
+	assert_ok(reply, "<trt:GetProfilesResponse>");
+	http_reply_free(reply);
+	onvif_stop(&onvif);
+}
+
+/*
+ * The counts of used nonces are kept for successful logins only, and a bounded number per
+ * user: past it the oldest nonce is forgotten, and answered stale=true rather than made good
+ * again.
+ */
+static void
+test_digest_replay_store(void)
+{
+	Onvif onvif = {0};
+	g_autofree gchar *first = NULL;
+	g_autofree gchar *first_nonce = NULL;
+	g_autofree gchar *last = NULL;
+	g_autofree gchar *last_nonce = NULL;
+	g_autofree gchar *authorization = NULL;
+	HttpReply *reply;
+
+	onvif_start(&onvif, "");
+	for (guint i = 0; i < 70; i++) {
+		g_autofree gchar *challenge = fresh_challenge(&onvif, NULL);
+		g_autofree gchar *nonce = challenge_param(challenge, "nonce");
+		g_autofree gchar *login = digest_authorization(challenge, MEDIA_PATH, 1, nonce);
+
+		reply = digest_post_from(&onvif, NULL, login);
+		assert_ok(reply, "<trt:GetProfilesResponse>");
+		http_reply_free(reply);
+		if (i == 0) {
+			first = g_strdup(challenge);
+			first_nonce = g_strdup(nonce);
+		}
+		g_free(last);
+		g_free(last_nonce);
+		last = g_strdup(challenge);
+		last_nonce = g_strdup(nonce);
+	}
+	authorization = digest_authorization(first, MEDIA_PATH, 2, first_nonce);
+	reply = digest_post_from(&onvif, NULL, authorization);
+	assert_digest_refused(reply, TRUE);
+	http_reply_free(reply);
+	g_free(authorization);
+	authorization = digest_authorization(last, MEDIA_PATH, 2, last_nonce);
+	reply = digest_post_from(&onvif, NULL, authorization);
+	assert_ok(reply, "<trt:GetProfilesResponse>");
+	http_reply_free(reply);
+	onvif_stop(&onvif);
+}
+
+/*
+ * An address that keeps failing is held back, without its credentials being checked, while
+ * another address logs in at once.
+ */
+static void
+test_login_backoff(void)
+{
+	Onvif onvif = {0};
+	g_autoptr(HttpReply) refused = NULL;
+	g_autofree gchar *retry_after = NULL;
+	g_autofree gchar *good = NULL;
+	g_autofree gchar *other = NULL;
+	HttpReply *reply;
+	guint failures = 0;
+
+	onvif_start(&onvif, "");
+	for (guint i = 0; i < 20 && refused == NULL; i++) {
+		g_autofree gchar *wrong = security_header(VIEWER_USER,
+							  "wrong-password",
+							  g_get_real_time() / G_USEC_PER_SEC,
+							  TRUE);
+
+		reply = soap_post_from(&onvif, "127.0.0.2", MEDIA_PATH, wrong, PROFILES);
+		if (reply->status == 429) {
+			refused = reply;
+			break;
+		}
+		assert_fault(reply, 400, "s:Sender", "ter:NotAuthorized");
+		http_reply_free(reply);
+		failures++;
+	}
+	g_test_message("127.0.0.2 held back after %u failed logins", failures);
+	g_assert_nonnull(refused);
+	g_assert_cmpuint(failures, >=, 3);
+	assert_fault(refused, 429, "s:Sender", "ter:NotAuthorized");
+	retry_after = reply_header(refused, "Retry-After");
+	g_assert_nonnull(retry_after);
+	g_assert_cmpuint(g_ascii_strtoull(retry_after, NULL, 10), >=, 1);
+
+	/* the right password from there waits too: it is not even looked at */
+	good = viewer_header();
+	reply = soap_post_from(&onvif, "127.0.0.2", MEDIA_PATH, good, PROFILES);
+	assert_fault(reply, 429, "s:Sender", "ter:NotAuthorized");
+	http_reply_free(reply);
+
+	/* another address logs in at once, with a token and with curl's HTTP Digest */
+	other = viewer_header();
+	reply = soap_post_from(&onvif, "127.0.0.1", MEDIA_PATH, other, PROFILES);
+	assert_ok(reply, "<trt:GetProfilesResponse>");
+	g_test_message("127.0.0.1 answered in %.3f s", (gdouble)reply->elapsed_us / G_USEC_PER_SEC);
+	g_assert_cmpint(reply->elapsed_us, <, G_USEC_PER_SEC);
+	http_reply_free(reply);
+	assert_http_digest_soap(&onvif);
 	onvif_stop(&onvif);
 }
 
@@ -1575,6 +1981,12 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/onvif/libonvif", test_libonvif);
 	g_test_add_func("/cordon/onvif/snapshot", test_snapshot);
 	g_test_add_func("/cordon/onvif/auth", test_auth);
+	g_test_add_func("/cordon/onvif/nonce-flood", test_nonce_flood);
+	g_test_add_func("/cordon/onvif/nonce-seed", test_nonce_seed);
+	g_test_add_func("/cordon/onvif/digest-realm-uri", test_digest_realm_uri);
+	g_test_add_func("/cordon/onvif/digest-stale", test_digest_stale);
+	g_test_add_func("/cordon/onvif/digest-replay-store", test_digest_replay_store);
+	g_test_add_func("/cordon/onvif/login-backoff", test_login_backoff);
 	g_test_add_func("/cordon/onvif/refusals", test_refusals);
 	g_test_add_func("/cordon/onvif/services", test_services);
 	g_test_add_func("/cordon/onvif/two-cameras", test_two_cameras);

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cd-rtsp-gate: a viewer connection's life before its login.
+ *
+ * gst-rtsp-server 1.22 keeps every header line a client sends (no limit on their number),
+ * allocates any Content-Length, and reads for as long as bytes keep coming, on the thread
+ * that serves every viewer. None of that may be open to strangers, so a connection is read
+ * here until one of its requests carries valid Digest credentials: each message is framed
+ * and bounded by a cd-request-guard (max-request-header, max-request-headers,
+ * max-request-body) before it is kept, must arrive within request-timeout, and is answered
+ * 401 with a fresh nonce (stale=TRUE when only the nonce was old) until the login, which
+ * must come within login-timeout and MAX_REQUESTS_BEFORE_LOGIN requests. The request that
+ * logs in, and whatever followed it, go to gst-rtsp-server as the connection's first bytes,
+ * with the nonces it was given; gst-rtsp-server and cd-rtsp-auth check it again.
+ *
+ * Before a login there is nothing to serve, so anything but an RTSP/1.0 request is
+ * refused and the connection closed: interleaved data, RTSP-over-HTTP tunnels (whose
+ * requests would reach gst-rtsp-server unbounded inside the tunnel), other versions. A
+ * client that does not read its answers is not queued for: a reply that does not fit in
+ * the socket at once closes the connection.
+ *
+ * Threads: the context the connections were added on (cd-rtsp-frontend's thread).
+ * Keys used: [server] login-timeout, request-timeout, max-request-header,
+ * max-request-headers, max-request-body.
+ */
+#define G_LOG_DOMAIN "CdRtspGate"
+
+#include "cd-rtsp-gate.h"
+
+#include <gst/gst.h>
+#include <string.h>
+
+#include "cd-request-guard.h"
+
+GST_DEBUG_CATEGORY_STATIC(cd_rtsp_gate_debug);
+#define GST_CAT_DEFAULT cd_rtsp_gate_debug
+
+/* a client that has not logged in after this many answers is not trying to */
+#define MAX_REQUESTS_BEFORE_LOGIN 16
+/* bytes read per wakeup at most, so one fast sender cannot hold the thread */
+#define READ_CHUNK 4096
+#define READS_PER_WAKEUP 16
+
+struct _CdRtspGate {
+	const CdConfig *config;
+	CdRtspAuth *auth;
+	CdRtspGateFuncs funcs;
+	gpointer user_data;
+	GQueue connections; /* of CdGateConnection, oldest first */
+};
+
+typedef struct {
+	CdRtspGate *gate;
+	GList *link; /* in gate->connections */
+	GSocket *socket;
+	gchar *address;
+	guint16 port;
+	GSource *source;
+	CdRequestGuard *guard;
+	GByteArray *message; /* the message being read, from its first byte */
+	CdRtspNonces *nonces;
+	gint64 connected_at; /* monotonic */
+	guint requests;	     /* answered so far */
+} CdGateConnection;
+
+static void
+gate_connection_free(CdGateConnection *connection)
+{
+	if (connection->source != NULL) {
+		g_source_destroy(connection->source);
+		g_source_unref(connection->source);
+	}
+	if (connection->socket != NULL) {
+		g_socket_close(connection->socket, NULL);
+		g_object_unref(connection->socket);
+	}
+	cd_request_guard_free(connection->guard);
+	g_byte_array_unref(connection->message);
+	cd_rtsp_nonces_free(connection->nonces);
+	g_free(connection->address);
+	g_free(connection);
+}
+
+/* closes the connection and tells why; @connection is freed */
+static void
+drop(CdGateConnection *connection, const gchar *why)
+{
+	CdRtspGate *gate = connection->gate;
+	g_autofree gchar *address = g_strdup(connection->address);
+
+	GST_DEBUG("%s: %s", address, why);
+	g_queue_delete_link(&gate->connections, connection->link);
+	gate_connection_free(connection);
+	gate->funcs.gone(address, why, gate->user_data);
+}
+
+/* whole or not at all: a client that does not read its answers gets no queue */
+static gboolean
+answer(CdGateConnection *connection, const gchar *text)
+{
+	gssize sent = g_socket_send_with_blocking(connection->socket,
+						  text,
+						  strlen(text),
+						  FALSE,
+						  NULL,
+						  NULL);
+
+	return sent == (gssize)strlen(text);
+}
+
+static void
+refuse_and_drop(CdGateConnection *connection, const gchar *status, const gchar *why)
+{
+	g_autofree gchar *text = g_strdup_printf("%s\r\nConnection: close\r\n\r\n", status);
+
+	answer(connection, text);
+	drop(connection, why);
+}
+
+static const gchar *
+refusal_status(CdRequestRefusal refusal)
+{
+	switch (refusal) {
+	case CD_REQUEST_HEADER_TOO_LARGE:
+		return "RTSP/1.0 431 Request Header Fields Too Large";
+	case CD_REQUEST_BODY_TOO_LARGE:
+		return "RTSP/1.0 413 Request Entity Too Large";
+	default:
+		return "RTSP/1.0 400 Bad Request";
+	}
+}
+
+/* the framing was checked by the guard: lines, each "name: value" after the first */
+static gboolean
+parse_request(const gchar *text, GstRTSPMessage *request, gchar **version)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	g_auto(GStrv) request_line = NULL;
+	GstRTSPMethod method;
+
+	if (lines[0] == NULL)
+		return FALSE;
+	g_strchomp(lines[0]);
+	request_line = g_strsplit(lines[0], " ", -1);
+	if (g_strv_length(request_line) != 3)
+		return FALSE;
+	*version = g_strdup(request_line[2]);
+	method = gst_rtsp_find_method(request_line[0]);
+	if (method == GST_RTSP_INVALID ||
+	    gst_rtsp_message_init_request(request, method, request_line[1]) != GST_RTSP_OK)
+		return FALSE;
+	for (guint i = 1; lines[i] != NULL; i++) {
+		gchar *colon = strchr(lines[i], ':');
+
+		g_strchomp(lines[i]);
+		if (colon == NULL)
+			break; /* the blank line: the body follows */
+		*colon = '\0';
+		gst_rtsp_message_add_header_by_name(request, lines[i], g_strstrip(colon + 1));
+	}
+	return TRUE;
+}
+
+/* returns whether the connection is still the gate's */
+static gboolean
+challenge(CdGateConnection *connection, GstRTSPMessage *request, gboolean stale)
+{
+	CdRtspGate *gate = connection->gate;
+	g_autofree gchar *value = cd_rtsp_auth_challenge(gate->auth, connection->nonces, stale);
+	g_autofree gchar *text = NULL;
+	gchar *cseq = NULL;
+
+	gst_rtsp_message_get_header(request, GST_RTSP_HDR_CSEQ, &cseq, 0);
+	text = g_strdup_printf("RTSP/1.0 401 Unauthorized\r\n%s%s%sWWW-Authenticate: %s\r\n\r\n",
+			       cseq != NULL ? "CSeq: " : "",
+			       cseq != NULL ? cseq : "",
+			       cseq != NULL ? "\r\n" : "",
+			       value);
+	if (!answer(connection, text)) {
+		drop(connection, "does not read its answers");
+		return FALSE;
+	}
+	if (++connection->requests >= MAX_REQUESTS_BEFORE_LOGIN) {
+		drop(connection, "too many requests without a login");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* the connection goes to gst-rtsp-server with @rest (the request and what followed) */
+static void
+hand_over(CdGateConnection *connection, const guint8 *rest, gsize rest_len)
+{
+	CdRtspGate *gate = connection->gate;
+	g_autofree gchar *initial = NULL;
+	GSocket *socket;
+	CdRtspNonces *nonces;
+	g_autofree gchar *address = NULL;
+	guint16 port = connection->port;
+
+	g_byte_array_append(connection->message, rest, rest_len);
+	/* gst-rtsp-server takes them as a string */
+	if (memchr(connection->message->data, '\0', connection->message->len) != NULL) {
+		refuse_and_drop(connection, "RTSP/1.0 400 Bad Request", "a NUL byte in a request");
+		return;
+	}
+	initial = g_strndup((const gchar *)connection->message->data, connection->message->len);
+	socket = g_steal_pointer(&connection->socket);
+	nonces = g_steal_pointer(&connection->nonces);
+	address = g_strdup(connection->address);
+	g_queue_delete_link(&gate->connections, connection->link);
+	gate_connection_free(connection);
+	gate->funcs.logged_in(socket, address, port, initial, nonces, gate->user_data);
+}
+
+/*
+ * A complete message, in connection->message. Returns whether the connection is still
+ * the gate's; @rest and @rest_len are the bytes read after the message.
+ */
+static gboolean
+handle_message(CdGateConnection *connection, const guint8 *rest, gsize rest_len)
+{
+	CdRtspGate *gate = connection->gate;
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *version = NULL;
+	GstRTSPMessage request = {0};
+	const gchar *user = NULL;
+	CdRtspLogin login = CD_RTSP_LOGIN_NONE;
+	gboolean still_ours;
+
+	if (cd_request_guard_is_data(connection->guard)) {
+		refuse_and_drop(connection, "RTSP/1.0 400 Bad Request", "data before a login");
+		return FALSE;
+	}
+	text = g_strndup((const gchar *)connection->message->data, connection->message->len);
+	if (!parse_request(g_strchug(text), &request, &version)) {
+		gst_rtsp_message_unset(&request);
+		refuse_and_drop(connection, "RTSP/1.0 400 Bad Request", "not an RTSP request");
+		return FALSE;
+	}
+	if (g_str_has_prefix(version, "HTTP/")) {
+		gst_rtsp_message_unset(&request);
+		refuse_and_drop(connection, "HTTP/1.0 403 Forbidden", "an RTSP-over-HTTP tunnel");
+		return FALSE;
+	}
+	if (g_strcmp0(version, "RTSP/1.0") != 0) {
+		gst_rtsp_message_unset(&request);
+		refuse_and_drop(connection,
+				"RTSP/1.0 505 RTSP Version Not Supported",
+				"not RTSP/1.0");
+		return FALSE;
+	}
+	if (gate->funcs.may_try(connection->address, gate->user_data))
+		login = cd_rtsp_auth_verify(gate->auth,
+					    connection->nonces,
+					    connection->address,
+					    &request,
+					    &user);
+	if (login == CD_RTSP_LOGIN_OK) {
+		gst_rtsp_message_unset(&request);
+		hand_over(connection, rest, rest_len);
+		return FALSE;
+	}
+	g_byte_array_set_size(connection->message, 0);
+	still_ours = challenge(connection, &request, login == CD_RTSP_LOGIN_STALE);
+	gst_rtsp_message_unset(&request);
+	return still_ours;
+}
+
+/* returns whether the connection is still the gate's */
+static gboolean
+take_bytes(CdGateConnection *connection, const guint8 *data, gsize length)
+{
+	gsize offset = 0;
+
+	while (offset < length) {
+		gboolean complete = FALSE;
+		gsize taken = cd_request_guard_feed(connection->guard,
+						    data + offset,
+						    length - offset,
+						    &complete);
+		CdRequestRefusal refusal = cd_request_guard_get_refusal(connection->guard);
+
+		if (refusal != CD_REQUEST_OK) {
+			refuse_and_drop(connection,
+					refusal_status(refusal),
+					cd_request_guard_get_reason(connection->guard));
+			return FALSE;
+		}
+		g_byte_array_append(connection->message, data + offset, taken);
+		offset += taken;
+		if (complete && !handle_message(connection, data + offset, length - offset))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* the gate's context: the socket has bytes or was closed */
+static gboolean
+readable_cb(GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+	CdGateConnection *connection = user_data;
+
+	for (guint i = 0; i < READS_PER_WAKEUP; i++) {
+		guint8 buffer[READ_CHUNK];
+		g_autoptr(GError) error = NULL;
+		gssize got = g_socket_receive_with_blocking(socket,
+							    (gchar *)buffer,
+							    sizeof(buffer),
+							    FALSE,
+							    NULL,
+							    &error);
+
+		if (got < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+			return G_SOURCE_CONTINUE;
+		if (got <= 0) {
+			drop(connection, got == 0 ? "closed before a login" : error->message);
+			return G_SOURCE_REMOVE;
+		}
+		if (!take_bytes(connection, buffer, (gsize)got))
+			return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+/**
+ * cd_rtsp_gate_new:
+ * @config: must outlive the gate
+ * @auth: must outlive the gate
+ */
+CdRtspGate *
+cd_rtsp_gate_new(const CdConfig *config,
+		 CdRtspAuth *auth,
+		 const CdRtspGateFuncs *funcs,
+		 gpointer user_data)
+{
+	CdRtspGate *self = g_new0(CdRtspGate, 1);
+	static gsize debug_init = 0;
+
+	if (g_once_init_enter(&debug_init)) {
+		GST_DEBUG_CATEGORY_INIT(cd_rtsp_gate_debug, "cdrtspgate", 0,
+					"cordon viewer connections before their login");
+		g_once_init_leave(&debug_init, 1);
+	}
+	self->config = config;
+	self->auth = auth;
+	self->funcs = *funcs;
+	self->user_data = user_data;
+	g_queue_init(&self->connections);
+	return self;
+}
+
+/* closes every connection still waiting; gone() is not called */
+void
+cd_rtsp_gate_free(CdRtspGate *self)
+{
+	if (self == NULL)
+		return;
+	g_queue_clear_full(&self->connections, (GDestroyNotify)gate_connection_free);
+	g_free(self);
+}
+
+/**
+ * cd_rtsp_gate_add:
+ * @context: where the connection is read
+ * @socket: (transfer full): a connection just accepted
+ */
+void
+cd_rtsp_gate_add(CdRtspGate *self,
+		 GMainContext *context,
+		 GSocket *socket,
+		 const gchar *address,
+		 guint16 port)
+{
+	const CdRequestLimits limits = {
+	    .max_header_bytes = self->config->max_request_header_bytes,
+	    .max_header_lines = self->config->max_request_headers,
+	    .max_body_bytes = self->config->max_request_body_bytes,
+	};
+	CdGateConnection *connection = g_new0(CdGateConnection, 1);
+
+	g_socket_set_blocking(socket, FALSE);
+	connection->gate = self;
+	connection->socket = socket;
+	connection->address = g_strdup(address);
+	connection->port = port;
+	connection->guard = cd_request_guard_new(&limits);
+	connection->message = g_byte_array_new();
+	connection->nonces = cd_rtsp_nonces_new();
+	connection->connected_at = g_get_monotonic_time();
+	g_queue_push_tail(&self->connections, connection);
+	connection->link = g_queue_peek_tail_link(&self->connections);
+	connection->source = g_socket_create_source(socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+	g_source_set_callback(connection->source,
+			      (GSourceFunc)(GCallback)readable_cb,
+			      connection,
+			      NULL);
+	g_source_attach(connection->source, context);
+}
+
+/**
+ * cd_rtsp_gate_evict_oldest:
+ *
+ * Closes the connection that has waited longest, to make room for a new one.
+ *
+ * Returns: whether there was one
+ */
+gboolean
+cd_rtsp_gate_evict_oldest(CdRtspGate *self)
+{
+	CdGateConnection *oldest = g_queue_peek_head(&self->connections);
+
+	if (oldest == NULL)
+		return FALSE;
+	drop(oldest, "closed for a newer connection at max-connections");
+	return TRUE;
+}
+
+/**
+ * cd_rtsp_gate_expire:
+ * @now: monotonic microseconds
+ *
+ * Closes the connections past login-timeout, or with a request begun longer than
+ * request-timeout ago.
+ */
+void
+cd_rtsp_gate_expire(CdRtspGate *self, gint64 now)
+{
+	gint64 login_us = (gint64)self->config->login_timeout_ms * 1000;
+	gint64 request_us = (gint64)self->config->request_timeout_ms * 1000;
+	GList *link = self->connections.head;
+
+	while (link != NULL) {
+		CdGateConnection *connection = link->data;
+		gint64 started = cd_request_guard_get_message_start(connection->guard);
+
+		link = link->next;
+		if (now - connection->connected_at >= login_us)
+			drop(connection, "no login within login-timeout");
+		else if (started != 0 && now - started >= request_us)
+			drop(connection, "a request not complete within request-timeout");
+	}
+}
+
+/**
+ * cd_rtsp_gate_close_all:
+ *
+ * Closes every connection still waiting for its login (gone() is called for each).
+ */
+void
+cd_rtsp_gate_close_all(CdRtspGate *self)
+{
+	while (!g_queue_is_empty(&self->connections))
+		drop(g_queue_peek_head(&self->connections), "cordon is stopping");
+}
+
+guint
+cd_rtsp_gate_get_count(CdRtspGate *self)
+{
+	return self->connections.length;
+}
