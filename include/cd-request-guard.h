@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <gst/rtsp/gstrtspmessage.h>
 
 G_BEGIN_DECLS
 
@@ -46,6 +47,9 @@ gint64
 cd_request_guard_get_message_start(CdRequestGuard *self);
 gboolean
 cd_request_guard_is_data(CdRequestGuard *self);
+
+gboolean
+cd_request_parse(const gchar *text, GstRTSPMessage *request, gchar **version);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdRequestGuard, cd_request_guard_free)
 

@@ -339,3 +339,46 @@ cd_request_guard_is_data(CdRequestGuard *self)
 {
 	return self->data_message;
 }
+
+/**
+ * cd_request_parse:
+ * @text: one whole message, as framed by a guard (leading blank lines allowed)
+ * @request: (out caller-allocates): unset with gst_rtsp_message_unset(), also on failure
+ * @version: (out) (transfer full) (optional): the request line's version, as sent
+ *
+ * Reads a request line and its "name: value" headers into @request; the body is not kept.
+ *
+ * Returns: whether it is a request of a method RTSP knows
+ */
+gboolean
+cd_request_parse(const gchar *text, GstRTSPMessage *request, gchar **version)
+{
+	g_auto(GStrv) lines = NULL;
+	g_auto(GStrv) request_line = NULL;
+	GstRTSPMethod method;
+
+	while (*text == '\r' || *text == '\n')
+		text++;
+	lines = g_strsplit(text, "\n", -1);
+	g_strchomp(lines[0]);
+	request_line = g_strsplit(lines[0], " ", -1);
+	if (g_strv_length(request_line) != 3)
+		return FALSE;
+	if (version != NULL)
+		*version = g_strdup(request_line[2]);
+	method = gst_rtsp_find_method(request_line[0]);
+	if (method == GST_RTSP_INVALID ||
+	    gst_rtsp_message_init_request(request, method, request_line[1]) != GST_RTSP_OK)
+		return FALSE;
+	for (guint i = 1; lines[i] != NULL; i++) {
+		gchar *colon;
+
+		g_strchomp(lines[i]);
+		colon = strchr(lines[i], ':');
+		if (colon == NULL)
+			break; /* the blank line: the body follows */
+		*colon = '\0';
+		gst_rtsp_message_add_header_by_name(request, lines[i], g_strstrip(colon + 1));
+	}
+	return TRUE;
+}

@@ -130,37 +130,6 @@ refusal_status(CdRequestRefusal refusal)
 	}
 }
 
-/* the framing was checked by the guard: lines, each "name: value" after the first */
-static gboolean
-parse_request(const gchar *text, GstRTSPMessage *request, gchar **version)
-{
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	g_auto(GStrv) request_line = NULL;
-	GstRTSPMethod method;
-
-	if (lines[0] == NULL)
-		return FALSE;
-	g_strchomp(lines[0]);
-	request_line = g_strsplit(lines[0], " ", -1);
-	if (g_strv_length(request_line) != 3)
-		return FALSE;
-	*version = g_strdup(request_line[2]);
-	method = gst_rtsp_find_method(request_line[0]);
-	if (method == GST_RTSP_INVALID ||
-	    gst_rtsp_message_init_request(request, method, request_line[1]) != GST_RTSP_OK)
-		return FALSE;
-	for (guint i = 1; lines[i] != NULL; i++) {
-		gchar *colon = strchr(lines[i], ':');
-
-		g_strchomp(lines[i]);
-		if (colon == NULL)
-			break; /* the blank line: the body follows */
-		*colon = '\0';
-		gst_rtsp_message_add_header_by_name(request, lines[i], g_strstrip(colon + 1));
-	}
-	return TRUE;
-}
-
 /* returns whether the connection is still the gate's */
 static gboolean
 challenge(CdGateConnection *connection, GstRTSPMessage *request, gboolean stale)
@@ -233,7 +202,7 @@ handle_message(CdGateConnection *connection, const guint8 *rest, gsize rest_len)
 		return FALSE;
 	}
 	text = g_strndup((const gchar *)connection->message->data, connection->message->len);
-	if (!parse_request(g_strchug(text), &request, &version)) {
+	if (!cd_request_parse(text, &request, &version)) {
 		gst_rtsp_message_unset(&request);
 		refuse_and_drop(connection, "RTSP/1.0 400 Bad Request", "not an RTSP request");
 		return FALSE;

@@ -673,6 +673,40 @@ test_digest_checks(void)
 	fixture_stop(&fixture);
 }
 
+/* an address guessing passwords is held back; another address logs in at once */
+static void
+test_login_backoff(void)
+{
+	Fixture fixture = {0};
+	g_autoptr(Raw) viewer = NULL;
+	guint refused = 0;
+
+	fixture_start(&fixture, "");
+	/* bounded: far past the free failures, on a few connections */
+	for (guint attempt = 0; attempt < 30 && refused == 0; attempt++) {
+		g_autoptr(Raw) guesser = raw_open(fixture.port, ATTACKER);
+		guint status = raw_status(guesser, "DESCRIBE", fixture.url, NULL, VIEWER_USER,
+					  "guess");
+		if (status == 0)
+			refused++; /* the connection was closed unanswered */
+		else
+			g_assert_cmpuint(status, ==, 401);
+	}
+	g_assert_cmpuint(refused, >, 0);
+	/* still held back, even with the right password */
+	{
+		g_autoptr(Raw) guesser = raw_open(fixture.port, ATTACKER);
+		g_assert_cmpuint(raw_status(guesser, "DESCRIBE", fixture.url, NULL, VIEWER_USER,
+					    VIEWER_PASSWORD),
+				 !=, 200);
+	}
+	viewer = raw_open(fixture.port, NULL);
+	g_assert_cmpuint(raw_status(viewer, "DESCRIBE", fixture.url, NULL, VIEWER_USER,
+				    VIEWER_PASSWORD),
+			 ==, 200);
+	fixture_stop(&fixture);
+}
+
 /* ffmpeg logs in first time (rtspsrc does in every e2e test) */
 static void
 test_ffprobe_logs_in(void)
@@ -711,6 +745,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/rtsp-attack/header-flood", test_header_flood);
 	g_test_add_func("/cordon/rtsp-attack/connection-flood", test_connection_flood);
 	g_test_add_func("/cordon/rtsp-attack/digest-checks", test_digest_checks);
+	g_test_add_func("/cordon/rtsp-attack/login-backoff", test_login_backoff);
 	g_test_add_func("/cordon/rtsp-attack/ffprobe-logs-in", test_ffprobe_logs_in);
 	return g_test_run();
 }

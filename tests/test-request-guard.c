@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cd-request-guard: framing of what a viewer sends before its login, and its limits.
+ */
+#include <string.h>
+
+#include "cd-request-guard.h"
+
+static const CdRequestLimits limits = {
+    .max_header_bytes = 1024,
+    .max_header_lines = 8,
+    .max_body_bytes = 64,
+};
+
+/* the message lengths the guard cuts @text into, fed @chunk bytes at a time */
+static GArray *
+frame(const gchar *text, gsize length, gsize chunk, CdRequestRefusal *refusal)
+{
+	g_autoptr(CdRequestGuard) guard = cd_request_guard_new(&limits);
+	GArray *lengths = g_array_new(FALSE, FALSE, sizeof(gsize));
+	gsize offset = 0;
+	gsize message = 0;
+
+	while (offset < length) {
+		gsize available = MIN(chunk, length - offset);
+		gboolean complete = FALSE;
+		gsize taken = cd_request_guard_feed(guard, (const guint8 *)text + offset,
+						    available, &complete);
+
+		*refusal = cd_request_guard_get_refusal(guard);
+		if (*refusal != CD_REQUEST_OK)
+			return lengths;
+		offset += taken;
+		message += taken;
+		if (complete) {
+			g_array_append_val(lengths, message);
+			message = 0;
+		}
+	}
+	*refusal = CD_REQUEST_OK;
+	return lengths;
+}
+
+static void
+assert_frames_len(const gchar *text, gsize length, const gsize *expected, guint n_expected)
+{
+	/* whole and byte by byte must agree */
+	const gsize chunks[] = {G_MAXSIZE, 1, 3};
+
+	for (guint c = 0; c < G_N_ELEMENTS(chunks); c++) {
+		CdRequestRefusal refusal;
+		g_autoptr(GArray) lengths = frame(text, length, chunks[c], &refusal);
+
+		g_assert_cmpint(refusal, ==, CD_REQUEST_OK);
+		g_assert_cmpuint(lengths->len, ==, n_expected);
+		for (guint i = 0; i < n_expected; i++)
+			g_assert_cmpuint(g_array_index(lengths, gsize, i), ==, expected[i]);
+	}
+}
+
+static void
+assert_frames(const gchar *text, const gsize *expected, guint n_expected)
+{
+	assert_frames_len(text, strlen(text), expected, n_expected);
+}
+
+static void
+assert_refused(const gchar *text, CdRequestRefusal expected)
+{
+	CdRequestRefusal refusal;
+	g_autoptr(GArray) lengths = frame(text, strlen(text), 7, &refusal);
+
+	g_assert_cmpint(refusal, ==, expected);
+}
+
+static void
+test_framing(void)
+{
+	const gchar *one = "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n";
+	const gchar *pipelined = "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n"
+				 "DESCRIBE rtsp://h/c RTSP/1.0\nCSeq: 2\n\n";
+	const gchar *body = "SET_PARAMETER rtsp://h/c RTSP/1.0\r\nCSeq: 3\r\n"
+			    "Content-Length: 5\r\n\r\nhello"
+			    "\r\nOPTIONS * RTSP/1.0\r\nCSeq: 4\r\n\r\n";
+	/* a `$` frame: channel 1, 3 bytes (a NUL among the header's bytes) */
+	const gchar data[] = "$\001\000\003abc";
+	const gsize one_len[] = {strlen(one)};
+	const gsize pipelined_len[] = {31, 38};
+	const gsize body_len[] = {70, 33};
+	const gsize data_len[] = {7};
+
+	assert_frames(one, one_len, 1);
+	assert_frames(pipelined, pipelined_len, 2);
+	assert_frames(body, body_len, 2);
+	assert_frames_len(data, sizeof(data) - 1, data_len, 1);
+}
+
+static void
+test_refusals(void)
+{
+	g_autoptr(GString) many_lines = g_string_new("OPTIONS * RTSP/1.0\r\n");
+	g_autoptr(GString) long_header = g_string_new("OPTIONS * RTSP/1.0\r\nX: ");
+
+	/* forms another reader could take differently */
+	assert_refused("OPTIONS * RTSP/1.0\rCSeq: 1\r\n\r\n", CD_REQUEST_MALFORMED);
+	assert_refused("OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n folded\r\n\r\n", CD_REQUEST_MALFORMED);
+	assert_refused("OPTIONS * RTSP/1.0\r\nContent-Length : 1\r\n\r\n", CD_REQUEST_MALFORMED);
+	assert_refused("OPTIONS * RTSP/1.0\r\nContent-Length: +1\r\n\r\n", CD_REQUEST_MALFORMED);
+	assert_refused("OPTIONS * RTSP/1.0\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+		       CD_REQUEST_MALFORMED);
+	assert_refused("OPTIONS * RTSP/1.0\r\nCSeq: \0011\r\n\r\n", CD_REQUEST_MALFORMED);
+	assert_refused("OPTIONS * RTSP/1.0\r\nno colon\r\n\r\n", CD_REQUEST_MALFORMED);
+	/* limits */
+	for (guint i = 0; i < 9; i++)
+		g_string_append_printf(many_lines, "X-%u: y\r\n", i);
+	g_string_append(many_lines, "\r\n");
+	assert_refused(many_lines->str, CD_REQUEST_HEADER_TOO_LARGE);
+	for (guint i = 0; i < 1100; i++)
+		g_string_append_c(long_header, 'a');
+	assert_refused(long_header->str, CD_REQUEST_HEADER_TOO_LARGE);
+	assert_refused("SET_PARAMETER * RTSP/1.0\r\nContent-Length: 300000000\r\n\r\n",
+		       CD_REQUEST_BODY_TOO_LARGE);
+}
+
+static void
+test_message_start(void)
+{
+	g_autoptr(CdRequestGuard) guard = cd_request_guard_new(&limits);
+	const gchar *part = "DESCRIBE rtsp://h/c RTSP/1.0\r\nCSe";
+	gboolean complete = FALSE;
+
+	g_assert_cmpint(cd_request_guard_get_message_start(guard), ==, 0);
+	cd_request_guard_feed(guard, (const guint8 *)part, strlen(part), &complete);
+	g_assert_false(complete);
+	g_assert_cmpint(cd_request_guard_get_message_start(guard), >, 0);
+	cd_request_guard_feed(guard, (const guint8 *)"q: 1\r\n\r\n", 8, &complete);
+	g_assert_true(complete);
+	g_assert_cmpint(cd_request_guard_get_message_start(guard), ==, 0);
+	g_assert_false(cd_request_guard_is_data(guard));
+}
+
+static void
+test_parse(void)
+{
+	GstRTSPMessage request = {0};
+	g_autofree gchar *version = NULL;
+	gchar *cseq = NULL;
+	gchar *custom = NULL;
+	const gchar *uri = NULL;
+	GstRTSPMethod method;
+
+	g_assert_true(cd_request_parse("\r\nDESCRIBE rtsp://h/c RTSP/1.0\r\nCSeq: 7\r\n"
+				       "X-Thing:  a value \r\n\r\n",
+				       &request, &version));
+	g_assert_cmpstr(version, ==, "RTSP/1.0");
+	gst_rtsp_message_parse_request(&request, &method, &uri, NULL);
+	g_assert_cmpint(method, ==, GST_RTSP_DESCRIBE);
+	g_assert_cmpstr(uri, ==, "rtsp://h/c");
+	gst_rtsp_message_get_header(&request, GST_RTSP_HDR_CSEQ, &cseq, 0);
+	g_assert_cmpstr(cseq, ==, "7");
+	gst_rtsp_message_get_header_by_name(&request, "X-Thing", &custom, 0);
+	g_assert_cmpstr(custom, ==, "a value");
+	gst_rtsp_message_unset(&request);
+
+	g_assert_false(cd_request_parse("FROB rtsp://h/c RTSP/1.0\r\n\r\n", &request, NULL));
+	gst_rtsp_message_unset(&request);
+	g_assert_false(cd_request_parse("DESCRIBE\r\n\r\n", &request, NULL));
+	gst_rtsp_message_unset(&request);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/cordon/request-guard/framing", test_framing);
+	g_test_add_func("/cordon/request-guard/refusals", test_refusals);
+	g_test_add_func("/cordon/request-guard/message-start", test_message_start);
+	g_test_add_func("/cordon/request-guard/parse", test_parse);
+	return g_test_run();
+}
