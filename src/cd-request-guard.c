@@ -43,6 +43,7 @@ struct _CdRequestGuard {
 	CdGuardState state;
 	gboolean complete; /* a message ended with the last byte fed */
 	gboolean data_message; /* the current or last message is a `$` frame */
+	guint blank_bytes;     /* CR and LF skipped since the last message */
 	CdRequestRefusal refusal;
 	const gchar *reason;
 	gint64 message_start; /* monotonic us of the current message's first byte, 0 between */
@@ -261,12 +262,19 @@ cd_request_guard_feed(CdRequestGuard *self, const guint8 *data, gsize length, gb
 		switch (self->state) {
 		case STATE_START:
 			i++;
+			if (c == '\r' || c == '\n') {
+				/* blank lines between messages are skipped, not free */
+				if (++self->blank_bytes > self->limits.max_header_bytes)
+					refuse(self, CD_REQUEST_HEADER_TOO_LARGE, "endless blank lines");
+				break;
+			}
+			self->blank_bytes = 0;
 			if (c == '$') {
 				self->state = STATE_DATA_HEADER;
 				self->data_header_len = 0;
 				self->data_message = TRUE;
 				message_begins(self);
-			} else if (c != '\r' && c != '\n') {
+			} else {
 				self->data_message = FALSE;
 				start_lines(self, c);
 			}
