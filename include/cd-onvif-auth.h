@@ -54,5 +54,14 @@ void
 cd_onvif_auth_challenge(CdOnvifAuth *self, SoupServerMessage *msg, gboolean stale);
 guint
 cd_onvif_auth_failure_delay_ms(void);
+gchar *
+cd_onvif_auth_nonce_issue(CdOnvifAuth *self, const gchar *address);
+gboolean
+cd_onvif_auth_nonce_verify(CdOnvifAuth *self,
+			   const gchar *text,
+			   const gchar *address,
+			   gint64 *issued_us);
+gboolean
+cd_onvif_digest_parse_nc(const gchar *text, guint32 *nc);
 
 G_END_DECLS

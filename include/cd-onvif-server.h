@@ -34,4 +34,7 @@ cd_onvif_server_get_port(CdOnvifServer *self);
 const gchar *
 cd_onvif_server_get_address(CdOnvifServer *self);
 
+gsize
+cd_onvif_parse_host_header(const gchar *header, gboolean *has_port);
+
 G_END_DECLS

@@ -141,8 +141,14 @@ nonce_mac(CdOnvifAuth *self, const guint8 *head, const gchar *address, guint8 *m
 	return TRUE;
 }
 
-static gchar *
-nonce_issue(CdOnvifAuth *self, const gchar *address)
+/**
+ * cd_onvif_auth_nonce_issue:
+ * @address: the client's
+ *
+ * Returns: (transfer full): a new HTTP Digest nonce for @address
+ */
+gchar *
+cd_onvif_auth_nonce_issue(CdOnvifAuth *self, const gchar *address)
 {
 	guint8 nonce[NONCE_BYTES];
 	guint64 issued_ms = (guint64)(g_get_monotonic_time() - self->epoch_us) / 1000;
@@ -159,9 +165,18 @@ nonce_issue(CdOnvifAuth *self, const gchar *address)
 	return g_base64_encode(nonce, sizeof(nonce));
 }
 
-/* a nonce cordon issued to this address (at *issued_us, monotonic), however old */
-static gboolean
-nonce_verify(CdOnvifAuth *self, const gchar *text, const gchar *address, gint64 *issued_us)
+/**
+ * cd_onvif_auth_nonce_verify:
+ * @text: a nonce as a client sent it back
+ * @issued_us: (out): when it was issued (monotonic)
+ *
+ * Returns: whether cordon issued @text to @address, however long ago
+ */
+gboolean
+cd_onvif_auth_nonce_verify(CdOnvifAuth *self,
+			   const gchar *text,
+			   const gchar *address,
+			   gint64 *issued_us)
 {
 	g_autofree guchar *nonce = NULL;
 	guint8 mac[NONCE_MAC_BYTES];
@@ -354,9 +369,12 @@ digest_uri_matches(SoupServerMessage *msg, const gchar *uri)
 	       g_strcmp0(g_uri_get_query(absolute), query) == 0;
 }
 
-/* nc-value: up to 8 hex digits (RFC 7616 says exactly 8), not 0 */
-static gboolean
-parse_nc(const gchar *text, guint32 *nc)
+/**
+ * cd_onvif_digest_parse_nc:
+ * @text: (nullable): an nc-value: up to 8 hex digits (RFC 7616 says exactly 8), not 0
+ */
+gboolean
+cd_onvif_digest_parse_nc(const gchar *text, guint32 *nc)
 {
 	gsize len = text != NULL ? strlen(text) : 0;
 
@@ -410,7 +428,7 @@ check_digest(CdOnvifAuth *self,
 		return digest_refused(error, "an Authorization that is not HTTP Digest");
 	realm_ok = g_strcmp0(g_hash_table_lookup(params, "realm"), self->config->realm) == 0;
 	uri_ok = digest_uri_matches(msg, g_hash_table_lookup(params, "uri"));
-	nc_ok = parse_nc(g_hash_table_lookup(params, "nc"), &nc);
+	nc_ok = cd_onvif_digest_parse_nc(g_hash_table_lookup(params, "nc"), &nc);
 	nonce = g_strdup(g_hash_table_lookup(params, "nonce"));
 	soup_header_free_param_list(params);
 	if (!realm_ok)
@@ -422,7 +440,7 @@ check_digest(CdOnvifAuth *self,
 	accepted = soup_auth_domain_accepts(self->digest, msg);
 	if (accepted == NULL)
 		return digest_refused(error, "HTTP Digest credentials refused");
-	if (!nonce_verify(self, nonce, address, &issued_us))
+	if (!cd_onvif_auth_nonce_verify(self, nonce, address, &issued_us))
 		return digest_stale(error, "a nonce cordon did not issue to this address");
 	if (now_us - issued_us > window_us(self))
 		return digest_stale(error, "an expired nonce");
@@ -582,7 +600,7 @@ cd_onvif_auth_check(CdOnvifAuth *self,
 void
 cd_onvif_auth_challenge(CdOnvifAuth *self, SoupServerMessage *msg, gboolean stale)
 {
-	g_autofree gchar *nonce = nonce_issue(self, remote_address(msg));
+	g_autofree gchar *nonce = cd_onvif_auth_nonce_issue(self, remote_address(msg));
 	g_autoptr(GString) challenge = g_string_new("Digest ");
 
 	soup_header_g_string_append_param_quoted(challenge, "realm", self->config->realm);

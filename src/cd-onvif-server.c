@@ -259,8 +259,8 @@ request_started_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_dat
  * Host: host[:port], a DNS name or IPv4 address or an IPv6 address in brackets, port 1..65535.
  * Returns the length of the host part, 0 when the header is not one.
  */
-static gsize
-parse_host_header(const gchar *header, gboolean *has_port)
+gsize
+cd_onvif_parse_host_header(const gchar *header, gboolean *has_port)
 {
 	const gchar *end;
 	const gchar *port;
@@ -316,7 +316,7 @@ request_authority(SoupServerMessage *msg, GInetSocketAddress *local, gchar **hos
 	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
 	const gchar *header = soup_message_headers_get_one(headers, "Host");
 	gboolean has_port = FALSE;
-	gsize host_len = parse_host_header(header, &has_port);
+	gsize host_len = cd_onvif_parse_host_header(header, &has_port);
 
 	*port = local != NULL ? g_inet_socket_address_get_port(local) : 0;
 	if (host_len > 0) {
