@@ -13,7 +13,7 @@ G_BEGIN_DECLS
  * @logged_in: a connection's request carried valid credentials: @socket (transfer full),
  *   @initial (the request and whatever followed it, as received) and @nonces (transfer
  *   full) go to gst-rtsp-server
- * @gone: a connection closed before logging in
+ * @gone: a connection closed before logging in; @why is a static string
  * @may_try: whether @address may try a login now (the per-address back-off)
  *
  * Both are called on the gate's context.

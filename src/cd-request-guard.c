@@ -285,6 +285,12 @@ cd_request_guard_feed(CdRequestGuard *self, const guint8 *data, gsize length, gb
 			if (self->data_header_len == 3) {
 				self->remaining = ((guint)self->data_header[1] << 8) |
 						  self->data_header[2];
+				if (self->remaining > self->limits.max_body_bytes) {
+					refuse(self,
+					       CD_REQUEST_BODY_TOO_LARGE,
+					       "an interleaved frame over the body limit");
+					break;
+				}
 				self->state = STATE_DATA_BODY;
 				if (self->remaining == 0)
 					message_ends(self);

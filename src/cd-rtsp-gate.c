@@ -283,7 +283,9 @@ readable_cb(GSocket *socket, GIOCondition condition, gpointer user_data)
 		if (got < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
 			return G_SOURCE_CONTINUE;
 		if (got <= 0) {
-			drop(connection, got == 0 ? "closed before a login" : error->message);
+			if (error != NULL)
+				GST_DEBUG("%s: %s", connection->address, error->message);
+			drop(connection, got == 0 ? "closed before a login" : "read error before a login");
 			return G_SOURCE_REMOVE;
 		}
 		if (!take_bytes(connection, buffer, (gsize)got))

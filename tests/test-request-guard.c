@@ -120,6 +120,8 @@ test_refusals(void)
 	assert_refused(long_header->str, CD_REQUEST_HEADER_TOO_LARGE);
 	assert_refused("SET_PARAMETER * RTSP/1.0\r\nContent-Length: 300000000\r\n\r\n",
 		       CD_REQUEST_BODY_TOO_LARGE);
+	/* an interleaved frame is a body too: 0xffff bytes announced */
+	assert_refused("$\001\377\377", CD_REQUEST_BODY_TOO_LARGE);
 	/* blank lines between messages count too */
 	g_string_assign(long_header, "");
 	for (guint i = 0; i < 600; i++)

@@ -495,6 +495,8 @@ test_content_length_bomb(void)
 	fixture_start(&fixture, "");
 	before = cd_test_rss_kib();
 	send_bodies(&fixture, 4, 300000000, 32 * MIB);
+	g_test_message("RSS %" G_GSIZE_FORMAT " -> %" G_GSIZE_FORMAT " KiB", before,
+		       cd_test_rss_kib());
 	g_assert_cmpuint(cd_test_rss_kib(), <, before + 32 * 1024);
 	fixture_stop(&fixture);
 }
@@ -526,6 +528,8 @@ test_header_flood(void)
 		sent += strlen(header);
 	}
 	g_assert_true(raw_closed_within(raw, 3000));
+	g_test_message("%" G_GSIZE_FORMAT " header bytes sent; RSS %" G_GSIZE_FORMAT
+		       " -> %" G_GSIZE_FORMAT " KiB", sent, before, cd_test_rss_kib());
 	g_assert_cmpuint(cd_test_rss_kib(), <, before + 16 * 1024);
 	fixture_stop(&fixture);
 }
