@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -677,11 +678,12 @@ cd_config_read_password(CdConfigParser *self,
 	g_autoptr(GError) error_local = NULL;
 	g_autofree gchar *contents = NULL;
 	g_autofree gchar *password = NULL;
+	guint mode = 0;
 	gsize length = 0;
 	gsize n = 0;
 	gboolean has_nul;
 
-	contents = cd_config_read_file(filename, &length, NULL, &error_local);
+	contents = cd_config_read_file(filename, &length, &mode, &error_local);
 	if (contents == NULL) {
 		cd_config_set_error(error,
 				    self,
@@ -719,6 +721,12 @@ cd_config_read_password(CdConfigParser *self,
 				    filename);
 		return FALSE;
 	}
+	/* like the main file's: warned, not refused */
+	if ((mode & (S_IROTH | S_IWGRP | S_IWOTH)) != 0)
+		g_warning("%s: mode %04o lets other users read or change the password in it; "
+			  "chmod 0600 it",
+			  filename,
+			  mode);
 	*value = g_steal_pointer(&password);
 	return TRUE;
 }
@@ -1300,6 +1308,40 @@ cd_config_parse_camera(CdConfigParser *self, const gchar *group, GError **error)
 	return g_steal_pointer(&camera);
 }
 
+/* where a camera's ONVIF device listens: its own address, or the server's */
+static const gchar *
+onvif_address(const CdConfig *config, const CdCamera *camera)
+{
+	return camera->onvif_address != NULL ? camera->onvif_address : config->listen_address;
+}
+
+/*
+ * Whether two listeners on one port would clash: the same address, or a wildcard that takes
+ * the other too ("::" takes every address, "0.0.0.0" every IPv4 one). Names are compared as
+ * written: cordon does not resolve at --check-config.
+ */
+static gboolean
+listen_addresses_overlap(const gchar *a, const gchar *b)
+{
+	g_autoptr(GInetAddress) address_a = g_inet_address_new_from_string(a);
+	g_autoptr(GInetAddress) address_b = g_inet_address_new_from_string(b);
+
+	if (g_ascii_strcasecmp(a, b) == 0)
+		return TRUE;
+	if (address_a == NULL || address_b == NULL)
+		return (address_a != NULL && g_inet_address_get_is_any(address_a)) ||
+		       (address_b != NULL && g_inet_address_get_is_any(address_b));
+	if (g_inet_address_equal(address_a, address_b))
+		return TRUE;
+	if (g_inet_address_get_is_any(address_a))
+		return g_inet_address_get_family(address_a) == G_SOCKET_FAMILY_IPV6 ||
+		       g_inet_address_get_family(address_b) == G_SOCKET_FAMILY_IPV4;
+	if (g_inet_address_get_is_any(address_b))
+		return g_inet_address_get_family(address_b) == G_SOCKET_FAMILY_IPV6 ||
+		       g_inet_address_get_family(address_a) == G_SOCKET_FAMILY_IPV4;
+	return FALSE;
+}
+
 /* camera n (file order) listens on onvif-port + n unless it names its own port; a base of 0
  * leaves every unset port to the kernel. Two devices on one port would answer for each other. */
 static gboolean
@@ -1338,7 +1380,8 @@ cd_config_assign_onvif_ports(CdConfigParser *self, CdConfig *config, GError **er
 		for (guint j = 0; j < i; j++) {
 			CdCamera *other = g_ptr_array_index(config->cameras, j);
 			if (other->onvif_port == camera->onvif_port &&
-			    g_strcmp0(other->onvif_address, camera->onvif_address) == 0) {
+			    listen_addresses_overlap(onvif_address(config, other),
+						     onvif_address(config, camera))) {
 				cd_config_set_error(error,
 						    self,
 						    group,

@@ -541,6 +541,15 @@ test_config_permissions(Fixture *fixture, gconstpointer user_data)
 	    {password_file, 0644, NULL},
 	    {password_file, 0602, "*cordon.conf: mode 0602 lets other users change*"},
 	};
+	struct {
+		gint mode;
+		const gchar *warning; /* NULL: none expected */
+	} file_cases[] = {
+	    {0600, NULL},
+	    {0640, NULL},
+	    {0644, "*viewer.password: mode 0644 lets other users read or change*"},
+	    {0660, "*viewer.password: mode 0660 lets other users read or change*"},
+	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(CdConfig) config = NULL;
@@ -548,6 +557,20 @@ test_config_permissions(Fixture *fixture, gconstpointer user_data)
 		test_write_file(fixture->tmpdir, "cordon.conf", cases[i].data, -1, cases[i].mode);
 		if (cases[i].warning != NULL)
 			g_test_expect_message("CdConfig", G_LOG_LEVEL_WARNING, cases[i].warning);
+		config = cd_config_load(fixture->path, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(config);
+		g_test_assert_expected_messages();
+	}
+	/* the password file holds a secret as much as the main file */
+	test_write_file(fixture->tmpdir, "cordon.conf", password_file, -1, 0600);
+	for (guint i = 0; i < G_N_ELEMENTS(file_cases); i++) {
+		g_autoptr(CdConfig) config = NULL;
+
+		test_write_file(fixture->tmpdir, "viewer.password", SECRET "\n", -1,
+				file_cases[i].mode);
+		if (file_cases[i].warning != NULL)
+			g_test_expect_message("CdConfig", G_LOG_LEVEL_WARNING, file_cases[i].warning);
 		config = cd_config_load(fixture->path, &error);
 		g_assert_no_error(error);
 		g_assert_nonnull(config);
@@ -649,6 +672,16 @@ static const InvalidCase invalid_cases[] = {
      USER_ALICE CAMERA_DOOR "[camera yard]\nurl=rtsp://192.0.2.11/\nonvif-port=8000\n",
      {"[camera yard] onvif-port:", "[camera door]"}},
     {"onvif-address-bad", VALID "onvif-address=a b\n", {"[camera door] onvif-address:"}},
+    /* one names the address the other inherits from listen-address */
+    {"onvif-address-inherited-twice",
+     "[server]\nlisten-address=127.0.0.1\n" USER_ALICE CAMERA_DOOR
+     "[camera yard]\nurl=rtsp://192.0.2.11/\nonvif-port=8000\nonvif-address=127.0.0.1\n",
+     {"[camera yard] onvif-port:", "[camera door]"}},
+    /* the wildcard takes the specific address too */
+    {"onvif-address-wildcard-twice",
+     VALID "onvif-address=0.0.0.0\n"
+	   "[camera yard]\nurl=rtsp://192.0.2.11/\nonvif-port=8000\nonvif-address=192.0.2.1\n",
+     {"[camera yard] onvif-port:", "[camera door]"}},
     {"discovery-port-big", "[server]\ndiscovery-port=70000\n" VALID,
      {"[server] discovery-port:"}},
     {"location-empty", VALID "location=\n", {"[camera door] location:"}},
