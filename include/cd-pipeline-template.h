@@ -26,6 +26,12 @@ cd_pipeline_template_expand(const CdPipelineTemplate *tmpl,
 			    GError **error);
 GstElement *
 cd_pipeline_template_make_bin(const CdPipelineTemplate *tmpl, GHashTable *vars, GError **error);
+gboolean
+cd_pipeline_template_check_ends(const CdPipelineTemplate *tmpl,
+				GstElement *bin,
+				const gchar *input,
+				const gchar *output,
+				GError **error);
 void
 cd_pipeline_template_free(CdPipelineTemplate *tmpl);
 

@@ -93,13 +93,20 @@ load_template(CdDaemon *self, const gchar *name, GError **error)
 	return tmpl;
 }
 
-/* a decoder template that does not parse must fail start-up, not the first connection */
+/*
+ * A decoder template that does not parse, or does not fit between rtspsrc's RTP and the raw
+ * video cd-ingest converts, must fail start-up, not the first connection.
+ */
 static const CdPipelineTemplate *
-load_decoder_template(CdDaemon *self, const gchar *name, GError **error)
+load_decoder_template(CdDaemon *self, const gchar *name, const gchar *encoding, GError **error)
 {
 	const CdPipelineTemplate *tmpl = load_template(self, name, error);
 	g_autoptr(GHashTable) vars = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autofree gchar *input = g_strdup_printf("application/x-rtp,media=video,"
+						  "clock-rate=90000,encoding-name=%s",
+						  encoding);
 	GstElement *bin;
+	gboolean fits;
 
 	if (tmpl == NULL)
 		return NULL;
@@ -107,8 +114,10 @@ load_decoder_template(CdDaemon *self, const gchar *name, GError **error)
 	bin = cd_pipeline_template_make_bin(tmpl, vars, error);
 	if (bin == NULL)
 		return NULL;
-	gst_object_unref(gst_object_ref_sink(bin));
-	return tmpl;
+	gst_object_ref_sink(bin);
+	fits = cd_pipeline_template_check_ends(tmpl, bin, input, "video/x-raw", error);
+	gst_object_unref(bin);
+	return fits ? tmpl : NULL;
 }
 
 /* ingest streaming thread */
@@ -157,10 +166,10 @@ build_camera(CdDaemon *self, const CdCamera *camera, GError **error)
 
 	if (encoder == NULL)
 		return NULL;
-	decode_h264 = load_decoder_template(self, "decode-h264", error);
+	decode_h264 = load_decoder_template(self, "decode-h264", "H264", error);
 	if (decode_h264 == NULL)
 		return NULL;
-	decode_h265 = load_decoder_template(self, "decode-h265", error);
+	decode_h265 = load_decoder_template(self, "decode-h265", "H265", error);
 	if (decode_h265 == NULL)
 		return NULL;
 

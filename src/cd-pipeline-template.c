@@ -188,6 +188,57 @@ cd_pipeline_template_make_bin(const CdPipelineTemplate *tmpl, GHashTable *vars, 
 	return bin;
 }
 
+static gboolean
+pad_can_take(GstPad *pad, const gchar *caps_text)
+{
+	g_autoptr(GstCaps) wanted = gst_caps_from_string(caps_text);
+	g_autoptr(GstCaps) caps = gst_pad_query_caps(pad, NULL);
+
+	return wanted != NULL && caps != NULL && gst_caps_can_intersect(caps, wanted);
+}
+
+/**
+ * cd_pipeline_template_check_ends:
+ * @bin: made from @tmpl by cd_pipeline_template_make_bin()
+ * @input: what will be linked to its input, as caps text
+ * @output: what its output must be able to produce, as caps text
+ *
+ * A template that parses may still not fit where it goes (a decoder that outputs encoded
+ * video, say): the link would fail only once a camera connects. This finds out at start-up.
+ *
+ * Errors: %CD_ERROR_INVALID_PIPELINE naming the file and the end that does not fit.
+ */
+gboolean
+cd_pipeline_template_check_ends(const CdPipelineTemplate *tmpl,
+				GstElement *bin,
+				const gchar *input,
+				const gchar *output,
+				GError **error)
+{
+	GstPad *sink = GST_ELEMENT(bin)->sinkpads->data;
+	GstPad *src = GST_ELEMENT(bin)->srcpads->data;
+
+	if (!pad_can_take(sink, input)) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_PIPELINE,
+			    "pipeline template %s: its input does not take %s",
+			    tmpl->path,
+			    input);
+		return FALSE;
+	}
+	if (!pad_can_take(src, output)) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_PIPELINE,
+			    "pipeline template %s: its output is not %s",
+			    tmpl->path,
+			    output);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 void
 cd_pipeline_template_free(CdPipelineTemplate *tmpl)
 {

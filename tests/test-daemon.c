@@ -562,6 +562,10 @@ test_bad_template(Fixture *fixture, gconstpointer user_data)
 	    {"encode-x264.pipeline", "nosuchencoder\n", "nosuchencoder"},
 	    {"encode-x264.pipeline", "# a comment and nothing else\n", NULL},
 	    {"decode-h264.pipeline", "rtph264depay ! nosuchdecoder\n", "nosuchdecoder"},
+	    /* parses, but hands on H.264 where raw video must come out */
+	    {"decode-h264.pipeline", "rtph264depay ! h264parse\n", "video/x-raw"},
+	    /* parses, but takes H.265 RTP for the H.264 stream */
+	    {"decode-h264.pipeline", "rtph265depay ! h265parse ! avdec_h265\n", "H264"},
 	};
 	g_autofree gchar *templates = g_build_filename(fixture->tmpdir, "pipelines", NULL);
 	g_autofree gchar *keys = g_strdup_printf("[server]\n"
