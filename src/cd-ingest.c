@@ -15,12 +15,15 @@
  *   - an error or end of stream: backoff, doubling from reconnect-initial to reconnect-max,
  *     and starting over once a connection has stayed live for 10 s;
  *   - no decodable frame for stall-timeout, connected or connecting: stalled, same backoff;
- *   - the camera refused our login: auth-failed, retried after auth-retry, not in a loop;
+ *   - the camera refused our login: auth-failed, retried after auth-retry, not in a loop,
+ *     and the refused credentials are sent once per attempt (see before_send_cb);
  *   - a limit broken or no usable video: rejected, same backoff.
  * Each distinct failure is logged once at warning level; the same failure again is counted
  * and logged at debug level, so a camera that fails every second does not flood the log.
  *
- * Threads: public functions, the watchdog and bus handling run on the main thread;
+ * Threads: public functions, the watchdog and bus handling run on the main thread: the
+ * thread-default context of the thread that made the object, where every source of it is
+ * attached (cd-source);
  * select-stream, pad-added and the appsink callback run on GStreamer streaming threads.
  * Keys used: url, username, password, transport, latency; [server] reconnect-initial,
  * reconnect-max, stall-timeout, auth-retry and the limits.
@@ -30,10 +33,12 @@
 #include "cd-ingest.h"
 
 #include <gst/app/gstappsink.h>
+#include <gst/rtsp/gstrtspmessage.h>
 #include <gst/rtsp/gstrtsptransport.h>
 
 #include "cd-error.h"
 #include "cd-log.h"
+#include "cd-source.h"
 #include "cd-stream-guard.h"
 
 GST_DEBUG_CATEGORY_STATIC(cd_ingest_debug);
@@ -60,6 +65,7 @@ struct _CdIngest {
 	const CdPipelineTemplate *decode_h265;
 	GstElement *pipeline;
 	CdStreamGuard *guard; /* lives exactly as long as the pipeline */
+	GMainContext *context; /* the thread-default one it was made on: every callback's */
 	guint bus_watch_id;
 	guint retry_id;
 	guint watchdog_id;
@@ -326,8 +332,8 @@ pad_added_cb(GstElement *src, GstPad *pad, gpointer user_data)
 static void
 teardown(CdIngest *self)
 {
-	g_clear_handle_id(&self->bus_watch_id, g_source_remove);
-	g_clear_handle_id(&self->watchdog_id, g_source_remove);
+	cd_source_remove(self->context, &self->bus_watch_id);
+	cd_source_remove(self->context, &self->watchdog_id);
 	if (self->pipeline != NULL) {
 		/* joins the streaming threads: no probe touches the guard after this */
 		gst_element_set_state(self->pipeline, GST_STATE_NULL);
@@ -356,8 +362,8 @@ fail(CdIngest *self, CdCameraState state, const gchar *reason)
 	}
 	enter_state(self, state, reason);
 	cd_camera_debug(self->camera->name, "reconnecting in %u ms", delay);
-	g_clear_handle_id(&self->retry_id, g_source_remove);
-	self->retry_id = g_timeout_add(delay, retry_cb, self);
+	cd_source_remove(self->context, &self->retry_id);
+	self->retry_id = cd_source_add_timeout(self->context, delay, retry_cb, self);
 }
 
 static void
@@ -456,6 +462,58 @@ bus_cb(GstBus *bus, GstMessage *message, gpointer user_data)
 	}
 }
 
+/* one connection's requests so far, as rtspsrc sends them; its thread only */
+typedef struct {
+	GstRTSPMethod method;
+	gchar *uri;
+	guint repeats; /* of the same request in a row */
+	gboolean played;
+} CdLoginGuard;
+
+static void
+login_guard_free(CdLoginGuard *guard)
+{
+	g_free(guard->uri);
+	g_free(guard);
+}
+
+/*
+ * rtspsrc's connection thread, before each request. rtspsrc 1.22 answers every 401 by sending
+ * the same request again with the credentials, up to 8 times a connection, and many cameras
+ * lock the account after about 5 failures. Before PLAY, a request repeats only to answer a
+ * 401: the first time with the credentials (or with a fresh nonce), after that only to fail
+ * the same way. So a third identical request in a row is not sent; rtspsrc then fails the
+ * connection as not authorized and cd-ingest waits auth-retry: one failed login per attempt.
+ * (The credentials cannot be seen here: rtspsrc adds them as it writes the request.) After
+ * PLAY, repeats are keepalives and go out.
+ */
+static gboolean
+before_send_cb(GstElement *src, GstRTSPMessage *request, gpointer user_data)
+{
+	CdIngest *self = CD_INGEST(user_data);
+	CdLoginGuard *guard = g_object_get_data(G_OBJECT(src), "cd-login-guard");
+	GstRTSPMethod method = GST_RTSP_INVALID;
+	const gchar *uri = NULL;
+
+	if (guard == NULL || gst_rtsp_message_get_type(request) != GST_RTSP_MESSAGE_REQUEST)
+		return TRUE;
+	gst_rtsp_message_parse_request(request, &method, &uri, NULL);
+	if (method == guard->method && g_strcmp0(uri, guard->uri) == 0) {
+		guard->repeats++;
+	} else {
+		guard->method = method;
+		g_free(guard->uri);
+		guard->uri = g_strdup(uri);
+		guard->repeats = 0;
+	}
+	guard->played = guard->played || method == GST_RTSP_PLAY;
+	if (!guard->played && guard->repeats >= 2) {
+		cd_camera_debug(self->camera->name, "not sending refused credentials again");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static GstElement *
 make_source(CdIngest *self)
 {
@@ -484,6 +542,11 @@ make_source(CdIngest *self)
 		g_object_set(src, "user-id", camera->username, NULL);
 	if (camera->password != NULL)
 		g_object_set(src, "user-pw", camera->password, NULL);
+	g_object_set_data_full(G_OBJECT(src),
+			       "cd-login-guard",
+			       g_new0(CdLoginGuard, 1),
+			       (GDestroyNotify)login_guard_free);
+	g_signal_connect(src, "before-send", G_CALLBACK(before_send_cb), self);
 	g_signal_connect(src, "select-stream", G_CALLBACK(select_stream_cb), self);
 	g_signal_connect(src, "pad-added", G_CALLBACK(pad_added_cb), self);
 	return src;
@@ -503,10 +566,11 @@ connect_camera(CdIngest *self)
 	g_atomic_int_set(&self->video_selected, 0);
 	g_atomic_int_set(&self->live_posted, 0);
 	bus = gst_element_get_bus(self->pipeline);
-	self->bus_watch_id = gst_bus_add_watch(bus, bus_cb, self);
+	self->bus_watch_id = cd_source_add_bus_watch(self->context, bus, bus_cb, self);
 	self->progress_at = g_get_monotonic_time();
 	self->progress_frames = cd_ingest_get_frame_count(self);
-	self->watchdog_id = g_timeout_add(WATCHDOG_INTERVAL_MS, watchdog_cb, self);
+	self->watchdog_id =
+	    cd_source_add_timeout(self->context, WATCHDOG_INTERVAL_MS, watchdog_cb, self);
 	enter_state(self, CD_CAMERA_STATE_CONNECTING, NULL);
 	/* rtspsrc connects from its own task: a camera that never answers blocks nothing here */
 	if (gst_element_set_state(self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
@@ -584,7 +648,7 @@ void
 cd_ingest_stop(CdIngest *self)
 {
 	g_return_if_fail(CD_IS_INGEST(self));
-	g_clear_handle_id(&self->retry_id, g_source_remove);
+	cd_source_remove(self->context, &self->retry_id);
 	teardown(self);
 }
 
@@ -638,6 +702,7 @@ cd_ingest_finalize(GObject *object)
 
 	g_free(self->reason);
 	g_free(self->logged_reason);
+	g_main_context_unref(self->context);
 	G_OBJECT_CLASS(cd_ingest_parent_class)->finalize(object);
 }
 
@@ -671,6 +736,7 @@ cd_ingest_class_init(CdIngestClass *klass)
 static void
 cd_ingest_init(CdIngest *self)
 {
+	self->context = g_main_context_ref_thread_default();
 	self->state = CD_CAMERA_STATE_CONNECTING;
 	self->state_since = g_get_real_time();
 }

@@ -23,7 +23,9 @@
  * Threads: cd_transcode_push_frame() is called from the ingest's streaming thread; the output
  * function and the frame probe from this pipeline's streaming thread; the pacer has its own;
  * cd_transcode_get_last_frame() and cd_transcode_request_keyframe() from any thread; everything
- * else from the main thread. Keys used: width, height, fps, bitrate, gop, encoder.
+ * else from the main thread: the thread-default context of the thread that made the object,
+ * where every source of it is attached (cd-source). Keys used: width, height, fps, bitrate,
+ * gop, encoder.
  */
 #define G_LOG_DOMAIN "CdTranscode"
 
@@ -37,6 +39,7 @@
 #include "cd-error.h"
 #include "cd-frame-pacer.h"
 #include "cd-log.h"
+#include "cd-source.h"
 
 GST_DEBUG_CATEGORY_STATIC(cd_transcode_debug);
 #define GST_CAT_DEFAULT cd_transcode_debug
@@ -67,6 +70,7 @@ struct _CdTranscode {
 	GstElement *out_caps;
 	GstElement *slate_text;
 	CdFramePacer *pacer;
+	GMainContext *context; /* the thread-default one it was made on: every callback's */
 	guint bus_watch_id;
 	guint restart_id;
 	guint retune_id;	/* main thread: a restart with the thread count for the real size */
@@ -433,7 +437,7 @@ bus_cb(GstBus *bus, GstMessage *message, gpointer user_data)
 	g_mutex_lock(&self->frame_lock);
 	clear_last_frame(self);
 	g_mutex_unlock(&self->frame_lock);
-	self->restart_id = g_timeout_add(RESTART_DELAY_MS, restart_cb, self);
+	self->restart_id = cd_source_add_timeout(self->context, RESTART_DELAY_MS, restart_cb, self);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -565,9 +569,12 @@ cd_transcode_start(CdTranscode *self, GError **error)
 	g_autoptr(GstBus) bus = gst_element_get_bus(self->pipeline);
 
 	if (self->bus_watch_id == 0)
-		self->bus_watch_id = gst_bus_add_watch(bus, bus_cb, self);
+		self->bus_watch_id = cd_source_add_bus_watch(self->context, bus, bus_cb, self);
 	if (self->watchdog_id == 0)
-		self->watchdog_id = g_timeout_add(WATCHDOG_INTERVAL_MS, watchdog_cb, self);
+		self->watchdog_id = cd_source_add_timeout(self->context,
+							  WATCHDOG_INTERVAL_MS,
+							  watchdog_cb,
+							  self);
 	cd_frame_pacer_start(self->pacer);
 	if (gst_element_set_state(self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
 		g_set_error(error,
@@ -592,12 +599,12 @@ cd_transcode_stop(CdTranscode *self)
 	g_mutex_lock(&self->frame_lock);
 	clear_last_frame(self);
 	g_mutex_unlock(&self->frame_lock);
-	g_clear_handle_id(&self->bus_watch_id, g_source_remove);
-	g_clear_handle_id(&self->restart_id, g_source_remove);
+	cd_source_remove(self->context, &self->bus_watch_id);
+	cd_source_remove(self->context, &self->restart_id);
 	g_mutex_lock(&self->lock);
-	g_clear_handle_id(&self->retune_id, g_source_remove);
+	cd_source_remove(self->context, &self->retune_id);
 	g_mutex_unlock(&self->lock);
-	g_clear_handle_id(&self->watchdog_id, g_source_remove);
+	cd_source_remove(self->context, &self->watchdog_id);
 }
 
 /* ingest thread, under self->lock: a "source" setting takes the first live frame's value */
@@ -623,7 +630,7 @@ lock_output_size(CdTranscode *self, GstCaps *caps)
 	apply_output_size(self);
 	if (self->threads_from_template && self->retune_id == 0 &&
 	    encoder_threads(self->width, self->height, self->fps) != self->threads)
-		self->retune_id = g_idle_add(retune_cb, self);
+		self->retune_id = cd_source_add_idle(self->context, retune_cb, self);
 }
 
 /**
@@ -773,6 +780,7 @@ cd_transcode_finalize(GObject *object)
 	g_cond_clear(&self->frame_cond);
 	g_mutex_clear(&self->frame_lock);
 	g_mutex_clear(&self->lock);
+	g_main_context_unref(self->context);
 	G_OBJECT_CLASS(cd_transcode_parent_class)->finalize(object);
 }
 
@@ -789,6 +797,7 @@ cd_transcode_class_init(CdTranscodeClass *klass)
 static void
 cd_transcode_init(CdTranscode *self)
 {
+	self->context = g_main_context_ref_thread_default();
 	g_mutex_init(&self->lock);
 	g_mutex_init(&self->frame_lock);
 	g_cond_init(&self->frame_cond);

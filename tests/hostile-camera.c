@@ -156,6 +156,7 @@ struct _CdHostileCamera {
 	guint64 frames_sent;	 /* protected by lock */
 	gint play_count;	 /* atomic */
 	gint connection_count;	 /* atomic */
+	gint login_attempts;	 /* atomic: requests that carried credentials */
 	gint active_connections; /* atomic */
 	/* caller of start() and stop() */
 	gchar *address;
@@ -1442,6 +1443,8 @@ connection_handle_request(Connection *conn, gchar *head)
 		return;
 	}
 	method = request[0];
+	if (request_header(lines, "Authorization") != NULL)
+		g_atomic_int_inc(&conn->camera->login_attempts);
 	camera_get_mode(conn->camera, &mode, &param, &generation);
 	g_debug("%s %s", method, request[1]);
 	if (g_strcmp0(method, "OPTIONS") == 0) {
@@ -1888,6 +1891,13 @@ cd_hostile_camera_get_url(CdHostileCamera *self)
 }
 
 /* PLAY requests that started a stream */
+/* requests that carried credentials: each a login the camera would count */
+guint
+cd_hostile_camera_get_login_attempts(CdHostileCamera *self)
+{
+	return g_atomic_int_get(&self->login_attempts);
+}
+
 guint
 cd_hostile_camera_get_play_count(CdHostileCamera *self)
 {

@@ -93,6 +93,8 @@ cd_hostile_camera_get_url(CdHostileCamera *self);
 guint
 cd_hostile_camera_get_play_count(CdHostileCamera *self);
 guint
+cd_hostile_camera_get_login_attempts(CdHostileCamera *self);
+guint
 cd_hostile_camera_get_connection_count(CdHostileCamera *self);
 guint
 cd_hostile_camera_get_active_connections(CdHostileCamera *self);

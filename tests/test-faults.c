@@ -308,6 +308,92 @@ test_hostile(gconstpointer user_data)
 	cd_hostile_camera_stop(camera);
 }
 
+typedef struct {
+	CdDaemon *daemon;
+	guint connects;
+} Attempts;
+
+static gboolean
+attempts_made_cb(gpointer user_data)
+{
+	Attempts *attempts = user_data;
+	g_autoptr(CdCameraStatus) status = cd_daemon_get_camera_status(attempts->daemon, "cam");
+
+	return status->state == CD_CAMERA_STATE_AUTH_FAILED && status->connects >= attempts->connects;
+}
+
+/*
+ * A camera that refuses the password gets it once per connection attempt: rtspsrc 1.22 sends
+ * it again on every 401 (8 times), which locks the accounts of cameras that count failures.
+ */
+static void
+test_one_login_per_attempt(void)
+{
+	g_autoptr(CdHostileCamera) camera = cd_hostile_camera_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *section = NULL;
+	g_autoptr(CdCameraStatus) status = NULL;
+	Attempts attempts = {NULL, 3};
+
+	cd_hostile_camera_set_mode(camera, CD_HOSTILE_MODE_REPLY_401, 0);
+	g_assert_true(cd_hostile_camera_start(camera, "127.0.0.1", 0, &error));
+	g_assert_no_error(error);
+	url = cd_hostile_camera_get_url(camera);
+	section = cd_test_camera_section("cam", url, "");
+	attempts.daemon = cd_test_cordon_start("auth-retry=0.5\n", section);
+	g_assert_true(cd_test_wait_until(attempts_made_cb, &attempts, WAIT_MS));
+	status = cd_daemon_get_camera_status(attempts.daemon, "cam");
+	g_clear_object(&attempts.daemon);
+	g_test_message("%u connection attempts, %u requests with credentials", status->connects,
+		       cd_hostile_camera_get_login_attempts(camera));
+	/* the attempt in progress when the status was read may have sent its one too */
+	g_assert_cmpuint(cd_hostile_camera_get_login_attempts(camera), <=, status->connects + 1);
+	g_assert_cmpuint(cd_hostile_camera_get_login_attempts(camera), >=, 1);
+}
+
+/* a daemon made and run on a thread whose default context is its own */
+static gpointer
+own_context_thread(gpointer user_data)
+{
+	guint *connects = user_data;
+	g_autoptr(GMainContext) context = g_main_context_new();
+	g_autofree gchar *url = g_strdup_printf("rtsp://127.0.0.1:%u/stream", cd_test_closed_port());
+	g_autofree gchar *section = cd_test_camera_section("cam", url, "");
+	gint64 deadline = g_get_monotonic_time() + 8 * G_USEC_PER_SEC;
+	CdDaemon *daemon;
+
+	g_main_context_push_thread_default(context);
+	daemon = cd_test_cordon_start("", section);
+	while (*connects < 3 && g_get_monotonic_time() < deadline) {
+		g_autoptr(CdCameraStatus) status =
+		    cd_daemon_get_camera_status(daemon, "cam");
+
+		*connects = status->connects;
+		if (!g_main_context_iteration(context, FALSE))
+			g_usleep(10000);
+	}
+	g_object_unref(daemon);
+	g_main_context_pop_thread_default(context);
+	return NULL;
+}
+
+/*
+ * Everything a camera's stages schedule (reconnects, watchdogs, bus handling) runs on the
+ * context they were made under: with only that one iterated, a camera that refuses the
+ * connection is still retried.
+ */
+static void
+test_own_context(void)
+{
+	guint connects = 0;
+	GThread *thread = g_thread_new("own-context", own_context_thread, &connects);
+
+	/* this thread iterates nothing meanwhile: the global default context stands still */
+	g_thread_join(thread);
+	g_assert_cmpuint(connects, >=, 3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -317,6 +403,8 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/faults/oversized-picture", test_oversized_picture);
 	g_test_add_func("/cordon/faults/over-bitrate", test_over_bitrate);
 	g_test_add_func("/cordon/faults/disabled", test_disabled);
+	g_test_add_func("/cordon/faults/own-context", test_own_context);
+	g_test_add_func("/cordon/faults/one-login-per-attempt", test_one_login_per_attempt);
 	for (guint i = 0; i < G_N_ELEMENTS(hostile_cases); i++) {
 		g_autofree gchar *path = g_strdup_printf("/cordon/faults/hostile/%s",
 							 hostile_cases[i].name);
