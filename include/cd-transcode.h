@@ -41,5 +41,7 @@ gboolean
 cd_transcode_get_output_size(CdTranscode *self, guint *width, guint *height);
 GstSample *
 cd_transcode_get_last_frame(CdTranscode *self);
+guint
+cd_transcode_get_output_rate(CdTranscode *self);
 
 G_END_DECLS

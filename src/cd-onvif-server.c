@@ -357,8 +357,10 @@ current_output(CdOnvifServer *self, guint *width, guint *height, guint *fps)
 	*width = camera->width != CD_SAME_AS_SOURCE ? camera->width : CD_FALLBACK_WIDTH;
 	*height = camera->height != CD_SAME_AS_SOURCE ? camera->height : CD_FALLBACK_HEIGHT;
 	*fps = camera->fps != CD_SAME_AS_SOURCE ? camera->fps : CD_FALLBACK_FPS;
-	if (self->transcode != NULL)
+	if (self->transcode != NULL) {
 		cd_transcode_get_output_size(self->transcode, width, height);
+		*fps = cd_transcode_get_output_rate(self->transcode);
+	}
 }
 
 static GInetSocketAddress *

@@ -708,6 +708,23 @@ cd_transcode_get_output_size(CdTranscode *self, guint *width, guint *height)
 }
 
 /**
+ * cd_transcode_get_output_rate:
+ *
+ * Returns: the frame rate cordon serves: configured, or learnt from the camera with the size
+ * (until then the fallback); any thread
+ */
+guint
+cd_transcode_get_output_rate(CdTranscode *self)
+{
+	guint fps;
+
+	g_mutex_lock(&self->lock);
+	fps = self->fps;
+	g_mutex_unlock(&self->lock);
+	return fps;
+}
+
+/**
  * cd_transcode_get_last_frame:
  *
  * The most recent raw frame that went into the encoder: the picture viewers get, live video

@@ -456,6 +456,49 @@ onvif_stop(Onvif *onvif)
 	g_clear_object(&onvif->camera);
 }
 
+static gboolean
+never_cb(gpointer user_data)
+{
+	return FALSE;
+}
+
+/*
+ * With fps=source the profile reports the rate cordon learnt from the camera and serves
+ * (30 here), not the configuration's fallback (25).
+ */
+static void
+test_source_rate(void)
+{
+	Onvif onvif = {0};
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *section = NULL;
+	gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+	gboolean reported = FALSE;
+
+	onvif.camera = cd_emulator_new(CD_EMULATOR_CODEC_H264);
+	cd_emulator_set_video(onvif.camera, 320, 240, 30);
+	cd_emulator_set_credentials(onvif.camera, CAMERA_USER, CAMERA_PASSWORD);
+	g_assert_true(cd_emulator_start(onvif.camera, "127.0.0.1", 0, &error));
+	g_assert_no_error(error);
+	url = cd_emulator_get_url(onvif.camera);
+	section = cd_test_camera_section("front", url, "fps=source\nviewers=" VIEWER_USER "\n");
+	onvif.daemon = cd_test_cordon_start("", section);
+	onvif.port = cd_daemon_get_onvif_port(onvif.daemon, "front");
+	while (!reported && g_get_monotonic_time() < deadline) {
+		g_autofree gchar *header = viewer_header();
+		g_autoptr(HttpReply) reply =
+		    soap_post(&onvif, "/onvif/media_service", header, "<trt:GetProfiles/>");
+
+		g_assert_cmpuint(reply->status, ==, 200);
+		reported = strstr(reply->body, "<tt:FrameRateLimit>30</tt:FrameRateLimit>") != NULL;
+		if (!reported)
+			cd_test_wait_until(never_cb, NULL, 200);
+	}
+	g_assert_true(reported);
+	onvif_stop(&onvif);
+}
+
 /* libonvif, the way an application drives it against a device address */
 
 typedef struct {
@@ -1990,6 +2033,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/onvif/refusals", test_refusals);
 	g_test_add_func("/cordon/onvif/services", test_services);
 	g_test_add_func("/cordon/onvif/two-cameras", test_two_cameras);
+	g_test_add_func("/cordon/onvif/source-rate", test_source_rate);
 	g_test_add_func("/cordon/onvif/discovery", test_discovery);
 	g_test_add_func("/cordon/onvif/idle-connections", test_idle_connections);
 	/* last: it reads what every test above logged */
