@@ -50,8 +50,6 @@ void
 cd_rtsp_gate_expire(CdRtspGate *self, gint64 now);
 void
 cd_rtsp_gate_close_all(CdRtspGate *self);
-guint
-cd_rtsp_gate_get_count(CdRtspGate *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdRtspGate, cd_rtsp_gate_free)
 

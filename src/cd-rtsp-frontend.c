@@ -110,7 +110,6 @@ typedef struct {
 /* per client, frontend thread only */
 typedef struct {
 	gchar *address;
-	gint64 connected_at; /* monotonic */
 	gboolean counted;    /* in per_address and open_connections */
 	/* when its peer last took data */
 	guint64 bytes_acked;
@@ -232,8 +231,7 @@ client_connected_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_
 
 	/* counted when accepted (take_connection) */
 	progress->address = g_strdup(gst_rtsp_connection_get_ip(connection));
-	progress->connected_at = g_get_monotonic_time();
-	progress->progress_at = progress->connected_at;
+	progress->progress_at = g_get_monotonic_time();
 	progress->counted = TRUE;
 	if (nonces != NULL)
 		cd_rtsp_auth_adopt(self->auth, client, nonces);

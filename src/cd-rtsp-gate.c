@@ -424,9 +424,3 @@ cd_rtsp_gate_close_all(CdRtspGate *self)
 	while (!g_queue_is_empty(&self->connections))
 		drop(g_queue_peek_head(&self->connections), "cordon is stopping");
 }
-
-guint
-cd_rtsp_gate_get_count(CdRtspGate *self)
-{
-	return self->connections.length;
-}
