@@ -34,6 +34,8 @@ cd_transcode_start(CdTranscode *self, GError **error);
 void
 cd_transcode_stop(CdTranscode *self);
 void
+cd_transcode_restart(CdTranscode *self);
+void
 cd_transcode_push_frame(CdTranscode *self, GstSample *sample);
 void
 cd_transcode_request_keyframe(CdTranscode *self);

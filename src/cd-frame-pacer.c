@@ -2,21 +2,41 @@
 /*
  * cd-frame-pacer: the steady frame rate in front of one camera's encoder.
  *
- * Live frames are pushed into the encoder's appsrc as they come, so a frame waits for
- * nothing (a mixer running on its own clock would hold each one until its next output tick,
- * and draw a background under it). The rate is kept in two directions:
- *   - too fast: a live frame that comes well ahead of the output schedule is dropped (a
- *     generic cell rate check: jitter up to 4/5 of an interval passes, while the long-run
- *     rate stays capped at the output rate, so a 60 fps camera into 30 fps output loses every
- *     other frame);
- *   - too slow or stopped: a thread of our own repeats the last live frame when none came for
- *     1.5 intervals, one per interval after that, and once the last live frame is older than
- *     the hold time it sends a black slate frame instead (the transcoder writes "no signal"
- *     over it).
- * Every frame is stamped with the pipeline's running time when it is pushed, never lower than
- * the previous one, so the encoder sees one unbroken live stream through camera reconnects.
- * Only pixels and their layout pass: a live frame is copied (shallowly) without its metas, so
- * nothing the camera's decoder attached (captions, SEI user data) reaches the encoder.
+ * Every frame the encoder gets sits on one timestamp grid: slot k has the PTS
+ * epoch_pts + k / output-fps, exactly, and each slot is filled once, by a live frame, a
+ * repeat of the last live frame, or the black slate. Recorders write these timestamps into
+ * their archive, so they never jump back, never carry arrival jitter, and keep on through
+ * camera reconnects, slate and live, and encoder restarts.
+ *
+ * Which slot a live frame takes comes from the camera's own timestamps (the decoded PTS,
+ * which rtspsrc's jitter buffer derives from the RTP clock; a frame without one takes the
+ * next slot unless it came far too early or too late): within one run of the camera
+ * a frame goes to the slot its timestamp is nearest to, counted from the run's first frame.
+ * Network jitter therefore moves no frame to another slot. A run starts afresh (the frame
+ * takes the slot nearest the moment it came) at the first frame, after a reconnect, after
+ * a jump in the camera's timestamps, and when a frame comes after the filler gave its slot
+ * away. So:
+ *   - a camera at the output rate comes out one to one: every picture exactly once;
+ *   - a faster camera loses the frames that find their slot taken by a live frame (a
+ *     60 fps camera at 30 fps output, every other one);
+ *   - a slower camera, or a lost frame, leaves slots that get the last live frame again.
+ * Live frames are pushed into the encoder the moment they come, with their slot's PTS: a
+ * frame waits for nothing.
+ *
+ * A thread of our own fills a slot nobody took once its time is @fill_delay past: half an
+ * interval plus JITTER_ALLOWANCE, the lateness a live frame may have before its slot is
+ * given away. It repeats the last live frame while that is younger than the hold time,
+ * then sends the black slate (the transcoder writes "no signal" over it).
+ *
+ * The grid is tied to the monotonic clock, slot k due at epoch_at + k / fps. While the
+ * pacer is stopped (the encoder restarts) the grid waits: epoch_at moves on by the pause,
+ * so the next frame gets the next PTS and recorders see no gap. Those pauses add up to a
+ * lag behind the clock; past MAX_DRIFT the grid jumps forward to the clock instead (a gap,
+ * never a step back). A change of output rate starts a new epoch where the old grid's next
+ * slot would have been.
+ *
+ * Only pixels and their layout pass: a live frame is copied (shallowly) without its metas,
+ * so nothing the camera's decoder attached (captions, SEI user data) reaches the encoder.
  *
  * Threads: cd_frame_pacer_push_live() from the ingest's streaming thread, the filler from its
  * own thread, the rest from the main thread (set_output also from the ingest thread). One
@@ -34,39 +54,61 @@
 GST_DEBUG_CATEGORY_STATIC(cd_frame_pacer_debug);
 #define GST_CAT_DEFAULT cd_frame_pacer_debug
 
-/* how far ahead of the schedule a live frame may come, in fifths of an interval. Any value
- * under one interval caps the long-run rate at the output rate (it allows a burst of one
- * frame); at 2/5 a camera jittering by ±30 % lost up to every other frame */
+/* how late a live frame may come after its slot's time before the filler takes the slot:
+ * network jitter of tens of milliseconds must not cost a picture */
+#define JITTER_ALLOWANCE (100 * GST_MSECOND)
+/* a live frame without a timestamp may come this early for the next slot, in fifths of an
+ * interval: under one interval, so the long-run rate stays capped at the output rate */
 #define EARLY_TOLERANCE_FIFTHS 4
-/* a gap this many halves of an interval long gets its first filler frame */
-#define FIRST_FILL_HALVES 3
+/* slots a late filler or a new run may make up at once; further behind, the grid skips */
+#define MAX_CATCHUP (250 * GST_MSECOND)
+/* how far encoder restarts may hold the grid behind the clock */
+#define MAX_DRIFT (5 * GST_SECOND)
 
 struct _CdFramePacer {
 	GObject parent_instance;
 	GstElement *src;
-	gint64 hold_us;
+	gint64 hold_ns;
 	GThread *thread;
 
 	GMutex lock;
 	GCond wake;
 	gboolean running;	 /* protected by lock */
-	gint64 interval_us;	 /* protected by lock: output frame interval */
-	gint fps_n;		 /* protected by lock */
+	gint fps_n;		 /* protected by lock, 0 before set_output */
 	gint fps_d;		 /* protected by lock */
 	GstCaps *output_caps;	 /* protected by lock: the slate's caps */
 	GstBuffer *slate;	 /* protected by lock: black, at the output size, only while used */
 	GstCaps *live_caps_in;	 /* protected by lock: caps the last live frame came with */
 	GstCaps *live_caps;	 /* protected by lock: the same at the output rate */
 	GstBuffer *last_live;	 /* protected by lock: without metas or timestamps */
-	gint64 last_live_at;	 /* protected by lock: monotonic time @last_live came */
-	gint64 live_due_at;	 /* protected by lock: when the next live frame is expected */
-	gint64 next_fill_at;	 /* protected by lock: when the filler pushes unless a frame comes */
-	GstClockTime last_pts;	 /* protected by lock */
-	guint64 dropped;	 /* protected by lock: live frames over the rate */
-	guint64 filled;		 /* protected by lock */
+	gint64 last_live_at;	 /* protected by lock: monotonic ns @last_live came */
+
+	/* the grid, all protected by lock */
+	gboolean have_grid;
+	gboolean emitted;	 /* a frame went out on this grid */
+	GstClockTime epoch_pts;	 /* PTS of slot 0 */
+	gint64 epoch_at;	 /* monotonic ns slot 0 is due */
+	guint64 next_slot;	 /* the first slot not filled yet */
+	gboolean last_was_live;	 /* slot next_slot - 1 holds a live frame */
+	gint64 stopped_at;	 /* monotonic ns of the last stop, or -1 */
+	gint64 drift;		 /* ns the grid was held back by stops */
+
+	/* the camera's run, protected by lock */
+	gboolean have_run;
+	guint64 run_slot;	 /* the slot the run's first frame took */
+	GstClockTime run_pts;	 /* that frame's own timestamp */
+
+	CdFramePacerCounts counts; /* protected by lock */
 };
 
 G_DEFINE_TYPE(CdFramePacer, cd_frame_pacer, G_TYPE_OBJECT)
+
+static gint64
+now_ns(void)
+{
+	/* the clock g_cond_wait_until() waits on */
+	return g_get_monotonic_time() * GST_USECOND;
+}
 
 static GstBuffer *
 black_frame(GstCaps *caps)
@@ -113,53 +155,73 @@ pixels_only(GstBuffer *buffer)
 	return clean;
 }
 
-static gboolean
-running_time_now(GstElement *element, GstClockTime *running_time)
-{
-	g_autoptr(GstClock) clock = gst_element_get_clock(element);
-	GstClockTime now;
-	GstClockTime base;
 
-	if (clock == NULL)
-		return FALSE; /* not playing yet */
-	now = gst_clock_get_time(clock);
-	base = gst_element_get_base_time(element);
-	if (now < base)
-		return FALSE;
-	*running_time = now - base;
-	return TRUE;
+/* under lock: time from slot 0 to slot @k */
+static GstClockTime
+slot_offset(CdFramePacer *self, guint64 k)
+{
+	return gst_util_uint64_scale(k, GST_SECOND * (guint64)self->fps_d, (guint64)self->fps_n);
 }
 
-/* under lock */
+static GstClockTime
+slot_pts(CdFramePacer *self, guint64 k)
+{
+	return self->epoch_pts + slot_offset(self, k);
+}
+
+static gint64
+slot_due(CdFramePacer *self, guint64 k)
+{
+	return self->epoch_at + (gint64)slot_offset(self, k);
+}
+
+/* under lock: how many slots @span covers, rounded to the nearest */
+static guint64
+slots_in(CdFramePacer *self, GstClockTime span)
+{
+	return gst_util_uint64_scale_round(span, (guint64)self->fps_n,
+					   GST_SECOND * (guint64)self->fps_d);
+}
+
+/* under lock: the slot due nearest to monotonic time @at */
+static guint64
+slot_near(CdFramePacer *self, gint64 at)
+{
+	return at <= self->epoch_at ? 0 : slots_in(self, (GstClockTime)(at - self->epoch_at));
+}
+
+static gint64
+fill_delay(CdFramePacer *self)
+{
+	return (gint64)(slot_offset(self, 1) / 2 + JITTER_ALLOWANCE);
+}
+
+/* under lock: slot @k goes out with @buffer */
 static void
-push_locked(CdFramePacer *self, GstBuffer *buffer, GstCaps *caps)
+emit_locked(CdFramePacer *self, guint64 k, GstBuffer *buffer, GstCaps *caps)
 {
 	g_autoptr(GstSample) sample = NULL;
-	GstBuffer *stamped;
-	GstClockTime pts;
+	GstBuffer *stamped = gst_buffer_copy(buffer);
 
-	if (!running_time_now(self->src, &pts))
-		return;
-	if (GST_CLOCK_TIME_IS_VALID(self->last_pts) && pts <= self->last_pts)
-		pts = self->last_pts + 1;
-	self->last_pts = pts;
-	stamped = gst_buffer_copy(buffer);
-	GST_BUFFER_PTS(stamped) = pts;
+	GST_BUFFER_PTS(stamped) = slot_pts(self, k);
 	GST_BUFFER_DTS(stamped) = GST_CLOCK_TIME_NONE;
-	GST_BUFFER_DURATION(stamped) = GST_CLOCK_TIME_NONE;
+	GST_BUFFER_DURATION(stamped) = slot_offset(self, k + 1) - slot_offset(self, k);
 	sample = gst_sample_new(stamped, caps, NULL, NULL);
 	gst_buffer_unref(stamped);
+	self->next_slot = k + 1;
+	self->emitted = TRUE;
 	gst_app_src_push_sample(GST_APP_SRC(self->src), sample);
 }
 
-/* under lock: the frame a gap gets now, with its caps, or FALSE before any output is set */
+/* under lock: the frame an empty slot gets now, with its caps, or FALSE without output */
 static gboolean
-pick_filler(CdFramePacer *self, gint64 now_us, GstBuffer **buffer, GstCaps **caps)
+pick_filler(CdFramePacer *self, gint64 now, GstBuffer **buffer, GstCaps **caps)
 {
 	if (self->last_live != NULL && self->live_caps != NULL &&
-	    now_us - self->last_live_at < self->hold_us) {
+	    now - self->last_live_at < self->hold_ns) {
 		*buffer = self->last_live;
 		*caps = self->live_caps;
+		self->counts.repeated++;
 		return TRUE;
 	}
 	/* the live frame is not kept past the hold: it belongs to the decoder's pool */
@@ -172,17 +234,39 @@ pick_filler(CdFramePacer *self, gint64 now_us, GstBuffer **buffer, GstCaps **cap
 		return FALSE;
 	*buffer = self->slate;
 	*caps = self->output_caps;
+	self->counts.slate++;
 	return TRUE;
 }
 
-/* under lock: the next filler deadline after the one just met, kept on its own grid so a
- * late wake-up does not slow the rate; a wake-up more than an interval late starts afresh */
+/* under lock: slot @k gets a filler frame (or stays empty without an output) */
 static void
-schedule_next_fill(CdFramePacer *self, gint64 now_us)
+fill_locked(CdFramePacer *self, guint64 k, gint64 now)
 {
-	self->next_fill_at += self->interval_us;
-	if (self->next_fill_at < now_us - self->interval_us)
-		self->next_fill_at = now_us;
+	GstBuffer *buffer = NULL;
+	GstCaps *caps = NULL;
+
+	if (pick_filler(self, now, &buffer, &caps))
+		emit_locked(self, k, buffer, caps);
+	else
+		self->next_slot = k + 1;
+	self->last_was_live = FALSE;
+}
+
+/* under lock: the slots before @k are made up with fillers, unless that is more than
+ * MAX_CATCHUP of them (the thread was starved): then the grid skips to @k */
+static void
+fill_up_to_locked(CdFramePacer *self, guint64 k, gint64 now)
+{
+	if (k <= self->next_slot)
+		return;
+	if (slot_offset(self, k) - slot_offset(self, self->next_slot) > MAX_CATCHUP) {
+		GST_DEBUG("%" G_GUINT64_FORMAT " slots behind: skipped", k - self->next_slot);
+		self->counts.skipped += k - self->next_slot;
+		self->next_slot = k;
+		return;
+	}
+	while (self->next_slot < k)
+		fill_locked(self, self->next_slot, now);
 }
 
 static gpointer
@@ -192,24 +276,22 @@ filler_thread(gpointer user_data)
 
 	g_mutex_lock(&self->lock);
 	while (self->running) {
-		gint64 now = g_get_monotonic_time();
-		GstBuffer *buffer = NULL;
-		GstCaps *caps = NULL;
+		gint64 now = now_ns();
+		gint64 due;
 
-		if (self->interval_us == 0) {
+		if (!self->have_grid) {
 			/* no output set yet: set_output wakes us */
 			g_cond_wait(&self->wake, &self->lock);
 			continue;
 		}
-		if (now < self->next_fill_at) {
-			g_cond_wait_until(&self->wake, &self->lock, self->next_fill_at);
+		due = slot_due(self, self->next_slot) + fill_delay(self);
+		if (now < due) {
+			g_cond_wait_until(&self->wake, &self->lock, due / GST_USECOND + 1);
 			continue;
 		}
-		if (pick_filler(self, now, &buffer, &caps)) {
-			self->filled++;
-			push_locked(self, buffer, caps);
-		}
-		schedule_next_fill(self, now);
+		fill_up_to_locked(self, slot_near(self, now - fill_delay(self)), now);
+		if (slot_due(self, self->next_slot) + fill_delay(self) <= now)
+			fill_locked(self, self->next_slot, now);
 	}
 	g_mutex_unlock(&self->lock);
 	return NULL;
@@ -217,7 +299,7 @@ filler_thread(gpointer user_data)
 
 /**
  * cd_frame_pacer_new:
- * @appsrc: the encoder pipeline's appsrc (live, time format, leaky queue)
+ * @appsrc: the encoder pipeline's appsrc (live, time format, leaky queue of a few frames)
  * @hold_us: how long the last live frame is repeated before the slate shows
  */
 CdFramePacer *
@@ -226,8 +308,19 @@ cd_frame_pacer_new(GstElement *appsrc, gint64 hold_us)
 	CdFramePacer *self = g_object_new(CD_TYPE_FRAME_PACER, NULL);
 
 	self->src = gst_object_ref(appsrc);
-	self->hold_us = hold_us;
+	self->hold_ns = hold_us * GST_USECOND;
 	return self;
+}
+
+/* under lock: slot 0 of a grid at the current rate is due at @at with @pts */
+static void
+start_epoch(CdFramePacer *self, GstClockTime pts, gint64 at)
+{
+	self->epoch_pts = pts;
+	self->epoch_at = at;
+	self->next_slot = 0;
+	self->have_run = FALSE;
+	self->have_grid = TRUE;
 }
 
 /**
@@ -249,13 +342,21 @@ cd_frame_pacer_set_output(CdFramePacer *self, GstCaps *caps)
 	g_mutex_lock(&self->lock);
 	gst_caps_replace(&self->output_caps, caps);
 	gst_clear_buffer(&self->slate);
-	self->fps_n = info.fps_n;
-	self->fps_d = info.fps_d;
-	self->interval_us = gst_util_uint64_scale_int(G_USEC_PER_SEC, info.fps_d, info.fps_n);
+	if (!self->have_grid) {
+		self->fps_n = info.fps_n;
+		self->fps_d = info.fps_d;
+		start_epoch(self, 0, now_ns());
+	} else if (info.fps_n != self->fps_n || info.fps_d != self->fps_d) {
+		/* the new rate from the next slot on, where the old grid would have put it */
+		GstClockTime pts = slot_pts(self, self->next_slot);
+		gint64 at = slot_due(self, self->next_slot);
+
+		self->fps_n = info.fps_n;
+		self->fps_d = info.fps_d;
+		start_epoch(self, pts, at);
+	}
 	gst_clear_caps(&self->live_caps_in);
 	gst_clear_caps(&self->live_caps);
-	/* the new rate from now on, not after a deadline made with the old one */
-	self->next_fill_at = MIN(self->next_fill_at, g_get_monotonic_time() + self->interval_us);
 	g_cond_signal(&self->wake);
 	g_mutex_unlock(&self->lock);
 }
@@ -277,44 +378,106 @@ update_live_caps(CdFramePacer *self, GstCaps *caps)
 			    NULL);
 }
 
+/* under lock: the slot of a live frame with the camera's timestamp @pts in the current run,
+ * or FALSE if there is none that fits (no run, a jump, or the frame came too late) */
+static gboolean
+slot_in_run(CdFramePacer *self, GstClockTime pts, gint64 now, guint64 *slot)
+{
+	guint64 steps;
+
+	if (!self->have_run)
+		return FALSE;
+	if (pts >= self->run_pts) {
+		steps = slots_in(self, pts - self->run_pts);
+		*slot = self->run_slot + steps;
+	} else {
+		steps = slots_in(self, self->run_pts - pts);
+		if (steps > self->run_slot)
+			return FALSE;
+		*slot = self->run_slot - steps;
+	}
+	/* a frame due more than a fill delay ahead is a jump in the camera's clock */
+	return *slot + 1 >= self->next_slot && slot_due(self, *slot) <= now + fill_delay(self);
+}
+
+/* under lock: the slot of a live frame without a timestamp, by when it came: the next one,
+ * unless that is due so far ahead that the camera is over the output rate (then one already
+ * taken, so the frame is dropped) or so long ago that the frame starts a new run */
+static guint64
+slot_by_arrival(CdFramePacer *self, gint64 now)
+{
+	gint64 due = slot_due(self, self->next_slot);
+	GstClockTime interval = slot_offset(self, 1);
+
+	if (self->next_slot > 0 && due > now + (gint64)(interval * EARLY_TOLERANCE_FIFTHS / 5))
+		return self->next_slot - 1;
+	if (due < now - (gint64)JITTER_ALLOWANCE / 2)
+		return MAX(self->next_slot, slot_near(self, now));
+	return self->next_slot;
+}
+
+/* under lock: the slot a live frame goes to; one already filled means it is dropped */
+static guint64
+live_slot(CdFramePacer *self, GstClockTime pts, gint64 now)
+{
+	guint64 slot;
+
+	if (!GST_CLOCK_TIME_IS_VALID(pts))
+		return slot_by_arrival(self, now);
+	/* the slot before the next one only if a live frame has it: the camera is faster */
+	if (slot_in_run(self, pts, now, &slot) &&
+	    (slot >= self->next_slot || self->last_was_live))
+		return slot;
+	/* a new run, from the slot due now */
+	slot = MAX(self->next_slot, slot_near(self, now));
+	self->run_slot = slot;
+	self->run_pts = pts;
+	self->have_run = TRUE;
+	self->counts.runs++;
+	return slot;
+}
+
 /**
  * cd_frame_pacer_push_live:
  *
- * One decoded frame from the camera into the encoder, now, unless it came too early for the
- * output rate. Never blocks. Called from the ingest's streaming thread.
+ * One decoded frame from the camera into the encoder, now, in the slot its timestamp
+ * (GST_BUFFER_PTS, the camera's clock; the arrival time if it has none) puts it in, unless
+ * a live frame already took that slot (the camera is faster than the output rate). Never
+ * blocks. Called from the ingest's streaming thread.
  *
  * Returns: %TRUE if the frame went to the encoder
  */
 gboolean
 cd_frame_pacer_push_live(CdFramePacer *self, GstBuffer *buffer, GstCaps *caps)
 {
-	gint64 now = g_get_monotonic_time();
-	gint64 tolerance;
+	gint64 now = now_ns();
+	guint64 slot;
 
 	g_return_val_if_fail(CD_IS_FRAME_PACER(self), FALSE);
 	g_mutex_lock(&self->lock);
-	if (!self->running || self->output_caps == NULL) {
+	if (!self->running || self->output_caps == NULL || !self->have_grid) {
 		g_mutex_unlock(&self->lock);
 		return FALSE;
 	}
-	tolerance = self->interval_us * EARLY_TOLERANCE_FIFTHS / 5;
-	if (self->live_due_at != 0 && now < self->live_due_at - tolerance) {
-		self->dropped++;
-		GST_LOG("live frame %" G_GINT64_FORMAT " us early, dropped (%" G_GUINT64_FORMAT
+	slot = live_slot(self, GST_BUFFER_PTS(buffer), now);
+	if (slot < self->next_slot) {
+		self->counts.dropped++;
+		GST_LOG("live frame for a slot already taken: dropped (%" G_GUINT64_FORMAT
 			" so far)",
-			self->live_due_at - now,
-			self->dropped);
+			self->counts.dropped);
 		g_mutex_unlock(&self->lock);
 		return FALSE;
 	}
-	self->live_due_at = MAX(now, self->live_due_at) + self->interval_us;
+	fill_up_to_locked(self, slot, now);
 	update_live_caps(self, caps);
 	gst_clear_buffer(&self->last_live);
 	self->last_live = pixels_only(buffer);
 	self->last_live_at = now;
 	gst_clear_buffer(&self->slate);
-	self->next_fill_at = now + self->interval_us * FIRST_FILL_HALVES / 2;
-	push_locked(self, self->last_live, self->live_caps);
+	emit_locked(self, MAX(slot, self->next_slot), self->last_live, self->live_caps);
+	self->last_was_live = TRUE;
+	self->counts.live++;
+	g_cond_signal(&self->wake);
 	g_mutex_unlock(&self->lock);
 	return TRUE;
 }
@@ -322,8 +485,8 @@ cd_frame_pacer_push_live(CdFramePacer *self, GstBuffer *buffer, GstCaps *caps)
 /**
  * cd_frame_pacer_start:
  *
- * Starts filling: until a live frame comes, the slate goes out at the output rate (from the
- * moment the pipeline plays).
+ * Starts filling: until a live frame comes, the slate goes out at the output rate. After a
+ * stop the grid goes on where it stopped, held back by the pause (up to MAX_DRIFT in all).
  */
 void
 cd_frame_pacer_start(CdFramePacer *self)
@@ -333,10 +496,22 @@ cd_frame_pacer_start(CdFramePacer *self)
 		return;
 	g_mutex_lock(&self->lock);
 	self->running = TRUE;
-	self->next_fill_at = g_get_monotonic_time();
-	/* a restarted pipeline has a new base time: its running time starts again */
-	self->last_pts = GST_CLOCK_TIME_NONE;
-	self->live_due_at = 0;
+	if (self->have_grid && !self->emitted) {
+		self->epoch_at = now_ns();
+	} else if (self->have_grid && self->stopped_at >= 0) {
+		gint64 pause = MAX(now_ns() - self->stopped_at, 0);
+
+		if (self->drift + pause <= (gint64)MAX_DRIFT) {
+			self->epoch_at += pause;
+			self->drift += pause;
+		} else {
+			/* back to the clock: the filler skips the slots in between */
+			self->epoch_at -= self->drift;
+			self->drift = 0;
+		}
+	}
+	self->stopped_at = -1;
+	self->have_run = FALSE;
 	g_mutex_unlock(&self->lock);
 	self->thread = g_thread_new("cd-pacer", filler_thread, self);
 }
@@ -359,11 +534,31 @@ cd_frame_pacer_stop(CdFramePacer *self)
 	g_mutex_unlock(&self->lock);
 	g_thread_join(g_steal_pointer(&self->thread));
 	g_mutex_lock(&self->lock);
+	self->stopped_at = now_ns();
+	self->have_run = FALSE;
 	gst_clear_buffer(&self->last_live);
-	GST_DEBUG("stopped: %" G_GUINT64_FORMAT " live frames dropped as too early, %" G_GUINT64_FORMAT
-		  " filler frames",
-		  self->dropped,
-		  self->filled);
+	GST_DEBUG("stopped: %" G_GUINT64_FORMAT " live, %" G_GUINT64_FORMAT " dropped, %"
+		  G_GUINT64_FORMAT " repeated, %" G_GUINT64_FORMAT " slate, %" G_GUINT64_FORMAT
+		  " skipped",
+		  self->counts.live,
+		  self->counts.dropped,
+		  self->counts.repeated,
+		  self->counts.slate,
+		  self->counts.skipped);
+	g_mutex_unlock(&self->lock);
+}
+
+/**
+ * cd_frame_pacer_get_counts:
+ *
+ * What the pacer did so far, since it was made. Any thread.
+ */
+void
+cd_frame_pacer_get_counts(CdFramePacer *self, CdFramePacerCounts *counts)
+{
+	g_return_if_fail(CD_IS_FRAME_PACER(self));
+	g_mutex_lock(&self->lock);
+	*counts = self->counts;
 	g_mutex_unlock(&self->lock);
 }
 
@@ -407,5 +602,5 @@ cd_frame_pacer_init(CdFramePacer *self)
 {
 	g_mutex_init(&self->lock);
 	g_cond_init(&self->wake);
-	self->last_pts = GST_CLOCK_TIME_NONE;
+	self->stopped_at = -1;
 }

@@ -7,8 +7,9 @@
  *
  * The pacer pushes each live frame from cd-ingest into the encoder as it comes and keeps the
  * output rate when the camera is slow or gone: it repeats the last frame, then sends black,
- * and the text overlay says "no signal" over it (the slate). Timestamps never jump, so clients
- * downstream never notice a camera reconnect except as pixels. Nothing is drawn or copied
+ * and the text overlay says "no signal" over it (the slate). The pacer's timestamps advance
+ * in exact steps of the output interval and never go back, through camera reconnects and
+ * encoder restarts, so clients downstream never notice either except as pixels. Nothing is drawn or copied
  * while the camera is live: the converters and the silent overlay pass frames through (the
  * ingest already delivers I420 at the output size; they are there for the first frames and
  * the slate). An earlier layout mixed the frames in a compositor running on its own clock:
@@ -412,6 +413,27 @@ restart_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+/**
+ * cd_transcode_restart:
+ *
+ * Stops the encoder and starts it again RESTART_DELAY_MS later, as after a failure. Viewers
+ * keep their sessions and get a keyframe after the pause; the timestamps go on from where
+ * they stopped (see cd-frame-pacer). Main thread.
+ */
+void
+cd_transcode_restart(CdTranscode *self)
+{
+	g_return_if_fail(CD_IS_TRANSCODE(self));
+	if (self->restart_id != 0)
+		return;
+	cd_frame_pacer_stop(self->pacer);
+	gst_element_set_state(self->pipeline, GST_STATE_NULL);
+	g_mutex_lock(&self->frame_lock);
+	clear_last_frame(self);
+	g_mutex_unlock(&self->frame_lock);
+	self->restart_id = cd_source_add_timeout(self->context, RESTART_DELAY_MS, restart_cb, self);
+}
+
 /* main thread */
 static gboolean
 bus_cb(GstBus *bus, GstMessage *message, gpointer user_data)
@@ -432,12 +454,7 @@ bus_cb(GstBus *bus, GstMessage *message, gpointer user_data)
 				  error->message,
 				  GST_OBJECT_NAME(GST_MESSAGE_SRC(message)));
 	GST_WARNING_OBJECT(self->pipeline, "%s", debug != NULL ? debug : "");
-	cd_frame_pacer_stop(self->pacer);
-	gst_element_set_state(self->pipeline, GST_STATE_NULL);
-	g_mutex_lock(&self->frame_lock);
-	clear_last_frame(self);
-	g_mutex_unlock(&self->frame_lock);
-	self->restart_id = cd_source_add_timeout(self->context, RESTART_DELAY_MS, restart_cb, self);
+	cd_transcode_restart(self);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -454,10 +471,12 @@ build_pipeline(CdTranscode *self, const CdPipelineTemplate *encoder, GError **er
 	GstElement *sink;
 	GstAppSinkCallbacks callbacks = {.new_sample = new_sample_cb};
 
-	/* the pacer stamps the frames; a full queue drops its oldest, so a push never blocks */
+	/* the pacer stamps the frames; a full queue drops its oldest, so a push never blocks.
+	 * It holds the few slots the pacer may make up at once (its MAX_CATCHUP at 60 fps);
+	 * an encoder that keeps up leaves it empty */
 	pipeline = gst_parse_launch(
 	    "appsrc name=live is-live=true min-latency=0 format=time do-timestamp=false "
-	    "leaky-type=downstream max-buffers=2 ! videoconvert ! videoscale ! "
+	    "leaky-type=downstream max-buffers=16 ! videoconvert ! videoscale ! "
 	    "capsfilter name=outcaps ! "
 	    "textoverlay name=slatetext valignment=center halignment=center "
 	    "h264parse name=parse config-interval=-1 ! "
