@@ -4,26 +4,9 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
-G_BEGIN_DECLS
+#include "frame-counter.h"
 
-/*
- * The frame counter the clip carries: two rows of CB_COUNTER_BITS square blocks near the top
- * left corner, row A the bits of the clip frame index (white for 1), row B their complement,
- * so a reader can tell a damaged picture from a valid index. Positions are given for a
- * 1920x1080 picture and scale with the picture, so the blocks survive x264 at 4 Mbit/s and a
- * change of size.
- */
-#define CB_COUNTER_BITS	   16
-#define CB_REF_WIDTH	   1920
-#define CB_REF_HEIGHT	   1080
-#define CB_COUNTER_BLOCK   64
-#define CB_COUNTER_X	   64
-#define CB_COUNTER_ROW_A_Y 64
-#define CB_COUNTER_ROW_B_Y 128
-#define CB_LUMA_WHITE	   235
-#define CB_LUMA_BLACK	   16
-/* the two blocks of a bit must differ by this much (of 219) to count */
-#define CB_COUNTER_MIN_CONTRAST 60
+G_BEGIN_DECLS
 
 /*
  * What the camera publishes for the viewers (a file both map): a header, then for every path
@@ -44,11 +27,6 @@ typedef struct {
 gsize
 cb_shm_size(guint paths, guint frames);
 
-/* the index in the picture, or -1 when the blocks do not read as a valid counter */
-gint
-cb_counter_read(GstVideoFrame *frame);
-void
-cb_counter_stamp(GstVideoFrame *frame, guint index);
 
 int
 cb_gen_clip_main(int argc, char **argv);

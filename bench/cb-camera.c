@@ -75,6 +75,7 @@ cb_camera_main(int argc, char **argv)
 	gint fps = 30;
 	gint port = 0;
 	gint max_seconds = 900;
+	gint jitter_ms = 0;
 	const GOptionEntry entries[] = {
 	    {"codec", 0, 0, G_OPTION_ARG_STRING, &codec, "h264 or h265", "CODEC"},
 	    {"clip", 0, 0, G_OPTION_ARG_FILENAME, &clip, "Byte-stream clip to loop", "FILE"},
@@ -83,6 +84,8 @@ cb_camera_main(int argc, char **argv)
 	    {"port", 0, 0, G_OPTION_ARG_INT, &port, "RTSP port on 127.0.0.1, 0 for any", "N"},
 	    {"shm", 0, 0, G_OPTION_ARG_FILENAME, &shm_path, "Send-time file to write", "FILE"},
 	    {"max-seconds", 0, 0, G_OPTION_ARG_INT, &max_seconds, "Stop after this long", "S"},
+	    {"jitter-ms", 0, 0, G_OPTION_ARG_INT, &jitter_ms,
+	     "Send each frame up to this late (network jitter), 0..200", "MS"},
 	    {NULL}};
 	g_autoptr(GOptionContext) context = g_option_context_new("- serve the clip over RTSP");
 	g_autoptr(GError) error = NULL;
@@ -94,7 +97,7 @@ cb_camera_main(int argc, char **argv)
 	g_option_context_add_main_entries(context, entries, NULL);
 	if (!g_option_context_parse(context, &argc, &argv, &error) || clip == NULL ||
 	    paths < 1 || paths > 64 || fps < 1 || fps > 120 || port < 0 || port > 65535 ||
-	    max_seconds < 1 ||
+	    max_seconds < 1 || jitter_ms < 0 || jitter_ms > 200 ||
 	    (g_strcmp0(codec, "h264") != 0 && g_strcmp0(codec, "h265") != 0)) {
 		g_printerr("camera: %s\n", error != NULL ? error->message : "bad arguments");
 		return 2;
@@ -103,7 +106,8 @@ cb_camera_main(int argc, char **argv)
 		emulator_codec = CD_EMULATOR_CODEC_H265;
 	emulator = cd_emulator_new(emulator_codec);
 	/* the size is the clip's; only the rate matters in clip mode */
-	cd_emulator_set_video(emulator, CB_REF_WIDTH, CB_REF_HEIGHT, (guint)fps);
+	cd_emulator_set_video(emulator, CD_FC_REF_WIDTH, CD_FC_REF_HEIGHT, (guint)fps);
+	cd_emulator_set_send_jitter(emulator, (guint)jitter_ms * 1000);
 	if (!cd_emulator_set_clip(emulator, clip, (guint)paths, &error)) {
 		g_printerr("camera: %s\n", error->message);
 		return 1;

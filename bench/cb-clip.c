@@ -29,103 +29,6 @@ cb_shm_size(guint paths, guint frames)
 	return sizeof(CbShm) + (gsize)paths * frames * sizeof(gint64);
 }
 
-static guint
-scale(guint value, guint size, guint reference)
-{
-	return (guint)(((guint64)value * size + reference / 2) / reference);
-}
-
-static void
-fill_rect(GstVideoFrame *frame, guint x, guint y, guint width, guint height, guint8 luma)
-{
-	guint8 *plane = GST_VIDEO_FRAME_PLANE_DATA(frame, 0);
-	gint stride = GST_VIDEO_FRAME_PLANE_STRIDE(frame, 0);
-
-	for (guint row = y; row < y + height && row < (guint)GST_VIDEO_FRAME_HEIGHT(frame); row++)
-		memset(plane + (gsize)row * stride + x,
-		       luma,
-		       MIN(width, (guint)GST_VIDEO_FRAME_WIDTH(frame) - x));
-	/* I420 only (the generator asks for it): grey chroma under the blocks */
-	for (guint p = 1; p < 3 && GST_VIDEO_FRAME_FORMAT(frame) == GST_VIDEO_FORMAT_I420; p++) {
-		guint8 *chroma = GST_VIDEO_FRAME_PLANE_DATA(frame, p);
-		gint chroma_stride = GST_VIDEO_FRAME_PLANE_STRIDE(frame, p);
-
-		for (guint row = y / 2; row < (y + height) / 2; row++)
-			memset(chroma + (gsize)row * chroma_stride + x / 2, 128, width / 2);
-	}
-}
-
-void
-cb_counter_stamp(GstVideoFrame *frame, guint index)
-{
-	const guint width = GST_VIDEO_FRAME_WIDTH(frame);
-	const guint height = GST_VIDEO_FRAME_HEIGHT(frame);
-	const guint block_w = scale(CB_COUNTER_BLOCK, width, CB_REF_WIDTH);
-	const guint block_h = scale(CB_COUNTER_BLOCK, height, CB_REF_HEIGHT);
-
-	for (guint bit = 0; bit < CB_COUNTER_BITS; bit++) {
-		const gboolean one = (index >> bit) & 1;
-		const guint x = scale(CB_COUNTER_X + bit * CB_COUNTER_BLOCK, width, CB_REF_WIDTH);
-
-		fill_rect(frame,
-			  x,
-			  scale(CB_COUNTER_ROW_A_Y, height, CB_REF_HEIGHT),
-			  block_w,
-			  block_h,
-			  one ? CB_LUMA_WHITE : CB_LUMA_BLACK);
-		fill_rect(frame,
-			  x,
-			  scale(CB_COUNTER_ROW_B_Y, height, CB_REF_HEIGHT),
-			  block_w,
-			  block_h,
-			  one ? CB_LUMA_BLACK : CB_LUMA_WHITE);
-	}
-}
-
-/* mean luma of the middle half of a block */
-static guint
-block_luma(GstVideoFrame *frame, guint ref_x, guint ref_y)
-{
-	const guint width = GST_VIDEO_FRAME_WIDTH(frame);
-	const guint height = GST_VIDEO_FRAME_HEIGHT(frame);
-	const guint8 *plane = GST_VIDEO_FRAME_PLANE_DATA(frame, 0);
-	const gint stride = GST_VIDEO_FRAME_PLANE_STRIDE(frame, 0);
-	const guint x0 = scale(ref_x + CB_COUNTER_BLOCK / 4, width, CB_REF_WIDTH);
-	const guint x1 = scale(ref_x + 3 * CB_COUNTER_BLOCK / 4, width, CB_REF_WIDTH);
-	const guint y0 = scale(ref_y + CB_COUNTER_BLOCK / 4, height, CB_REF_HEIGHT);
-	const guint y1 = scale(ref_y + 3 * CB_COUNTER_BLOCK / 4, height, CB_REF_HEIGHT);
-	guint64 sum = 0;
-	guint count = 0;
-
-	for (guint y = y0; y < y1 && y < height; y += 2) {
-		for (guint x = x0; x < x1 && x < width; x += 2) {
-			sum += plane[(gsize)y * stride + x];
-			count++;
-		}
-	}
-	return count > 0 ? (guint)(sum / count) : 0;
-}
-
-gint
-cb_counter_read(GstVideoFrame *frame)
-{
-	guint index = 0;
-
-	if (!GST_VIDEO_INFO_IS_YUV(&frame->info))
-		return -1;
-	for (guint bit = 0; bit < CB_COUNTER_BITS; bit++) {
-		const guint x = CB_COUNTER_X + bit * CB_COUNTER_BLOCK;
-		const gint a = (gint)block_luma(frame, x, CB_COUNTER_ROW_A_Y);
-		const gint b = (gint)block_luma(frame, x, CB_COUNTER_ROW_B_Y);
-
-		if (ABS(a - b) < CB_COUNTER_MIN_CONTRAST)
-			return -1;
-		if (a > b)
-			index |= 1u << bit;
-	}
-	return (gint)index;
-}
-
 typedef struct {
 	guint index; /* the next frame's */
 	guint grain; /* luma noise amplitude */
@@ -172,7 +75,7 @@ stamp_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 		return GST_PAD_PROBE_OK;
 	if (stamp->grain > 0)
 		add_grain(&frame, stamp->index, stamp->grain);
-	cb_counter_stamp(&frame, stamp->index++);
+	cd_frame_counter_stamp(&frame, stamp->index++);
 	gst_video_frame_unmap(&frame);
 	return GST_PAD_PROBE_OK;
 }
@@ -210,8 +113,8 @@ cb_gen_clip_main(int argc, char **argv)
 	g_autofree gchar *out = NULL;
 	g_autofree gchar *preset = NULL;
 	gint frames = 300;
-	gint width = CB_REF_WIDTH;
-	gint height = CB_REF_HEIGHT;
+	gint width = CD_FC_REF_WIDTH;
+	gint height = CD_FC_REF_HEIGHT;
 	gint fps = 30;
 	gint bitrate = 4000;
 	gint gop = 60;
@@ -353,7 +256,7 @@ cb_counters_main(int argc, char **argv)
 			g_print("-1\n");
 			continue;
 		}
-		g_print("%d\n", cb_counter_read(&frame));
+		g_print("%d\n", cd_frame_counter_read(&frame));
 		gst_video_frame_unmap(&frame);
 		frames++;
 	}

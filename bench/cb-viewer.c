@@ -205,7 +205,7 @@ new_frame_cb(GstAppSink *sink, gpointer user_data)
 		return GST_FLOW_EOS;
 	if (gst_video_info_from_caps(&info, gst_sample_get_caps(sample)) &&
 	    gst_video_frame_map(&frame, &info, gst_sample_get_buffer(sample), GST_MAP_READ)) {
-		counter = cb_counter_read(&frame);
+		counter = cd_frame_counter_read(&frame);
 		gst_video_frame_unmap(&frame);
 	}
 

@@ -35,6 +35,7 @@ typedef struct {
 	gint64 since;	 /* wall-clock time it entered @state, g_get_real_time() */
 	gchar *reason;	 /* the last error in plain words; %NULL when there was none */
 	guint64 frames;	 /* decoded since start */
+	guint64 damaged_frames; /* found damaged since start (a lossy link), not in @frames */
 	guint connects;	 /* connection attempts since start */
 } CdCameraStatus;
 

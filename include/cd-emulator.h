@@ -72,6 +72,8 @@ cd_emulator_set_clip(CdEmulator *self, const gchar *filename, guint paths, GErro
 void
 cd_emulator_set_frame_sent_func(CdEmulator *self, CdEmulatorFrameSentFunc func,
 				gpointer user_data);
+void
+cd_emulator_set_send_jitter(CdEmulator *self, guint max_us);
 guint
 cd_emulator_get_clip_frames(CdEmulator *self);
 gchar *

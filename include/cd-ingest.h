@@ -46,5 +46,7 @@ CdCameraStatus *
 cd_ingest_get_status(CdIngest *self);
 guint64
 cd_ingest_get_frame_count(CdIngest *self);
+guint64
+cd_ingest_get_damaged_count(CdIngest *self);
 
 G_END_DECLS

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
  * Holds one camera connection's stream to the configured limits before anything is decoded
  * or allocated for it: RTP payload rate, pictures per second and bytes per picture on the
  * RTP pad, and the picture size in the caps the decoder is about to accept. A breach posts
- * a %CD_ERROR_LIMIT error on the bus and drops everything after it.
+ * a %CD_ERROR_LIMIT error on the bus and drops everything after it. A size out of the limits
+ * after one within them is a damaged SPS: it and what follows are dropped until a good one.
  */
 typedef struct _CdStreamGuard CdStreamGuard;
 

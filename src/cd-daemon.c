@@ -26,7 +26,12 @@
 #include "cd-log.h"
 #include "cd-onvif-identity.h"
 #include "cd-pipeline-template.h"
+#include "cd-teardown.h"
 #include "cd-transcode.h"
+
+/* camera connections stop on workers, each within cd-ingest's half-second grace and the
+ * pipeline's own stop: a clean exit waits that long for them, and no longer */
+#define TEARDOWN_WAIT_MS 1500
 
 typedef struct {
 	const CdCamera *camera;
@@ -342,6 +347,8 @@ cd_daemon_stop(CdDaemon *self)
 			cd_onvif_server_stop(stages->onvif);
 		cd_ingest_stop(stages->ingest);
 	}
+	if (!cd_teardown_wait(TEARDOWN_WAIT_MS))
+		g_warning("camera connections still closing after %u ms", TEARDOWN_WAIT_MS);
 	cd_rtsp_frontend_stop(self->frontend);
 	g_ptr_array_set_size(self->stages, 0);
 	self->prepared = FALSE;

@@ -108,6 +108,7 @@ struct _CdEmulator {
 	guint clip_paths;
 	CdEmulatorFrameSentFunc frame_sent_func;
 	gpointer frame_sent_data;
+	guint send_jitter_us;
 };
 
 G_DEFINE_TYPE(CdEmulator, cd_emulator, G_TYPE_OBJECT)
@@ -446,6 +447,7 @@ typedef struct {
 	guint fps;
 	CdEmulatorFrameSentFunc sent_func;
 	gpointer sent_data;
+	guint jitter_us; /* each frame goes out up to this late, its timestamp unchanged */
 } CdEmulatorClipPath;
 
 /* clip mode: one media's position in the clip; its appsrc's streaming thread only */
@@ -455,6 +457,7 @@ typedef struct {
 	gboolean started;
 	GstClockTime base_time; /* of the run the schedule belongs to */
 	GstClockTime next;	/* running time of the next frame */
+	guint32 jitter_state;	/* xorshift32: the same delays every run */
 } CdEmulatorClipFeed;
 
 static void
@@ -473,6 +476,19 @@ cd_emulator_clip_feed_free(gpointer data)
 
 	g_ptr_array_unref(feed->path.frames);
 	g_free(feed);
+}
+
+/* appsrc streaming thread: how much later than its time the next frame goes out */
+static gulong
+cd_emulator_clip_jitter(CdEmulatorClipFeed *feed)
+{
+	guint32 state = feed->jitter_state;
+
+	state ^= state << 13;
+	state ^= state >> 17;
+	state ^= state << 5;
+	feed->jitter_state = state;
+	return state % (feed->path.jitter_us + 1);
 }
 
 /*
@@ -512,6 +528,9 @@ cd_emulator_clip_need_data_cb(GstAppSrc *appsrc, guint length, gpointer user_dat
 		pts = feed->next;
 		feed->next += interval;
 	}
+	/* network jitter: the frame leaves late, with the timestamp it was made with */
+	if (feed->path.jitter_us > 0)
+		g_usleep(cd_emulator_clip_jitter(feed));
 	buffer = gst_buffer_copy(g_ptr_array_index(feed->path.frames, feed->position));
 	GST_BUFFER_PTS(buffer) = pts;
 	GST_BUFFER_DTS(buffer) = pts;
@@ -558,6 +577,7 @@ cd_emulator_clip_media_configure_cb(GstRTSPMediaFactory *factory,
 		return;
 	feed = g_new0(CdEmulatorClipFeed, 1);
 	feed->path = *path;
+	feed->jitter_state = 0x9e3779b9u;
 	g_ptr_array_ref(feed->path.frames);
 	gst_app_src_set_caps(GST_APP_SRC(appsrc), caps);
 	gst_app_src_set_callbacks(GST_APP_SRC(appsrc), &callbacks, feed, cd_emulator_clip_feed_free);
@@ -887,6 +907,7 @@ cd_emulator_add_clip_paths(CdEmulator *self, GstRTSPServer *server, GstRTSPMount
 		path->fps = self->fps;
 		path->sent_func = self->frame_sent_func;
 		path->sent_data = self->frame_sent_data;
+		path->jitter_us = self->send_jitter_us;
 		g_object_set_data_full(G_OBJECT(factory),
 				       CD_EMULATOR_CLIP_PATH_DATA,
 				       path,
@@ -1209,6 +1230,22 @@ cd_emulator_set_frame_sent_func(CdEmulator *self,
 	g_return_if_fail(CD_IS_EMULATOR(self));
 	self->frame_sent_func = func;
 	self->frame_sent_data = user_data;
+}
+
+/**
+ * cd_emulator_set_send_jitter:
+ * @self: a stopped #CdEmulator
+ * @max_us: the most a frame is sent late, 0 for none
+ *
+ * Clip mode: each frame leaves between 0 and @max_us after its time (the same sequence of
+ * delays in every run), with the RTP timestamp of its time: a camera on a jittery network.
+ * Takes effect at cd_emulator_start().
+ */
+void
+cd_emulator_set_send_jitter(CdEmulator *self, guint max_us)
+{
+	g_return_if_fail(CD_IS_EMULATOR(self));
+	self->send_jitter_us = max_us;
 }
 
 /**

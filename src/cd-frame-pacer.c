@@ -90,6 +90,7 @@ struct _CdFramePacer {
 	gint64 epoch_at;	 /* monotonic ns slot 0 is due */
 	guint64 next_slot;	 /* the first slot not filled yet */
 	gboolean last_was_live;	 /* slot next_slot - 1 holds a live frame */
+	GstClockTime last_live_pts; /* the camera's timestamp of that frame */
 	gint64 stopped_at;	 /* monotonic ns of the last stop, or -1 */
 	gint64 drift;		 /* ns the grid was held back by stops */
 
@@ -210,6 +211,10 @@ emit_locked(CdFramePacer *self, guint64 k, GstBuffer *buffer, GstCaps *caps)
 	gst_buffer_unref(stamped);
 	self->next_slot = k + 1;
 	self->emitted = TRUE;
+	GST_LOG("slot %" G_GUINT64_FORMAT ": %s, pts %" GST_TIME_FORMAT,
+		k,
+		buffer == self->slate ? "slate" : buffer == self->last_live ? "live" : "repeat",
+		GST_TIME_ARGS(GST_BUFFER_PTS(stamped)));
 	gst_app_src_push_sample(GST_APP_SRC(self->src), sample);
 }
 
@@ -424,12 +429,22 @@ live_slot(CdFramePacer *self, GstClockTime pts, gint64 now)
 
 	if (!GST_CLOCK_TIME_IS_VALID(pts))
 		return slot_by_arrival(self, now);
-	/* the slot before the next one only if a live frame has it: the camera is faster */
+	/* the slot before the next one only if a live frame has it and this one came less
+	 * than 3/4 of an interval after it by the camera's clock: the camera is faster. A
+	 * frame further on found that slot by rounding a timestamp the camera put off its
+	 * beat: it starts the run afresh in the next slot */
 	if (slot_in_run(self, pts, now, &slot) &&
-	    (slot >= self->next_slot || self->last_was_live))
+	    (slot >= self->next_slot ||
+	     (self->last_was_live && pts < self->last_live_pts + slot_offset(self, 3) / 4)))
 		return slot;
 	/* a new run, from the slot due now */
 	slot = MAX(self->next_slot, slot_near(self, now));
+	GST_DEBUG("camera frame %" GST_TIME_FORMAT " starts a run in slot %" G_GUINT64_FORMAT
+		  " (next %" G_GUINT64_FORMAT ", %" G_GINT64_FORMAT " us before it is due)",
+		  GST_TIME_ARGS(pts),
+		  slot,
+		  self->next_slot,
+		  (slot_due(self, slot) - now) / 1000);
 	self->run_slot = slot;
 	self->run_pts = pts;
 	self->have_run = TRUE;
@@ -476,6 +491,7 @@ cd_frame_pacer_push_live(CdFramePacer *self, GstBuffer *buffer, GstCaps *caps)
 	gst_clear_buffer(&self->slate);
 	emit_locked(self, MAX(slot, self->next_slot), self->last_live, self->live_caps);
 	self->last_was_live = TRUE;
+	self->last_live_pts = GST_BUFFER_PTS(buffer);
 	self->counts.live++;
 	g_cond_signal(&self->wake);
 	g_mutex_unlock(&self->lock);

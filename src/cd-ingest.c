@@ -20,11 +20,22 @@
  *   - a limit broken or no usable video: rejected, same backoff.
  * Each distinct failure is logged once at warning level; the same failure again is counted
  * and logged at debug level, so a camera that fails every second does not flood the log.
+ * A damaged frame (a lossy link) costs no reconnect: cd-conceal drops it and what depends on
+ * it until the next keyframe while the last good picture is repeated (after CONCEAL_MAX_WAIT_US
+ * the decoder's pictures are shown again, marked corrupted); only good frames count as
+ * progress against stall-timeout. Damaged frames are counted in the status and reported at
+ * message level at most every 10 s.
+ *
+ * rtspsrc reaches the camera through a cd-camera-relay of the attempt's own (rtsp:// cameras;
+ * rtsps:// ends TLS in rtspsrc), which hands it only whole replies within limits and in time.
  *
  * Threads: public functions, the watchdog and bus handling run on the main thread: the
  * thread-default context of the thread that made the object, where every source of it is
  * attached (cd-source);
- * select-stream, pad-added and the appsink callback run on GStreamer streaming threads.
+ * select-stream, pad-added, before-send and the appsink callback run on GStreamer streaming
+ * threads and reach the ingest through the connection's CdIngestLink. Stopping a connection
+ * can wait on the camera, so it runs on a cd-teardown worker, after teardown() has cut the
+ * link: nothing of the ingest is touched by the old pipeline afterwards.
  * Keys used: url, username, password, transport, latency; [server] reconnect-initial,
  * reconnect-max, stall-timeout, auth-retry and the limits.
  */
@@ -36,10 +47,13 @@
 #include <gst/rtsp/gstrtspmessage.h>
 #include <gst/rtsp/gstrtsptransport.h>
 
+#include "cd-camera-relay.h"
+#include "cd-conceal.h"
 #include "cd-error.h"
 #include "cd-log.h"
 #include "cd-source.h"
 #include "cd-stream-guard.h"
+#include "cd-teardown.h"
 
 GST_DEBUG_CATEGORY_STATIC(cd_ingest_debug);
 #define GST_CAT_DEFAULT cd_ingest_debug
@@ -48,6 +62,11 @@ GST_DEBUG_CATEGORY_STATIC(cd_ingest_debug);
  * decodes even a 4K30 stream in real time; libavcodec's frame threads would each add a
  * frame of delay and their own copies of the decoder's state */
 #define DECODER_THREADS 1
+/* after damage the last good picture is held for the next keyframe at most this long (and
+ * at most half of stall-timeout), then the decoder's own pictures are shown, marked, until a
+ * clean keyframe: a camera with long GOPs or damaged keyframes moves instead of freezing */
+#define CONCEAL_MAX_WAIT_US G_USEC_PER_SEC
+#define DAMAGE_LOG_INTERVAL_US (10 * G_USEC_PER_SEC)
 /* camera TCP connect and RTSP reply timeout, in microseconds as rtspsrc wants it */
 #define CAMERA_TCP_TIMEOUT_US (10 * G_USEC_PER_SEC)
 #define CAMERA_UDP_TIMEOUT_US (5 * G_USEC_PER_SEC)
@@ -56,6 +75,81 @@ GST_DEBUG_CATEGORY_STATIC(cd_ingest_debug);
 /* a connection must stay live this long before the backoff starts over: a camera that goes
  * live and breaks again at once (garbage, a limit broken every few seconds) keeps backing off */
 #define BACKOFF_RESET_AFTER_US (10 * G_USEC_PER_SEC)
+/* how long rtspsrc has to send TEARDOWN before the relay closes under it */
+#define TEARDOWN_GRACE_MS 500
+
+/*
+ * What a connection's streaming-thread callbacks reach the ingest through. Its pipeline is
+ * stopped on a worker and may outlive the ingest, so teardown() cuts the link first: that
+ * waits for a callback in progress, and every later one finds no ingest. While a callback
+ * holds the link, self->link is that same link (teardown cannot replace it meanwhile).
+ */
+typedef struct {
+	GRWLock lock;
+	CdIngest *ingest; /* protected by lock: NULL once the connection is dropped */
+} CdIngestLink;
+
+static CdIngestLink *
+link_new(CdIngest *ingest)
+{
+	CdIngestLink *link = g_atomic_rc_box_new0(CdIngestLink);
+
+	g_rw_lock_init(&link->lock);
+	link->ingest = ingest;
+	return link;
+}
+
+static gpointer
+link_ref(CdIngestLink *link)
+{
+	return g_atomic_rc_box_acquire(link);
+}
+
+static void
+link_clear(gpointer data)
+{
+	CdIngestLink *link = data;
+
+	g_rw_lock_clear(&link->lock);
+}
+
+static void
+link_unref(gpointer link)
+{
+	g_atomic_rc_box_release_full(link, link_clear);
+}
+
+static void
+link_closure_notify(gpointer link, GClosure *closure)
+{
+	link_unref(link);
+}
+
+/* any thread: returns the ingest, or NULL once cut; link_leave() in every case */
+static CdIngest *
+link_enter(CdIngestLink *link)
+{
+	g_rw_lock_reader_lock(&link->lock);
+	return link->ingest;
+}
+
+static void
+link_leave(CdIngestLink *link)
+{
+	g_rw_lock_reader_unlock(&link->lock);
+}
+
+/* main thread */
+static void
+link_cut(CdIngestLink **link)
+{
+	if (*link == NULL)
+		return;
+	g_rw_lock_writer_lock(&(*link)->lock);
+	(*link)->ingest = NULL;
+	g_rw_lock_writer_unlock(&(*link)->lock);
+	g_clear_pointer(link, link_unref);
+}
 
 struct _CdIngest {
 	GObject parent_instance;
@@ -65,6 +159,8 @@ struct _CdIngest {
 	const CdPipelineTemplate *decode_h265;
 	GstElement *pipeline;
 	CdStreamGuard *guard; /* lives exactly as long as the pipeline */
+	CdCameraRelay *relay; /* nullable, with the pipeline */
+	CdIngestLink *link;   /* with the pipeline */
 	GMainContext *context; /* the thread-default one it was made on: every callback's */
 	guint bus_watch_id;
 	guint retry_id;
@@ -82,6 +178,9 @@ struct _CdIngest {
 	gint64 progress_at;	    /* monotonic: connection start or last new frame */
 	gint64 live_at;		    /* monotonic: when this connection went live, 0 if not */
 	guint64 progress_frames;    /* frame count at progress_at */
+	gint64 damage_logged_at;    /* monotonic: the last damage report */
+	guint64 logged_damaged;     /* damaged count at the last damage report */
+	guint64 logged_frames;      /* frame count at the last damage report */
 
 	CdFrameFunc frame_func;
 	gpointer frame_data;
@@ -91,7 +190,8 @@ struct _CdIngest {
 	gint output_height; /* atomic */
 	gint video_selected; /* atomic, per connection */
 	gint live_posted;    /* atomic, per connection */
-	gsize frames;	     /* atomic */
+	gsize frames;	     /* atomic: good frames */
+	gsize damaged;	     /* atomic: frames found damaged, dropped or shown marked */
 };
 
 G_DEFINE_TYPE(CdIngest, cd_ingest, G_TYPE_OBJECT)
@@ -101,6 +201,8 @@ static guint signals[SIGNAL_LAST];
 
 static gboolean
 retry_cb(gpointer user_data);
+static GstFlowReturn
+linked_new_sample_cb(GstAppSink *sink, gpointer user_data);
 
 static gboolean
 same_failure_as_logged(CdIngest *self, CdCameraState state, const gchar *reason)
@@ -199,6 +301,12 @@ new_sample_cb(GstAppSink *sink, gpointer user_data)
 
 	if (sample == NULL)
 		return GST_FLOW_EOS;
+	/* a picture cd-conceal lets through unverified is shown, but is no sign of life */
+	if (GST_BUFFER_FLAG_IS_SET(gst_sample_get_buffer(sample), GST_BUFFER_FLAG_CORRUPTED)) {
+		if (self->frame_func != NULL)
+			self->frame_func(sample, self->frame_data);
+		return GST_FLOW_OK;
+	}
 	g_atomic_pointer_add(&self->frames, 1);
 	if (g_atomic_int_compare_and_exchange(&self->live_posted, 0, 1)) {
 		GstStructure *s = gst_structure_new(LIVE_MESSAGE_NAME,
@@ -237,6 +345,18 @@ output_caps(CdIngest *self)
 	return caps;
 }
 
+/* the decoder's streaming thread */
+static void
+linked_damaged_cb(guint frames, gpointer user_data)
+{
+	CdIngestLink *link = user_data;
+	CdIngest *self = link_enter(link);
+
+	if (self != NULL)
+		g_atomic_pointer_add(&self->damaged, frames);
+	link_leave(link);
+}
+
 static GstElement *
 make_video_branch(CdIngest *self, const gchar *codec, GError **error)
 {
@@ -250,7 +370,7 @@ make_video_branch(CdIngest *self, const gchar *codec, GError **error)
 	GstElement *scale = gst_element_factory_make("videoscale", NULL);
 	GstElement *filter = gst_element_factory_make("capsfilter", NULL);
 	GstElement *sink = gst_element_factory_make("appsink", NULL);
-	GstAppSinkCallbacks callbacks = {.new_sample = new_sample_cb};
+	GstAppSinkCallbacks callbacks = {.new_sample = linked_new_sample_cb};
 	g_autoptr(GstPad) sink_pad = NULL;
 
 	g_hash_table_insert(vars, "threads", g_strdup_printf("%u", DECODER_THREADS));
@@ -269,9 +389,15 @@ make_video_branch(CdIngest *self, const gchar *codec, GError **error)
 		gst_object_unref(gst_object_ref_sink(bin));
 		return NULL;
 	}
+	/* the same decoder the guard found: in any template, damage is concealed */
+	cd_conceal_watch(decode,
+			 MIN(CONCEAL_MAX_WAIT_US, (gint64)self->config->stall_timeout_ms * 1000 / 2),
+			 linked_damaged_cb,
+			 link_ref(self->link),
+			 link_unref);
 	g_object_set(filter, "caps", caps, NULL);
 	g_object_set(sink, "sync", FALSE, "max-buffers", 2, "drop", TRUE, NULL);
-	gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, self, NULL);
+	gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, link_ref(self->link), link_unref);
 	gst_bin_add_many(GST_BIN(bin), decode, convert, scale, filter, sink, NULL);
 	gst_element_link_many(decode, convert, scale, filter, sink, NULL);
 	sink_pad = gst_element_get_static_pad(decode, "sink");
@@ -329,17 +455,49 @@ pad_added_cb(GstElement *src, GstPad *pad, gpointer user_data)
 	}
 }
 
+/* one connection, handed to a cd-teardown worker to stop */
+typedef struct {
+	GstElement *pipeline;
+	CdStreamGuard *guard;
+	CdCameraRelay *relay; /* nullable */
+} CdIngestConnection;
+
+/* a cd-teardown worker: the ingest may be gone, nothing here touches it */
+static void
+stop_connection_cb(gpointer data)
+{
+	CdIngestConnection *connection = data;
+
+	/* time to send TEARDOWN; then rtspsrc reads the end of the connection, even in the
+	 * middle of a message, so the state change below cannot wait on the camera for long */
+	if (connection->relay != NULL)
+		cd_camera_relay_close(connection->relay, TEARDOWN_GRACE_MS);
+	/* joins the streaming threads: no probe touches the guard after this */
+	gst_element_set_state(connection->pipeline, GST_STATE_NULL);
+	gst_object_unref(connection->pipeline);
+	cd_stream_guard_free(connection->guard);
+	if (connection->relay != NULL) {
+		cd_camera_relay_close(connection->relay, 0);
+		g_object_unref(connection->relay);
+	}
+	g_free(connection);
+}
+
 static void
 teardown(CdIngest *self)
 {
+	CdIngestConnection *connection;
+
 	cd_source_remove(self->context, &self->bus_watch_id);
 	cd_source_remove(self->context, &self->watchdog_id);
-	if (self->pipeline != NULL) {
-		/* joins the streaming threads: no probe touches the guard after this */
-		gst_element_set_state(self->pipeline, GST_STATE_NULL);
-		g_clear_object(&self->pipeline);
-	}
-	g_clear_pointer(&self->guard, cd_stream_guard_free);
+	link_cut(&self->link);
+	if (self->pipeline == NULL)
+		return;
+	connection = g_new0(CdIngestConnection, 1);
+	connection->pipeline = g_steal_pointer(&self->pipeline);
+	connection->guard = g_steal_pointer(&self->guard);
+	connection->relay = g_steal_pointer(&self->relay);
+	cd_teardown_run(stop_connection_cb, connection);
 }
 
 /* main thread: drop the connection, wait as @state demands, then connect again */
@@ -408,15 +566,38 @@ classify_error(CdIngest *self, const GError *error)
 	}
 }
 
-/* main thread: a connection that yields no new frame for stall-timeout is cut */
+/* main thread: damaged frames, counted like repeated failures: one line per interval */
+static void
+report_damage(CdIngest *self, guint64 frames, guint64 damaged, gint64 now)
+{
+	guint64 new_damaged = damaged - self->logged_damaged;
+
+	if (new_damaged == 0 || now - self->damage_logged_at < DAMAGE_LOG_INTERVAL_US)
+		return;
+	cd_camera_message(self->camera->name,
+			  "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " frames damaged in the "
+			  "last %.0f s, concealed until the next keyframe (%" G_GUINT64_FORMAT
+			  " since start)",
+			  new_damaged,
+			  new_damaged + frames - self->logged_frames,
+			  (now - self->damage_logged_at) / (gdouble)G_USEC_PER_SEC,
+			  damaged);
+	self->damage_logged_at = now;
+	self->logged_damaged = damaged;
+	self->logged_frames = frames;
+}
+
+/* main thread: a connection that yields no new good frame for stall-timeout is cut */
 static gboolean
 watchdog_cb(gpointer user_data)
 {
 	CdIngest *self = CD_INGEST(user_data);
 	guint64 frames = cd_ingest_get_frame_count(self);
+	guint64 damaged = cd_ingest_get_damaged_count(self);
 	gint64 now = g_get_monotonic_time();
 	g_autofree gchar *what = NULL;
 
+	report_damage(self, frames, damaged, now);
 	if (frames != self->progress_frames) {
 		self->progress_frames = frames;
 		self->progress_at = now;
@@ -429,6 +610,20 @@ watchdog_cb(gpointer user_data)
 	self->watchdog_id = 0;
 	fail(self, CD_CAMERA_STATE_STALLED, what);
 	return G_SOURCE_REMOVE;
+}
+
+/*
+ * the posting element's thread: a depayloader or decoder refusing one damaged packet is
+ * damage, concealed before the picture it spoils leaves the decoder, and the stream goes on
+ */
+static GstBusSyncReply
+bus_sync_cb(GstBus *bus, GstMessage *message, gpointer user_data)
+{
+	if ((GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR ||
+	     GST_MESSAGE_TYPE(message) == GST_MESSAGE_WARNING) &&
+	    cd_conceal_take_message(message))
+		return GST_BUS_DROP;
+	return GST_BUS_PASS;
 }
 
 /* main thread */
@@ -514,6 +709,58 @@ before_send_cb(GstElement *src, GstRTSPMessage *request, gpointer user_data)
 	return TRUE;
 }
 
+/* the streaming-thread callbacks, through the connection's link */
+static gboolean
+linked_select_stream_cb(GstElement *src, guint num, GstCaps *caps, gpointer user_data)
+{
+	CdIngestLink *link = user_data;
+	CdIngest *self = link_enter(link);
+	gboolean selected = self != NULL && select_stream_cb(src, num, caps, self);
+
+	link_leave(link);
+	return selected;
+}
+
+static void
+linked_pad_added_cb(GstElement *src, GstPad *pad, gpointer user_data)
+{
+	CdIngestLink *link = user_data;
+	CdIngest *self = link_enter(link);
+
+	if (self != NULL)
+		pad_added_cb(src, pad, self);
+	link_leave(link);
+}
+
+static gboolean
+linked_before_send_cb(GstElement *src, GstRTSPMessage *request, gpointer user_data)
+{
+	CdIngestLink *link = user_data;
+	CdIngest *self = link_enter(link);
+	/* a connection being stopped sends its TEARDOWN */
+	gboolean send = self == NULL || before_send_cb(src, request, self);
+
+	link_leave(link);
+	return send;
+}
+
+static GstFlowReturn
+linked_new_sample_cb(GstAppSink *sink, gpointer user_data)
+{
+	CdIngestLink *link = user_data;
+	CdIngest *self = link_enter(link);
+	GstFlowReturn result = self != NULL ? new_sample_cb(sink, self) : GST_FLOW_FLUSHING;
+
+	link_leave(link);
+	return result;
+}
+
+static void
+connect_linked(GstElement *src, const gchar *signal, GCallback callback, CdIngestLink *link)
+{
+	g_signal_connect_data(src, signal, callback, link_ref(link), link_closure_notify, 0);
+}
+
 static GstElement *
 make_source(CdIngest *self)
 {
@@ -530,6 +777,11 @@ make_source(CdIngest *self)
 		     protocols,
 		     "latency",
 		     camera->latency_ms,
+		     /* frame timestamps straight from the camera's RTP clock, without the jitter
+		      * buffer's skew estimate, which moves them while it settles: the frame
+		      * pacer places each picture by them (see cd-frame-pacer) */
+		     "buffer-mode",
+		     0,
 		     "tcp-timeout",
 		     (guint64)CAMERA_TCP_TIMEOUT_US,
 		     "timeout",
@@ -546,32 +798,60 @@ make_source(CdIngest *self)
 			       "cd-login-guard",
 			       g_new0(CdLoginGuard, 1),
 			       (GDestroyNotify)login_guard_free);
-	g_signal_connect(src, "before-send", G_CALLBACK(before_send_cb), self);
-	g_signal_connect(src, "select-stream", G_CALLBACK(select_stream_cb), self);
-	g_signal_connect(src, "pad-added", G_CALLBACK(pad_added_cb), self);
+	connect_linked(src, "before-send", G_CALLBACK(linked_before_send_cb), self->link);
+	connect_linked(src, "select-stream", G_CALLBACK(linked_select_stream_cb), self->link);
+	connect_linked(src, "pad-added", G_CALLBACK(linked_pad_added_cb), self->link);
 	return src;
+}
+
+/* rtspsrc reaches the camera through a relay of this attempt's own, which bounds replies */
+static gboolean
+start_relay(CdIngest *self, GstElement *src, GError **error)
+{
+	g_autofree gchar *proxy = NULL;
+
+	/* TLS ends in rtspsrc: a relay would see only ciphertext */
+	if (g_ascii_strncasecmp(self->camera->url, "rtsps:", strlen("rtsps:")) == 0)
+		return TRUE;
+	self->relay = cd_camera_relay_new(self->camera->name, self->camera->url, src, error);
+	if (self->relay == NULL)
+		return FALSE;
+	proxy = cd_camera_relay_get_proxy(self->relay);
+	g_object_set(src, "proxy", proxy, NULL);
+	return TRUE;
 }
 
 static void
 connect_camera(CdIngest *self)
 {
 	g_autoptr(GstBus) bus = NULL;
+	g_autoptr(GError) error = NULL;
 	g_autofree gchar *name = g_strdup_printf("ingest-%s", self->camera->name);
+	GstElement *src;
 
 	self->connects++;
+	self->link = link_new(self);
 	self->guard = cd_stream_guard_new(&self->config->limits);
 	self->pipeline = gst_pipeline_new(name);
 	gst_object_ref_sink(self->pipeline);
-	gst_bin_add(GST_BIN(self->pipeline), make_source(self));
+	src = make_source(self);
+	gst_bin_add(GST_BIN(self->pipeline), src);
 	g_atomic_int_set(&self->video_selected, 0);
 	g_atomic_int_set(&self->live_posted, 0);
 	bus = gst_element_get_bus(self->pipeline);
+	gst_bus_set_sync_handler(bus, bus_sync_cb, NULL, NULL);
 	self->bus_watch_id = cd_source_add_bus_watch(self->context, bus, bus_cb, self);
 	self->progress_at = g_get_monotonic_time();
 	self->progress_frames = cd_ingest_get_frame_count(self);
 	self->watchdog_id =
 	    cd_source_add_timeout(self->context, WATCHDOG_INTERVAL_MS, watchdog_cb, self);
 	enter_state(self, CD_CAMERA_STATE_CONNECTING, NULL);
+	if (!start_relay(self, src, &error)) {
+		g_autofree gchar *what = g_strdup_printf("cannot start the camera relay: %s",
+							 error->message);
+		fail(self, CD_CAMERA_STATE_BACKOFF, what);
+		return;
+	}
 	/* rtspsrc connects from its own task: a camera that never answers blocks nothing here */
 	if (gst_element_set_state(self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
 		fail(self, CD_CAMERA_STATE_BACKOFF, "cannot start the camera pipeline");
@@ -672,6 +952,7 @@ cd_ingest_get_status(CdIngest *self)
 	status->since = self->state_since;
 	status->reason = g_strdup(self->reason);
 	status->frames = cd_ingest_get_frame_count(self);
+	status->damaged_frames = cd_ingest_get_damaged_count(self);
 	status->connects = self->connects;
 	return status;
 }
@@ -680,6 +961,18 @@ guint64
 cd_ingest_get_frame_count(CdIngest *self)
 {
 	return (guint64)g_atomic_pointer_get(&self->frames);
+}
+
+/**
+ * cd_ingest_get_damaged_count:
+ *
+ * Returns: frames found damaged since start (dropped, or shown marked while no keyframe came),
+ * not in cd_ingest_get_frame_count()
+ */
+guint64
+cd_ingest_get_damaged_count(CdIngest *self)
+{
+	return (guint64)g_atomic_pointer_get(&self->damaged);
 }
 
 static void
@@ -739,4 +1032,5 @@ cd_ingest_init(CdIngest *self)
 	self->context = g_main_context_ref_thread_default();
 	self->state = CD_CAMERA_STATE_CONNECTING;
 	self->state_since = g_get_real_time();
+	self->damage_logged_at = g_get_monotonic_time();
 }

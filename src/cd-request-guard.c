@@ -16,6 +16,9 @@
  * gstrtspconnection's 4096-byte line buffer. `$` interleaved frames are framed too (a
  * client has no business sending them before it logs in; the gate refuses them).
  *
+ * cd-reply-filter frames what a camera sends with it too: a reply's status line stands where
+ * a request line would, and the guard reads neither.
+ *
  * Threads: the connection's (cd-rtsp-frontend's thread); no locking.
  * Keys: none (the limits come from the caller).
  */

@@ -7,7 +7,11 @@
  * picture being assembled, so a picture that never ends or a flood is cut off before the
  * depayloader buffers it. The caps probe sits on the decoder's sink pad: the parser reports
  * the size the SPS claims there, and a forged 16384x16384 is refused before the decoder
- * allocates a frame pool for it.
+ * allocates a frame pool for it. Once a connection has had a size within the limits, a size
+ * out of them is a damaged SPS (a lossy link) rather than the camera's stream: it never
+ * reaches the decoder either, nor does anything after it until a size within the limits comes
+ * back, and the connection goes on (a camera that stays out of them delivers no frame and is
+ * cut after stall-timeout). The first access unit after that gap is marked DISCONT.
  *
  * Threads: both probes run on the connection's streaming threads; each counter is touched
  * by one thread only. The guard lives as long as the connection's pipeline.
@@ -31,6 +35,11 @@ GST_DEBUG_CATEGORY_STATIC(cd_stream_guard_debug);
 struct _CdStreamGuard {
 	CdLimits limits;
 	gint breached; /* atomic: once set, every buffer is dropped */
+
+	/* decoder pad thread only */
+	gboolean size_accepted; /* a size within the limits came on this connection */
+	gboolean size_damaged;	/* the last size claimed was out of them: drop until good */
+	gboolean gap;		/* access units were dropped for it: mark the next one */
 
 	/* RTP pad thread only */
 	gint64 window_start;
@@ -150,6 +159,25 @@ cd_stream_guard_watch_rtp(CdStreamGuard *guard, GstPad *rtp_pad)
 	gst_pad_add_probe(rtp_pad, GST_PAD_PROBE_TYPE_BUFFER, rtp_probe_cb, guard, NULL);
 }
 
+/* the decoder's streaming thread: an access unit going in */
+static GstPadProbeReturn
+decoder_buffer(CdStreamGuard *guard, GstPadProbeInfo *info)
+{
+	GstBuffer *buffer;
+
+	if (guard->size_damaged) {
+		guard->gap = TRUE;
+		return GST_PAD_PROBE_DROP;
+	}
+	if (!guard->gap)
+		return GST_PAD_PROBE_OK;
+	guard->gap = FALSE;
+	buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+	GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
+	GST_PAD_PROBE_INFO_DATA(info) = buffer;
+	return GST_PAD_PROBE_OK;
+}
+
 /* the decoder's streaming thread */
 static GstPadProbeReturn
 decoder_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
@@ -164,7 +192,7 @@ decoder_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 	if (g_atomic_int_get(&guard->breached))
 		return GST_PAD_PROBE_DROP;
 	if (!(GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM))
-		return GST_PAD_PROBE_OK;
+		return decoder_buffer(guard, info);
 	event = GST_PAD_PROBE_INFO_EVENT(info);
 	if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS)
 		return GST_PAD_PROBE_OK;
@@ -173,10 +201,18 @@ decoder_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 	gst_structure_get_int(s, "width", &width);
 	gst_structure_get_int(s, "height", &height);
 	if (width < 0 || height < 0 || (guint)width > guard->limits.max_width ||
-	    (guint)height > guard->limits.max_height)
-		return breach(guard, pad, "the camera claims a %dx%d picture, over max-width %u "
-			      "or max-height %u", width, height, guard->limits.max_width,
-			      guard->limits.max_height);
+	    (guint)height > guard->limits.max_height) {
+		if (!guard->size_accepted)
+			return breach(guard, pad, "the camera claims a %dx%d picture, over "
+				      "max-width %u or max-height %u", width, height,
+				      guard->limits.max_width, guard->limits.max_height);
+		GST_DEBUG_OBJECT(pad, "damaged SPS: %dx%d, dropping until a good one", width,
+				 height);
+		guard->size_damaged = TRUE;
+		return GST_PAD_PROBE_DROP;
+	}
+	guard->size_accepted = guard->size_accepted || (width > 0 && height > 0);
+	guard->size_damaged = FALSE;
 	return GST_PAD_PROBE_OK;
 }
 

@@ -306,15 +306,45 @@ sample_is_keyframe(GstSample *sample)
 	return buffer != NULL && !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
 }
 
+/*
+ * Encoder streaming thread: @sample with the pacer's timestamps again. GstVideoEncoder
+ * (x264enc asks it for a minimum PTS of 1000 hours, to make room for DTS before PTS) moves
+ * every timestamp and its segment by the distance from the first input frame to that
+ * minimum. A restarted encoder measures that distance from its new first frame, so its raw
+ * PTS would start again near 1000 hours, a jump back for every viewer. The running time
+ * undoes the move: it is the pacer's PTS, which never goes back.
+ */
+static GstSample *
+sample_at_running_time(GstSample *sample)
+{
+	GstBuffer *buffer = gst_sample_get_buffer(sample);
+	const GstSegment *segment = gst_sample_get_segment(sample);
+	GstClockTime running_time;
+	GstBuffer *retimed;
+	GstSample *result;
+
+	if (buffer == NULL || segment == NULL || segment->format != GST_FORMAT_TIME)
+		return gst_sample_ref(sample);
+	running_time = gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer));
+	retimed = gst_buffer_copy(buffer);
+	GST_BUFFER_PTS(retimed) = running_time;
+	GST_BUFFER_DTS(retimed) = GST_CLOCK_TIME_NONE;
+	result = gst_sample_new(retimed, gst_sample_get_caps(sample), NULL, NULL);
+	gst_buffer_unref(retimed);
+	return result;
+}
+
 /* encoder streaming thread */
 static GstFlowReturn
 new_sample_cb(GstAppSink *sink, gpointer user_data)
 {
 	CdTranscode *self = CD_TRANSCODE(user_data);
-	g_autoptr(GstSample) sample = gst_app_sink_pull_sample(sink);
+	g_autoptr(GstSample) pulled = gst_app_sink_pull_sample(sink);
+	g_autoptr(GstSample) sample = NULL;
 
-	if (sample == NULL)
+	if (pulled == NULL)
 		return GST_FLOW_EOS;
+	sample = sample_at_running_time(pulled);
 	if (sample_is_keyframe(sample)) {
 		g_mutex_lock(&self->lock);
 		self->keyframe_requested_at = 0;
@@ -397,8 +427,8 @@ retune_cb(gpointer user_data)
 	clear_last_frame(self);
 	g_mutex_unlock(&self->frame_lock);
 	set_encoder_threads(self, threads);
-	cd_frame_pacer_start(self->pacer);
 	gst_element_set_state(self->pipeline, GST_STATE_PLAYING);
+	cd_frame_pacer_start(self->pacer);
 	return G_SOURCE_REMOVE;
 }
 
@@ -408,8 +438,8 @@ restart_cb(gpointer user_data)
 	CdTranscode *self = CD_TRANSCODE(user_data);
 
 	self->restart_id = 0;
-	cd_frame_pacer_start(self->pacer);
 	gst_element_set_state(self->pipeline, GST_STATE_PLAYING);
+	cd_frame_pacer_start(self->pacer);
 	return G_SOURCE_REMOVE;
 }
 
@@ -473,10 +503,12 @@ build_pipeline(CdTranscode *self, const CdPipelineTemplate *encoder, GError **er
 
 	/* the pacer stamps the frames; a full queue drops its oldest, so a push never blocks.
 	 * It holds the few slots the pacer may make up at once (its MAX_CATCHUP at 60 fps);
-	 * an encoder that keeps up leaves it empty */
+	 * an encoder that keeps up leaves it empty. Counted in frames only: appsrc's default
+	 * 200000 bytes held less than one 640x360 frame and dropped every burst */
 	pipeline = gst_parse_launch(
 	    "appsrc name=live is-live=true min-latency=0 format=time do-timestamp=false "
-	    "leaky-type=downstream max-buffers=16 ! videoconvert ! videoscale ! "
+	    "leaky-type=downstream max-buffers=16 max-bytes=0 max-time=0 ! "
+	    "videoconvert ! videoscale ! "
 	    "capsfilter name=outcaps ! "
 	    "textoverlay name=slatetext valignment=center halignment=center "
 	    "h264parse name=parse config-interval=-1 ! "
@@ -594,7 +626,6 @@ cd_transcode_start(CdTranscode *self, GError **error)
 							  WATCHDOG_INTERVAL_MS,
 							  watchdog_cb,
 							  self);
-	cd_frame_pacer_start(self->pacer);
 	if (gst_element_set_state(self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
 		g_set_error(error,
 			    CD_ERROR,
@@ -603,6 +634,9 @@ cd_transcode_start(CdTranscode *self, GError **error)
 			    self->camera->name);
 		return FALSE;
 	}
+	/* after the appsrc is active: a frame pushed into it before would be flushed, and
+	 * its slot lost */
+	cd_frame_pacer_start(self->pacer);
 	return TRUE;
 }
 

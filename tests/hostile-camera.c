@@ -18,7 +18,8 @@
  *
  * Bounds: at most MAX_CONNECTIONS connections, MAX_INPUT_BYTES of unparsed input and
  * OUTPUT_HIGH_WATER of unsent output per connection (the stream waits, it never queues
- * more), and every hostile volume (filler, huge access units, endless headers) has a cap.
+ * more), and every hostile volume (filler, huge access units, endless headers and lines) has a
+ * cap.
  */
 #define G_LOG_DOMAIN "CdHostileCamera"
 #define _GNU_SOURCE  /* memmem */
@@ -142,6 +143,7 @@ typedef struct {
 	guint64 endless_sent;
 	guint64 endless_cap;
 	guint endless_line;
+	gboolean endless_one_line; /* ENDLESS_LINE: one line of 'a', no line ends */
 } Connection;
 
 struct _CdHostileCamera {
@@ -888,6 +890,15 @@ connection_put_garbage(Connection *conn,
 	}
 }
 
+/* CORRUPT_PAYLOADS: random bytes instead of the payload, headers, size and pace kept */
+static void
+connection_put_corrupt(Connection *conn, GByteArray *target, gsize size, gboolean marker)
+{
+	g_byte_array_set_size(conn->scratch, (guint)size);
+	connection_random_bytes(conn, conn->scratch->data, size, FALSE);
+	connection_put_rtp(conn, target, conn->scratch->data, size, marker);
+}
+
 /* filler data NAL units (0xff bytes, then the stop bit) that make a frame @bytes longer */
 static void
 connection_put_filler(Connection *conn, GByteArray *target, gsize bytes)
@@ -981,6 +992,9 @@ connection_put_frame(Connection *conn, GByteArray *target)
 			payload = g_bytes_get_data(clip->huge_sps, &size);
 		if (garbage)
 			connection_put_garbage(conn, target, payload, size, marker);
+		else if (conn->mode == CD_HOSTILE_MODE_CORRUPT_PAYLOADS &&
+			 (guint)g_rand_int_range(conn->rand, 0, 100) < conn->param)
+			connection_put_corrupt(conn, target, size, marker);
 		else
 			connection_put_rtp(conn, target, payload, size, marker);
 	}
@@ -1149,6 +1163,12 @@ connection_endless_tick(Connection *conn)
 
 	if (connection_pending(conn) > ENDLESS_CHUNK)
 		return;
+	if (conn->endless_one_line) {
+		appended = (gsize)MIN((guint64)ENDLESS_CHUNK, conn->endless_cap - conn->endless_sent);
+		g_byte_array_set_size(conn->output, conn->output->len + (guint)appended);
+		memset(conn->output->data + conn->output->len - appended, 'a', appended);
+		conn->endless_sent += appended;
+	}
 	while (appended < ENDLESS_CHUNK && conn->endless_sent < conn->endless_cap) {
 		g_autofree gchar *line =
 		    g_strdup_printf("X-Vendor-%u: %s\r\n", conn->endless_line++, value);
@@ -1393,14 +1413,16 @@ request_header(gchar **lines, const gchar *name)
 }
 
 static void
-connection_start_endless(Connection *conn, const gchar *cseq, guint param)
+connection_start_endless(Connection *conn, const gchar *cseq, guint param, gboolean one_line)
 {
-	g_autofree gchar *head = g_strdup_printf("RTSP/1.0 200 OK\r\nCSeq: %s\r\nServer: %s\r\n",
+	g_autofree gchar *head = g_strdup_printf("RTSP/1.0 200 OK\r\nCSeq: %s\r\nServer: %s\r\n%s",
 						 cseq,
-						 CD_HOSTILE_SERVER);
+						 CD_HOSTILE_SERVER,
+						 one_line ? "X-Vendor-Line: " : "");
 
 	conn->endless_cap = MIN(param > 0 ? param : DEFAULT_ENDLESS_CAP, MAX_ENDLESS_CAP);
 	conn->endless_sent = strlen(head);
+	conn->endless_one_line = one_line;
 	g_byte_array_append(conn->output, (const guint8 *)head, (guint)strlen(head));
 	conn->phase = PHASE_ENDLESS;
 	connection_schedule(conn, g_get_monotonic_time());
@@ -1471,8 +1493,8 @@ connection_handle_request(Connection *conn, gchar *head)
 			connection_respond(conn, 401, "Unauthorized", cseq, headers, NULL);
 			return;
 		}
-		if (mode == CD_HOSTILE_MODE_ENDLESS_HEADERS) {
-			connection_start_endless(conn, cseq, param);
+		if (mode == CD_HOSTILE_MODE_ENDLESS_HEADERS || mode == CD_HOSTILE_MODE_ENDLESS_LINE) {
+			connection_start_endless(conn, cseq, param, mode == CD_HOSTILE_MODE_ENDLESS_LINE);
 			return;
 		}
 		sdp = connection_make_sdp(conn, mode);

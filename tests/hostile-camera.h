@@ -38,6 +38,12 @@ G_DECLARE_FINAL_TYPE(CdHostileCamera, cd_hostile_camera, CD, HOSTILE_CAMERA, GOb
  * @CD_HOSTILE_MODE_ENDLESS_HEADERS: answers DESCRIBE with a status line and header lines
  *   that never end, up to param bytes (0: 64 MiB), then nothing, with the connection open
  * @CD_HOSTILE_MODE_RESOLUTION_CHANGE: after param frames, a 640x480 clip with its own SPS
+ * @CD_HOSTILE_MODE_CORRUPT_PAYLOADS: param percent of the RTP packets, picked at random, carry
+ *   random bytes instead of their payload (NAL unit headers included), as a lossy link without
+ *   checksums delivers them; RTP headers, sizes and the pace stay as they were
+ * @CD_HOSTILE_MODE_ENDLESS_LINE: answers DESCRIBE with a status line and then one header
+ *   line that never ends, up to param bytes (0: 64 MiB), then nothing, with the connection
+ *   open
  *
  * Modes that shape the stream take effect at the next frame of every playing connection,
  * and "after N frames" counts from then; modes that shape the RTSP exchange take effect at
@@ -57,6 +63,8 @@ typedef enum {
 	CD_HOSTILE_MODE_CLOSE_MID_PLAY,
 	CD_HOSTILE_MODE_ENDLESS_HEADERS,
 	CD_HOSTILE_MODE_RESOLUTION_CHANGE,
+	CD_HOSTILE_MODE_CORRUPT_PAYLOADS,
+	CD_HOSTILE_MODE_ENDLESS_LINE,
 } CdHostileMode;
 
 typedef enum {

@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 
 #include "cd-emulator.h"
+#include "hostile-camera.h"
 #include "test-utils.h"
 
 /* --demo has no option for its port */
@@ -31,6 +32,10 @@
 /* the demo camera is 720p: encoded, decoded and encoded again on a small CI box */
 #define DEMO_WAIT_MS	30000
 #define LIVE_FRAMES	30
+/* shutdown waits for no camera: a connection stops within half a second (cd-ingest's
+ * teardown grace). This leaves room for a loaded box, and is half the 10 s camera reply
+ * timeout a shutdown stuck behind a camera waited for, and more (issue 14) */
+#define SIGTERM_EXIT_MS 5000
 
 /* one temporary directory per test, removed afterwards */
 typedef struct {
@@ -665,6 +670,83 @@ test_signal(Fixture *fixture, gconstpointer user_data)
 }
 
 typedef struct {
+	CdHostileCamera *camera;
+	Cordon *cordon;
+} EndlessWait;
+
+/* the camera has been at it for a while: several attempts, or 16 MiB of one reply */
+static gboolean
+camera_kept_talking(gpointer user_data)
+{
+	EndlessWait *wait = user_data;
+
+	return wait->cordon->exited ||
+	       cd_hostile_camera_get_connection_count(wait->camera) >= 3 ||
+	       cd_hostile_camera_get_bytes_sent(wait->camera) >= 16 * 1024 * 1024;
+}
+
+/*
+ * A camera that answers DESCRIBE with header lines that never end holds nothing up: the
+ * real binary, SIGTERM while the camera talks, exits promptly and cleanly.
+ */
+static void
+test_sigterm_endless_camera(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(CdHostileCamera) camera = cd_hostile_camera_new();
+	g_autoptr(Cordon) cordon = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *camera_url = NULL;
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *path = NULL;
+	EndlessWait wait = {camera, NULL};
+	gint64 signalled;
+	guint port;
+
+	cd_hostile_camera_set_mode(camera, CD_HOSTILE_MODE_ENDLESS_HEADERS, 0);
+	g_assert_true(cd_hostile_camera_start(camera, "127.0.0.1", 0, &error));
+	g_assert_no_error(error);
+	camera_url = cd_hostile_camera_get_url(camera);
+	port = cd_test_closed_port();
+	text = g_strdup_printf("[server]\n"
+			       "listen-address=127.0.0.1\n"
+			       "rtsp-port=%u\n"
+			       "onvif-port=0\n"
+			       "discovery=false\n"
+			       "reconnect-initial=0.2\n"
+			       "stall-timeout=1\n"
+			       "\n"
+			       "[user " VIEWER_USER "]\n"
+			       "password=" VIEWER_PASSWORD "\n"
+			       "\n"
+			       "[camera cam]\n"
+			       "url=%s\n"
+			       "width=160\n"
+			       "height=120\n",
+			       port,
+			       camera_url);
+	path = write_file(fixture->tmpdir, "cordon.conf", text);
+	cordon = cordon_spawn((const gchar *[]){"--config", path, NULL});
+	cordon_assert_listening(cordon, port);
+	wait.cordon = cordon;
+	g_assert_true(cd_test_wait_until(camera_kept_talking, &wait, WAIT_MS));
+	g_assert_false(cordon->exited);
+
+	g_subprocess_send_signal(cordon->process, SIGTERM);
+	signalled = g_get_monotonic_time();
+	if (!cordon_wait_done(cordon, SIGTERM_EXIT_MS))
+		cordon_dump(cordon);
+	g_test_message("cordon exited %.2f s after SIGTERM; the camera sent %" G_GUINT64_FORMAT
+		       " bytes in %u connections",
+		       (g_get_monotonic_time() - signalled) / 1e6,
+		       cd_hostile_camera_get_bytes_sent(camera),
+		       cd_hostile_camera_get_connection_count(camera));
+	g_assert_true(cordon_is_done(cordon));
+	cordon_assert_exit(cordon, 0);
+	g_assert_nonnull(strstr(cordon->err.text->str, "a header over the limit"));
+	cd_hostile_camera_stop(camera);
+}
+
+typedef struct {
 	Cordon *cordon;
 	GRegex *regex;
 	GMatchInfo *match;
@@ -811,6 +893,12 @@ main(int argc, char **argv)
 		   GINT_TO_POINTER(SIGINT),
 		   fixture_setup,
 		   test_signal,
+		   fixture_teardown);
+	g_test_add("/cordon/daemon/sigterm-endless-camera",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_sigterm_endless_camera,
 		   fixture_teardown);
 	g_test_add("/cordon/daemon/demo", Fixture, NULL, fixture_setup, test_demo, fixture_teardown);
 	g_test_add("/cordon/daemon/no-args",

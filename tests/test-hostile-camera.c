@@ -683,6 +683,7 @@ static const TestCase test_close_case = {CD_HOSTILE_MODE_CLOSE_MID_PLAY, 10};
 static const TestCase test_resolution_case = {CD_HOSTILE_MODE_RESOLUTION_CHANGE, 25};
 static const TestCase test_401_case = {CD_HOSTILE_MODE_REPLY_401, 0};
 static const TestCase test_endless_case = {CD_HOSTILE_MODE_ENDLESS_HEADERS, 2 * 1024 * 1024};
+static const TestCase test_endless_line_case = {CD_HOSTILE_MODE_ENDLESS_LINE, 2 * 1024 * 1024};
 
 #define TEST_ADD(path, test_case, func)                                                            \
 	g_test_add("/cordon/hostile-camera/" path,                                                 \
@@ -713,5 +714,7 @@ main(int argc, char **argv)
 	TEST_ADD("resolution-change", &test_resolution_case, test_resolution_change);
 	TEST_ADD("reply-401", &test_401_case, test_reply_401);
 	TEST_ADD("endless-headers", &test_endless_case, test_endless_headers);
+	/* the same for one line: rtspsrc keeps 4 KiB of it and reads the rest a byte at a time */
+	TEST_ADD("endless-line", &test_endless_line_case, test_endless_headers);
 	return g_test_run();
 }

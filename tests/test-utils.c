@@ -29,6 +29,8 @@ struct _CdTestClient {
 	gint frames;	      /* atomic */
 	gint live_frames;     /* atomic */
 	gint slate_frames;    /* atomic */
+	gint moving_frames;   /* atomic */
+	GByteArray *picture;  /* appsink thread: the last frame's luma samples */
 	gint width;	      /* atomic */
 	gint height;	      /* atomic */
 	gint pads;	      /* atomic */
@@ -75,6 +77,34 @@ mean_luma(GstSample *sample)
 	return count > 0 ? (gdouble)sum / count : -1;
 }
 
+/* mean difference of the luma samples from the last frame's, or -1 for the first frame */
+static gdouble
+luma_change(CdTestClient *client, GstSample *sample)
+{
+	GstVideoInfo info;
+	GstVideoFrame frame;
+	guint64 sum = 0;
+	guint count = 0;
+	gboolean first;
+
+	if (!gst_video_info_from_caps(&info, gst_sample_get_caps(sample)))
+		return -1;
+	if (!gst_video_frame_map(&frame, &info, gst_sample_get_buffer(sample), GST_MAP_READ))
+		return -1;
+	first = client->picture->len != (guint)(((info.width + 3) / 4) * ((info.height + 3) / 4));
+	g_byte_array_set_size(client->picture, ((info.width + 3) / 4) * ((info.height + 3) / 4));
+	for (gint y = 0; y < info.height; y += 4) {
+		const guint8 *row = (const guint8 *)GST_VIDEO_FRAME_PLANE_DATA(&frame, 0) +
+				    y * GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+		for (gint x = 0; x < info.width; x += 4) {
+			sum += (guint)ABS((gint)row[x] - (gint)client->picture->data[count]);
+			client->picture->data[count++] = row[x];
+		}
+	}
+	gst_video_frame_unmap(&frame);
+	return first || count == 0 ? -1 : (gdouble)sum / count;
+}
+
 static GstFlowReturn
 new_sample_cb(GstAppSink *sink, gpointer user_data)
 {
@@ -95,6 +125,8 @@ new_sample_cb(GstAppSink *sink, gpointer user_data)
 	luma = mean_luma(sample);
 	if (luma > CD_TEST_LIVE_LUMA)
 		g_atomic_int_inc(&client->live_frames);
+	if (luma_change(client, sample) > CD_TEST_MOVING_LUMA && luma > CD_TEST_LIVE_LUMA)
+		g_atomic_int_inc(&client->moving_frames);
 	else if (luma >= 0 && luma < CD_TEST_SLATE_LUMA)
 		g_atomic_int_inc(&client->slate_frames);
 	g_atomic_int_inc(&client->frames);
@@ -199,6 +231,7 @@ cd_test_client_new(const gchar *url, const gchar *user, const gchar *password, g
 
 	g_mutex_init(&client->lock);
 	client->payloads = g_byte_array_new();
+	client->picture = g_byte_array_new();
 	client->pipeline = gst_pipeline_new(NULL);
 	g_object_set(src,
 		     "location",
@@ -239,6 +272,7 @@ cd_test_client_free(CdTestClient *client)
 	g_source_remove(client->bus_watch_id);
 	gst_object_unref(client->pipeline);
 	g_byte_array_unref(client->payloads);
+	g_byte_array_unref(client->picture);
 	g_free(client->sdp);
 	g_clear_error(&client->error);
 	g_mutex_clear(&client->lock);
@@ -261,6 +295,13 @@ guint
 cd_test_client_get_slate_frames(CdTestClient *client)
 {
 	return g_atomic_int_get(&client->slate_frames);
+}
+
+/* live frames that differ from the frame before: a moving picture, not a repeated one */
+guint
+cd_test_client_get_moving_frames(CdTestClient *client)
+{
+	return g_atomic_int_get(&client->moving_frames);
 }
 
 guint
@@ -682,17 +723,20 @@ cd_test_cordon_start(const gchar *server_extra, const gchar *cameras)
 	/* fixed ONVIF and discovery ports would collide between tests; a test may set its own */
 	const gchar *onvif_port = strstr(server_extra, "onvif-port=") ? "" : "onvif-port=0\n";
 	const gchar *discovery = strstr(server_extra, "discovery") ? "" : "discovery=false\n";
+	/* fast reconnects, unless a test measures with its own */
+	const gchar *reconnect = strstr(server_extra, "reconnect-")
+				     ? ""
+				     : "reconnect-initial=0.2\nreconnect-max=1\n";
 	g_autofree gchar *text = g_strdup_printf("[server]\n"
 						 "listen-address=127.0.0.1\n"
 						 "rtsp-port=0\n"
-						 "reconnect-initial=0.2\n"
-						 "reconnect-max=1\n"
-						 "%s%s"
+						 "%s%s%s"
 						 "%s\n"
 						 "[user " VIEWER_USER "]\n"
 						 "password=" VIEWER_PASSWORD "\n\n"
 						 "[user " OTHER_USER "]\n"
 						 "password=" OTHER_PASSWORD "\n\n%s",
+						 reconnect,
 						 onvif_port,
 						 discovery,
 						 server_extra,

@@ -31,6 +31,8 @@ cd_test_rss_kib(void);
 /* luma means that tell the emulator's bright test pattern from cordon's black slate */
 #define CD_TEST_LIVE_LUMA  60.0
 #define CD_TEST_SLATE_LUMA 40.0
+/* mean luma difference from the frame before that tells a moving picture from a repeated one */
+#define CD_TEST_MOVING_LUMA 2.0
 
 typedef gboolean (*CdTestPredicate)(gpointer user_data);
 
@@ -59,6 +61,8 @@ guint
 cd_test_client_get_live_frames(CdTestClient *client);
 guint
 cd_test_client_get_slate_frames(CdTestClient *client);
+guint
+cd_test_client_get_moving_frames(CdTestClient *client);
 void
 cd_test_client_get_size(CdTestClient *client, gint *width, gint *height);
 gchar *

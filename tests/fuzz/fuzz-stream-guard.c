@@ -18,8 +18,10 @@
  *
  * Checked besides crashes and leaks: no caps over max-width/max-height and no picture of more
  * than max-access-unit payload bytes get past the guard, and every such stream is reported
- * with a CD_ERROR_LIMIT error on the bus. The guard times its rate window with the monotonic
- * clock (2 s), which one input never spans, so max-fps and max-bitrate are not reached here.
+ * with a CD_ERROR_LIMIT error on the bus, unless a size within the limits came first (then
+ * the guard takes the size for a damaged SPS and drops it quietly). The guard times its rate
+ * window with the monotonic clock (2 s), which one input never spans, so max-fps and
+ * max-bitrate are not reached here.
  *
  * Threads: none of our own. Nothing in these pipelines starts a streaming thread, so every
  * push runs the probes and elements in the fuzzer's thread, one input at a time.
@@ -232,19 +234,28 @@ cd_fuzz_passed_rtp_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 	return GST_PAD_PROBE_OK;
 }
 
-/* upstream of the guard's caps probe: did the parser claim a size over the limits? */
+/* upstream of the guard's caps probe: did the parser claim a size over the limits before
+ * one within them? */
 static GstPadProbeReturn
 cd_fuzz_parser_caps_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
-	gboolean *parser_claimed_oversize = user_data;
+	gint *claims = user_data; /* 0: no size yet, 1: within the limits first, 2: over */
 	GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
 	GstCaps *caps = NULL;
+	gint width = 0;
+	gint height = 0;
 
-	if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS)
+	if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS || *claims != 0)
 		return GST_PAD_PROBE_OK;
 	gst_event_parse_caps(event, &caps);
-	if (cd_fuzz_caps_oversize(caps))
-		*parser_claimed_oversize = TRUE;
+	if (cd_fuzz_caps_oversize(caps)) {
+		*claims = 2;
+	} else if (caps != NULL && !gst_caps_is_empty(caps) && !gst_caps_is_any(caps)) {
+		gst_structure_get_int(gst_caps_get_structure(caps, 0), "width", &width);
+		gst_structure_get_int(gst_caps_get_structure(caps, 0), "height", &height);
+		if (width > 0 && height > 0)
+			*claims = 1;
+	}
 	return GST_PAD_PROBE_OK;
 }
 
@@ -330,7 +341,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	GstElement *identity;
 	GstElement *decode;
 	guint64 passed_picture_bytes = 0;
-	gboolean parser_claimed_oversize = FALSE;
+	gint parser_claims = 0;
+	gboolean parser_claimed_oversize;
 	gboolean expect_au_breach;
 	gboolean limit_error;
 
@@ -364,7 +376,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gst_pad_add_probe(parser_src,
 			  GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
 			  cd_fuzz_parser_caps_cb,
-			  &parser_claimed_oversize,
+			  &parser_claims,
 			  NULL);
 
 	our_pad = gst_object_ref_sink(gst_pad_new("camera", GST_PAD_SRC));
@@ -393,6 +405,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gst_element_set_state(top, GST_STATE_NULL);
 	gst_pad_set_active(our_pad, FALSE);
 	limit_error = cd_fuzz_drain_bus(bus);
+	parser_claimed_oversize = parser_claims == 2;
 	gst_bus_set_flushing(bus, TRUE);
 
 	g_debug("%u packets, max-access-unit %u KiB: %s%s%s",
