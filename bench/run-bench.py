@@ -35,6 +35,8 @@ import time
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 FPS = 30
+# the jittery camera of the identity phase: frames leave up to this late
+IDENTITY_JITTER_MS = 40
 BITRATE = 4000
 GOP = 60
 THREADS = 1  # what cordon uses for a 1080p30 camera (DECODER_THREADS, encoder_threads())
@@ -339,19 +341,23 @@ class Bench:
             text = text.replace("{" + key + "}", str(value))
         return text
 
-    def start_camera(self, codec, paths):
-        shm = os.path.join(self.work, f"sent-{codec}.bin")
-        child = Child(f"camera-{codec}", [self.tool, "camera", "--codec", codec,
-                                          "--clip", self.clip(codec), "--paths", str(paths),
-                                          "--fps", str(FPS), "--shm", shm,
-                                          "--max-seconds", "1200"], self.logs)
+    def start_camera(self, codec, paths, jitter_ms=0):
+        """the clip on @paths paths; with @jitter_ms, each frame leaves up to that late (its
+        RTP timestamp unchanged), kept as camera "CODEC-jitter" beside the steady one"""
+        key = codec if jitter_ms == 0 else f"{codec}-jitter"
+        shm = os.path.join(self.work, f"sent-{key}.bin")
+        child = Child(f"camera-{key}", [self.tool, "camera", "--codec", codec,
+                                        "--clip", self.clip(codec), "--paths", str(paths),
+                                        "--fps", str(FPS), "--shm", shm,
+                                        "--jitter-ms", str(jitter_ms),
+                                        "--max-seconds", "1200"], self.logs)
         try:
             info = json.loads(child.lines.get(timeout=60))
         except queue.Empty:
             raise RuntimeError(f"camera {codec} did not start, see {child.log_path}")
-        self.cameras[codec] = {"child": child, "port": info["port"], "shm": shm,
-                               "frames": info["frames"]}
-        return self.cameras[codec]
+        self.cameras[key] = {"child": child, "port": info["port"], "shm": shm,
+                             "frames": info["frames"]}
+        return self.cameras[key]
 
     def camera_url(self, codec, index):
         suffix = "" if index == 0 else str(index + 1)
@@ -372,9 +378,32 @@ class Bench:
                 f"{decode} ! {encode} ! {sink}")
         return ["gst-launch-1.0", "-e"] + (["-q"] if record else ["-v"]) + shlex.split(line)
 
-    def ffmpeg_argv(self, codec, index, record=None):
+    def floor_multi_argv(self, count):
+        """one gst-launch decoding and encoding @count cameras: what one more decoder and
+        encoder cost in memory, with nothing of cordon around them"""
+        decode = self.template("decode-h264", threads=THREADS)
+        encode = FLOOR_ENCODER.format(bitrate=BITRATE, gop=GOP, threads=THREADS)
+        line = " ".join(f"rtspsrc location={self.camera_url('h264', i)} latency=0 "
+                        f"protocols=tcp ! {decode} ! {encode} ! "
+                        f"fpsdisplaysink video-sink=fakesink text-overlay=false sync=false "
+                        f"fps-update-interval=500" for i in range(count))
+        return ["gst-launch-1.0", "-e", "-v"] + shlex.split(line)
+
+    def phase_memory(self):
+        """the baseline of the memory target: RSS of one gst-launch with 1, 2, 3 cameras"""
+        args = self.args
+        memory = {}
+        for count in range(1, args.max_cameras + 1):
+            log(f"floor, one process, {count} camera(s)")
+            result = self.run_processes(f"floor-mem-x{count}", [self.floor_multi_argv(count)],
+                                        gst_progress, args.warmup, args.window)
+            memory[count] = result["rss"][0]
+            log(f"  RSS {memory[count]:.0f} MiB")
+        self.results["floor_memory"] = memory
+
+    def ffmpeg_argv(self, codec, index, record=None, camera=None):
         argv = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
-                "-rtsp_transport", "tcp", "-i", self.camera_url(codec, index),
+                "-rtsp_transport", "tcp", "-i", self.camera_url(camera or codec, index),
                 "-map", "0:v:0", "-an",
                 "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
                 "-profile:v", "high", "-b:v", f"{BITRATE}k", "-maxrate", f"{BITRATE}k",
@@ -398,14 +427,15 @@ class Bench:
             for proc in procs:
                 proc.stop()
 
-    def write_cordon_config(self, name, codec, cameras, encoder=None, extra=None):
+    def write_cordon_config(self, name, codec, cameras, encoder=None, extra=None, camera=None):
         port = free_port()
         path = os.path.join(self.work, f"{name}.conf")
         lines = ["[server]", "listen-address=127.0.0.1", f"rtsp-port={port}",
                  f"pipelines-dir={self.pipelines}", "onvif=false", "discovery=false", "",
                  f"[user {USER}]", f"password={PASSWORD}", ""]
         for index in range(cameras):
-            lines += [f"[camera cam{index + 1}]", f"url={self.camera_url(codec, index)}",
+            lines += [f"[camera cam{index + 1}]",
+                      f"url={self.camera_url(camera or codec, index)}",
                       f"bitrate={BITRATE}", f"gop={GOP}"]
             if encoder:
                 lines.append(f"encoder={encoder}")
@@ -417,8 +447,8 @@ class Bench:
             config.write("\n".join(lines))
         return path, port
 
-    def start_cordon(self, name, codec, cameras, encoder=None, extra=None):
-        path, port = self.write_cordon_config(name, codec, cameras, encoder, extra)
+    def start_cordon(self, name, codec, cameras, encoder=None, extra=None, camera=None):
+        path, port = self.write_cordon_config(name, codec, cameras, encoder, extra, camera)
         env = dict(os.environ)
         for item in self.args.cordon_env or []:
             key, _, value = item.partition("=")
@@ -660,41 +690,71 @@ class Bench:
                 log(f"  SSIM {name}: {ssim[name]}")
         self.results["ssim"] = ssim
 
+    def phase_identity(self):
+        """every camera picture exactly once? ffmpeg and cordon-default record a camera whose
+        frames leave up to IDENTITY_JITTER_MS late (network jitter, RTP timestamps exact)"""
+        args = self.args
+        self.start_camera("h264", 1, jitter_ms=IDENTITY_JITTER_MS)
+        identity = {}
+        for name in ("ffmpeg", "cordon-default"):
+            path = os.path.join(self.work, f"record-jitter-{name}.h264")
+            if os.path.exists(path):
+                os.unlink(path)
+            log(f"recording {name} from the jittery camera")
+            if name == "ffmpeg":
+                proc = Child(f"jitter-{name}",
+                             self.ffmpeg_argv("h264", 0, path, camera="h264-jitter"), self.logs)
+                deadline = time.monotonic() + args.warmup + args.record_seconds
+                while proc.alive() and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                proc.stop()
+            else:
+                child, port = self.start_cordon(f"jitter-{name}", "h264", 1,
+                                                camera="h264-jitter")
+                viewer = Viewer(f"jitter-{name}-viewer", self.tool, self.logs,
+                                self.cameras["h264-jitter"]["shm"])
+                try:
+                    time.sleep(args.warmup)
+                    viewer.cmd(f"add count=1 mode=record url=rtsp://127.0.0.1:{port}/cam1 "
+                               f"file={path}")
+                    time.sleep(args.record_seconds)
+                    viewer.cmd("remove count=1")
+                finally:
+                    viewer.stop()
+                    child.stop()
+            identity[name] = self.identity(path)
+            log(f"  {name}: {identity[name]}")
+        self.results["identity_jitter"] = identity
+
+    def counters(self, recording):
+        return [int(c) for c in subprocess.run([self.tool, "counters", recording],
+                                               capture_output=True, text=True,
+                                               timeout=120).stdout.split()]
+
+    def identity(self, recording):
+        """pictures lost and repeated over one whole loop of the clip, from the counters"""
+        if not os.path.exists(recording):
+            return {"error": "no recording"}
+        pairing = pair_counters(self.counters(recording), self.cameras["h264"]["frames"])
+        if "error" in pairing:
+            return pairing
+        return {"frames": len(pairing["kept"]), "lost": len(pairing["drop_source"]),
+                "repeated": pairing["repeated"], "unreadable": pairing["unreadable"]}
+
     def ssim(self, recording):
         """SSIM of a recording against the clip over one whole loop of it (the same 300
         pictures for every contender), paired by the frame counter: a picture shown twice is
         compared once, a source frame never shown is left out on the clip's side too"""
         clip = self.clip("h264")
         frames = self.cameras["h264"]["frames"]
-        counters = subprocess.run([self.tool, "counters", recording], capture_output=True,
-                                  text=True, timeout=120).stdout.split()
-        counters = [int(c) for c in counters]
-        # skip the first second (an encoder starting, or a keyframe forced for this viewer)
-        start = next((i for i in range(FPS, len(counters)) if counters[i] >= 0), None)
-        if start is None:
-            return {"error": "no readable frame counter", "recorded": len(counters)}
-        kept = []  # (index in the recording, counter unwrapped past the loop's end)
-        last = None
-        for index in range(start, len(counters)):
-            if counters[index] < 0:
-                continue
-            unwrapped = counters[index]
-            if last is not None:
-                unwrapped += (last - counters[index] + frames // 2) // frames * frames
-                if unwrapped <= last:
-                    continue  # repeated (or older) picture
-            if kept and unwrapped - kept[0][1] >= frames:
-                break
-            kept.append((index, unwrapped))
-            last = unwrapped
-        if len(kept) < 2 * FPS:
-            return {"error": f"only {len(kept)} usable frames", "recorded": len(counters)}
+        counters = self.counters(recording)
+        pairing = pair_counters(counters, frames)
+        if "error" in pairing:
+            return pairing
+        kept, drop_recorded, drop_source = \
+            pairing["kept"], pairing["drop_recorded"], pairing["drop_source"]
         first, last_index = kept[0][0], kept[-1][0]
         base, span = kept[0][1], kept[-1][1] - kept[0][1] + 1
-        kept_indices = {i for i, _ in kept}
-        kept_counters = {u - base for _, u in kept}
-        drop_recorded = [i - first for i in range(first, last_index + 1) if i not in kept_indices]
-        drop_source = [n for n in range(span) if n not in kept_counters]
 
         def select(drops):
             if not drops:
@@ -724,7 +784,8 @@ class Bench:
             return {"error": "ffmpeg ssim failed", "recorded": len(counters)}
         return {"y": float(match.group(1)), "all": float(match.group(2)), "frames": len(kept),
                 "recorded": len(counters), "first_counter": source_first,
-                "repeated_or_skipped": len(drop_recorded) + len(drop_source)}
+                "lost": len(drop_source), "repeated": pairing["repeated"],
+                "unreadable": pairing["unreadable"]}
 
     # ------------------------------------------------------------------ run
 
@@ -743,13 +804,56 @@ class Bench:
             self.phase_session()
         if "max" in phases:
             self.phase_max_cameras()
+        if "memory" in phases:
+            self.phase_memory()
         if "h265" in phases and args.h265_repeats > 0:
             self.phase_cost("h265", args.h265_repeats, args.h265_window)
         if "quality" in phases:
             self.phase_quality()
+        if "identity" in phases:
+            self.phase_identity()
         self.results["load_after"] = load_snapshot()
         self.results["duration_s"] = time.monotonic() - self.started
         self.results["date"] = time.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def pair_counters(counters, frames):
+    """the recording's pictures paired with one whole loop of the clip by their counters,
+    from the first readable one after the first second (an encoder starting, or a keyframe
+    forced for this viewer): kept (index in the recording, counter unwrapped past the
+    loop's end), the recording's pictures left out (drop_recorded: repeated, older or
+    unreadable), the source frames never shown (drop_source: lost), and the counts of
+    repeated and unreadable pictures among those left out"""
+    start = next((i for i in range(FPS, len(counters)) if counters[i] >= 0), None)
+    if start is None:
+        return {"error": "no readable frame counter", "recorded": len(counters)}
+    kept = []
+    last = None
+    repeated = unreadable = 0
+    for index in range(start, len(counters)):
+        if counters[index] < 0:
+            unreadable += 1
+            continue
+        unwrapped = counters[index]
+        if last is not None:
+            unwrapped += (last - counters[index] + frames // 2) // frames * frames
+            if unwrapped <= last:
+                repeated += 1
+                continue  # repeated (or older) picture
+        if kept and unwrapped - kept[0][1] >= frames:
+            break
+        kept.append((index, unwrapped))
+        last = unwrapped
+    if len(kept) < 2 * FPS:
+        return {"error": f"only {len(kept)} usable frames", "recorded": len(counters)}
+    first, last_index = kept[0][0], kept[-1][0]
+    base, span = kept[0][1], kept[-1][1] - kept[0][1] + 1
+    kept_indices = {i for i, _ in kept}
+    kept_counters = {u - base for _, u in kept}
+    return {"kept": kept, "repeated": repeated, "unreadable": unreadable,
+            "drop_recorded": [i - first for i in range(first, last_index + 1)
+                              if i not in kept_indices],
+            "drop_source": [n for n in range(span) if n not in kept_counters]}
 
 
 def load_snapshot():
@@ -797,7 +901,7 @@ def main():
                         help="also run cordon with this encoder template line")
     parser.add_argument("--no-proposed", action="store_true",
                         help="leave out cordon-proposed (the encoder this benchmark proposes)")
-    parser.add_argument("--phases", default="cost,session,max,h265,quality",
+    parser.add_argument("--phases", default="cost,session,max,memory,h265,quality,identity",
                         help="which parts to run (a partial run is not the benchmark)")
     parser.add_argument("--contenders", help="cost phase: only these, e.g. floor,cordon-default")
     parser.add_argument("--cordon", help="another cordon binary (a scratch build), for A/B runs")
