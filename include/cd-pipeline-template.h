@@ -32,6 +32,8 @@ cd_pipeline_template_check_ends(const CdPipelineTemplate *tmpl,
 				const gchar *input,
 				const gchar *output,
 				GError **error);
+GstElement *
+cd_pipeline_template_find_decoder(GstElement *bin);
 void
 cd_pipeline_template_free(CdPipelineTemplate *tmpl);
 

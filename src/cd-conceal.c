@@ -48,6 +48,8 @@
 #include <gst/video/video.h>
 #include <string.h>
 
+#include "cd-pipeline-template.h"
+
 GST_DEBUG_CATEGORY_STATIC(cd_conceal_debug);
 #define GST_CAT_DEFAULT cd_conceal_debug
 
@@ -294,24 +296,6 @@ input_chain_list_cb(GstPad *pad, GstObject *parent, GstBufferList *list)
 	return ret == GST_FLOW_NOT_NEGOTIATED ? refused_format(conceal, inputs) : ret;
 }
 
-static gboolean
-is_video_decoder(GstElement *element)
-{
-	GstElementFactory *factory = gst_element_get_factory(element);
-	const gchar *klass;
-
-	if (factory == NULL)
-		return FALSE;
-	klass = gst_element_factory_get_metadata(factory, GST_ELEMENT_METADATA_KLASS);
-	return klass != NULL && strstr(klass, "Decoder") != NULL && strstr(klass, "Video") != NULL;
-}
-
-static gint
-find_decoder_cb(gconstpointer value, gconstpointer user_data)
-{
-	return is_video_decoder(GST_ELEMENT(g_value_get_object(value))) ? 0 : 1;
-}
-
 /**
  * cd_conceal_watch:
  * @decode_bin: a decode template's bin, with a video decoder and a ghost "sink" pad
@@ -331,12 +315,10 @@ cd_conceal_watch(GstElement *decode_bin,
 		 gpointer user_data,
 		 GDestroyNotify notify)
 {
-	g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(decode_bin));
-	g_auto(GValue) found = G_VALUE_INIT;
+	g_autoptr(GstElement) decoder = cd_pipeline_template_find_decoder(decode_bin);
 	g_autoptr(GstPad) decoder_sink = NULL;
 	g_autoptr(GstPad) decoder_src = NULL;
 	g_autoptr(GstPad) input = gst_element_get_static_pad(decode_bin, "sink");
-	GstElement *decoder;
 	CdConceal *conceal;
 	static gsize debug_init = 0;
 
@@ -345,12 +327,11 @@ cd_conceal_watch(GstElement *decode_bin,
 					"cordon decode damage concealment");
 		g_once_init_leave(&debug_init, 1);
 	}
-	if (!gst_iterator_find_custom(it, find_decoder_cb, &found, NULL)) {
+	if (decoder == NULL) {
 		if (notify != NULL)
 			notify(user_data);
 		return FALSE;
 	}
-	decoder = GST_ELEMENT(g_value_get_object(&found));
 	decoder_sink = gst_element_get_static_pad(decoder, "sink");
 	decoder_src = gst_element_get_static_pad(decoder, "src");
 	if (decoder_sink == NULL || decoder_src == NULL) {

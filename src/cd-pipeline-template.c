@@ -14,6 +14,8 @@
 
 #include "cd-pipeline-template.h"
 
+#include <string.h>
+
 #include "cd-error.h"
 
 const gchar *
@@ -237,6 +239,44 @@ cd_pipeline_template_check_ends(const CdPipelineTemplate *tmpl,
 		return FALSE;
 	}
 	return TRUE;
+}
+
+static gboolean
+is_video_decoder(GstElement *element)
+{
+	GstElementFactory *factory = gst_element_get_factory(element);
+	const gchar *klass;
+
+	if (factory == NULL)
+		return FALSE;
+	klass = gst_element_factory_get_metadata(factory, GST_ELEMENT_METADATA_KLASS);
+	return klass != NULL && strstr(klass, "Decoder") != NULL && strstr(klass, "Video") != NULL;
+}
+
+static gint
+find_decoder_cb(gconstpointer value, gconstpointer user_data)
+{
+	return is_video_decoder(GST_ELEMENT(g_value_get_object(value))) ? 0 : 1;
+}
+
+/**
+ * cd_pipeline_template_find_decoder:
+ * @bin: a decode template's bin
+ *
+ * The video decoder in @bin, at any depth: the element whose factory class names both
+ * "Decoder" and "Video", whatever the template calls it.
+ *
+ * Returns: (transfer full) (nullable): the decoder, or %NULL if @bin holds none
+ */
+GstElement *
+cd_pipeline_template_find_decoder(GstElement *bin)
+{
+	g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(bin));
+	g_auto(GValue) found = G_VALUE_INIT;
+
+	if (!gst_iterator_find_custom(it, find_decoder_cb, &found, NULL))
+		return NULL;
+	return GST_ELEMENT(g_value_dup_object(&found));
 }
 
 void

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "cd-error.h"
+#include "cd-pipeline-template.h"
 
 GST_DEBUG_CATEGORY_STATIC(cd_stream_guard_debug);
 #define GST_CAT_DEFAULT cd_stream_guard_debug
@@ -216,24 +217,6 @@ decoder_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 	return GST_PAD_PROBE_OK;
 }
 
-static gboolean
-is_video_decoder(GstElement *element)
-{
-	GstElementFactory *factory = gst_element_get_factory(element);
-	const gchar *klass;
-
-	if (factory == NULL)
-		return FALSE;
-	klass = gst_element_factory_get_metadata(factory, GST_ELEMENT_METADATA_KLASS);
-	return klass != NULL && strstr(klass, "Decoder") != NULL && strstr(klass, "Video") != NULL;
-}
-
-static gint
-find_decoder_cb(gconstpointer value, gconstpointer user_data)
-{
-	return is_video_decoder(GST_ELEMENT(g_value_get_object(value))) ? 0 : 1;
-}
-
 /**
  * cd_stream_guard_watch_decoder:
  * @decode_bin: the decode template's bin
@@ -243,13 +226,12 @@ find_decoder_cb(gconstpointer value, gconstpointer user_data)
 gboolean
 cd_stream_guard_watch_decoder(CdStreamGuard *guard, GstElement *decode_bin)
 {
-	g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(decode_bin));
-	g_auto(GValue) found = G_VALUE_INIT;
+	g_autoptr(GstElement) decoder = cd_pipeline_template_find_decoder(decode_bin);
 	g_autoptr(GstPad) sink_pad = NULL;
 
-	if (!gst_iterator_find_custom(it, find_decoder_cb, &found, NULL))
+	if (decoder == NULL)
 		return FALSE;
-	sink_pad = gst_element_get_static_pad(GST_ELEMENT(g_value_get_object(&found)), "sink");
+	sink_pad = gst_element_get_static_pad(decoder, "sink");
 	if (sink_pad == NULL)
 		return FALSE;
 	gst_pad_add_probe(sink_pad,

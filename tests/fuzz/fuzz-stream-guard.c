@@ -139,32 +139,12 @@ static CdFuzzCodec codecs[] = {
     {"decode-h265", "H265", NULL},
 };
 
-static gboolean
-cd_fuzz_is_decoder(GstElement *element)
-{
-	GstElementFactory *factory = gst_element_get_factory(element);
-	const gchar *klass;
-
-	if (factory == NULL)
-		return FALSE;
-	klass = gst_element_factory_get_metadata(factory, GST_ELEMENT_METADATA_KLASS);
-	return klass != NULL && strstr(klass, "Decoder") != NULL && strstr(klass, "Video") != NULL;
-}
-
-static gint
-cd_fuzz_find_decoder_cb(gconstpointer value, gconstpointer user_data)
-{
-	return cd_fuzz_is_decoder(GST_ELEMENT(g_value_get_object(value))) ? 0 : 1;
-}
-
 /* the template's bin with its decoder replaced by cdfuzzdecoder, linked to the same pad */
 static GstElement *
 cd_fuzz_make_decode_bin(const CdFuzzCodec *codec, GstPad **parser_src)
 {
 	g_autoptr(GHashTable) vars = g_hash_table_new(g_str_hash, g_str_equal);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GstIterator) it = NULL;
-	g_auto(GValue) found = G_VALUE_INIT;
 	g_autoptr(GstElement) decoder = NULL;
 	g_autoptr(GstObject) parent = NULL;
 	g_autoptr(GstPad) decoder_sink = NULL;
@@ -177,10 +157,9 @@ cd_fuzz_make_decode_bin(const CdFuzzCodec *codec, GstPad **parser_src)
 	bin = cd_pipeline_template_make_bin(codec->tmpl, vars, &error);
 	if (bin == NULL)
 		cd_fuzz_abort("%s: %s", codec->template_name, error->message);
-	it = gst_bin_iterate_recurse(GST_BIN(bin));
-	if (!gst_iterator_find_custom(it, cd_fuzz_find_decoder_cb, &found, NULL))
+	decoder = cd_pipeline_template_find_decoder(bin);
+	if (decoder == NULL)
 		cd_fuzz_abort("%s: no decoder", codec->template_name);
-	decoder = GST_ELEMENT(g_value_dup_object(&found));
 	parent = gst_object_get_parent(GST_OBJECT(decoder));
 	decoder_sink = gst_element_get_static_pad(decoder, "sink");
 	upstream = gst_pad_get_peer(decoder_sink);
