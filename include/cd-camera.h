@@ -18,6 +18,9 @@ typedef enum {
 #define CD_FALLBACK_HEIGHT 720
 #define CD_FALLBACK_FPS	   25
 
+/* the highest frame rate cordon serves: a configured fps, or one a camera claims */
+#define CD_MAX_FPS 120
+
 /**
  * CdCamera:
  *

@@ -71,7 +71,6 @@
 #define MAX_WIDTH	7680
 #define MAX_HEIGHT	4320
 #define MIN_SIZE	16
-#define MAX_FPS		120
 #define ALLOWED_SECRET	"one of password, password-file"
 #define ALLOWED_URL	"rtsp://HOST[:PORT]/PATH or rtsps://HOST[:PORT]/PATH"
 #define ALLOWED_PW_FILE "a readable file whose first line is the password"
@@ -916,7 +915,7 @@ cd_config_parse_fps(CdConfigParser *self,
 		*value = CD_SAME_AS_SOURCE;
 		return TRUE;
 	}
-	if (!g_ascii_string_to_unsigned(raw, 10, 1, MAX_FPS, &tmp, NULL)) {
+	if (!g_ascii_string_to_unsigned(raw, 10, 1, CD_MAX_FPS, &tmp, NULL)) {
 		cd_config_set_error(
 		    error,
 		    self,
@@ -924,7 +923,7 @@ cd_config_parse_fps(CdConfigParser *self,
 		    key,
 		    "\"%s\" is not valid; allowed: source, or a whole number from 1 to %u",
 		    raw,
-		    (guint)MAX_FPS);
+		    (guint)CD_MAX_FPS);
 		return FALSE;
 	}
 	*value = (guint)tmp;
@@ -1049,7 +1048,7 @@ cd_config_parse_limits(CdConfigParser *self, const gchar *group, CdLimits *limit
 	if (!cd_config_parse_uint(self, group, "max-height", MIN_SIZE, MAX_INPUT_SIZE,
 				  &limits->max_height, error))
 		return FALSE;
-	if (!cd_config_parse_uint(self, group, "max-fps", 1, 2 * MAX_FPS, &limits->max_fps,
+	if (!cd_config_parse_uint(self, group, "max-fps", 1, 2 * CD_MAX_FPS, &limits->max_fps,
 				  error))
 		return FALSE;
 	if (!cd_config_parse_uint(self, group, "max-bitrate", 100, 1000000,

@@ -660,6 +660,26 @@ cd_transcode_stop(CdTranscode *self)
 	cd_source_remove(self->context, &self->watchdog_id);
 }
 
+/* The rate a camera claims comes from its SPS (VUI timing), which h264parse turns into
+ * time_scale / num_units_in_tick without a bound: any claim from 0 to 2^31 frames per second
+ * reaches here, and a camera's claim must not set the rate cordon encodes at. */
+static guint
+source_rate(const gchar *camera, const GstVideoInfo *info)
+{
+	if (info->fps_n <= 0 || info->fps_d <= 0)
+		return CD_FALLBACK_FPS;
+	if (info->fps_n / info->fps_d >= CD_MAX_FPS + 1) {
+		cd_camera_message(camera,
+				  "the camera claims %d/%d frames per second, over %u; serving %u",
+				  info->fps_n,
+				  info->fps_d,
+				  (guint)CD_MAX_FPS,
+				  (guint)CD_FALLBACK_FPS);
+		return CD_FALLBACK_FPS;
+	}
+	return CLAMP((guint)(((gint64)info->fps_n + info->fps_d / 2) / info->fps_d), 1, CD_MAX_FPS);
+}
+
 /* ingest thread, under self->lock: a "source" setting takes the first live frame's value */
 static void
 lock_output_size(CdTranscode *self, GstCaps *caps)
@@ -672,8 +692,8 @@ lock_output_size(CdTranscode *self, GstCaps *caps)
 		self->width = GST_ROUND_UP_2(info.width);
 	if (self->camera->height == CD_SAME_AS_SOURCE)
 		self->height = GST_ROUND_UP_2(info.height);
-	if (self->camera->fps == CD_SAME_AS_SOURCE && info.fps_n > 0 && info.fps_d > 0)
-		self->fps = MAX(1, (guint)((info.fps_n + info.fps_d / 2) / info.fps_d));
+	if (self->camera->fps == CD_SAME_AS_SOURCE)
+		self->fps = source_rate(self->camera->name, &info);
 	self->locked = TRUE;
 	cd_camera_message(self->camera->name,
 			  "output fixed at %ux%u %u fps from the source",
