@@ -12,6 +12,8 @@ import subprocess
 ANALYSIS_BEGIN = "<!-- analysis: kept when the benchmark rewrites this file -->"
 ANALYSIS_END = "<!-- end of analysis -->"
 FULL_RATE = 29.5
+# what run-bench.py runs by default: anything else is a partial run
+ALL_PHASES = "cost,session,max,memory,h265,quality,identity"
 
 CONTENDERS = {
     "floor": "gst-launch-1.0 rtspsrc ! cordon's decode template ! x264enc ! fakesink",
@@ -183,7 +185,7 @@ def write(results, path, smoke=False):
         add("**Smoke run (short windows, one repeat): the harness works; these figures are "
             "not the benchmark.**")
         add("")
-    if args.get("phases", "cost,session,max,h265,quality") != "cost,session,max,h265,quality" \
+    if args.get("phases", ALL_PHASES) != ALL_PHASES \
             or args.get("contenders") or args.get("cordon") or args.get("cordon_env"):
         add(f"**Partial or modified run** (phases {args.get('phases')}, contenders "
             f"{args.get('contenders') or 'all'}, cordon {args.get('cordon') or 'build/src/cordon'}"

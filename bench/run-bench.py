@@ -33,6 +33,8 @@ import sys
 import threading
 import time
 
+import report  # bench/report.py, beside this file
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 FPS = 30
 # the jittery camera of the identity phase: frames leave up to this late
@@ -901,7 +903,7 @@ def main():
                         help="also run cordon with this encoder template line")
     parser.add_argument("--no-proposed", action="store_true",
                         help="leave out cordon-proposed (the encoder this benchmark proposes)")
-    parser.add_argument("--phases", default="cost,session,max,memory,h265,quality,identity",
+    parser.add_argument("--phases", default=report.ALL_PHASES,
                         help="which parts to run (a partial run is not the benchmark)")
     parser.add_argument("--contenders", help="cost phase: only these, e.g. floor,cordon-default")
     parser.add_argument("--cordon", help="another cordon binary (a scratch build), for A/B runs")
@@ -937,7 +939,6 @@ def main():
     bench.results["args"] = vars(args)
     with open(os.path.join(bench.out, "results.json"), "w") as raw:
         json.dump(bench.results, raw, indent=1)
-    import report  # bench/report.py, beside this file
     report.write(bench.results, results_path, smoke=args.smoke)
     log(f"wrote {results_path} in {bench.results['duration_s']:.0f} s")
 

@@ -16,6 +16,10 @@ G_BEGIN_DECLS
  * a black slate frame.
  */
 #define CD_TYPE_FRAME_PACER (cd_frame_pacer_get_type())
+
+/* the reference caps of the GstReferenceTimestampMeta each frame leaves with: the time its
+ * slot was due, on the monotonic clock (g_get_monotonic_time() in nanoseconds) */
+#define CD_FRAME_PACER_DUE_CAPS "timestamp/x-cordon-due"
 G_DECLARE_FINAL_TYPE(CdFramePacer, cd_frame_pacer, CD, FRAME_PACER, GObject)
 
 /**
@@ -47,6 +51,10 @@ cd_frame_pacer_stop(CdFramePacer *self);
 gboolean
 cd_frame_pacer_push_live(CdFramePacer *self, GstBuffer *buffer, GstCaps *caps);
 void
+cd_frame_pacer_encoded(CdFramePacer *self, GstClockTime pts);
+void
 cd_frame_pacer_get_counts(CdFramePacer *self, CdFramePacerCounts *counts);
+gint64
+cd_frame_pacer_get_due_time(GstBuffer *buffer);
 
 G_END_DECLS

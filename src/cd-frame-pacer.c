@@ -35,6 +35,11 @@
  * never a step back). A change of output rate starts a new epoch where the old grid's next
  * slot would have been.
  *
+ * Each frame leaves with the time its slot was due, on the monotonic clock, as a reference
+ * timestamp (CD_FRAME_PACER_DUE_CAPS) that GstVideoEncoder copies to the encoded frame: downstream schedules
+ * by the grid's times, not by when a frame happened to come out (see
+ * cd_frame_pacer_get_due_time()).
+ *
  * Only pixels and their layout pass: a live frame is copied (shallowly) without its metas,
  * so nothing the camera's decoder attached (captions, SEI user data) reaches the encoder.
  *
@@ -57,6 +62,9 @@ GST_DEBUG_CATEGORY_STATIC(cd_frame_pacer_debug);
 /* how late a live frame may come after its slot's time before the filler takes the slot:
  * network jitter of tens of milliseconds must not cost a picture */
 #define JITTER_ALLOWANCE (100 * GST_MSECOND)
+/* frames the pacer keeps until the encoder has them out: the encoder's input queue holds
+ * no more (cd-transcode's appsrc max-buffers), so an older one is lost anyway */
+#define MAX_IN_FLIGHT 16
 /* a live frame without a timestamp may come this early for the next slot, in fifths of an
  * interval: under one interval, so the long-run rate stays capped at the output rate */
 #define EARLY_TOLERANCE_FIFTHS 4
@@ -98,6 +106,10 @@ struct _CdFramePacer {
 	gboolean have_run;
 	guint64 run_slot;	 /* the slot the run's first frame took */
 	GstClockTime run_pts;	 /* that frame's own timestamp */
+
+	/* what went to the encoder and has not come out of it yet, oldest first: sent again
+	 * after a restart, which loses what was inside; protected by lock */
+	GQueue in_flight; /* of GstSample */
 
 	CdFramePacerCounts counts; /* protected by lock */
 };
@@ -197,6 +209,16 @@ fill_delay(CdFramePacer *self)
 	return (gint64)(slot_offset(self, 1) / 2 + JITTER_ALLOWANCE);
 }
 
+static GstCaps *
+due_caps(void)
+{
+	static GstCaps *caps;
+
+	if (g_once_init_enter(&caps))
+		g_once_init_leave(&caps, gst_caps_new_empty_simple(CD_FRAME_PACER_DUE_CAPS));
+	return caps;
+}
+
 /* under lock: slot @k goes out with @buffer */
 static void
 emit_locked(CdFramePacer *self, guint64 k, GstBuffer *buffer, GstCaps *caps)
@@ -207,10 +229,17 @@ emit_locked(CdFramePacer *self, guint64 k, GstBuffer *buffer, GstCaps *caps)
 	GST_BUFFER_PTS(stamped) = slot_pts(self, k);
 	GST_BUFFER_DTS(stamped) = GST_CLOCK_TIME_NONE;
 	GST_BUFFER_DURATION(stamped) = slot_offset(self, k + 1) - slot_offset(self, k);
+	gst_buffer_add_reference_timestamp_meta(stamped,
+						due_caps(),
+						(GstClockTime)slot_due(self, k),
+						GST_CLOCK_TIME_NONE);
 	sample = gst_sample_new(stamped, caps, NULL, NULL);
 	gst_buffer_unref(stamped);
 	self->next_slot = k + 1;
 	self->emitted = TRUE;
+	g_queue_push_tail(&self->in_flight, gst_sample_ref(sample));
+	if (self->in_flight.length > MAX_IN_FLIGHT)
+		gst_sample_unref(g_queue_pop_head(&self->in_flight));
 	GST_LOG("slot %" G_GUINT64_FORMAT ": %s, pts %" GST_TIME_FORMAT,
 		k,
 		buffer == self->slate ? "slate" : buffer == self->last_live ? "live" : "repeat",
@@ -498,6 +527,43 @@ cd_frame_pacer_push_live(CdFramePacer *self, GstBuffer *buffer, GstCaps *caps)
 	return TRUE;
 }
 
+/* under lock, at start: the frames a stopped encoder never put out go in again, with their
+ * own slots, before anything new. A restart loses what the encoder held (a frame or two
+ * mid-stream): without this their slots were gaps in the timeline and their pictures were
+ * gone. Those slots are in the past now, so their PTS stay below the next one. */
+static void
+resend_in_flight_locked(CdFramePacer *self)
+{
+	if (self->in_flight.length > 0)
+		GST_DEBUG("%u frames the encoder did not put out: sent again",
+			  self->in_flight.length);
+	for (GList *l = self->in_flight.head; l != NULL; l = l->next)
+		gst_app_src_push_sample(GST_APP_SRC(self->src), l->data);
+}
+
+/**
+ * cd_frame_pacer_encoded:
+ * @pts: the timestamp of a frame the encoder put out
+ *
+ * The encoder is done with the frame of @pts and every frame before it: the pacer lets go of
+ * them. Call it from the encoder's output; frames not confirmed by the next start are sent
+ * again then. Any thread.
+ */
+void
+cd_frame_pacer_encoded(CdFramePacer *self, GstClockTime pts)
+{
+	g_return_if_fail(CD_IS_FRAME_PACER(self));
+	g_mutex_lock(&self->lock);
+	while (self->in_flight.length > 0) {
+		GstSample *oldest = g_queue_peek_head(&self->in_flight);
+
+		if (GST_BUFFER_PTS(gst_sample_get_buffer(oldest)) > pts)
+			break;
+		gst_sample_unref(g_queue_pop_head(&self->in_flight));
+	}
+	g_mutex_unlock(&self->lock);
+}
+
 /**
  * cd_frame_pacer_start:
  *
@@ -528,6 +594,7 @@ cd_frame_pacer_start(CdFramePacer *self)
 	}
 	self->stopped_at = -1;
 	self->have_run = FALSE;
+	resend_in_flight_locked(self);
 	g_mutex_unlock(&self->lock);
 	self->thread = g_thread_new("cd-pacer", filler_thread, self);
 }
@@ -593,6 +660,7 @@ cd_frame_pacer_finalize(GObject *object)
 {
 	CdFramePacer *self = CD_FRAME_PACER(object);
 
+	g_queue_clear_full(&self->in_flight, (GDestroyNotify)gst_sample_unref);
 	gst_clear_buffer(&self->last_live);
 	gst_clear_buffer(&self->slate);
 	gst_clear_caps(&self->output_caps);
@@ -619,4 +687,21 @@ cd_frame_pacer_init(CdFramePacer *self)
 	g_mutex_init(&self->lock);
 	g_cond_init(&self->wake);
 	self->stopped_at = -1;
+}
+
+/**
+ * cd_frame_pacer_get_due_time:
+ * @buffer: a frame the pacer sent, or what an encoder made of it
+ *
+ * Returns: the monotonic time (g_get_monotonic_time() in nanoseconds) the frame's slot was
+ * due, or -1 if @buffer carries no due time (not from a pacer, or an encoder that drops
+ * metas); any thread
+ */
+gint64
+cd_frame_pacer_get_due_time(GstBuffer *buffer)
+{
+	GstReferenceTimestampMeta *meta =
+	    gst_buffer_get_reference_timestamp_meta(buffer, due_caps());
+
+	return meta != NULL ? (gint64)meta->timestamp : -1;
 }

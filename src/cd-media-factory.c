@@ -20,7 +20,10 @@
 #include "cd-media-factory.h"
 
 #include <gst/app/gstappsrc.h>
+#include <gst/base/gstbasesink.h>
 #include <gst/rtsp-server/rtsp-media.h>
+
+#include "cd-frame-pacer.h"
 
 GST_DEBUG_CATEGORY_STATIC(cd_media_factory_debug);
 #define GST_CAT_DEFAULT cd_media_factory_debug
@@ -78,8 +81,25 @@ create_element(GstRTSPMediaFactory *factory, const GstRTSPUrl *url)
 }
 
 /*
+ * A media's sinks (gst-rtsp-server's appsink per TCP viewer, multiudpsink for UDP) send each
+ * packet the moment it comes. By default they wait for its running time, which is rate
+ * control for media read from a file: our source is live and already paced, so waiting
+ * only added latency, and the time a late first frame set (see retime_probe_cb) became every
+ * frame's. RTCP sender reports stay right: rtpsession derives their RTP time from the
+ * buffers' timestamps and the clock, not from when a packet left. gst_rtsp_media_set_rate_control()
+ * would do this too, but also drops the timestamps from sender reports, which recorders use.
+ */
+static void
+send_at_once(GstBaseSink *sink)
+{
+	gst_base_sink_set_sync(sink, FALSE);
+	GST_DEBUG_OBJECT(sink, "sends without waiting for the clock");
+}
+
+/*
  * Any thread that adds elements to the media pipeline (a client SETUP, here the frontend's
- * thread). gst-rtsp-server 1.22 funnels a stream's incoming RTCP into rtpbin from two
+ * thread): the sinks gst-rtsp-server adds send at once (send_at_once), and the RTCP appsrc
+ * gets caps. gst-rtsp-server 1.22 funnels a stream's incoming RTCP into rtpbin from two
  * kinds of source (rtsp-stream.c, create_receiver_part): an appsrc for RTSP-interleaved
  * (TCP) viewers, made without caps, and udpsrcs with caps application/x-rtcp for UDP
  * viewers. On a media shared by both, when a TCP viewer's RTCP reaches the funnel first its
@@ -97,6 +117,10 @@ pipeline_element_added_cb(GstBin *pipeline, GstElement *element, gpointer user_d
 {
 	g_autoptr(GstCaps) caps = NULL;
 
+	if (GST_IS_BASE_SINK(element)) {
+		send_at_once(GST_BASE_SINK(element));
+		return;
+	}
 	if (!GST_IS_APP_SRC(element))
 		return;
 	caps = gst_app_src_get_caps(GST_APP_SRC(element));
@@ -152,12 +176,41 @@ media_unprepared_cb(GstRTSPMedia *media, gpointer user_data)
 	remove_output(CD_MEDIA_FACTORY(user_data), media);
 }
 
+/* the running time at which @buffer's slot on the encoder's grid was due: @now, less how
+ * late the buffer is; @now for a buffer without a due time */
+static GstClockTime
+running_time_due(GstBuffer *buffer, GstClockTime now)
+{
+	gint64 due = cd_frame_pacer_get_due_time(buffer);
+	gint64 late = g_get_monotonic_time() * GST_USECOND - due;
+
+	if (due < 0 || late <= 0)
+		return now;
+	return now - MIN(now, (GstClockTime)late);
+}
+
+/* gst_buffer_foreach_meta: the due time goes no further than the retime probe */
+static gboolean
+drop_due_time_cb(GstBuffer *buffer, GstMeta **meta, gpointer user_data)
+{
+	if ((*meta)->info->api == GST_REFERENCE_TIMESTAMP_META_API_TYPE)
+		*meta = NULL;
+	return TRUE;
+}
+
 /*
  * Appsrc streaming thread, for each buffer leaving it. Each media pipeline has its own base
  * time. Our encoder's timestamps are evenly spaced, so they are moved by one offset per
- * media run, taken when its first buffer goes out: viewers get RTP timestamps as smooth as
- * the encoder's, not the jitter of arrival times. The pixels stay shared; only the metadata
- * is copied.
+ * media run: viewers get RTP timestamps as smooth as the encoder's, not the jitter of
+ * arrival times. The pixels stay shared; only the metadata is copied.
+ *
+ * The offset maps the run's first buffer to the running time its slot was due on the
+ * pacer's grid, not the one it leaves at. The first buffer is late: the encoder has just
+ * started (x264 takes about 100 ms for its first frame), or the media queued it while it
+ * waited for the client's PLAY. An offset taken as it leaves made the synchronised sink hold
+ * every later, punctual buffer as long, and the queue in front of it never drained: 130 ms
+ * added to every viewer of a shared media (bench/RESULTS.md). Mapped to the grid, a late
+ * buffer goes at once and a punctual one waits for nothing.
  *
  * This runs here, not where the encoder pushes: a live source sends buffers only once it
  * plays, so its base time is set. When a pipeline goes to PLAYING it hands its elements the
@@ -181,19 +234,20 @@ retime_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 
 		/* a new base time (the media played again) needs a new offset */
 		if (!retime->have_offset || base_time != retime->base_time) {
-			GstClockTime now = gst_clock_get_time(clock) - base_time;
+			GstClockTime due = running_time_due(buffer, gst_clock_get_time(clock) - base_time);
 
-			retime->offset = (GstClockTimeDiff)now - (GstClockTimeDiff)pts;
+			retime->offset = (GstClockTimeDiff)due - (GstClockTimeDiff)pts;
 			retime->base_time = base_time;
 			retime->have_offset = TRUE;
 			GST_DEBUG_OBJECT(appsrc,
 					 "running time %" GST_TIME_FORMAT
 					 " at encoder time %" GST_TIME_FORMAT,
-					 GST_TIME_ARGS(now),
+					 GST_TIME_ARGS(due),
 					 GST_TIME_ARGS(pts));
 		}
 	}
 	buffer = gst_buffer_make_writable(buffer);
+	gst_buffer_foreach_meta(buffer, drop_due_time_cb, NULL);
 	if (retime->have_offset && GST_CLOCK_TIME_IS_VALID(pts) &&
 	    (GstClockTimeDiff)pts + retime->offset >= 0)
 		GST_BUFFER_PTS(buffer) = pts + retime->offset;

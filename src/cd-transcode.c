@@ -345,6 +345,7 @@ new_sample_cb(GstAppSink *sink, gpointer user_data)
 	if (pulled == NULL)
 		return GST_FLOW_EOS;
 	sample = sample_at_running_time(pulled);
+	cd_frame_pacer_encoded(self->pacer, GST_BUFFER_PTS(gst_sample_get_buffer(sample)));
 	if (sample_is_keyframe(sample)) {
 		g_mutex_lock(&self->lock);
 		self->keyframe_requested_at = 0;

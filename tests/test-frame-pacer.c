@@ -42,7 +42,8 @@ typedef struct {
 	gsize caps_size; /* the frame size the caps imply */
 	gboolean video_meta;
 	gint video_meta_stride; /* of the Y plane */
-	gboolean other_meta;	/* any meta but GstVideoMeta */
+	gboolean other_meta;	/* any meta but GstVideoMeta and the pacer's due time */
+	gint64 due;		/* cd_frame_pacer_get_due_time() */
 } Frame;
 
 typedef struct {
@@ -90,6 +91,12 @@ sink_new_sample_cb(GstAppSink *sink, gpointer user_data)
 			frame.video_meta = TRUE;
 			frame.video_meta_stride = layout->stride[0];
 			chroma_offset = layout->offset[1];
+		} else if (meta->info->api == GST_REFERENCE_TIMESTAMP_META_API_TYPE &&
+			   gst_structure_has_name(
+			       gst_caps_get_structure(((GstReferenceTimestampMeta *)meta)->reference,
+						      0),
+			       CD_FRAME_PACER_DUE_CAPS)) {
+			frame.due = cd_frame_pacer_get_due_time(buffer);
 		} else {
 			frame.other_meta = TRUE;
 		}
@@ -234,6 +241,18 @@ frames_count(Fixture *f)
 	return count;
 }
 
+/* as cd-transcode does at its encoder's output: the first @count frames the sink got are
+ * done with */
+static void
+confirm_frames(Fixture *f, guint count)
+{
+	g_autoptr(GArray) frames = frames_snapshot(f);
+
+	g_assert_cmpuint(count, <=, frames->len);
+	if (count > 0)
+		cd_frame_pacer_encoded(f->pacer, g_array_index(frames, Frame, count - 1).pts);
+}
+
 typedef gboolean (*Predicate)(Fixture *f, gconstpointer data);
 
 /* polls @predicate in 10 ms steps until it holds or @timeout_ms passed */
@@ -359,6 +378,24 @@ assert_pts_increasing(GArray *frames)
 		g_assert_true(GST_CLOCK_TIME_IS_VALID(frame->pts));
 		if (i > 0)
 			g_assert_cmpuint(frame->pts, >, g_array_index(frames, Frame, i - 1).pts);
+	}
+}
+
+/* every frame of one pacer run carries the time its slot was due: the same distance from its
+ * PTS for all of them (the grid's times step as exactly as its timestamps), and for a live
+ * frame, which goes out as it comes, not far past the moment it came out */
+static void
+assert_due_on_grid(GArray *frames)
+{
+	const Frame *first = &g_array_index(frames, Frame, 0);
+
+	for (guint i = 0; i < frames->len; i++) {
+		const Frame *frame = &g_array_index(frames, Frame, i);
+
+		g_assert_cmpint(frame->due, >, 0);
+		g_assert_cmpint(frame->due - (gint64)frame->pts, ==, first->due - (gint64)first->pts);
+		if (frame->luma == LIVE_LUMA)
+			g_assert_cmpint(frame->due, <=, frame->at * 1000 + (gint64)HOLD_US * 1000);
 	}
 }
 
@@ -583,6 +620,7 @@ test_pacer_too_fast(Fixture *f, gconstpointer data)
 
 	frames = frames_snapshot(f);
 	assert_pts_increasing(frames);
+	assert_due_on_grid(frames);
 	distinct = check_live_accepted(frames, &pusher);
 	/* the appsrc queue leaks, but an idle sink keeps up */
 	g_assert_cmpuint(distinct, <=, pusher.n_accepted);
@@ -631,6 +669,7 @@ test_pacer_jitter(Fixture *f, gconstpointer data)
 
 	frames = frames_snapshot(f);
 	assert_pts_increasing(frames);
+	assert_due_on_grid(frames);
 	distinct = check_live_accepted(frames, &pusher);
 	g_assert_cmpuint(distinct, >=, pusher.n_accepted * 4 / 5);
 }
@@ -951,6 +990,8 @@ test_pacer_stop_start(Fixture *f, gconstpointer data)
 	g_assert_cmpint(find_live(frames, 0, 2), <, 0);
 	count = frames->len;
 
+	/* all of them came out: nothing to send again */
+	confirm_frames(f, count);
 	cd_frame_pacer_start(f->pacer);
 	g_assert_true(wait_frames(f, count + 5, WAIT_MS));
 	/* the grid waited for the pause: the next slot, no gap for recorders to see */
@@ -981,6 +1022,84 @@ test_pacer_stop_start(Fixture *f, gconstpointer data)
 	frames = frames_snapshot(f);
 	g_assert_cmpuint(frames->len, <=, count + 2);
 	g_assert_false(has_pts_after(frames, stopped_at));
+}
+
+typedef struct {
+	guint count;
+	gint64 since;
+} Settle;
+
+/* @data: a Settle, zeroed; whether the sink got nothing new for three intervals (what the
+ * appsrc queued before a stop has come through) */
+static gboolean
+has_frames_settled(Fixture *f, gconstpointer data)
+{
+	Settle *settle = (Settle *)data;
+	guint count = frames_count(f);
+	gint64 now = g_get_monotonic_time();
+
+	if (settle->since == 0 || count != settle->count) {
+		settle->count = count;
+		settle->since = now;
+	}
+	return now - settle->since >= 3 * INTERVAL_US;
+}
+
+/* an encoder restart loses what the encoder held: the frames it never put out go in again
+ * at the next start, with their own timestamps and pictures, and the grid goes on after them */
+static void
+test_pacer_restart_resends(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GstCaps) caps = live_caps();
+	g_autoptr(GstBuffer) live = live_frame(7);
+	g_autoptr(GArray) frames = NULL;
+	const guint32 serial = 7;
+	guint count;
+	guint confirmed;
+
+	/* a hold long enough for repeats of the live frame through the stop */
+	fixture_start_pacer(f, FPS, 10 * HOLD_US);
+	g_assert_true(wait_frames(f, 2, WAIT_MS));
+	g_assert_true(cd_frame_pacer_push_live(f->pacer, live, caps));
+	g_assert_true(wait_until(f, has_copies, &(Copies){serial, 4}, WAIT_MS));
+	cd_frame_pacer_stop(f->pacer);
+	g_assert_true(wait_until(f, has_frames_settled, &(Settle){0}, WAIT_MS));
+	count = frames_count(f);
+	/* the last three were inside the encoder when it stopped */
+	confirmed = count - 3;
+	confirm_frames(f, confirmed);
+
+	cd_frame_pacer_start(f->pacer);
+	g_assert_true(wait_frames(f, count + 5, WAIT_MS));
+	frames = frames_snapshot(f);
+	for (guint i = 0; i < 3; i++) {
+		const Frame *lost = &g_array_index(frames, Frame, confirmed + i);
+		const Frame *again = &g_array_index(frames, Frame, count + i);
+
+		g_assert_cmpuint(again->pts, ==, lost->pts);
+		g_assert_cmpuint(again->luma, ==, lost->luma);
+		g_assert_cmpuint(again->serial, ==, lost->serial);
+		g_assert_cmpint(again->due, ==, lost->due);
+	}
+	/* then the next slot: what a recorder keeps is one picture per slot, in order */
+	g_assert_cmpuint(g_array_index(frames, Frame, count + 3).pts,
+			 ==,
+			 g_array_index(frames, Frame, count - 1).pts + INTERVAL_US * GST_USECOND);
+	g_array_remove_range(frames, confirmed, count - confirmed);
+	assert_pts_increasing(frames);
+
+	/* sent once: confirmed at the next start, nothing is sent again */
+	cd_frame_pacer_stop(f->pacer);
+	g_assert_true(wait_until(f, has_frames_settled, &(Settle){0}, WAIT_MS));
+	count = frames_count(f);
+	confirm_frames(f, count);
+	cd_frame_pacer_start(f->pacer);
+	g_assert_true(wait_frames(f, count + 2, WAIT_MS));
+	g_clear_pointer(&frames, g_array_unref);
+	frames = frames_snapshot(f);
+	g_assert_cmpuint(g_array_index(frames, Frame, count).pts,
+			 ==,
+			 g_array_index(frames, Frame, count - 1).pts + INTERVAL_US * GST_USECOND);
 }
 
 /* a new output size: the slate follows it, at the new rate */
@@ -1099,6 +1218,12 @@ main(int argc, char **argv)
 		   NULL,
 		   fixture_setup,
 		   test_pacer_stop_start,
+		   fixture_teardown);
+	g_test_add("/cordon/frame-pacer/restart-resends",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_pacer_restart_resends,
 		   fixture_teardown);
 	g_test_add("/cordon/frame-pacer/set-output",
 		   Fixture,
