@@ -80,19 +80,30 @@ create_element(GstRTSPMediaFactory *factory, const GstRTSPUrl *url)
 	return bin;
 }
 
+/* any thread that sets "sync" on a media's sink: gst-rtsp-server turns it on at every PLAY */
+static void
+sink_sync_changed_cb(GObject *sink, GParamSpec *pspec, gpointer user_data)
+{
+	if (gst_base_sink_get_sync(GST_BASE_SINK(sink)))
+		gst_base_sink_set_sync(GST_BASE_SINK(sink), FALSE);
+}
+
 /*
- * A media's sinks (gst-rtsp-server's appsink per TCP viewer, multiudpsink for UDP) send each
+ * A media's sinks (gst-rtsp-server's appsinks for TCP viewers, multiudpsink for UDP) send each
  * packet the moment it comes. By default they wait for its running time, which is rate
- * control for media read from a file: our source is live and already paced, so waiting
- * only added latency, and the time a late first frame set (see retime_probe_cb) became every
- * frame's. RTCP sender reports stay right: rtpsession derives their RTP time from the
- * buffers' timestamps and the clock, not from when a packet left. gst_rtsp_media_set_rate_control()
- * would do this too, but also drops the timestamps from sender reports, which recorders use.
+ * control for media read from a file: our source is live and already paced, so waiting only
+ * added latency (the time a late first frame set, see retime_probe_cb, became every frame's;
+ * then a frame's wait behind the one before it). RTCP sender reports stay right: rtpsession
+ * derives their RTP time from the buffers' timestamps and the clock, not from when a packet
+ * left. gst_rtsp_media_set_rate_control(FALSE) would do this too, but also strips the
+ * timestamps from sender reports, which recorders use; and gst-rtsp-server 1.22 calls it with
+ * TRUE at every PLAY (rtsp-client.c, handle_play), setting "sync" again, hence the watch.
  */
 static void
 send_at_once(GstBaseSink *sink)
 {
 	gst_base_sink_set_sync(sink, FALSE);
+	g_signal_connect(sink, "notify::sync", G_CALLBACK(sink_sync_changed_cb), NULL);
 	GST_DEBUG_OBJECT(sink, "sends without waiting for the clock");
 }
 
