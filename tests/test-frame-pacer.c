@@ -283,6 +283,23 @@ wait_frames(Fixture *f, guint count, guint timeout_ms)
 	return wait_until(f, has_frames, &count, timeout_ms);
 }
 
+/* after a stop whose frames all came out of the "encoder": a start sends none of them again
+ * and the grid goes on in the next slot, no gap for recorders to see; @count frames came
+ * before the start, @more are waited for after it */
+static void
+assert_start_continues(Fixture *f, guint count, guint more)
+{
+	g_autoptr(GArray) frames = NULL;
+
+	confirm_frames(f, count);
+	cd_frame_pacer_start(f->pacer);
+	g_assert_true(wait_frames(f, count + more, WAIT_MS));
+	frames = frames_snapshot(f);
+	g_assert_cmpuint(g_array_index(frames, Frame, count).pts,
+			 ==,
+			 g_array_index(frames, Frame, count - 1).pts + INTERVAL_US * GST_USECOND);
+}
+
 static gboolean
 is_slate(const Frame *frame)
 {
@@ -990,16 +1007,8 @@ test_pacer_stop_start(Fixture *f, gconstpointer data)
 	g_assert_cmpint(find_live(frames, 0, 2), <, 0);
 	count = frames->len;
 
-	/* all of them came out: nothing to send again */
-	confirm_frames(f, count);
-	cd_frame_pacer_start(f->pacer);
-	g_assert_true(wait_frames(f, count + 5, WAIT_MS));
-	/* the grid waited for the pause: the next slot, no gap for recorders to see */
-	g_clear_pointer(&frames, g_array_unref);
-	frames = frames_snapshot(f);
-	g_assert_cmpuint(g_array_index(frames, Frame, count).pts,
-			 ==,
-			 g_array_index(frames, Frame, count - 1).pts + INTERVAL_US * GST_USECOND);
+	/* all of them came out; the grid waited for the pause */
+	assert_start_continues(f, count, 5);
 	g_assert_true(cd_frame_pacer_push_live(f->pacer, after, caps));
 	g_assert_true(wait_until(f, has_live, &serial_after, WAIT_MS));
 	g_assert_true(wait_frames(f, frames_count(f) + 2, WAIT_MS));
@@ -1091,15 +1100,7 @@ test_pacer_restart_resends(Fixture *f, gconstpointer data)
 	/* sent once: confirmed at the next start, nothing is sent again */
 	cd_frame_pacer_stop(f->pacer);
 	g_assert_true(wait_until(f, has_frames_settled, &(Settle){0}, WAIT_MS));
-	count = frames_count(f);
-	confirm_frames(f, count);
-	cd_frame_pacer_start(f->pacer);
-	g_assert_true(wait_frames(f, count + 2, WAIT_MS));
-	g_clear_pointer(&frames, g_array_unref);
-	frames = frames_snapshot(f);
-	g_assert_cmpuint(g_array_index(frames, Frame, count).pts,
-			 ==,
-			 g_array_index(frames, Frame, count - 1).pts + INTERVAL_US * GST_USECOND);
+	assert_start_continues(f, frames_count(f), 2);
 }
 
 /* a new output size: the slate follows it, at the new rate */
