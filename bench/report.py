@@ -21,8 +21,8 @@ CONTENDERS = {
     "cordon-identical": "cordon, encoder settings identical to the floor's",
     "cordon-default": "cordon, default settings (pipelines/encode-x264.pipeline)",
     "cordon-proposed": "cordon, default settings but the next step down x264's speed/quality "
-                       "curve from the default: `x264enc speed-preset=veryfast subme=1 me=dia "
-                       "threads=1` (else as default)",
+                       "curve from the default: motion search range 12 instead of 16 "
+                       "(`option-string=partitions=none:merange=12`, else as default)",
 }
 
 
@@ -226,7 +226,8 @@ def write(results, path, smoke=False):
         "x264enc's default VBV (600 ms; ffmpeg `-maxrate 4000k -bufsize 2400k`), keyframe "
         "every 60 frames, High profile; the floor and cordon-identical also use 1 decoder and "
         "1 encoder thread as cordon does for a 1080p30 camera, ffmpeg its own thread defaults; "
-        "cordon-default differs from cordon-identical only by `subme=1`.")
+        "cordon-default differs from cordon-identical by `me=umh subme=1` and no intra search "
+        "in P frames (`partitions=none`).")
     add("  - cordon: real binary, `--config` with `onvif=false`, `discovery=false`, the "
         "camera at `bitrate=4000`, `gop=60`, every other key at its default (so output "
         "size and rate follow the camera, ingest `latency=100`). One `cordon-bench viewer` "
