@@ -3,20 +3,19 @@
 
 #include <glib-object.h>
 
+#include "cd-camera-state.h"
+#include "cd-channel.h"
 #include "cd-config.h"
-#include "cd-ingest.h"
-#include "cd-onvif-server.h"
 #include "cd-rtsp-frontend.h"
-#include "cd-transcode.h"
 
 G_BEGIN_DECLS
 
 /**
  * CdDaemon:
  *
- * Owns the object graph: for every enabled camera an ingest, a transcode, an RTSP mount and
- * an ONVIF device, wired camera -> ingest -> transcode -> serve, and WS-Discovery for the
- * devices. Runs on the thread-default main context.
+ * Owns the list of cameras: for every enabled camera a #CdChannel (its media path) and an
+ * ONVIF device reading the channel's view, plus WS-Discovery for the devices. Runs on the
+ * thread-default main context.
  */
 #define CD_TYPE_DAEMON (cd_daemon_get_type())
 G_DECLARE_FINAL_TYPE(CdDaemon, cd_daemon, CD, DAEMON, GObject)
@@ -35,10 +34,8 @@ guint
 cd_daemon_get_rtsp_port(CdDaemon *self);
 CdRtspFrontend *
 cd_daemon_get_frontend(CdDaemon *self);
-CdIngest *
-cd_daemon_get_ingest(CdDaemon *self, const gchar *camera_name);
-CdTranscode *
-cd_daemon_get_transcode(CdDaemon *self, const gchar *camera_name);
+CdChannel *
+cd_daemon_get_channel(CdDaemon *self, const gchar *camera_name);
 CdCameraStatus *
 cd_daemon_get_camera_status(CdDaemon *self, const gchar *camera_name);
 guint

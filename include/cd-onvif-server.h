@@ -3,10 +3,10 @@
 
 #include <glib-object.h>
 
+#include "cd-camera-view.h"
 #include "cd-camera.h"
 #include "cd-config.h"
 #include "cd-onvif-auth.h"
-#include "cd-transcode.h"
 
 G_BEGIN_DECLS
 
@@ -24,7 +24,7 @@ CdOnvifServer *
 cd_onvif_server_new(const CdConfig *config,
 		    const CdCamera *camera,
 		    CdOnvifAuth *auth,
-		    CdTranscode *transcode);
+		    CdCameraView *view);
 gboolean
 cd_onvif_server_start(CdOnvifServer *self, guint rtsp_port, GError **error);
 void

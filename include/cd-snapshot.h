@@ -3,7 +3,7 @@
 
 #include <gst/gst.h>
 
-#include "cd-transcode.h"
+#include "cd-camera-view.h"
 
 G_BEGIN_DECLS
 
@@ -29,7 +29,7 @@ cd_snapshot_cache_new(guint max_age_ms);
 void
 cd_snapshot_cache_free(CdSnapshotCache *self);
 GBytes *
-cd_snapshot_cache_get_jpeg(CdSnapshotCache *self, CdTranscode *transcode, GError **error);
+cd_snapshot_cache_get_jpeg(CdSnapshotCache *self, CdCameraView *view, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdSnapshotCache, cd_snapshot_cache_free)
 

@@ -3,6 +3,7 @@
 
 #include <gst/gst.h>
 
+#include "cd-camera-view.h"
 #include "cd-camera.h"
 #include "cd-pipeline-template.h"
 
@@ -14,7 +15,7 @@ G_BEGIN_DECLS
  * One camera's trusted encoder. It runs from start to stop whether or not the camera is
  * connected or anyone watches: live frames from the ingest go over a "no signal" slate, the
  * mix is encoded at the output size and rate, and every encoded access unit goes to the
- * output function.
+ * output function. Implements #CdCameraView.
  */
 #define CD_TYPE_TRANSCODE (cd_transcode_get_type())
 G_DECLARE_FINAL_TYPE(CdTranscode, cd_transcode, CD, TRANSCODE, GObject)

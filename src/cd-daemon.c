@@ -1,21 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cd-daemon: builds and owns the per-camera stages and wires them one way:
+ * cd-daemon: the control plane's list of cameras. For every enabled camera it builds a
+ * CdChannel (the media path: ingest -> transcode -> RTSP mount, wired inside the channel) and,
+ * beside it, a virtual ONVIF device (CdOnvifServer) that reads the channel's CdCameraView. It
+ * wires nothing inside a channel. The devices share one login checker (CdOnvifAuth, so a nonce
+ * is good once across devices), and one CdDiscovery announces them all. The ONVIF devices
+ * start after the RTSP server, whose port their stream URIs give, and discovery after them,
+ * whose ports it announces; discovery says Bye before anything stops.
  *
- *   CdIngest --frames--> CdTranscode --access units--> CdMediaFactory (RTSP mount)
- *                            \--last frame--> CdOnvifServer (snapshots)
- *
- * Each enabled camera also gets a virtual ONVIF device (CdOnvifServer), all sharing one login
- * checker (CdOnvifAuth, so a nonce is good once across devices), and one CdDiscovery announces
- * them all. The ONVIF devices start after the RTSP server, whose port their stream URIs give,
- * and discovery after them, whose ports it announces; discovery says Bye before anything stops.
- *
- * Status goes back up only as signals (a viewer joining asks the encoder for a keyframe).
  * Every pipeline template is loaded and checked before anything starts, so a broken
  * template is reported at start-up with its file name rather than when a camera connects.
  *
- * Threads: main thread only, except the frame and output functions, which run on the
- * streaming threads of the stage that calls them.
+ * Threads: main thread only. Keys used: [server] onvif, discovery, discovery-port,
+ * listen-address, pipelines-dir (through the config); [camera] enabled, encoder.
  */
 #define G_LOG_DOMAIN "CdDaemon"
 
@@ -25,22 +22,19 @@
 #include "cd-error.h"
 #include "cd-log.h"
 #include "cd-onvif-identity.h"
+#include "cd-onvif-server.h"
 #include "cd-pipeline-template.h"
 #include "cd-teardown.h"
-#include "cd-transcode.h"
 
 /* camera connections stop on workers, each within cd-ingest's half-second grace and the
  * pipeline's own stop: a clean exit waits that long for them, and no longer */
 #define TEARDOWN_WAIT_MS 1500
 
+/* a camera as the daemon holds it: its media path, and the ONVIF device beside it */
 typedef struct {
-	const CdCamera *camera;
-	CdIngest *ingest;
-	CdTranscode *transcode;
-	CdMediaFactory *factory;
+	CdChannel *channel;
 	CdOnvifServer *onvif; /* nullable: [server] onvif=false */
-	gint ingest_scaled; /* atomic: the ingest scales to the learnt output size */
-} CdCameraStages;
+} CdDaemonCamera;
 
 struct _CdDaemon {
 	GObject parent_instance;
@@ -49,7 +43,7 @@ struct _CdDaemon {
 	CdOnvifAuth *onvif_auth;
 	CdDiscovery *discovery; /* while running, with [server] discovery=true */
 	GHashTable *templates; /* name -> CdPipelineTemplate */
-	GPtrArray *stages;     /* (element-type CdCameraStages) */
+	GPtrArray *cameras;    /* (element-type CdDaemonCamera) */
 	gboolean prepared;
 	gboolean running;
 	gint64 started_at; /* wall clock */
@@ -58,28 +52,21 @@ struct _CdDaemon {
 G_DEFINE_TYPE(CdDaemon, cd_daemon, G_TYPE_OBJECT)
 
 static void
-camera_stages_free(CdCameraStages *stages)
+daemon_camera_free(CdDaemonCamera *entry)
 {
-	if (stages->factory != NULL)
-		g_signal_handlers_disconnect_by_data(stages->factory, stages);
-	g_clear_object(&stages->onvif);
-	if (stages->ingest != NULL)
-		cd_ingest_stop(stages->ingest);
-	g_clear_object(&stages->ingest);
-	if (stages->transcode != NULL)
-		cd_transcode_stop(stages->transcode);
-	g_clear_object(&stages->transcode);
-	g_clear_object(&stages->factory);
-	g_free(stages);
+	/* the device lets go of the view before the channel stops */
+	g_clear_object(&entry->onvif);
+	g_clear_object(&entry->channel);
+	g_free(entry);
 }
 
-static CdCameraStages *
-cd_daemon_lookup_stages(CdDaemon *self, const gchar *camera_name)
+static CdDaemonCamera *
+lookup_camera(CdDaemon *self, const gchar *camera_name)
 {
-	for (guint i = 0; i < self->stages->len; i++) {
-		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
-		if (g_strcmp0(stages->camera->name, camera_name) == 0)
-			return stages;
+	for (guint i = 0; i < self->cameras->len; i++) {
+		CdDaemonCamera *entry = g_ptr_array_index(self->cameras, i);
+		if (g_strcmp0(cd_channel_get_camera(entry->channel)->name, camera_name) == 0)
+			return entry;
 	}
 	return NULL;
 }
@@ -125,80 +112,32 @@ load_decoder_template(CdDaemon *self, const gchar *name, const gchar *encoding, 
 	return fits ? tmpl : NULL;
 }
 
-/* ingest streaming thread */
-static void
-camera_frame_cb(GstSample *sample, gpointer user_data)
-{
-	CdCameraStages *stages = user_data;
-	guint width;
-	guint height;
-
-	cd_transcode_push_frame(stages->transcode, sample);
-	if (g_atomic_int_get(&stages->ingest_scaled))
-		return;
-	/* a "source" size is learnt from the first frame; later connections scale to it */
-	if (cd_transcode_get_output_size(stages->transcode, &width, &height)) {
-		cd_ingest_set_output_size(stages->ingest, width, height);
-		g_atomic_int_set(&stages->ingest_scaled, 1);
-	}
-}
-
-/* encoder streaming thread */
-static void
-encoded_cb(GstSample *sample, gpointer user_data)
-{
-	CdCameraStages *stages = user_data;
-
-	cd_media_factory_push(stages->factory, sample);
-}
-
-static void
-keyframe_wanted_cb(CdMediaFactory *factory, gpointer user_data)
-{
-	CdCameraStages *stages = user_data;
-
-	cd_transcode_request_keyframe(stages->transcode);
-}
-
-static CdCameraStages *
+static CdDaemonCamera *
 build_camera(CdDaemon *self, const CdCamera *camera, GError **error)
 {
 	g_autofree gchar *encoder_name = g_strdup_printf("encode-%s", camera->encoder);
-	const CdPipelineTemplate *encoder = load_template(self, encoder_name, error);
-	const CdPipelineTemplate *decode_h264;
-	const CdPipelineTemplate *decode_h265;
-	CdCameraStages *stages;
+	CdChannelTemplates templates = {NULL};
+	CdDaemonCamera *entry;
+	CdChannel *channel;
 
-	if (encoder == NULL)
+	templates.encoder = load_template(self, encoder_name, error);
+	if (templates.encoder == NULL)
 		return NULL;
-	decode_h264 = load_decoder_template(self, "decode-h264", "H264", error);
-	if (decode_h264 == NULL)
+	templates.decode_h264 = load_decoder_template(self, "decode-h264", "H264", error);
+	if (templates.decode_h264 == NULL)
 		return NULL;
-	decode_h265 = load_decoder_template(self, "decode-h265", "H265", error);
-	if (decode_h265 == NULL)
+	templates.decode_h265 = load_decoder_template(self, "decode-h265", "H265", error);
+	if (templates.decode_h265 == NULL)
 		return NULL;
-
-	stages = g_new0(CdCameraStages, 1);
-	stages->camera = camera;
-	stages->transcode = cd_transcode_new(camera, encoder, error);
-	if (stages->transcode == NULL) {
-		camera_stages_free(stages);
+	channel = cd_channel_new(self->config, camera, &templates, self->frontend, error);
+	if (channel == NULL)
 		return NULL;
-	}
-	stages->ingest = cd_ingest_new(camera, self->config, decode_h264, decode_h265);
-	if (cd_transcode_get_output_size(stages->transcode, NULL, NULL)) {
-		cd_ingest_set_output_size(stages->ingest, camera->width, camera->height);
-		stages->ingest_scaled = 1;
-	}
-	stages->factory = g_object_ref(cd_rtsp_frontend_add_camera(self->frontend, camera));
-	cd_ingest_set_frame_func(stages->ingest, camera_frame_cb, stages, NULL);
-	cd_transcode_set_output_func(stages->transcode, encoded_cb, stages, NULL);
-	g_signal_connect(stages->factory, "keyframe-wanted", G_CALLBACK(keyframe_wanted_cb),
-			 stages);
+	entry = g_new0(CdDaemonCamera, 1);
+	entry->channel = channel;
 	if (self->config->onvif_enabled)
-		stages->onvif = cd_onvif_server_new(self->config, camera, self->onvif_auth,
-						    stages->transcode);
-	return stages;
+		entry->onvif = cd_onvif_server_new(self->config, camera, self->onvif_auth,
+						   cd_channel_get_view(channel));
+	return entry;
 }
 
 /**
@@ -219,7 +158,7 @@ cd_daemon_new(CdConfig *config)
 /**
  * cd_daemon_prepare:
  *
- * Loads every template and builds every enabled camera's stages without starting anything:
+ * Loads every template and builds every enabled camera's channel without starting anything:
  * what `--check-config` runs.
  *
  * Errors: %CD_ERROR_NOT_FOUND or %CD_ERROR_INVALID_PIPELINE for a bad template.
@@ -231,14 +170,14 @@ cd_daemon_prepare(CdDaemon *self, GError **error)
 		return TRUE;
 	for (guint i = 0; i < self->config->cameras->len; i++) {
 		const CdCamera *camera = g_ptr_array_index(self->config->cameras, i);
-		CdCameraStages *stages;
+		CdDaemonCamera *entry;
 
 		if (!camera->enabled)
 			continue;
-		stages = build_camera(self, camera, error);
-		if (stages == NULL)
+		entry = build_camera(self, camera, error);
+		if (entry == NULL)
 			return FALSE;
-		g_ptr_array_add(self->stages, stages);
+		g_ptr_array_add(self->cameras, entry);
 	}
 	self->prepared = TRUE;
 	return TRUE;
@@ -249,12 +188,12 @@ start_onvif(CdDaemon *self, GError **error)
 {
 	guint rtsp_port = cd_daemon_get_rtsp_port(self);
 
-	for (guint i = 0; i < self->stages->len; i++) {
-		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
+	for (guint i = 0; i < self->cameras->len; i++) {
+		CdDaemonCamera *entry = g_ptr_array_index(self->cameras, i);
 
-		if (stages->onvif == NULL)
+		if (entry->onvif == NULL)
 			continue;
-		if (!cd_onvif_server_start(stages->onvif, rtsp_port, error))
+		if (!cd_onvif_server_start(entry->onvif, rtsp_port, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -269,16 +208,17 @@ start_discovery(CdDaemon *self, GError **error)
 	if (!self->config->discovery_enabled || !self->config->onvif_enabled)
 		return TRUE;
 	discovery = cd_discovery_new(self->config->listen_address, self->config->discovery_port);
-	for (guint i = 0; i < self->stages->len; i++) {
-		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
-		g_autofree gchar *reference = cd_onvif_endpoint_reference(stages->camera);
-		g_auto(GStrv) scopes = cd_onvif_scopes(stages->camera);
+	for (guint i = 0; i < self->cameras->len; i++) {
+		CdDaemonCamera *entry = g_ptr_array_index(self->cameras, i);
+		const CdCamera *camera = cd_channel_get_camera(entry->channel);
+		g_autofree gchar *reference = cd_onvif_endpoint_reference(camera);
+		g_auto(GStrv) scopes = cd_onvif_scopes(camera);
 
 		cd_discovery_add_device(discovery,
 					reference,
 					(const gchar *const *)scopes,
-					cd_onvif_server_get_address(stages->onvif),
-					cd_onvif_server_get_port(stages->onvif));
+					cd_onvif_server_get_address(entry->onvif),
+					cd_onvif_server_get_port(entry->onvif));
 	}
 	if (!cd_discovery_start(discovery, error))
 		return FALSE;
@@ -307,23 +247,23 @@ cd_daemon_start(CdDaemon *self, GError **error)
 		if (!camera->enabled)
 			cd_camera_message(camera->name, "disabled in the configuration");
 	}
-	for (guint i = 0; i < self->stages->len; i++) {
-		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
-		if (!cd_transcode_start(stages->transcode, error))
+	for (guint i = 0; i < self->cameras->len; i++) {
+		CdDaemonCamera *entry = g_ptr_array_index(self->cameras, i);
+		if (!cd_channel_start_encoder(entry->channel, error))
 			return FALSE;
 	}
 	if (!cd_rtsp_frontend_start(self->frontend, error))
 		return FALSE;
 	if (!start_onvif(self, error) || !start_discovery(self, error))
 		return FALSE;
-	for (guint i = 0; i < self->stages->len; i++) {
-		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
-		cd_ingest_start(stages->ingest);
+	for (guint i = 0; i < self->cameras->len; i++) {
+		CdDaemonCamera *entry = g_ptr_array_index(self->cameras, i);
+		cd_channel_connect(entry->channel);
 	}
 	self->running = TRUE;
 	self->started_at = g_get_real_time();
 	g_message("serving %u camera(s) on rtsp://%s:%u/",
-		  self->stages->len,
+		  self->cameras->len,
 		  self->config->listen_address,
 		  cd_daemon_get_rtsp_port(self));
 	return TRUE;
@@ -341,16 +281,16 @@ cd_daemon_stop(CdDaemon *self)
 	if (self->discovery != NULL)
 		cd_discovery_stop(self->discovery);
 	g_clear_object(&self->discovery);
-	for (guint i = 0; i < self->stages->len; i++) {
-		CdCameraStages *stages = g_ptr_array_index(self->stages, i);
-		if (stages->onvif != NULL)
-			cd_onvif_server_stop(stages->onvif);
-		cd_ingest_stop(stages->ingest);
+	for (guint i = 0; i < self->cameras->len; i++) {
+		CdDaemonCamera *entry = g_ptr_array_index(self->cameras, i);
+		if (entry->onvif != NULL)
+			cd_onvif_server_stop(entry->onvif);
+		cd_channel_disconnect(entry->channel);
 	}
 	if (!cd_teardown_wait(TEARDOWN_WAIT_MS))
 		g_warning("camera connections still closing after %u ms", TEARDOWN_WAIT_MS);
 	cd_rtsp_frontend_stop(self->frontend);
-	g_ptr_array_set_size(self->stages, 0);
+	g_ptr_array_set_size(self->cameras, 0);
 	self->prepared = FALSE;
 	self->running = FALSE;
 }
@@ -374,30 +314,18 @@ cd_daemon_get_frontend(CdDaemon *self)
 }
 
 /**
- * cd_daemon_get_ingest:
- *
- * Returns: (transfer none) (nullable): the camera's ingest, if it is running
- */
-CdIngest *
-cd_daemon_get_ingest(CdDaemon *self, const gchar *camera_name)
-{
-	CdCameraStages *stages = cd_daemon_lookup_stages(self, camera_name);
-
-	return stages != NULL ? stages->ingest : NULL;
-}
-
-/**
- * cd_daemon_get_transcode:
+ * cd_daemon_get_channel:
  * @camera_name: a configured camera
  *
- * Returns: (transfer none) (nullable): the camera's encoder, if the camera is enabled
+ * Returns: (transfer none) (nullable): the camera's channel, if the camera is enabled and the
+ * daemon prepared
  */
-CdTranscode *
-cd_daemon_get_transcode(CdDaemon *self, const gchar *camera_name)
+CdChannel *
+cd_daemon_get_channel(CdDaemon *self, const gchar *camera_name)
 {
-	CdCameraStages *stages = cd_daemon_lookup_stages(self, camera_name);
+	CdDaemonCamera *entry = lookup_camera(self, camera_name);
 
-	return stages != NULL ? stages->transcode : NULL;
+	return entry != NULL ? entry->channel : NULL;
 }
 
 /**
@@ -409,11 +337,11 @@ cd_daemon_get_transcode(CdDaemon *self, const gchar *camera_name)
 guint
 cd_daemon_get_onvif_port(CdDaemon *self, const gchar *camera_name)
 {
-	CdCameraStages *stages = cd_daemon_lookup_stages(self, camera_name);
+	CdDaemonCamera *entry = lookup_camera(self, camera_name);
 
-	if (stages == NULL || stages->onvif == NULL)
+	if (entry == NULL || entry->onvif == NULL)
 		return 0;
-	return cd_onvif_server_get_port(stages->onvif);
+	return cd_onvif_server_get_port(entry->onvif);
 }
 
 /**
@@ -436,11 +364,11 @@ cd_daemon_get_discovery_port(CdDaemon *self)
 CdCameraStatus *
 cd_daemon_get_camera_status(CdDaemon *self, const gchar *camera_name)
 {
-	CdIngest *ingest = cd_daemon_get_ingest(self, camera_name);
+	CdChannel *channel = cd_daemon_get_channel(self, camera_name);
 	CdCameraStatus *status;
 
-	if (ingest != NULL)
-		return cd_ingest_get_status(ingest);
+	if (channel != NULL)
+		return cd_channel_get_status(channel);
 	for (guint i = 0; i < self->config->cameras->len; i++) {
 		const CdCamera *camera = g_ptr_array_index(self->config->cameras, i);
 		if (g_strcmp0(camera->name, camera_name) != 0)
@@ -458,7 +386,7 @@ cd_daemon_dispose(GObject *object)
 {
 	CdDaemon *self = CD_DAEMON(object);
 
-	if (self->stages != NULL)
+	if (self->cameras != NULL)
 		cd_daemon_stop(self);
 	g_clear_object(&self->frontend);
 	g_clear_object(&self->onvif_auth);
@@ -470,7 +398,7 @@ cd_daemon_finalize(GObject *object)
 {
 	CdDaemon *self = CD_DAEMON(object);
 
-	g_ptr_array_unref(self->stages);
+	g_ptr_array_unref(self->cameras);
 	g_hash_table_unref(self->templates);
 	cd_config_free(self->config);
 	G_OBJECT_CLASS(cd_daemon_parent_class)->finalize(object);
@@ -492,5 +420,5 @@ cd_daemon_init(CdDaemon *self)
 						g_str_equal,
 						g_free,
 						(GDestroyNotify)cd_pipeline_template_free);
-	self->stages = g_ptr_array_new_with_free_func((GDestroyNotify)camera_stages_free);
+	self->cameras = g_ptr_array_new_with_free_func((GDestroyNotify)daemon_camera_free);
 }

@@ -18,9 +18,10 @@
  * and ONVIF clients that do not know 429 still see a failed call with the usual fault.
  *
  * Nothing is ever forwarded to a camera: every answer is built from cordon's configuration and
- * its own encoder, and every URL handed out is built from the address the client used to reach
- * this device (the Host header, when it is a plain host[:port]; the socket's address otherwise),
- * so NAT and host names work.
+ * the camera's read-only view (#CdCameraView: what cordon's own encoder serves), and every
+ * URL handed out is built from the address the client used to reach this device (the Host
+ * header, when it is a plain host[:port]; the socket's address otherwise), so NAT and host
+ * names work.
  *
  * Threads: everything runs on the thread-default main context of the thread that calls
  * cd_onvif_server_start() (the daemon's main loop), except the snapshot: waiting for a frame
@@ -29,8 +30,8 @@
  * ever sleeps.
  *
  * Keys used: [server] listen-address, rtsp-port (for the stream URI), client-timeout; [camera]
- * onvif-port,
- * onvif-address, width, height, fps, bitrate, gop.
+ * onvif-port, onvif-address, bitrate, gop. The size and rate described are the ones served,
+ * read from the camera's #CdCameraView with every request, never from width/height/fps.
  */
 #define G_LOG_DOMAIN "CdOnvifServer"
 
@@ -60,7 +61,7 @@ struct _CdOnvifServer {
 	const CdConfig *config;
 	const CdCamera *camera;
 	CdOnvifAuth *auth;
-	CdTranscode *transcode; /* nullable */
+	CdCameraView *view; /* what is served: sizes, rate, snapshots */
 	CdSnapshotCache *snapshots;
 	SoupServer *server;	   /* while running */
 	gchar *address;		   /* where it listens */
@@ -348,21 +349,6 @@ rtsp_host(CdOnvifServer *self, const gchar *client_host, GInetAddress *local)
 	return format_host(rtsp);
 }
 
-/* what cordon serves for the camera now: "source" sizes are learnt by the encoder */
-static void
-current_output(CdOnvifServer *self, guint *width, guint *height, guint *fps)
-{
-	const CdCamera *camera = self->camera;
-
-	*width = camera->width != CD_SAME_AS_SOURCE ? camera->width : CD_FALLBACK_WIDTH;
-	*height = camera->height != CD_SAME_AS_SOURCE ? camera->height : CD_FALLBACK_HEIGHT;
-	*fps = camera->fps != CD_SAME_AS_SOURCE ? camera->fps : CD_FALLBACK_FPS;
-	if (self->transcode != NULL) {
-		cd_transcode_get_output_size(self->transcode, width, height);
-		*fps = cd_transcode_get_output_rate(self->transcode);
-	}
-}
-
 static GInetSocketAddress *
 local_inet_address(SoupServerMessage *msg)
 {
@@ -399,6 +385,7 @@ call_operation(CdOnvifServer *self,
 	g_autofree gchar *stream_uri = NULL;
 	g_autofree gchar *body = NULL;
 	g_autoptr(GError) error = NULL;
+	CdOutputFormat format;
 	CdOnvifCall call = {
 	    .config = self->config,
 	    .camera = self->camera,
@@ -411,7 +398,10 @@ call_operation(CdOnvifServer *self,
 	request_urls(self, msg, &base_url, &stream_uri);
 	call.base_url = base_url;
 	call.stream_uri = stream_uri;
-	current_output(self, &call.width, &call.height, &call.fps);
+	cd_camera_view_get_output_format(self->view, &format);
+	call.width = format.width;
+	call.height = format.height;
+	call.fps = format.fps;
 	body = operation->handler(&call, &error);
 	if (body == NULL) {
 		log_refusal(self, msg, operation->name, error->message);
@@ -580,7 +570,7 @@ snapshot_thread_cb(GTask *task,
 {
 	CdOnvifServer *self = CD_ONVIF_SERVER(source_object);
 	GError *error = NULL;
-	GBytes *jpeg = cd_snapshot_cache_get_jpeg(self->snapshots, CD_TRANSCODE(task_data), &error);
+	GBytes *jpeg = cd_snapshot_cache_get_jpeg(self->snapshots, CD_CAMERA_VIEW(task_data), &error);
 
 	if (jpeg == NULL)
 		g_task_return_error(task, error);
@@ -630,7 +620,7 @@ handle_snapshot(CdOnvifServer *self, SoupServerMessage *msg)
 
 	if (!authenticate(self, msg, NULL, "a snapshot", FALSE))
 		return;
-	if (self->transcode == NULL || self->snapshots_running >= MAX_SNAPSHOTS_RUNNING) {
+	if (self->snapshots_running >= MAX_SNAPSHOTS_RUNNING) {
 		reply_text(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy, try again\n");
 		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
 					     "Retry-After",
@@ -640,7 +630,7 @@ handle_snapshot(CdOnvifServer *self, SoupServerMessage *msg)
 	self->snapshots_running++;
 	soup_server_message_pause(msg);
 	task = g_task_new(self, self->cancellable, snapshot_done_cb, g_object_ref(msg));
-	g_task_set_task_data(task, g_object_ref(self->transcode), g_object_unref);
+	g_task_set_task_data(task, g_object_ref(self->view), g_object_unref);
 	g_task_run_in_thread(task, snapshot_thread_cb);
 }
 
@@ -693,20 +683,20 @@ handler_cb(SoupServer *server,
  * @config: must outlive the object
  * @camera: must outlive the object
  * @auth: the login decisions shared by every device
- * @transcode: (nullable): the camera's encoder, whose frames make the snapshots
+ * @view: the camera as served: the sizes and rate described, the frames of the snapshots
  */
 CdOnvifServer *
 cd_onvif_server_new(const CdConfig *config,
 		    const CdCamera *camera,
 		    CdOnvifAuth *auth,
-		    CdTranscode *transcode)
+		    CdCameraView *view)
 {
 	CdOnvifServer *self = g_object_new(CD_TYPE_ONVIF_SERVER, NULL);
 
 	self->config = config;
 	self->camera = camera;
 	self->auth = g_object_ref(auth);
-	self->transcode = transcode != NULL ? g_object_ref(transcode) : NULL;
+	self->view = g_object_ref(view);
 	self->address = g_strdup(camera->onvif_address != NULL ? camera->onvif_address
 							       : config->listen_address);
 	return self;
@@ -831,7 +821,7 @@ cd_onvif_server_dispose(GObject *object)
 	CdOnvifServer *self = CD_ONVIF_SERVER(object);
 
 	cd_onvif_server_stop(self);
-	g_clear_object(&self->transcode);
+	g_clear_object(&self->view);
 	g_clear_object(&self->auth);
 	G_OBJECT_CLASS(cd_onvif_server_parent_class)->dispose(object);
 }

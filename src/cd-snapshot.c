@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cd-snapshot: JPEG pictures for ONVIF GetSnapshotUri, made from the frames cordon already
- * decoded and composited (cd_transcode_get_last_frame()), so a snapshot never opens a second
- * camera session and shows exactly what viewers see, live video or the slate.
+ * cd-snapshot: JPEG pictures for ONVIF GetSnapshotUri, made from the frame cordon is encoding
+ * for its viewers (cd_camera_view_get_last_frame()), so a snapshot never opens a second camera
+ * session and shows exactly what viewers see, live video or the slate.
  *
  * Each encode runs in a short-lived pipeline of its own (gst_video_convert_sample(): appsrc,
  * jpegenc, appsink) on the calling thread, bounded in time; nothing is shared with the camera's
@@ -23,12 +23,12 @@
 /* an encode takes milliseconds; this only bounds a wedged one */
 #define ENCODE_TIMEOUT (2 * GST_SECOND)
 /* how long a request waits for another thread's encode: the frame wait in
- * cd_transcode_get_last_frame() plus the encode, with room to spare */
+ * cd_camera_view_get_last_frame() plus the encode, with room to spare */
 #define WAIT_FOR_OTHER_US (10 * G_USEC_PER_SEC)
 
 /**
  * cd_snapshot_encode_jpeg:
- * @frame: a raw video frame, e.g. from cd_transcode_get_last_frame()
+ * @frame: a raw video frame, e.g. from cd_camera_view_get_last_frame()
  *
  * Encodes @frame as a baseline JPEG at its own size. Thread-safe; blocks the caller for the
  * encode (a few milliseconds for 1080p), never a pipeline.
@@ -151,9 +151,9 @@ cd_snapshot_cache_free(CdSnapshotCache *self)
 
 /* under lock; @any_age: a request that waited for this entry takes it however old */
 static gboolean
-entry_is_fresh(CdSnapshotCache *self, CdTranscode *transcode, gboolean any_age)
+entry_is_fresh(CdSnapshotCache *self, CdCameraView *view, gboolean any_age)
 {
-	if (self->made_at == 0 || self->made_from != (gconstpointer)transcode)
+	if (self->made_at == 0 || self->made_from != (gconstpointer)view)
 		return FALSE;
 	return any_age || g_get_monotonic_time() - self->made_at <= self->max_age_us;
 }
@@ -170,9 +170,9 @@ entry_result(CdSnapshotCache *self, GError **error)
 
 /* without the lock: the slow part */
 static GBytes *
-make_jpeg(CdTranscode *transcode, GError **error)
+make_jpeg(CdCameraView *view, GError **error)
 {
-	g_autoptr(GstSample) frame = cd_transcode_get_last_frame(transcode);
+	g_autoptr(GstSample) frame = cd_camera_view_get_last_frame(view);
 
 	if (frame == NULL) {
 		g_set_error_literal(error,
@@ -186,11 +186,11 @@ make_jpeg(CdTranscode *transcode, GError **error)
 
 /**
  * cd_snapshot_cache_get_jpeg:
- * @transcode: the camera's encoder; a cache serves one camera, and an entry made from another
- *   encoder (the camera was rebuilt) is not reused
+ * @view: the camera; a cache serves one camera, and an entry made from another view (the
+ *   camera was rebuilt) is not reused
  *
  * Returns the camera's current picture as JPEG: the entry if it is younger than the cache's
- * max age, else a new one from cd_transcode_get_last_frame() and cd_snapshot_encode_jpeg().
+ * max age, else a new one from cd_camera_view_get_last_frame() and cd_snapshot_encode_jpeg().
  * Blocks for one encode (plus, with a bounded encoder pool, one frame interval); bounded by
  * about ten seconds when the encoder is wedged.
  *
@@ -202,7 +202,7 @@ make_jpeg(CdTranscode *transcode, GError **error)
  * the entry serves
  */
 GBytes *
-cd_snapshot_cache_get_jpeg(CdSnapshotCache *self, CdTranscode *transcode, GError **error)
+cd_snapshot_cache_get_jpeg(CdSnapshotCache *self, CdCameraView *view, GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
 	GBytes *jpeg;
@@ -211,13 +211,13 @@ cd_snapshot_cache_get_jpeg(CdSnapshotCache *self, CdTranscode *transcode, GError
 	guint64 waited_for = 0;
 
 	g_return_val_if_fail(self != NULL, NULL);
-	g_return_val_if_fail(CD_IS_TRANSCODE(transcode), NULL);
+	g_return_val_if_fail(CD_IS_CAMERA_VIEW(view), NULL);
 
 	g_mutex_lock(&self->lock);
 	while (TRUE) {
 		gboolean made_meanwhile = waited && self->serial != waited_for;
 
-		if (entry_is_fresh(self, transcode, made_meanwhile)) {
+		if (entry_is_fresh(self, view, made_meanwhile)) {
 			jpeg = entry_result(self, error);
 			g_mutex_unlock(&self->lock);
 			return jpeg;
@@ -240,7 +240,7 @@ cd_snapshot_cache_get_jpeg(CdSnapshotCache *self, CdTranscode *transcode, GError
 	self->busy = TRUE;
 	g_mutex_unlock(&self->lock);
 
-	jpeg = make_jpeg(transcode, &error_local);
+	jpeg = make_jpeg(view, &error_local);
 
 	g_mutex_lock(&self->lock);
 	self->busy = FALSE;
@@ -248,7 +248,7 @@ cd_snapshot_cache_get_jpeg(CdSnapshotCache *self, CdTranscode *transcode, GError
 	g_clear_error(&self->error);
 	self->jpeg = jpeg != NULL ? g_bytes_ref(jpeg) : NULL;
 	self->error = jpeg == NULL ? g_error_copy(error_local) : NULL;
-	self->made_from = transcode;
+	self->made_from = view;
 	/* stamped when done, so the age counts from when the picture was available */
 	self->made_at = g_get_monotonic_time();
 	self->serial++;

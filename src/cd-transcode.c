@@ -21,6 +21,9 @@
  * any pool or from an unbounded one; a copy made on demand when an encoder template brings a
  * bounded pool, where one held buffer could starve the element upstream.
  *
+ * The transcode is where the output format is decided and the served picture passes, so it
+ * is what implements #CdCameraView, the read-only face of the camera that ONVIF gets.
+ *
  * Threads: cd_transcode_push_frame() is called from the ingest's streaming thread; the output
  * function and the frame probe from this pipeline's streaming thread; the pacer has its own;
  * cd_transcode_get_last_frame() and cd_transcode_request_keyframe() from any thread; everything
@@ -108,7 +111,13 @@ struct _CdTranscode {
 	guint frame_waiters;	    /* protected by frame_lock: callers waiting for a copy */
 };
 
-G_DEFINE_TYPE(CdTranscode, cd_transcode, G_TYPE_OBJECT)
+static void
+camera_view_init(CdCameraViewInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE(CdTranscode,
+			cd_transcode,
+			G_TYPE_OBJECT,
+			G_IMPLEMENT_INTERFACE(CD_TYPE_CAMERA_VIEW, camera_view_init))
 
 /* under frame_lock: gives the kept frame back to its pool */
 static void
@@ -892,4 +901,29 @@ cd_transcode_init(CdTranscode *self)
 	g_mutex_init(&self->lock);
 	g_mutex_init(&self->frame_lock);
 	g_cond_init(&self->frame_cond);
+}
+
+static void
+view_get_output_format(CdCameraView *view, CdOutputFormat *format)
+{
+	CdTranscode *self = CD_TRANSCODE(view);
+
+	g_mutex_lock(&self->lock);
+	format->width = self->width;
+	format->height = self->height;
+	format->fps = self->fps;
+	g_mutex_unlock(&self->lock);
+}
+
+static GstSample *
+view_get_last_frame(CdCameraView *view)
+{
+	return cd_transcode_get_last_frame(CD_TRANSCODE(view));
+}
+
+static void
+camera_view_init(CdCameraViewInterface *iface)
+{
+	iface->get_output_format = view_get_output_format;
+	iface->get_last_frame = view_get_last_frame;
 }

@@ -73,6 +73,15 @@ proxy_url(Proxy *proxy, const gchar *camera)
 	return g_strdup_printf("rtsp://127.0.0.1:%u/%s", proxy->port, camera);
 }
 
+static CdCameraState
+camera_state(CdDaemon *daemon, const gchar *camera)
+{
+	g_autoptr(CdCameraStatus) status = cd_daemon_get_camera_status(daemon, camera);
+
+	g_assert_nonnull(status);
+	return status->state;
+}
+
 static CdTestClient *
 viewer_new(Proxy *proxy, const gchar *camera, gboolean tcp)
 {
@@ -325,10 +334,8 @@ test_failing_cameras(void)
 	g_assert_true(cd_test_client_wait_slate_frames(silent_client, 15, WAIT_MS));
 	g_assert_cmpuint(cd_test_client_get_live_frames(dead_client), ==, 0);
 	g_assert_cmpuint(cd_test_client_get_live_frames(silent_client), ==, 0);
-	g_assert_cmpint(cd_ingest_get_state(cd_daemon_get_ingest(proxy.daemon, "dead")), !=,
-			CD_CAMERA_STATE_LIVE);
-	g_assert_cmpint(cd_ingest_get_state(cd_daemon_get_ingest(proxy.daemon, "silent")), !=,
-			CD_CAMERA_STATE_LIVE);
+	g_assert_cmpint(camera_state(proxy.daemon, "dead"), !=, CD_CAMERA_STATE_LIVE);
+	g_assert_cmpint(camera_state(proxy.daemon, "silent"), !=, CD_CAMERA_STATE_LIVE);
 	cd_test_client_stop(good_client);
 	cd_test_client_stop(dead_client);
 	cd_test_client_stop(silent_client);

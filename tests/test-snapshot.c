@@ -101,7 +101,7 @@ take_snapshot(CdTranscode *transcode)
 {
 	g_autoptr(CdSnapshotCache) cache = cd_snapshot_cache_new(0);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) jpeg = cd_snapshot_cache_get_jpeg(cache, transcode, &error);
+	g_autoptr(GBytes) jpeg = cd_snapshot_cache_get_jpeg(cache, CD_CAMERA_VIEW(transcode), &error);
 	Picture picture = {0};
 
 	g_assert_no_error(error);
@@ -124,7 +124,8 @@ snapshot_start(Snapshot *snapshot, const gchar *server_extra, const gchar *camer
 				 OUT_WIDTH, OUT_HEIGHT, camera_extra);
 	section = cd_test_camera_section("front", url, output);
 	snapshot->daemon = cd_test_cordon_start(server_extra, section);
-	snapshot->transcode = cd_daemon_get_transcode(snapshot->daemon, "front");
+	snapshot->transcode =
+	    cd_channel_get_transcode(cd_daemon_get_channel(snapshot->daemon, "front"));
 	g_assert_nonnull(snapshot->transcode);
 	viewer_url = g_strdup_printf("rtsp://127.0.0.1:%u/front",
 				     cd_daemon_get_rtsp_port(snapshot->daemon));
@@ -211,7 +212,7 @@ test_no_frame(void)
 	g_assert_no_error(error);
 
 	g_assert_null(cd_transcode_get_last_frame(transcode));
-	jpeg = cd_snapshot_cache_get_jpeg(cache, transcode, &error);
+	jpeg = cd_snapshot_cache_get_jpeg(cache, CD_CAMERA_VIEW(transcode), &error);
 	g_assert_error(error, CD_ERROR, CD_ERROR_NOT_FOUND);
 	g_assert_null(jpeg);
 	g_clear_error(&error);
@@ -231,7 +232,7 @@ test_no_frame(void)
 	cd_transcode_stop(transcode);
 	g_assert_null(cd_transcode_get_last_frame(transcode));
 	g_assert_nonnull(gst_sample_get_buffer(frame));
-	jpeg = cd_snapshot_cache_get_jpeg(cache, transcode, &error);
+	jpeg = cd_snapshot_cache_get_jpeg(cache, CD_CAMERA_VIEW(transcode), &error);
 	g_assert_error(error, CD_ERROR, CD_ERROR_NOT_FOUND);
 	g_assert_null(jpeg);
 }
@@ -244,10 +245,11 @@ test_right_after_start(void)
 	g_autofree gchar *url = cd_emulator_get_url(camera);
 	g_autofree gchar *section = cd_test_camera_section("front", url, "width=352\nheight=288\n");
 	g_autoptr(CdDaemon) daemon = cd_test_cordon_start("", section);
-	CdTranscode *transcode = cd_daemon_get_transcode(daemon, "front");
+	CdChannel *channel = cd_daemon_get_channel(daemon, "front");
+	CdTranscode *transcode = cd_channel_get_transcode(channel);
 	g_autoptr(CdSnapshotCache) cache = cd_snapshot_cache_new(0);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) jpeg = cd_snapshot_cache_get_jpeg(cache, transcode, &error);
+	g_autoptr(GBytes) jpeg = cd_snapshot_cache_get_jpeg(cache, CD_CAMERA_VIEW(transcode), &error);
 	Picture picture = {0};
 
 	if (jpeg == NULL) {
@@ -258,7 +260,7 @@ test_right_after_start(void)
 		g_assert_true(decode_jpeg(jpeg, &picture));
 		g_assert_cmpint(picture.width, ==, OUT_WIDTH);
 	}
-	g_assert_null(cd_daemon_get_transcode(daemon, "no-such-camera"));
+	g_assert_null(cd_daemon_get_channel(daemon, "no-such-camera"));
 }
 
 static void
@@ -322,7 +324,8 @@ request_thread(gpointer user_data)
 	Request *request = user_data;
 
 	if (request->cache != NULL) {
-		request->jpeg = cd_snapshot_cache_get_jpeg(request->cache, request->transcode,
+		request->jpeg = cd_snapshot_cache_get_jpeg(request->cache,
+							   CD_CAMERA_VIEW(request->transcode),
 							   &request->error);
 	} else {
 		g_autoptr(GstSample) frame = cd_transcode_get_last_frame(request->transcode);

@@ -376,7 +376,8 @@ static void
 restart_encoder_at(Fixture *f, guint second)
 {
 	if (second == 3)
-		cd_transcode_restart(cd_daemon_get_transcode(f->daemon, "front"));
+		cd_transcode_restart(
+		    cd_channel_get_transcode(cd_daemon_get_channel(f->daemon, "front")));
 }
 
 /* the encoder restarts while a recorder records: the timestamps go on, no step back */

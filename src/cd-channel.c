@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cd-channel: one camera's media path, built and wired in one place:
+ *
+ *   CdIngest --raw frames--> CdTranscode --access units--> CdMediaFactory (RTSP mount)
+ *                                 \--> CdCameraView (output format, last frame: read-only)
+ *
+ * Data goes one way. The only thing that goes back is a viewer joining, which asks the
+ * encoder for a keyframe (the factory's ::keyframe-wanted signal). A "source" output size is
+ * decided by the transcode from the first frame; the channel then tells its own ingest to
+ * scale later connections to it, so a camera that comes back at another size is served at the
+ * same one. That loop stays inside this object.
+ *
+ * Threads: frame_cb runs on the ingest's streaming thread, encoded_cb on the encoder's;
+ * everything else on the main thread. Keys used: those of its stages (cd-ingest,
+ * cd-transcode, cd-media-factory); the channel itself reads none.
+ */
+#define G_LOG_DOMAIN "CdChannel"
+
+#include "cd-channel.h"
+
+struct _CdChannel {
+	GObject parent_instance;
+	const CdCamera *camera;
+	CdIngest *ingest;
+	CdTranscode *transcode;
+	CdMediaFactory *factory;
+	gint ingest_scaled; /* atomic: the ingest scales to the decided output size */
+};
+
+G_DEFINE_TYPE(CdChannel, cd_channel, G_TYPE_OBJECT)
+
+/* ingest streaming thread */
+static void
+frame_cb(GstSample *sample, gpointer user_data)
+{
+	CdChannel *self = user_data;
+	guint width;
+	guint height;
+
+	cd_transcode_push_frame(self->transcode, sample);
+	if (g_atomic_int_get(&self->ingest_scaled))
+		return;
+	if (cd_transcode_get_output_size(self->transcode, &width, &height)) {
+		cd_ingest_set_output_size(self->ingest, width, height);
+		g_atomic_int_set(&self->ingest_scaled, 1);
+	}
+}
+
+/* encoder streaming thread */
+static void
+encoded_cb(GstSample *sample, gpointer user_data)
+{
+	CdChannel *self = user_data;
+
+	cd_media_factory_push(self->factory, sample);
+}
+
+static void
+keyframe_wanted_cb(CdMediaFactory *factory, gpointer user_data)
+{
+	CdChannel *self = user_data;
+
+	cd_transcode_request_keyframe(self->transcode);
+}
+
+/**
+ * cd_channel_new:
+ * @config: must outlive the channel
+ * @camera: an enabled camera of @config
+ * @frontend: the RTSP server the camera is mounted on
+ *
+ * Builds the camera's stages without starting any.
+ *
+ * Errors: %CD_ERROR_INVALID_PIPELINE if the encoder template does not build.
+ */
+CdChannel *
+cd_channel_new(const CdConfig *config,
+	       const CdCamera *camera,
+	       const CdChannelTemplates *templates,
+	       CdRtspFrontend *frontend,
+	       GError **error)
+{
+	g_autoptr(CdChannel) self = g_object_new(CD_TYPE_CHANNEL, NULL);
+
+	self->camera = camera;
+	self->transcode = cd_transcode_new(camera, templates->encoder, error);
+	if (self->transcode == NULL)
+		return NULL;
+	self->ingest = cd_ingest_new(camera, config, templates->decode_h264,
+				     templates->decode_h265);
+	/* a configured size is known now, not learnt */
+	if (cd_transcode_get_output_size(self->transcode, NULL, NULL)) {
+		cd_ingest_set_output_size(self->ingest, camera->width, camera->height);
+		self->ingest_scaled = 1;
+	}
+	self->factory = g_object_ref(cd_rtsp_frontend_add_camera(frontend, camera));
+	cd_ingest_set_frame_func(self->ingest, frame_cb, self, NULL);
+	cd_transcode_set_output_func(self->transcode, encoded_cb, self, NULL);
+	g_signal_connect(self->factory, "keyframe-wanted", G_CALLBACK(keyframe_wanted_cb), self);
+	return g_steal_pointer(&self);
+}
+
+/**
+ * cd_channel_start_encoder:
+ *
+ * Starts the encoder, which serves the slate until the camera is connected: before the RTSP
+ * server listens, so that the first viewer finds a picture.
+ *
+ * Errors: %CD_ERROR_INTERNAL if the pipeline does not start.
+ */
+gboolean
+cd_channel_start_encoder(CdChannel *self, GError **error)
+{
+	return cd_transcode_start(self->transcode, error);
+}
+
+/**
+ * cd_channel_connect:
+ *
+ * Starts connecting to the camera in the background, and reconnecting for ever.
+ */
+void
+cd_channel_connect(CdChannel *self)
+{
+	cd_ingest_start(self->ingest);
+}
+
+/**
+ * cd_channel_disconnect:
+ *
+ * Closes the camera's session on a worker (see cd_teardown_wait()); the encoder goes on
+ * serving the slate until the channel is released.
+ */
+void
+cd_channel_disconnect(CdChannel *self)
+{
+	cd_ingest_stop(self->ingest);
+}
+
+const CdCamera *
+cd_channel_get_camera(CdChannel *self)
+{
+	return self->camera;
+}
+
+/**
+ * cd_channel_get_view:
+ *
+ * Returns: (transfer none): what the channel serves, read-only
+ */
+CdCameraView *
+cd_channel_get_view(CdChannel *self)
+{
+	return CD_CAMERA_VIEW(self->transcode);
+}
+
+/**
+ * cd_channel_get_status:
+ *
+ * Returns: (transfer full): the camera's state and since when
+ */
+CdCameraStatus *
+cd_channel_get_status(CdChannel *self)
+{
+	return cd_ingest_get_status(self->ingest);
+}
+
+/**
+ * cd_channel_get_ingest:
+ *
+ * For tests and in-process tools; nothing in the daemon steers a stage from outside.
+ *
+ * Returns: (transfer none): the camera's ingest
+ */
+CdIngest *
+cd_channel_get_ingest(CdChannel *self)
+{
+	return self->ingest;
+}
+
+/**
+ * cd_channel_get_transcode:
+ *
+ * For tests and in-process tools, as cd_channel_get_ingest().
+ *
+ * Returns: (transfer none): the camera's encoder
+ */
+CdTranscode *
+cd_channel_get_transcode(CdChannel *self)
+{
+	return self->transcode;
+}
+
+static void
+cd_channel_dispose(GObject *object)
+{
+	CdChannel *self = CD_CHANNEL(object);
+
+	if (self->factory != NULL)
+		g_signal_handlers_disconnect_by_data(self->factory, self);
+	if (self->ingest != NULL)
+		cd_ingest_stop(self->ingest);
+	g_clear_object(&self->ingest);
+	if (self->transcode != NULL)
+		cd_transcode_stop(self->transcode);
+	g_clear_object(&self->transcode);
+	g_clear_object(&self->factory);
+	G_OBJECT_CLASS(cd_channel_parent_class)->dispose(object);
+}
+
+static void
+cd_channel_class_init(CdChannelClass *klass)
+{
+	G_OBJECT_CLASS(klass)->dispose = cd_channel_dispose;
+}
+
+static void
+cd_channel_init(CdChannel *self)
+{
+}
