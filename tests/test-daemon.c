@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The cordon binary as an operator runs it, as a subprocess over loopback: --check-config on
- * good and bad files and pipeline templates, --config and --demo serving real clients, a clean
- * exit on SIGTERM and SIGINT, and the command line itself.
+ * good and bad files and pipeline templates, --config serving real clients, a clean exit on
+ * SIGTERM and SIGINT, and the command line itself; and cordon-demo, the README's first command.
  *
  * Threads: everything runs on the main thread; the subprocess's pipes, its exit, the
  * emulator camera and the test clients are all dispatched by the default main context, which
@@ -21,7 +21,7 @@
 #include "hostile-camera.h"
 #include "test-utils.h"
 
-/* --demo has no option for its port */
+/* cordon-demo has no option for its port */
 #define DEMO_PORT	8554
 #define DEMO_WIDTH	1280
 #define DEMO_HEIGHT	720
@@ -167,8 +167,9 @@ child_setup_cb(gpointer user_data)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* @program: a path under the build directory, such as "src/cordon" */
 static Cordon *
-cordon_spawn(const gchar *const *args)
+built_program_spawn(const gchar *program, const gchar *const *args)
 {
 	g_autoptr(GSubprocessLauncher) launcher =
 	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
@@ -177,7 +178,7 @@ cordon_spawn(const gchar *const *args)
 	Cordon *cordon = g_new0(Cordon, 1);
 
 	/* the environment, CORDON_PIPELINES_DIR and GST_REGISTRY included, is inherited */
-	g_ptr_array_add(argv, g_test_build_filename(G_TEST_BUILT, "..", "src", "cordon", NULL));
+	g_ptr_array_add(argv, g_test_build_filename(G_TEST_BUILT, "..", program, NULL));
 	for (guint i = 0; args[i] != NULL; i++)
 		g_ptr_array_add(argv, g_strdup(args[i]));
 	g_ptr_array_add(argv, NULL);
@@ -193,6 +194,12 @@ cordon_spawn(const gchar *const *args)
 	pipe_read_next(&cordon->err);
 	g_subprocess_wait_async(cordon->process, NULL, cordon_wait_cb, cordon);
 	return cordon;
+}
+
+static Cordon *
+cordon_spawn(const gchar *const *args)
+{
+	return built_program_spawn("src/cordon", args);
 }
 
 static gboolean
@@ -776,10 +783,10 @@ test_demo(Fixture *fixture, gconstpointer user_data)
 	BannerWait wait = {0};
 
 	if (!port_is_free(DEMO_PORT)) {
-		g_test_skip("127.0.0.1:8554 is in use, and --demo always listens there");
+		g_test_skip("127.0.0.1:8554 is in use, and cordon-demo always listens there");
 		return;
 	}
-	cordon = cordon_spawn((const gchar *[]){"--demo", NULL});
+	cordon = built_program_spawn("cordon-demo", (const gchar *[]){NULL});
 
 	/* the banner: "open   rtsp://HOST:PORT/demo ..." then "login  user NAME, password PW" */
 	wait.cordon = cordon;
@@ -837,7 +844,13 @@ test_no_args(Fixture *fixture, gconstpointer user_data)
 		g_assert_cmpstr(cordon->out.text->str, ==, "");
 		/* it says what to do instead */
 		g_assert_nonnull(strstr(cordon->err.text->str, "--config FILE"));
-		g_assert_nonnull(strstr(cordon->err.text->str, "--demo"));
+		g_assert_nonnull(strstr(cordon->err.text->str, "cordon-demo"));
+	}
+	{
+		/* the demo camera is not in the daemon: the old option says where it went */
+		g_autoptr(Cordon) cordon = cordon_run((const gchar *[]){"--demo", NULL});
+		cordon_assert_exit(cordon, 1);
+		g_assert_nonnull(strstr(cordon->err.text->str, "build/cordon-demo"));
 	}
 	{
 		g_autoptr(Cordon) cordon = cordon_run((const gchar *[]){"--version", NULL});
