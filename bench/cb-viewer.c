@@ -246,7 +246,7 @@ static gchar *
 client_launch(Viewer *viewer, ClientMode mode)
 {
 	const gchar *codec = viewer->codec;
-	/* multi-slice H.264 pictures stay whole when avc is asked for (GSTREAMER-NOTES) */
+	/* multi-slice H.264 pictures stay whole when avc is asked for (README, GStreamer 1.22) */
 	const gchar *depayed = g_str_equal(codec, "h264") ? "video/x-h264,stream-format=avc ! "
 							  : "";
 

@@ -199,7 +199,7 @@ test_link_video(TestClient *client, GstPad *pad, const gchar *encoding)
 	g_autoptr(GstCaps) caps = NULL;
 	g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(depay, "sink");
 
-	/* avc right after the depayloader keeps multi-slice pictures whole (GSTREAMER-NOTES) */
+	/* avc right after the depayloader keeps multi-slice pictures whole (README, GStreamer 1.22) */
 	caps = gst_caps_new_simple(h265 ? "video/x-h265" : "video/x-h264",
 				   "stream-format",
 				   G_TYPE_STRING,
