@@ -42,6 +42,7 @@
 #include "cd-camera.h"
 #include "cd-discovery.h"
 #include "cd-onvif-identity.h"
+#include "cd-xml.h"
 
 #define NS_SOAP12 "http://www.w3.org/2003/05/soap-envelope"
 #define NS_SOAP11 "http://schemas.xmlsoap.org/soap/envelope/"
@@ -142,7 +143,6 @@ reply_free(Reply *reply)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Reply, reply_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
 
 static gchar *
@@ -977,11 +977,16 @@ hostile_datagrams(Test *t)
 	    t->endpoint[1]);
 	g_autofree gchar *resolve = g_strconcat("<d:Resolve>", endpoint, "</d:Resolve>", NULL);
 	g_autofree gchar *long_id = g_strnfill(300, 'b');
+	g_autoptr(GString) deep = g_string_new(NULL);
 	g_autofree gchar *bomb_probe = probe_with_body("&g;", "");
 	g_autofree gchar *entity_probe = probe_with_body("&x;", "");
 	gchar *random = g_malloc(1024);
 
 	g_array_set_clear_func(cases, hostile_clear);
+	for (guint i = 0; i < 20; i++)
+		g_string_append(deep, "<Scopes>");
+	for (guint i = 0; i < 20; i++)
+		g_string_append(deep, "</Scopes>");
 	for (guint i = 0; i < 1024; i++)
 		random[i] = (gchar)g_test_rand_int_range(0, 256);
 	hostile_add(cases, "empty", g_strdup(""), 0);
@@ -1006,6 +1011,8 @@ hostile_datagrams(Test *t)
 	hostile_add(cases, "64 KiB", padded_probe("urn:uuid:bad", 65000), -1);
 	hostile_add(cases, "8 KiB + 1", padded_probe("urn:uuid:bad", 8193), -1);
 	hostile_add(cases, "deep nesting", nested_elements(2700), -1);
+	/* well within libxml2's own limit, beyond any Probe's shape (cd-xml, CD_PROBE_MAX_DEPTH) */
+	hostile_add(cases, "20 levels inside the Probe", probe_with_body("urn:uuid:bad", deep->str), -1);
 	hostile_add(cases, "invalid UTF-8", probe_with_body("urn:uuid:b\xff\xfe", ""), -1);
 	hostile_add(cases, "no MessageID",
 		    g_strdup("<s:Envelope xmlns:s=\"" NS_SOAP12 "\"><s:Header/><s:Body>"

@@ -624,7 +624,6 @@ test_soap_threads(void)
 		g_thread_join(threads[i]);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
 
 /* as xmllint would: no recovery, no network, no DTD */
@@ -776,9 +775,9 @@ test_soap_fault(void)
 static void
 test_soap_escape(void)
 {
-	g_autofree gchar *plain = cd_soap_escape("cam-1 \xc3\xa9t\xc3\xa9");
-	g_autofree gchar *markup = cd_soap_escape("a<b&c>\"d'\t\n");
-	g_autofree gchar *control = cd_soap_escape("\x1b[31m\x7f");
+	g_autofree gchar *plain = cd_xml_escape("cam-1 \xc3\xa9t\xc3\xa9");
+	g_autofree gchar *markup = cd_xml_escape("a<b&c>\"d'\t\n");
+	g_autofree gchar *control = cd_xml_escape("\x1b[31m\x7f");
 
 	g_assert_cmpstr(plain, ==, "cam-1 \xc3\xa9t\xc3\xa9");
 	g_assert_cmpstr(markup, ==, "a&lt;b&amp;c&gt;&quot;d&apos;\t\n");

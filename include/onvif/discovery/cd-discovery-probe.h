@@ -3,10 +3,12 @@
 
 #include <glib.h>
 
+#include "cd-xml.h"
+
 G_BEGIN_DECLS
 
-#define CD_WSD_NS_SOAP12 "http://www.w3.org/2003/05/soap-envelope"
-#define CD_WSD_NS_SOAP11 "http://schemas.xmlsoap.org/soap/envelope/"
+#define CD_WSD_NS_SOAP12 CD_XML_NS_SOAP12
+#define CD_WSD_NS_SOAP11 CD_XML_NS_SOAP11
 #define CD_WSD_NS_WSA	 "http://schemas.xmlsoap.org/ws/2004/08/addressing"
 #define CD_WSD_NS_WSD	 "http://schemas.xmlsoap.org/ws/2005/04/discovery"
 #define CD_WSD_NS_DN	 "http://www.onvif.org/ver10/network/wsdl"
@@ -14,6 +16,8 @@ G_BEGIN_DECLS
 
 /* a datagram over this is refused unread: ONVIF probes are < 1 KiB; SOAP-over-UDP allows 32 */
 #define CD_PROBE_MAX_BYTES 8192
+/* a Probe is a few levels deep: Envelope, Header/Body, Probe, Types/Scopes */
+#define CD_PROBE_MAX_DEPTH 16
 /* echoed in RelatesTo: a long one would amplify */
 #define CD_PROBE_MAX_MESSAGE_ID 256
 

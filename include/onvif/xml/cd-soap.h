@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "cd-xml.h"
+
 G_BEGIN_DECLS
 
 /* a request over either limit is refused before or while parsing */
@@ -10,7 +12,7 @@ G_BEGIN_DECLS
 #define CD_SOAP_MAX_DEPTH	  32
 
 /* the prefixes every reply declares on its Envelope */
-#define CD_SOAP_NS_ENVELOPE "http://www.w3.org/2003/05/soap-envelope"
+#define CD_SOAP_NS_ENVELOPE CD_XML_NS_SOAP12
 #define CD_SOAP_NS_SCHEMA   "http://www.onvif.org/ver10/schema"
 #define CD_SOAP_NS_DEVICE   "http://www.onvif.org/ver10/device/wsdl"
 #define CD_SOAP_NS_MEDIA    "http://www.onvif.org/ver10/media/wsdl"
@@ -57,8 +59,6 @@ gchar *
 cd_soap_envelope(const gchar *body_xml);
 gchar *
 cd_soap_fault(const gchar *code, const gchar *subcode, const gchar *reason);
-gchar *
-cd_soap_escape(const gchar *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdSoapRequest, cd_soap_request_free)
 

@@ -34,7 +34,7 @@ xaddr(const CdOnvifCall *call, const gchar *path)
 {
 	g_autofree gchar *url = g_strconcat(call->base_url, path, NULL);
 
-	return cd_soap_escape(url);
+	return cd_xml_escape(url);
 }
 
 static void
@@ -104,7 +104,7 @@ static gchar *
 get_device_information(const CdOnvifCall *call, GError **error)
 {
 	g_autofree gchar *serial = cd_onvif_serial_number(call->camera);
-	g_autofree gchar *firmware = cd_soap_escape(cd_onvif_firmware_version());
+	g_autofree gchar *firmware = cd_xml_escape(cd_onvif_firmware_version());
 
 	return g_strdup_printf("<tds:GetDeviceInformationResponse>"
 			       "<tds:Manufacturer>" CD_ONVIF_MANUFACTURER "</tds:Manufacturer>"
@@ -249,7 +249,7 @@ get_scopes(const CdOnvifCall *call, GError **error)
 	g_autoptr(GString) out = g_string_new("<tds:GetScopesResponse>");
 
 	for (guint i = 0; scopes[i] != NULL; i++) {
-		g_autofree gchar *scope = cd_soap_escape(scopes[i]);
+		g_autofree gchar *scope = cd_xml_escape(scopes[i]);
 		g_string_append_printf(out,
 				       "<tds:Scopes><tt:ScopeDef>Fixed</tt:ScopeDef>"
 				       "<tt:ScopeItem>%s</tt:ScopeItem></tds:Scopes>",
@@ -262,7 +262,7 @@ get_scopes(const CdOnvifCall *call, GError **error)
 static gchar *
 get_hostname(const CdOnvifCall *call, GError **error)
 {
-	g_autofree gchar *name = cd_soap_escape(g_get_host_name());
+	g_autofree gchar *name = cd_xml_escape(g_get_host_name());
 
 	return g_strdup_printf("<tds:GetHostnameResponse><tds:HostnameInformation>"
 			       "<tt:FromDHCP>false</tt:FromDHCP><tt:Name>%s</tt:Name>"
@@ -342,7 +342,7 @@ hardware_address(struct ifaddrs *list, const gchar *name)
 static void
 append_interface(GString *out, struct ifaddrs *list, struct ifaddrs *ifa, GInetAddress *address)
 {
-	g_autofree gchar *name = cd_soap_escape(ifa->ifa_name);
+	g_autofree gchar *name = cd_xml_escape(ifa->ifa_name);
 	g_autofree gchar *mac = hardware_address(list, ifa->ifa_name);
 	g_autofree gchar *text = g_inet_address_to_string(address);
 	guint prefix = prefix_length(ifa->ifa_netmask);

@@ -60,13 +60,13 @@ snapshot_uri(const CdOnvifCall *call)
 {
 	g_autofree gchar *url = g_strconcat(call->base_url, CD_ONVIF_PATH_SNAPSHOT, NULL);
 
-	return cd_soap_escape(url);
+	return cd_xml_escape(url);
 }
 
 static void
 append_video_source_configuration(GString *out, const CdOnvifCall *call, const gchar *element)
 {
-	g_autofree gchar *name = cd_soap_escape(call->camera->name);
+	g_autofree gchar *name = cd_xml_escape(call->camera->name);
 
 	g_string_append_printf(out,
 			       "<%s token=\"" CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN "\">"
@@ -341,7 +341,7 @@ get_stream_uri(const CdOnvifCall *call, GError **error)
 				    "only the RTSP, UDP and TCP transports are served");
 		return NULL;
 	}
-	uri = cd_soap_escape(call->stream_uri);
+	uri = cd_xml_escape(call->stream_uri);
 	return media_uri("trt:GetStreamUriResponse", uri);
 }
 
@@ -555,7 +555,7 @@ get_stream_uri2(const CdOnvifCall *call, GError **error)
 				    "only RtspUnicast streams are served");
 		return NULL;
 	}
-	uri = cd_soap_escape(call->stream_uri);
+	uri = cd_xml_escape(call->stream_uri);
 	return g_strdup_printf("<tr2:GetStreamUriResponse><tr2:Uri>%s</tr2:Uri>"
 			       "</tr2:GetStreamUriResponse>",
 			       uri);

@@ -5,10 +5,10 @@
  * device by. No sockets and no state, so a fuzzer can drive it directly; cd-discovery owns the
  * sockets, the budgets and the answers.
  *
- * Untrusted input: at most CD_PROBE_MAX_BYTES are parsed. libxml2 parses without network
- * access, a DOCTYPE stops the parser before its internal subset is read (so no entity is ever
- * declared, let alone expanded), and errors go nowhere, stderr included: the caller logs the
- * GError at debug level. Only Probes carrying a WS-Addressing MessageID (non-empty, at most
+ * Untrusted input: the bytes are read by cd-xml, with the same defences as ONVIF's SOAP (no
+ * document type declaration, UTF-8 only, no network access, errors never on stderr), at most
+ * CD_PROBE_MAX_BYTES and CD_PROBE_MAX_DEPTH deep; the caller logs the GError at debug level.
+ * Only Probes carrying a WS-Addressing MessageID (non-empty, at most
  * CD_PROBE_MAX_MESSAGE_ID bytes, echoed in the answer) parse.
  *
  * Threads: any; nothing is shared.
@@ -18,11 +18,10 @@
 
 #include "cd-discovery-probe.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <string.h>
 
 #include "cd-error.h"
+#include "cd-xml.h"
 
 #define NS_SOAP12 CD_WSD_NS_SOAP12
 #define NS_SOAP11 CD_WSD_NS_SOAP11
@@ -34,8 +33,6 @@
 #define MATCH_BY_RFC3986 NS_WSD "/rfc3986"
 #define MATCH_BY_STRCMP0 NS_WSD "/strcmp0"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 
 /**
  * cd_probe_free:
@@ -52,51 +49,6 @@ cd_probe_free(CdProbe *probe)
 }
 
 /* ---- the Probe ---- */
-
-static gboolean
-node_is(const xmlNode *node, const gchar *ns, const gchar *name)
-{
-	return node != NULL && node->type == XML_ELEMENT_NODE && node->ns != NULL &&
-	       g_strcmp0((const gchar *)node->ns->href, ns) == 0 &&
-	       g_strcmp0((const gchar *)node->name, name) == 0;
-}
-
-static xmlNode *
-find_child(const xmlNode *parent, const gchar *ns, const gchar *name)
-{
-	for (xmlNode *child = parent != NULL ? parent->children : NULL; child != NULL;
-	     child = child->next) {
-		if (node_is(child, ns, name))
-			return child;
-	}
-	return NULL;
-}
-
-static xmlNode *
-first_element(const xmlNode *parent)
-{
-	for (xmlNode *child = parent != NULL ? parent->children : NULL; child != NULL;
-	     child = child->next) {
-		if (child->type == XML_ELEMENT_NODE)
-			return child;
-	}
-	return NULL;
-}
-
-/* the element's text without surrounding white space; NULL for a missing element */
-static gchar *
-node_text(const xmlNode *node)
-{
-	xmlChar *content;
-	gchar *text;
-
-	if (node == NULL)
-		return NULL;
-	content = xmlNodeGetContent(node);
-	text = g_strstrip(g_strdup((const gchar *)content));
-	xmlFree(content);
-	return text;
-}
 
 /* an xs:list: tokens between XML white space */
 static GStrv
@@ -133,7 +85,7 @@ type_is_ours(xmlDoc *doc, xmlNode *types, const gchar *qname)
 static gboolean
 types_match(xmlDoc *doc, xmlNode *types)
 {
-	g_autofree gchar *text = node_text(types);
+	g_autofree gchar *text = cd_xml_node_text(types, TRUE);
 	g_auto(GStrv) qnames = split_list(text);
 
 	for (guint i = 0; qnames[i] != NULL; i++) {
@@ -141,53 +93,6 @@ types_match(xmlDoc *doc, xmlNode *types)
 			return FALSE;
 	}
 	return TRUE;
-}
-
-/* a DOCTYPE stops the parser before its internal subset: no entity is ever declared */
-static void
-refuse_doctype_cb(void *ctx,
-		  const xmlChar *name,
-		  const xmlChar *external_id,
-		  const xmlChar *system_id)
-{
-	xmlStopParser((xmlParserCtxt *)ctx);
-}
-
-/* nothing a stranger sends reaches stderr; the drop log says why at debug level */
-static void
-silence_cb(void *user_data, xmlErrorPtr error)
-{
-}
-
-static xmlDoc *
-parse_xml(const gchar *data, gsize len, GError **error)
-{
-	g_autoptr(xmlParserCtxt) ctxt = xmlNewParserCtxt();
-	xmlDoc *doc;
-
-	if (ctxt == NULL) {
-		g_set_error_literal(error, CD_ERROR, CD_ERROR_INTERNAL, "no XML parser context");
-		return NULL;
-	}
-	ctxt->sax->internalSubset = refuse_doctype_cb;
-	ctxt->sax->serror = silence_cb;
-	doc = xmlCtxtReadMemory(ctxt,
-				data,
-				(int)len,
-				NULL,
-				NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL || doc->intSubset != NULL) {
-		const xmlError *last = xmlCtxtGetLastError(ctxt);
-		g_set_error(error,
-			    CD_ERROR,
-			    CD_ERROR_INVALID_REQUEST,
-			    "not well-formed XML without DTD: %s",
-			    last != NULL && last->message != NULL ? g_strstrip(last->message) : "?");
-		xmlFreeDoc(doc);
-		return NULL;
-	}
-	return doc;
 }
 
 /* the Probe element of a SOAP 1.2 or 1.1 envelope and the MessageID of its header */
@@ -200,26 +105,26 @@ find_probe(xmlDoc *doc, gchar **message_id, GError **error)
 	xmlNode *probe;
 	g_autofree gchar *action = NULL;
 
-	if (node_is(envelope, NS_SOAP12, "Envelope"))
+	if (cd_xml_node_is(envelope, NS_SOAP12, "Envelope"))
 		soap = NS_SOAP12;
-	else if (node_is(envelope, NS_SOAP11, "Envelope"))
+	else if (cd_xml_node_is(envelope, NS_SOAP11, "Envelope"))
 		soap = NS_SOAP11;
 	if (soap == NULL) {
 		g_set_error_literal(error, CD_ERROR, CD_ERROR_INVALID_REQUEST, "not a SOAP envelope");
 		return NULL;
 	}
-	probe = first_element(find_child(envelope, soap, "Body"));
-	if (!node_is(probe, NS_WSD, "Probe")) {
+	probe = cd_xml_first_element(cd_xml_find_child(envelope, soap, "Body"));
+	if (!cd_xml_node_is(probe, NS_WSD, "Probe")) {
 		g_set_error_literal(error, CD_ERROR, CD_ERROR_INVALID_REQUEST, "not a Probe");
 		return NULL;
 	}
-	header = find_child(envelope, soap, "Header");
-	action = node_text(find_child(header, NS_WSA, "Action"));
+	header = cd_xml_find_child(envelope, soap, "Header");
+	action = cd_xml_node_text(cd_xml_find_child(header, NS_WSA, "Action"), TRUE);
 	if (action != NULL && g_strcmp0(action, NS_WSD "/Probe") != 0) {
 		g_set_error_literal(error, CD_ERROR, CD_ERROR_INVALID_REQUEST, "Probe body, other Action");
 		return NULL;
 	}
-	*message_id = node_text(find_child(header, NS_WSA, "MessageID"));
+	*message_id = cd_xml_node_text(cd_xml_find_child(header, NS_WSA, "MessageID"), TRUE);
 	if (*message_id == NULL || **message_id == '\0' || strlen(*message_id) > CD_PROBE_MAX_MESSAGE_ID) {
 		g_set_error_literal(error, CD_ERROR, CD_ERROR_INVALID_REQUEST, "bad or no MessageID");
 		return NULL;
@@ -251,21 +156,16 @@ cd_probe_parse(const gchar *data, gsize len, GError **error)
 
 	g_return_val_if_fail(data != NULL || len == 0, NULL);
 
-	/* the receiver drops these unread; the check here keeps (int)len safe for any caller */
-	if (len > CD_PROBE_MAX_BYTES) {
-		g_set_error_literal(error, CD_ERROR, CD_ERROR_INVALID_REQUEST, "over 8 KiB");
-		return NULL;
-	}
-	doc = parse_xml(data != NULL ? data : "", len, error);
+	doc = cd_xml_parse(data, len, CD_PROBE_MAX_BYTES, CD_PROBE_MAX_DEPTH, error);
 	if (doc == NULL)
 		return NULL;
 	probe = g_new0(CdProbe, 1);
 	element = find_probe(doc, &probe->message_id, error);
 	if (element == NULL)
 		return NULL;
-	probe->types_match = types_match(doc, find_child(element, NS_WSD, "Types"));
-	scopes = find_child(element, NS_WSD, "Scopes");
-	scopes_text = node_text(scopes);
+	probe->types_match = types_match(doc, cd_xml_find_child(element, NS_WSD, "Types"));
+	scopes = cd_xml_find_child(element, NS_WSD, "Scopes");
+	scopes_text = cd_xml_node_text(scopes, TRUE);
 	probe->scopes = split_list(scopes_text);
 	match_by = scopes != NULL ? xmlGetNoNsProp(scopes, (const xmlChar *)"MatchBy") : NULL;
 	if (match_by != NULL) {

@@ -120,7 +120,7 @@ cd_discovery_device_free(CdDiscoveryDevice *device)
 static void
 append_element(GString *xml, const gchar *element, const gchar *text)
 {
-	g_autofree gchar *escaped = g_markup_escape_text(text, -1);
+	g_autofree gchar *escaped = cd_xml_escape(text);
 
 	g_string_append_printf(xml, "<%s>%s</%s>", element, escaped, element);
 }
