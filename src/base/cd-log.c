@@ -3,6 +3,8 @@
  * cd-log: structured logging with the camera name as a field, and the one redaction helper
  * every logged URL goes through. Called from any thread.
  */
+#define G_LOG_DOMAIN "CdLog"
+
 #include "cd-log.h"
 
 #include <gio/gio.h>

@@ -3,6 +3,8 @@
  * cd-camera: one camera's validated settings. A plain value type: cd-config creates it, the
  * stages read it, nobody changes it after load.
  */
+#define G_LOG_DOMAIN "CdConfig"
+
 #include "cd-camera.h"
 
 #include <string.h>

@@ -13,9 +13,10 @@ G_BEGIN_DECLS
  * CdTranscode:
  *
  * One camera's trusted encoder. It runs from start to stop whether or not the camera is
- * connected or anyone watches: live frames from the ingest go over a "no signal" slate, the
- * mix is encoded at the output size and rate, and every encoded access unit goes to the
- * output function. Implements #CdCameraView.
+ * connected or anyone watches: the frame pacer puts live frames from the ingest on the output
+ * timestamp grid, repeating the last one or sending a "no signal" slate when the camera is
+ * slow or gone; they are encoded at the output size and rate, and every encoded access unit
+ * goes to the output function. Implements #CdCameraView.
  */
 #define CD_TYPE_TRANSCODE (cd_transcode_get_type())
 G_DECLARE_FINAL_TYPE(CdTranscode, cd_transcode, CD, TRANSCODE, GObject)

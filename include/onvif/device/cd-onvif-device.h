@@ -5,7 +5,6 @@
 
 G_BEGIN_DECLS
 
-const CdOnvifOperation *
-cd_onvif_device_lookup(const gchar *operation);
+extern const CdOnvifService cd_onvif_device_service;
 
 G_END_DECLS

@@ -5,13 +5,7 @@
 
 G_BEGIN_DECLS
 
-const CdOnvifOperation *
-cd_onvif_media_lookup(const gchar *operation);
-const CdOnvifOperation *
-cd_onvif_media2_lookup(const gchar *operation);
-gchar *
-cd_onvif_media_capabilities(void);
-gchar *
-cd_onvif_media2_capabilities(void);
+extern const CdOnvifService cd_onvif_media_service;
+extern const CdOnvifService cd_onvif_media2_service;
 
 G_END_DECLS

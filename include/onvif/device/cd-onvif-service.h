@@ -25,12 +25,14 @@ G_BEGIN_DECLS
 #define CD_ONVIF_VERSION_MAJOR 17
 #define CD_ONVIF_VERSION_MINOR 6
 
+typedef struct _CdOnvifService CdOnvifService;
+
 /**
  * CdOnvifCall:
  *
  * What a service handler may know about one request: the camera, what cordon serves for it
- * now, and the addresses the client reached cordon by. Everything is owned by the server for
- * the duration of the call.
+ * now, the addresses the client reached cordon by, and the services of the device. Everything
+ * is owned by the server for the duration of the call.
  */
 typedef struct {
 	const CdConfig *config;
@@ -44,6 +46,9 @@ typedef struct {
 	guint width;		     /* the encoder's output, as served now */
 	guint height;
 	guint fps;
+	/* the service the operation was found in, and all of the device's (NULL-terminated) */
+	const CdOnvifService *service;
+	const CdOnvifService *const *services;
 } CdOnvifCall;
 
 /*
@@ -76,5 +81,37 @@ typedef struct {
 #define CD_ONVIF_PRE_AUTH(name, func) {name, CD_ONVIF_ACCESS_PRE_AUTH, func}
 #define CD_ONVIF_READ(name, func)     {name, CD_ONVIF_ACCESS_READ, func}
 #define CD_ONVIF_PROHIBITED(name)     {name, CD_ONVIF_ACCESS_PROHIBITED, NULL}
+
+/**
+ * CdOnvifService:
+ *
+ * One service of a virtual device: a request is routed to it by the namespace of its
+ * operation, GetServices lists it with its path and capabilities, and GetCapabilities (the
+ * ver10 way of asking) lists it under its category, if it has one.
+ */
+struct _CdOnvifService {
+	const gchar *ns;     /* the namespace of its operations */
+	const gchar *prefix; /* of its elements in replies; every envelope declares it */
+	const gchar *path;   /* where it is, below the device's base URL */
+	const CdOnvifOperation *operations;
+	gsize n_operations;
+	/* its <prefix:Capabilities> element, for GetServices and GetServiceCapabilities */
+	void (*append_capabilities)(GString *out, const CdOnvifCall *call);
+	/*
+	 * GetCapabilities' Category for it (NULL: GetCapabilities does not list it) and its tt:
+	 * element there; @xaddr is the service's URL, escaped
+	 */
+	const gchar *category;
+	void (*append_category_capabilities)(GString *out,
+					     const CdOnvifCall *call,
+					     const gchar *xaddr);
+};
+
+const CdOnvifOperation *
+cd_onvif_service_find_operation(const CdOnvifService *service, const gchar *operation);
+gchar *
+cd_onvif_service_url(const CdOnvifCall *call, const gchar *path);
+gchar *
+cd_onvif_get_service_capabilities(const CdOnvifCall *call, GError **error);
 
 G_END_DECLS

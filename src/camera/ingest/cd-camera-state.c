@@ -2,6 +2,8 @@
 /*
  * cd-camera-state: the named states a camera is in, as the API and logs show them.
  */
+#define G_LOG_DOMAIN "CdCameraState"
+
 #include "cd-camera-state.h"
 
 const gchar *

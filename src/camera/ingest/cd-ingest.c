@@ -11,13 +11,13 @@
  * camera sends is held to the configured limits by cd-stream-guard before it is decoded.
  *
  * A pipeline lives for one connection. The camera's state (connecting, live, stalled,
- * backoff, auth-failed, rejected) says why it is not live and what happens next:
- *   - an error or end of stream: backoff, doubling from reconnect-initial to reconnect-max,
- *     and starting over once a connection has stayed live for 10 s;
- *   - no decodable frame for stall-timeout, connected or connecting: stalled, same backoff;
+ * backoff, auth-failed, rejected) says why it is not live, and cd-reconnect-policy how long
+ * it waits before the next attempt, which a timer here then makes:
+ *   - an error or end of stream: backoff;
+ *   - no decodable frame for stall-timeout, connected or connecting: stalled;
  *   - the camera refused our login: auth-failed, retried after auth-retry, not in a loop,
  *     and the refused credentials are sent once per attempt (see before_send_cb);
- *   - a limit broken or no usable video: rejected, same backoff.
+ *   - a limit broken or no usable video: rejected.
  * Each distinct failure is logged once at warning level; the same failure again is counted
  * and logged at debug level, so a camera that fails every second does not flood the log.
  * A damaged frame (a lossy link) costs no reconnect: cd-conceal drops it and what depends on
@@ -36,8 +36,8 @@
  * threads and reach the ingest through the connection's CdIngestLink. Stopping a connection
  * can wait on the camera, so it runs on a cd-teardown worker, after teardown() has cut the
  * link: nothing of the ingest is touched by the old pipeline afterwards.
- * Keys used: url, username, password, transport, latency; [server] reconnect-initial,
- * reconnect-max, stall-timeout, auth-retry and the limits.
+ * Keys used: url, username, password, transport, latency; [server] stall-timeout and the
+ * limits; reconnect-initial, reconnect-max and auth-retry, for cd-reconnect-policy.
  */
 #define G_LOG_DOMAIN "CdIngest"
 
@@ -51,6 +51,7 @@
 #include "cd-conceal.h"
 #include "cd-error.h"
 #include "cd-log.h"
+#include "cd-reconnect-policy.h"
 #include "cd-source.h"
 #include "cd-stream-guard.h"
 #include "cd-teardown.h"
@@ -72,9 +73,6 @@ GST_DEBUG_CATEGORY_STATIC(cd_ingest_debug);
 #define CAMERA_UDP_TIMEOUT_US (5 * G_USEC_PER_SEC)
 #define LIVE_MESSAGE_NAME     "cordon-ingest-live"
 #define WATCHDOG_INTERVAL_MS  250
-/* a connection must stay live this long before the backoff starts over: a camera that goes
- * live and breaks again at once (garbage, a limit broken every few seconds) keeps backing off */
-#define BACKOFF_RESET_AFTER_US (10 * G_USEC_PER_SEC)
 /* how long rtspsrc has to send TEARDOWN before the relay closes under it */
 #define TEARDOWN_GRACE_MS 500
 
@@ -165,7 +163,7 @@ struct _CdIngest {
 	guint bus_watch_id;
 	guint retry_id;
 	guint watchdog_id;
-	guint backoff_next_ms;
+	CdReconnectPolicy *reconnect; /* when retry_id fires after a failure */
 
 	CdCameraState state;
 	gint64 state_since;	    /* wall clock */
@@ -176,7 +174,6 @@ struct _CdIngest {
 	guint failures;		    /* failures since the camera was last live */
 	guint connects;		    /* connection attempts since start */
 	gint64 progress_at;	    /* monotonic: connection start or last new frame */
-	gint64 live_at;		    /* monotonic: when this connection went live, 0 if not */
 	guint64 progress_frames;    /* frame count at progress_at */
 	gint64 damage_logged_at;    /* monotonic: the last damage report */
 	guint64 logged_damaged;     /* damaged count at the last damage report */
@@ -507,17 +504,7 @@ fail(CdIngest *self, CdCameraState state, const gchar *reason)
 	guint delay;
 
 	teardown(self);
-	if (self->live_at != 0 && g_get_monotonic_time() - self->live_at >= BACKOFF_RESET_AFTER_US)
-		self->backoff_next_ms = self->config->reconnect_initial_ms;
-	self->live_at = 0;
-	delay = self->backoff_next_ms;
-	if (state == CD_CAMERA_STATE_AUTH_FAILED) {
-		/* a wrong password retried every second locks accounts and fills camera logs */
-		delay = self->config->auth_retry_ms;
-	} else {
-		self->backoff_next_ms = MIN(self->backoff_next_ms * 2,
-					    self->config->reconnect_max_ms);
-	}
+	delay = cd_reconnect_policy_next_delay(self->reconnect, state, g_get_monotonic_time());
 	enter_state(self, state, reason);
 	cd_camera_debug(self->camera->name, "reconnecting in %u ms", delay);
 	cd_source_remove(self->context, &self->retry_id);
@@ -539,7 +526,7 @@ went_live(CdIngest *self, GstMessage *message)
 		gst_structure_get_int(video, "width", &width);
 		gst_structure_get_int(video, "height", &height);
 	}
-	self->live_at = g_get_monotonic_time();
+	cd_reconnect_policy_went_live(self->reconnect, g_get_monotonic_time());
 	what = g_strdup_printf("%dx%d", width, height);
 	enter_state(self, CD_CAMERA_STATE_LIVE, what);
 }
@@ -886,7 +873,9 @@ cd_ingest_new(const CdCamera *camera,
 	self->config = config;
 	self->decode_h264 = decode_h264;
 	self->decode_h265 = decode_h265;
-	self->backoff_next_ms = config->reconnect_initial_ms;
+	self->reconnect = cd_reconnect_policy_new(config->reconnect_initial_ms,
+						  config->reconnect_max_ms,
+						  config->auth_retry_ms);
 	return self;
 }
 
@@ -995,6 +984,7 @@ cd_ingest_finalize(GObject *object)
 
 	g_free(self->reason);
 	g_free(self->logged_reason);
+	g_clear_pointer(&self->reconnect, cd_reconnect_policy_free);
 	g_main_context_unref(self->context);
 	G_OBJECT_CLASS(cd_ingest_parent_class)->finalize(object);
 }

@@ -30,28 +30,22 @@
  * low priority idle after its "closed" (see client_closed_cb), to keep gst-rtsp-server
  * 1.22.0 from running a queued close on a freed client.
  *
- * Stuck viewers: gst-rtsp-server queues at most 100 messages for a TCP viewer and then drops
- * its data, but keeps the viewer (and what the kernel buffers for it) for as long as its
- * session lives, which a stuck recorder keeps alive with its own RTCP. Once a second we look
- * at each connection's socket: a viewer with data waiting whose peer has acknowledged
- * nothing for client-timeout is closed (see check_clients_cb). Until then its backlog is
- * the connection's send buffer (client-buffer) plus those 100 messages.
+ * Stuck viewers: once a second (check_clients_cb) the frontend hands its clients to its
+ * cd-viewer-watchdog, which drops a TCP viewer whose peer has taken no data for
+ * client-timeout. The frontend bounds each connection's send buffer (client-buffer), the
+ * kernel's part of such a viewer's backlog.
  *
- * Keys used: [server] listen-address, rtsp-port, realm, client-timeout, client-buffer,
- * max-connections, max-connections-per-address, login-timeout, request-timeout,
- * max-request-header, max-request-headers, max-request-body; [user] password;
- * [camera] viewers.
+ * Keys used: [server] listen-address, rtsp-port, realm, client-buffer, max-connections,
+ * max-connections-per-address, login-timeout, request-timeout, max-request-header,
+ * max-request-headers, max-request-body; [user] password; [camera] viewers; client-timeout
+ * through cd-viewer-watchdog.
  */
 #define G_LOG_DOMAIN "CdRtspFrontend"
 
 #include "cd-rtsp-frontend.h"
 
 #include <gst/rtsp-server/rtsp-server.h>
-#include <linux/sockios.h>
-#include <netinet/in.h>
-#include <linux/tcp.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "cd-error.h"
@@ -60,6 +54,7 @@
 #include "cd-rtsp-gate.h"
 #include "cd-session-pool.h"
 #include "cd-source-limit.h"
+#include "cd-viewer-watchdog.h"
 
 GST_DEBUG_CATEGORY_STATIC(cd_rtsp_frontend_debug);
 #define GST_CAT_DEFAULT cd_rtsp_frontend_debug
@@ -80,6 +75,7 @@ struct _CdRtspFrontend {
 	CdRtspAuth *auth;
 	CdRtspGate *gate;	/* connections before their login; frontend thread */
 	CdLoginBackoff *backoff; /* failed logins per peer address */
+	CdViewerWatchdog *watchdog; /* stuck viewers; frontend thread */
 	GSocket *listen_socket; /* while running */
 	guint port;
 	GMainContext *context; /* clients and listening socket, while running */
@@ -107,24 +103,20 @@ typedef struct {
 	GstRTSPClient *client;
 } CdClientRelease;
 
-/* per client, frontend thread only */
+/* per client, frontend thread only: its place in the connection counts */
 typedef struct {
 	gchar *address;
 	gboolean counted;    /* in per_address and open_connections */
-	/* when its peer last took data */
-	guint64 bytes_acked;
-	gint64 progress_at; /* monotonic */
-	gboolean closed;
-} CdClientProgress;
+} CdClientAdmission;
 
 static void
-client_progress_free(CdClientProgress *progress)
+client_admission_free(CdClientAdmission *admission)
 {
-	g_free(progress->address);
-	g_free(progress);
+	g_free(admission->address);
+	g_free(admission);
 }
 
-static GQuark client_progress_quark;
+static GQuark client_admission_quark;
 static GQuark gate_nonces_quark;
 
 /* frontend thread */
@@ -161,12 +153,12 @@ static void uncount_connection(CdRtspFrontend *self, const gchar *address);
 
 /* frontend thread: the connection no longer counts against its address or the total */
 static void
-forget_connection(CdRtspFrontend *self, CdClientProgress *progress)
+forget_connection(CdRtspFrontend *self, CdClientAdmission *admission)
 {
-	if (!progress->counted)
+	if (!admission->counted)
 		return;
-	progress->counted = FALSE;
-	uncount_connection(self, progress->address);
+	admission->counted = FALSE;
+	uncount_connection(self, admission->address);
 }
 
 /*
@@ -189,13 +181,12 @@ client_closed_cb(GstRTSPClient *client, gpointer user_data)
 	g_autoptr(GSource) idle = g_idle_source_new();
 	CdClientRelease *release = g_new0(CdClientRelease, 1);
 
-	CdClientProgress *progress = g_object_get_qdata(G_OBJECT(client), client_progress_quark);
+	CdClientAdmission *admission = g_object_get_qdata(G_OBJECT(client), client_admission_quark);
 
 	GST_DEBUG_OBJECT(client, "closed");
-	if (progress != NULL) {
-		progress->closed = TRUE;
-		forget_connection(self, progress);
-	}
+	if (admission != NULL)
+		forget_connection(self, admission);
+	cd_viewer_watchdog_unwatch(self->watchdog, client);
 	g_signal_handlers_disconnect_by_data(client, self);
 	release->self = self;
 	release->client = client;
@@ -227,18 +218,18 @@ client_connected_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_
 	g_autoptr(GstRTSPSessionPool) pool = cd_session_pool_new(MAX_SESSIONS_PER_CONNECTION);
 	GSocket *socket = gst_rtsp_connection_get_read_socket(connection);
 	CdRtspNonces *nonces = g_object_steal_qdata(G_OBJECT(socket), gate_nonces_quark);
-	CdClientProgress *progress = g_new0(CdClientProgress, 1);
+	CdClientAdmission *admission = g_new0(CdClientAdmission, 1);
 
 	/* counted when accepted (take_connection) */
-	progress->address = g_strdup(gst_rtsp_connection_get_ip(connection));
-	progress->progress_at = g_get_monotonic_time();
-	progress->counted = TRUE;
+	admission->address = g_strdup(gst_rtsp_connection_get_ip(connection));
+	admission->counted = TRUE;
+	cd_viewer_watchdog_watch(self->watchdog, client, g_get_monotonic_time());
 	if (nonces != NULL)
 		cd_rtsp_auth_adopt(self->auth, client, nonces);
 	g_object_set_qdata_full(G_OBJECT(client),
-				client_progress_quark,
-				progress,
-				(GDestroyNotify)client_progress_free);
+				client_admission_quark,
+				admission,
+				(GDestroyNotify)client_admission_free);
 	gst_rtsp_client_set_session_pool(client, pool);
 	cd_rtsp_auth_watch_client(self->auth, client);
 	g_atomic_int_inc(&self->connections);
@@ -248,58 +239,6 @@ client_connected_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_
 	bound_send_buffer(self, client);
 	g_signal_connect(client, "closed", G_CALLBACK(client_closed_cb), self);
 	g_signal_connect(client, "play-request", G_CALLBACK(play_request_cb), self);
-}
-
-/*
- * Has the peer taken data since the last look? Either nothing waits for it (SIOCOUTQ: bytes
- * not yet acknowledged) or the acknowledged byte count moved. A peer that stops reading
- * advertises a zero window, so its count stands still while our data waits.
- */
-static gboolean
-client_made_progress(GSocket *socket, CdClientProgress *progress)
-{
-	gint fd = g_socket_get_fd(socket);
-	struct tcp_info info = {0};
-	socklen_t len = sizeof(info);
-	gint waiting = 0;
-
-	if (ioctl(fd, SIOCOUTQ, &waiting) != 0 || waiting == 0)
-		return TRUE;
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
-		return TRUE;
-	if (info.tcpi_bytes_acked == progress->bytes_acked)
-		return FALSE;
-	progress->bytes_acked = info.tcpi_bytes_acked;
-	return TRUE;
-}
-
-/* frontend thread */
-static gboolean
-client_is_stuck(CdRtspFrontend *self, GstRTSPClient *client, CdClientProgress *progress,
-		gint64 now)
-{
-	GstRTSPConnection *connection = gst_rtsp_client_get_connection(client);
-	GSocket *socket = connection != NULL ? gst_rtsp_connection_get_write_socket(connection)
-					     : NULL;
-
-	if (socket == NULL || client_made_progress(socket, progress)) {
-		progress->progress_at = now;
-		return FALSE;
-	}
-	return now - progress->progress_at >= (gint64)self->config->client_timeout_ms * 1000;
-}
-
-/* frontend thread: why @client must go now, or %NULL */
-static const gchar *
-client_overdue(CdRtspFrontend *self, GstRTSPClient *client, gint64 now)
-{
-	CdClientProgress *progress = g_object_get_qdata(G_OBJECT(client), client_progress_quark);
-
-	if (progress == NULL || progress->closed)
-		return NULL;
-	if (client_is_stuck(self, client, progress, now))
-		return "stuck";
-	return NULL;
 }
 
 /* frontend thread (the gate's, auth's): may @address try a login now? */
@@ -353,38 +292,15 @@ static gboolean
 check_clients_cb(gpointer user_data)
 {
 	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
-	g_autoptr(GPtrArray) overdue = g_ptr_array_new_with_free_func(g_object_unref);
-	g_autoptr(GPtrArray) reasons = g_ptr_array_new();
+	g_autoptr(GPtrArray) stuck = NULL;
 	gint64 now = g_get_monotonic_time();
 
 	g_mutex_lock(&self->lock);
-	for (guint i = 0; i < self->clients->len; i++) {
-		GstRTSPClient *client = g_ptr_array_index(self->clients, i);
-		const gchar *reason = client_overdue(self, client, now);
-
-		if (reason == NULL)
-			continue;
-		g_ptr_array_add(overdue, g_object_ref(client));
-		g_ptr_array_add(reasons, (gpointer)reason);
-	}
+	stuck = cd_viewer_watchdog_find_stuck(self->watchdog, self->clients, now);
 	g_mutex_unlock(&self->lock);
 	cd_rtsp_gate_expire(self->gate, now);
 	/* closing emits "closed", which takes the lock */
-	for (guint i = 0; i < overdue->len; i++) {
-		GstRTSPClient *client = g_ptr_array_index(overdue, i);
-		GstRTSPConnection *connection = gst_rtsp_client_get_connection(client);
-		const gchar *address =
-		    connection != NULL ? gst_rtsp_connection_get_ip(connection) : "?";
-		const gchar *reason = g_ptr_array_index(reasons, i);
-
-		if (g_str_equal(reason, "stuck"))
-			g_warning("viewer %s took no data for %u s; dropped",
-				  address,
-				  self->config->client_timeout_ms / 1000);
-		else
-			count_refusal(self, address, reason);
-		gst_rtsp_client_close(client);
-	}
+	cd_viewer_watchdog_drop(self->watchdog, stuck);
 	report_refusals(self);
 	return G_SOURCE_CONTINUE;
 }
@@ -418,6 +334,7 @@ cd_rtsp_frontend_new(const CdConfig *config)
 	self->config = config;
 	self->auth = cd_rtsp_auth_new(config);
 	self->backoff = cd_login_backoff_new();
+	self->watchdog = cd_viewer_watchdog_new(config);
 	cd_rtsp_auth_set_login_func(self->auth, login_done_cb, self);
 	self->gate = cd_rtsp_gate_new(config, self->auth, &gate_funcs, self);
 	self->server = gst_rtsp_server_new();
@@ -803,6 +720,7 @@ cd_rtsp_frontend_dispose(GObject *object)
 	g_clear_pointer(&self->gate, cd_rtsp_gate_free);
 	g_clear_object(&self->auth);
 	g_clear_pointer(&self->backoff, cd_login_backoff_free);
+	g_clear_pointer(&self->watchdog, cd_viewer_watchdog_free);
 	G_OBJECT_CLASS(cd_rtsp_frontend_parent_class)->dispose(object);
 }
 
@@ -826,7 +744,7 @@ cd_rtsp_frontend_class_init(CdRtspFrontendClass *klass)
 	object_class->finalize = cd_rtsp_frontend_finalize;
 	GST_DEBUG_CATEGORY_INIT(cd_rtsp_frontend_debug, "cdrtspfrontend", 0,
 				"cordon rtsp server");
-	client_progress_quark = g_quark_from_static_string("cd-client-progress");
+	client_admission_quark = g_quark_from_static_string("cd-client-admission");
 	gate_nonces_quark = g_quark_from_static_string("cd-gate-nonces");
 }
 

@@ -16,20 +16,19 @@
  * it held every frame until its next output tick (tens of milliseconds of latency) and cost
  * about 10 % more CPU per camera.
  *
- * A probe on the encoder's input keeps the last frame for snapshots (see
- * cd_transcode_get_last_frame()): a reference, not a copy, while the frames come from outside
- * any pool or from an unbounded one; a copy made on demand when an encoder template brings a
- * bounded pool, where one held buffer could starve the element upstream.
+ * A cd-frame-tap on the encoder's input keeps the last frame for snapshots (see
+ * cd_transcode_get_last_frame()); the transcode attaches it, resets it whenever the pipeline
+ * stops, and has its watchdog give a frame that went stale back to its pool.
  *
  * The transcode is where the output format is decided and the served picture passes, so it
  * is what implements #CdCameraView, the read-only face of the camera that ONVIF gets.
  *
  * Threads: cd_transcode_push_frame() is called from the ingest's streaming thread; the output
- * function and the frame probe from this pipeline's streaming thread; the pacer has its own;
- * cd_transcode_get_last_frame() and cd_transcode_request_keyframe() from any thread; everything
- * else from the main thread: the thread-default context of the thread that made the object,
- * where every source of it is attached (cd-source). Keys used: width, height, fps, bitrate,
- * gop, encoder.
+ * function and the frame tap's probe from this pipeline's streaming thread; the pacer has its
+ * own; cd_transcode_get_last_frame() and cd_transcode_request_keyframe() from any thread;
+ * everything else from the main thread: the thread-default context of the thread that made the
+ * object, where every source of it is attached (cd-source). Keys used: width, height, fps,
+ * bitrate, gop, encoder.
  */
 #define G_LOG_DOMAIN "CdTranscode"
 
@@ -42,6 +41,7 @@
 
 #include "cd-error.h"
 #include "cd-frame-pacer.h"
+#include "cd-frame-tap.h"
 #include "cd-log.h"
 #include "cd-source.h"
 
@@ -59,12 +59,6 @@ GST_DEBUG_CATEGORY_STATIC(cd_transcode_debug);
 #define PIXELS_PER_ENCODER_THREAD (1920ull * 1080 * 30)
 /* wait before restarting a failed encoder, so a persistent fault cannot spin */
 #define RESTART_DELAY_MS 1000
-/* a kept frame older than this is released (its pipeline stopped or failed): the pacer
- * sends at least one frame a second while it runs */
-#define LAST_FRAME_MAX_AGE_US (2 * G_USEC_PER_SEC)
-/* with a bounded pool, how long a snapshot waits for the next frame to be copied: one frame
- * interval normally, more on a loaded box; the caller is a worker thread */
-#define FRAME_COPY_WAIT_US (5 * G_USEC_PER_SEC)
 
 struct _CdTranscode {
 	GObject parent_instance;
@@ -74,6 +68,7 @@ struct _CdTranscode {
 	GstElement *out_caps;
 	GstElement *slate_text;
 	CdFramePacer *pacer;
+	CdFrameTap *tap;	/* the last raw frame into the encoder, for snapshots */
 	GMainContext *context; /* the thread-default one it was made on: every callback's */
 	guint bus_watch_id;
 	guint restart_id;
@@ -94,21 +89,6 @@ struct _CdTranscode {
 	gint64 last_frame_at;	/* protected by lock: monotonic time of the last live frame */
 	gboolean showing_live;	/* protected by lock: the live pad is visible */
 	guint watchdog_id;
-
-	/* the last raw frame that went into the encoder, for snapshots; a lock of its own so
-	 * that the probe never waits for the ingest or the watchdog */
-	GMutex frame_lock;
-	GCond frame_cond;	    /* signalled with every bump of frame_serial */
-	GstCaps *input_caps;	    /* protected by frame_lock: the encoder's input caps */
-	gint64 frame_interval_us;   /* protected by frame_lock: from input_caps */
-	GstBuffer *frame;	    /* protected by frame_lock: nullable */
-	GstCaps *frame_caps;	    /* protected by frame_lock: the caps @frame came with */
-	gint64 frame_at;	    /* protected by frame_lock: monotonic time @frame was kept */
-	gint64 input_at;	    /* protected by frame_lock: time of the last input buffer */
-	guint64 frame_serial;	    /* protected by frame_lock: bumped by a new @frame or a stop */
-	GstBufferPool *frame_pool;  /* protected by frame_lock: pool of the last input buffer */
-	gboolean copy_on_demand;    /* protected by frame_lock: @frame_pool is bounded */
-	guint frame_waiters;	    /* protected by frame_lock: callers waiting for a copy */
 };
 
 static void
@@ -118,135 +98,6 @@ G_DEFINE_TYPE_WITH_CODE(CdTranscode,
 			cd_transcode,
 			G_TYPE_OBJECT,
 			G_IMPLEMENT_INTERFACE(CD_TYPE_CAMERA_VIEW, camera_view_init))
-
-/* under frame_lock: gives the kept frame back to its pool */
-static void
-release_last_frame(CdTranscode *self)
-{
-	gst_clear_buffer(&self->frame);
-	gst_clear_caps(&self->frame_caps);
-}
-
-/* under frame_lock, with no streaming thread running: forgets the input too, which a restart
- * negotiates again, and wakes any caller waiting for a copy, which then gets none */
-static void
-clear_last_frame(CdTranscode *self)
-{
-	release_last_frame(self);
-	gst_clear_caps(&self->input_caps);
-	gst_clear_object(&self->frame_pool);
-	self->copy_on_demand = FALSE;
-	self->input_at = 0;
-	self->frame_serial++;
-	g_cond_broadcast(&self->frame_cond);
-}
-
-/* a pool with a maximum blocks its user when every buffer is out: one more held here could
- * stall the element upstream for as long as the snapshot is kept */
-static gboolean
-pool_is_bounded(GstBufferPool *pool)
-{
-	g_autoptr(GstStructure) config = gst_buffer_pool_get_config(pool);
-	guint min = 0;
-	guint max = 0;
-
-	if (!gst_buffer_pool_config_get_params(config, NULL, NULL, &min, &max))
-		return FALSE;
-	GST_DEBUG_OBJECT(pool, "encoder input pool holds %u to %u buffers (0: no limit)", min, max);
-	return max != 0;
-}
-
-/* the pixels of @buffer in plain system memory of our own, outside any pool */
-static GstBuffer *
-copy_frame(GstBuffer *buffer, GstCaps *caps)
-{
-	GstVideoInfo info;
-	GstVideoFrame src;
-	GstVideoFrame dest;
-	g_autoptr(GstBuffer) copy = NULL;
-	gboolean copied;
-
-	if (caps == NULL || !gst_video_info_from_caps(&info, caps))
-		return NULL;
-	copy = gst_buffer_new_allocate(NULL, GST_VIDEO_INFO_SIZE(&info), NULL);
-	if (copy == NULL || !gst_video_frame_map(&src, &info, buffer, GST_MAP_READ))
-		return NULL;
-	if (!gst_video_frame_map(&dest, &info, copy, GST_MAP_WRITE)) {
-		gst_video_frame_unmap(&src);
-		return NULL;
-	}
-	copied = gst_video_frame_copy(&dest, &src);
-	gst_video_frame_unmap(&dest);
-	gst_video_frame_unmap(&src);
-	if (!copied)
-		return NULL;
-	GST_BUFFER_PTS(copy) = GST_BUFFER_PTS(buffer);
-	GST_BUFFER_DURATION(copy) = GST_BUFFER_DURATION(buffer);
-	return g_steal_pointer(&copy);
-}
-
-/* encoder streaming thread, under frame_lock */
-static void
-input_caps_changed(CdTranscode *self, GstCaps *caps)
-{
-	GstVideoInfo info;
-
-	gst_caps_replace(&self->input_caps, caps);
-	self->frame_interval_us = G_USEC_PER_SEC;
-	if (gst_video_info_from_caps(&info, caps) && info.fps_n > 0 && info.fps_d > 0)
-		self->frame_interval_us =
-		    gst_util_uint64_scale_int(G_USEC_PER_SEC, info.fps_d, info.fps_n);
-}
-
-/* encoder streaming thread, under frame_lock */
-static void
-keep_frame(CdTranscode *self, GstBuffer *buffer)
-{
-	GstBufferPool *pool = buffer->pool;
-
-	self->input_at = g_get_monotonic_time();
-	if (pool != self->frame_pool) {
-		gst_object_replace((GstObject **)&self->frame_pool, (GstObject *)pool);
-		self->copy_on_demand = pool != NULL && pool_is_bounded(pool);
-		/* the frame kept so far may come from the new pool's predecessor: let it go */
-		gst_clear_buffer(&self->frame);
-	}
-	if (!self->copy_on_demand) {
-		/* a reference: nobody writes into a buffer somebody else holds, and a pool
-		 * without a maximum allocates another one meanwhile */
-		gst_buffer_replace(&self->frame, buffer);
-	} else if (self->frame_waiters > 0) {
-		gst_clear_buffer(&self->frame);
-		self->frame = copy_frame(buffer, self->input_caps);
-	} else {
-		return;
-	}
-	gst_caps_replace(&self->frame_caps, self->input_caps);
-	self->frame_at = self->input_at;
-	self->frame_serial++;
-	g_cond_broadcast(&self->frame_cond);
-}
-
-/* encoder streaming thread: every raw frame and caps event on its way into the encoder */
-static GstPadProbeReturn
-encoder_input_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-	CdTranscode *self = CD_TRANSCODE(user_data);
-
-	if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-		g_mutex_lock(&self->frame_lock);
-		keep_frame(self, GST_PAD_PROBE_INFO_BUFFER(info));
-		g_mutex_unlock(&self->frame_lock);
-	} else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
-		GstCaps *caps = NULL;
-
-		gst_event_parse_caps(GST_PAD_PROBE_INFO_EVENT(info), &caps);
-		g_mutex_lock(&self->frame_lock);
-		input_caps_changed(self, caps);
-		g_mutex_unlock(&self->frame_lock);
-	}
-	return GST_PAD_PROBE_OK;
-}
 
 static GstCaps *
 raw_caps(guint width, guint height, guint fps)
@@ -389,10 +240,7 @@ watchdog_cb(gpointer user_data)
 	g_mutex_unlock(&self->lock);
 
 	/* a frame that stopped being replaced (the pipeline failed) goes back to its pool */
-	g_mutex_lock(&self->frame_lock);
-	if (self->frame != NULL && g_get_monotonic_time() - self->frame_at > LAST_FRAME_MAX_AGE_US)
-		release_last_frame(self);
-	g_mutex_unlock(&self->frame_lock);
+	cd_frame_tap_drop_stale(self->tap);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -433,9 +281,7 @@ retune_cb(gpointer user_data)
 	cd_camera_debug(self->camera->name, "encoder restarted with %u thread(s)", threads);
 	cd_frame_pacer_stop(self->pacer);
 	gst_element_set_state(self->pipeline, GST_STATE_NULL);
-	g_mutex_lock(&self->frame_lock);
-	clear_last_frame(self);
-	g_mutex_unlock(&self->frame_lock);
+	cd_frame_tap_reset(self->tap);
 	set_encoder_threads(self, threads);
 	gst_element_set_state(self->pipeline, GST_STATE_PLAYING);
 	cd_frame_pacer_start(self->pacer);
@@ -468,9 +314,7 @@ cd_transcode_restart(CdTranscode *self)
 		return;
 	cd_frame_pacer_stop(self->pacer);
 	gst_element_set_state(self->pipeline, GST_STATE_NULL);
-	g_mutex_lock(&self->frame_lock);
-	clear_last_frame(self);
-	g_mutex_unlock(&self->frame_lock);
+	cd_frame_tap_reset(self->tap);
 	self->restart_id = cd_source_add_timeout(self->context, RESTART_DELAY_MS, restart_cb, self);
 }
 
@@ -552,11 +396,7 @@ build_pipeline(CdTranscode *self, const CdPipelineTemplate *encoder, GError **er
 		return FALSE;
 	}
 	encoder_input = gst_element_get_static_pad(self->slate_text, "src");
-	gst_pad_add_probe(encoder_input,
-			  GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-			  encoder_input_probe_cb,
-			  self,
-			  NULL);
+	cd_frame_tap_attach(self->tap, encoder_input);
 	self->live_src = gst_bin_get_by_name(GST_BIN(pipeline), "live");
 	self->pacer = cd_frame_pacer_new(self->live_src, LIVE_FRAME_HOLD_US);
 	/* set once: textoverlay lays text out in its streaming thread without a lock against
@@ -659,9 +499,7 @@ cd_transcode_stop(CdTranscode *self)
 	if (self->pipeline != NULL)
 		gst_element_set_state(self->pipeline, GST_STATE_NULL);
 	/* no streaming thread runs now: nothing puts a frame back */
-	g_mutex_lock(&self->frame_lock);
-	clear_last_frame(self);
-	g_mutex_unlock(&self->frame_lock);
+	cd_frame_tap_reset(self->tap);
 	cd_source_remove(self->context, &self->bus_watch_id);
 	cd_source_remove(self->context, &self->restart_id);
 	g_mutex_lock(&self->lock);
@@ -825,29 +663,8 @@ cd_transcode_get_output_rate(CdTranscode *self)
 GstSample *
 cd_transcode_get_last_frame(CdTranscode *self)
 {
-	GstSample *sample = NULL;
-	gint64 now = g_get_monotonic_time();
-
 	g_return_val_if_fail(CD_IS_TRANSCODE(self), NULL);
-
-	g_mutex_lock(&self->frame_lock);
-	if (self->copy_on_demand && now - self->input_at <= LAST_FRAME_MAX_AGE_US &&
-	    (self->frame == NULL || now - self->frame_at >= self->frame_interval_us)) {
-		/* the probe copies the next frame for us; a burst shares that one copy */
-		guint64 serial = self->frame_serial;
-		gint64 deadline = now + FRAME_COPY_WAIT_US;
-
-		self->frame_waiters++;
-		while (self->frame_serial == serial &&
-		       g_cond_wait_until(&self->frame_cond, &self->frame_lock, deadline))
-			;
-		self->frame_waiters--;
-	}
-	if (self->frame != NULL && self->frame_caps != NULL &&
-	    g_get_monotonic_time() - self->frame_at <= LAST_FRAME_MAX_AGE_US)
-		sample = gst_sample_new(self->frame, self->frame_caps, NULL, NULL);
-	g_mutex_unlock(&self->frame_lock);
-	return sample;
+	return cd_frame_tap_get_last_frame(self->tap);
 }
 
 static void
@@ -874,11 +691,7 @@ cd_transcode_finalize(GObject *object)
 {
 	CdTranscode *self = CD_TRANSCODE(object);
 
-	g_mutex_lock(&self->frame_lock);
-	clear_last_frame(self);
-	g_mutex_unlock(&self->frame_lock);
-	g_cond_clear(&self->frame_cond);
-	g_mutex_clear(&self->frame_lock);
+	g_clear_object(&self->tap);
 	g_mutex_clear(&self->lock);
 	g_main_context_unref(self->context);
 	G_OBJECT_CLASS(cd_transcode_parent_class)->finalize(object);
@@ -899,8 +712,7 @@ cd_transcode_init(CdTranscode *self)
 {
 	self->context = g_main_context_ref_thread_default();
 	g_mutex_init(&self->lock);
-	g_mutex_init(&self->frame_lock);
-	g_cond_init(&self->frame_cond);
+	self->tap = cd_frame_tap_new();
 }
 
 static void

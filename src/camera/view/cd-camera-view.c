@@ -4,6 +4,8 @@
  * Implemented by the stage that knows the answers (cd-transcode: the output it encodes and
  * the last frame it took in); handed out by cd-channel. Threads: any. Keys used: none.
  */
+#define G_LOG_DOMAIN "CdCameraView"
+
 #include "cd-camera-view.h"
 
 G_DEFINE_INTERFACE(CdCameraView, cd_camera_view, G_TYPE_OBJECT)

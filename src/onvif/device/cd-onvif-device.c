@@ -5,7 +5,9 @@
  * where, its clock, scopes and the recorder-side network interface it is reached on. Every
  * answer is read-only and describes cordon; nothing here changes anything or talks to a camera.
  * Operations that would change the device are listed as prohibited so that they get
- * ter:OperationProhibited rather than ter:ActionNotSupported.
+ * ter:OperationProhibited rather than ter:ActionNotSupported. It only formats: the other
+ * services describe themselves through the list each call carries (GetServices,
+ * GetCapabilities), and what the host says about its network comes from cd-host-info.
  *
  * Threads: the handlers run on the thread of the server that calls them and keep no state.
  * Keys used: [server] discovery (what GetDiscoveryMode and the capabilities say).
@@ -14,28 +16,11 @@
 
 #include "cd-onvif-device.h"
 
-#include <ifaddrs.h>
-#include <net/if.h>
-#include <netinet/in.h>
-#include <netpacket/packet.h>
-#include <string.h>
-
-#include "cd-error.h"
+#include "cd-host-info.h"
 #include "cd-onvif-identity.h"
-#include "cd-onvif-media.h"
 
 #define WSDL_URL	"http://www.onvif.org/Documents/Specifications.aspx"
-#define RESOLV_CONF	"/etc/resolv.conf"
 #define MAX_DNS_SERVERS 3
-#define NO_HW_ADDRESS	"00:00:00:00:00:00"
-
-static gchar *
-xaddr(const CdOnvifCall *call, const gchar *path)
-{
-	g_autofree gchar *url = g_strconcat(call->base_url, path, NULL);
-
-	return cd_xml_escape(url);
-}
 
 static void
 append_version(GString *out, const gchar *element)
@@ -48,10 +33,11 @@ append_version(GString *out, const gchar *element)
 			       element);
 }
 
-static gchar *
-device_capabilities(const CdOnvifCall *call)
+static void
+append_capabilities(GString *out, const CdOnvifCall *call)
 {
-	return g_strdup_printf(
+	g_string_append_printf(
+	    out,
 	    "<tds:Capabilities>"
 	    "<tds:Network IPFilter=\"false\" ZeroConfiguration=\"false\" IPVersion6=\"false\" "
 	    "DynDNS=\"false\" Dot11Configuration=\"false\" HostnameFromDHCP=\"false\" NTP=\"0\"/>"
@@ -117,11 +103,10 @@ get_device_information(const CdOnvifCall *call, GError **error)
 			       serial);
 }
 
+/* GetCapabilities' tt:Device */
 static void
-append_device_capabilities(GString *out, const CdOnvifCall *call)
+append_category_capabilities(GString *out, const CdOnvifCall *call, const gchar *xaddr)
 {
-	g_autofree gchar *device = xaddr(call, CD_ONVIF_PATH_DEVICE);
-
 	g_string_append_printf(out,
 			       "<tt:Device><tt:XAddr>%s</tt:XAddr>"
 			       "<tt:Network><tt:IPFilter>false</tt:IPFilter>"
@@ -134,7 +119,7 @@ append_device_capabilities(GString *out, const CdOnvifCall *call)
 			       "<tt:SystemBackup>false</tt:SystemBackup>"
 			       "<tt:SystemLogging>false</tt:SystemLogging>"
 			       "<tt:FirmwareUpgrade>false</tt:FirmwareUpgrade>",
-			       device,
+			       xaddr,
 			       call->config->discovery_enabled ? "true" : "false");
 	append_version(out, "tt:SupportedVersions");
 	g_string_append(out,
@@ -147,46 +132,40 @@ append_device_capabilities(GString *out, const CdOnvifCall *call)
 			"</tt:Security></tt:Device>");
 }
 
-static void
-append_media_capabilities(GString *out, const CdOnvifCall *call)
+static gboolean
+category_wanted(const CdOnvifService *service, const gchar *category)
 {
-	g_autofree gchar *media = xaddr(call, CD_ONVIF_PATH_MEDIA);
-
-	g_string_append_printf(out,
-			       "<tt:Media><tt:XAddr>%s</tt:XAddr>"
-			       "<tt:StreamingCapabilities>"
-			       "<tt:RTPMulticast>false</tt:RTPMulticast>"
-			       "<tt:RTP_TCP>true</tt:RTP_TCP>"
-			       "<tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP>"
-			       "</tt:StreamingCapabilities>"
-			       "<tt:Extension><tt:ProfileCapabilities>"
-			       "<tt:MaximumNumberOfProfiles>1</tt:MaximumNumberOfProfiles>"
-			       "</tt:ProfileCapabilities></tt:Extension></tt:Media>",
-			       media);
+	if (service->category == NULL)
+		return FALSE;
+	return category == NULL || g_strcmp0(category, "All") == 0 ||
+	       g_strcmp0(category, service->category) == 0;
 }
 
-/* Analytics, Events, Imaging and PTZ are absent: cordon has none of them */
+/* ver10's way of asking: the services that have a category, in tt: elements */
 static gchar *
 get_capabilities(const CdOnvifCall *call, GError **error)
 {
 	g_autofree gchar *category = cd_soap_request_get_text(call->request, "Category");
-	gboolean all = category == NULL || g_strcmp0(category, "All") == 0;
-	gboolean device = all || g_strcmp0(category, "Device") == 0;
-	gboolean media = all || g_strcmp0(category, "Media") == 0;
-	g_autoptr(GString) out = NULL;
+	g_autoptr(GString) out = g_string_new("<tds:GetCapabilitiesResponse><tds:Capabilities>");
+	gboolean found = FALSE;
 
-	if (!device && !media) {
+	for (guint i = 0; call->services[i] != NULL; i++) {
+		const CdOnvifService *service = call->services[i];
+		g_autofree gchar *xaddr = NULL;
+
+		if (!category_wanted(service, category))
+			continue;
+		xaddr = cd_onvif_service_url(call, service->path);
+		service->append_category_capabilities(out, call, xaddr);
+		found = TRUE;
+	}
+	if (!found) {
 		g_set_error_literal(error,
 				    G_IO_ERROR,
 				    G_IO_ERROR_NOT_SUPPORTED,
 				    "no such service: cordon has device and media services only");
 		return NULL;
 	}
-	out = g_string_new("<tds:GetCapabilitiesResponse><tds:Capabilities>");
-	if (device)
-		append_device_capabilities(out, call);
-	if (media)
-		append_media_capabilities(out, call);
 	g_string_append(out, "</tds:Capabilities></tds:GetCapabilitiesResponse>");
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
@@ -194,21 +173,21 @@ get_capabilities(const CdOnvifCall *call, GError **error)
 static void
 append_service(GString *out,
 	       const CdOnvifCall *call,
-	       const gchar *ns,
-	       const gchar *path,
-	       const gchar *capabilities)
+	       const CdOnvifService *service,
+	       gboolean with_capabilities)
 {
-	g_autofree gchar *url = xaddr(call, path);
+	g_autofree gchar *url = cd_onvif_service_url(call, service->path);
 
 	g_string_append_printf(out,
 			       "<tds:Service><tds:Namespace>%s</tds:Namespace>"
 			       "<tds:XAddr>%s</tds:XAddr>",
-			       ns,
+			       service->ns,
 			       url);
-	if (capabilities != NULL)
-		g_string_append_printf(out,
-				       "<tds:Capabilities>%s</tds:Capabilities>",
-				       capabilities);
+	if (with_capabilities) {
+		g_string_append(out, "<tds:Capabilities>");
+		service->append_capabilities(out, call);
+		g_string_append(out, "</tds:Capabilities>");
+	}
 	append_version(out, "tds:Version");
 	g_string_append(out, "</tds:Service>");
 }
@@ -219,27 +198,12 @@ get_services(const CdOnvifCall *call, GError **error)
 	g_autofree gchar *include = cd_soap_request_get_text(call->request, "IncludeCapability");
 	gboolean with_capabilities =
 	    g_strcmp0(include, "true") == 0 || g_strcmp0(include, "1") == 0;
-	g_autofree gchar *device = with_capabilities ? device_capabilities(call) : NULL;
-	g_autofree gchar *media = with_capabilities ? cd_onvif_media_capabilities() : NULL;
-	g_autofree gchar *media2 = with_capabilities ? cd_onvif_media2_capabilities() : NULL;
 	g_autoptr(GString) out = g_string_new("<tds:GetServicesResponse>");
 
-	append_service(out, call, CD_SOAP_NS_DEVICE, CD_ONVIF_PATH_DEVICE, device);
-	append_service(out, call, CD_SOAP_NS_MEDIA, CD_ONVIF_PATH_MEDIA, media);
-	append_service(out, call, CD_SOAP_NS_MEDIA2, CD_ONVIF_PATH_MEDIA2, media2);
+	for (guint i = 0; call->services[i] != NULL; i++)
+		append_service(out, call, call->services[i], with_capabilities);
 	g_string_append(out, "</tds:GetServicesResponse>");
 	return g_string_free(g_steal_pointer(&out), FALSE);
-}
-
-static gchar *
-get_service_capabilities(const CdOnvifCall *call, GError **error)
-{
-	g_autofree gchar *capabilities = device_capabilities(call);
-
-	return g_strconcat("<tds:GetServiceCapabilitiesResponse>",
-			   capabilities,
-			   "</tds:GetServiceCapabilitiesResponse>",
-			   NULL);
 }
 
 static gchar *
@@ -262,7 +226,7 @@ get_scopes(const CdOnvifCall *call, GError **error)
 static gchar *
 get_hostname(const CdOnvifCall *call, GError **error)
 {
-	g_autofree gchar *name = cd_xml_escape(g_get_host_name());
+	g_autofree gchar *name = cd_xml_escape(cd_host_name());
 
 	return g_strdup_printf("<tds:GetHostnameResponse><tds:HostnameInformation>"
 			       "<tt:FromDHCP>false</tt:FromDHCP><tt:Name>%s</tt:Name>"
@@ -270,99 +234,19 @@ get_hostname(const CdOnvifCall *call, GError **error)
 			       name);
 }
 
-/* an IPv4 client of a dual-stack listener arrives as ::ffff:a.b.c.d */
-static GInetAddress *
-unmap_ipv4(GInetAddress *address)
-{
-	const guint8 *bytes = g_inet_address_to_bytes(address);
-	static const guint8 prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-	if (g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV6 &&
-	    memcmp(bytes, prefix, sizeof(prefix)) == 0)
-		return g_inet_address_new_from_bytes(bytes + 12, G_SOCKET_FAMILY_IPV4);
-	return g_object_ref(address);
-}
-
-static gboolean
-sockaddr_is(const struct sockaddr *sa, GInetAddress *address)
-{
-	const guint8 *bytes = g_inet_address_to_bytes(address);
-
-	if (sa == NULL)
-		return FALSE;
-	if (sa->sa_family == AF_INET && g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV4)
-		return memcmp(&((const struct sockaddr_in *)sa)->sin_addr, bytes, 4) == 0;
-	if (sa->sa_family == AF_INET6 && g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV6)
-		return memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, bytes, 16) == 0;
-	return FALSE;
-}
-
-static guint
-prefix_length(const struct sockaddr *netmask)
-{
-	const guint8 *bytes;
-	gsize len;
-	guint bits = 0;
-
-	if (netmask == NULL)
-		return 0;
-	if (netmask->sa_family == AF_INET) {
-		bytes = (const guint8 *)&((const struct sockaddr_in *)netmask)->sin_addr;
-		len = 4;
-	} else if (netmask->sa_family == AF_INET6) {
-		bytes = (const guint8 *)&((const struct sockaddr_in6 *)netmask)->sin6_addr;
-		len = 16;
-	} else {
-		return 0;
-	}
-	for (gsize i = 0; i < len; i++)
-		bits += (guint)__builtin_popcount(bytes[i]);
-	return bits;
-}
-
-static gchar *
-hardware_address(struct ifaddrs *list, const gchar *name)
-{
-	for (struct ifaddrs *ifa = list; ifa != NULL; ifa = ifa->ifa_next) {
-		const struct sockaddr_ll *ll = (const struct sockaddr_ll *)ifa->ifa_addr;
-		if (ll == NULL || ll->sll_family != AF_PACKET ||
-		    g_strcmp0(ifa->ifa_name, name) != 0 || ll->sll_halen != 6)
-			continue;
-		return g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x",
-				       ll->sll_addr[0],
-				       ll->sll_addr[1],
-				       ll->sll_addr[2],
-				       ll->sll_addr[3],
-				       ll->sll_addr[4],
-				       ll->sll_addr[5]);
-	}
-	return g_strdup(NO_HW_ADDRESS);
-}
-
 static void
-append_interface(GString *out, struct ifaddrs *list, struct ifaddrs *ifa, GInetAddress *address)
+append_interface_address(GString *out, const CdHostInterface *iface)
 {
-	g_autofree gchar *name = cd_xml_escape(ifa->ifa_name);
-	g_autofree gchar *mac = hardware_address(list, ifa->ifa_name);
-	g_autofree gchar *text = g_inet_address_to_string(address);
-	guint prefix = prefix_length(ifa->ifa_netmask);
+	g_autofree gchar *text = g_inet_address_to_string(iface->address);
 
-	g_string_append_printf(out,
-			       "<tds:NetworkInterfaces token=\"%s\"><tt:Enabled>%s</tt:Enabled>"
-			       "<tt:Info><tt:Name>%s</tt:Name><tt:HwAddress>%s</tt:HwAddress>"
-			       "</tt:Info>",
-			       name,
-			       (ifa->ifa_flags & IFF_UP) ? "true" : "false",
-			       name,
-			       mac);
-	if (g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV4)
+	if (g_inet_address_get_family(iface->address) == G_SOCKET_FAMILY_IPV4)
 		g_string_append_printf(out,
 				       "<tt:IPv4><tt:Enabled>true</tt:Enabled><tt:Config>"
 				       "<tt:Manual><tt:Address>%s</tt:Address>"
 				       "<tt:PrefixLength>%u</tt:PrefixLength></tt:Manual>"
 				       "<tt:DHCP>false</tt:DHCP></tt:Config></tt:IPv4>",
 				       text,
-				       prefix);
+				       iface->prefix_length);
 	else
 		g_string_append_printf(out,
 				       "<tt:IPv6><tt:Enabled>true</tt:Enabled><tt:Config>"
@@ -371,7 +255,23 @@ append_interface(GString *out, struct ifaddrs *list, struct ifaddrs *ifa, GInetA
 				       "<tt:PrefixLength>%u</tt:PrefixLength></tt:Manual>"
 				       "</tt:Config></tt:IPv6>",
 				       text,
-				       prefix);
+				       iface->prefix_length);
+}
+
+static void
+append_interface(GString *out, const CdHostInterface *iface)
+{
+	g_autofree gchar *name = cd_xml_escape(iface->name);
+
+	g_string_append_printf(out,
+			       "<tds:NetworkInterfaces token=\"%s\"><tt:Enabled>%s</tt:Enabled>"
+			       "<tt:Info><tt:Name>%s</tt:Name><tt:HwAddress>%s</tt:HwAddress>"
+			       "</tt:Info>",
+			       name,
+			       iface->up ? "true" : "false",
+			       name,
+			       iface->hw_address);
+	append_interface_address(out, iface);
 	g_string_append(out, "</tds:NetworkInterfaces>");
 }
 
@@ -384,57 +284,42 @@ static gchar *
 get_network_interfaces(const CdOnvifCall *call, GError **error)
 {
 	g_autoptr(GString) out = g_string_new("<tds:GetNetworkInterfacesResponse>");
-	g_autoptr(GInetAddress) address = NULL;
-	struct ifaddrs *list = NULL;
+	g_autoptr(CdHostInterface) iface = NULL;
 
-	if (call->local_address != NULL && getifaddrs(&list) == 0) {
-		address = unmap_ipv4(call->local_address);
-		for (struct ifaddrs *ifa = list; ifa != NULL; ifa = ifa->ifa_next) {
-			if (!sockaddr_is(ifa->ifa_addr, address))
-				continue;
-			append_interface(out, list, ifa, address);
-			break;
-		}
-		freeifaddrs(list);
-	}
+	if (call->local_address != NULL)
+		iface = cd_host_interface_find(call->local_address);
+	if (iface != NULL)
+		append_interface(out, iface);
 	g_string_append(out, "</tds:GetNetworkInterfacesResponse>");
 	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+static void
+append_dns_server(GString *out, GInetAddress *server)
+{
+	g_autofree gchar *text = g_inet_address_to_string(server);
+	const gchar *type =
+	    g_inet_address_get_family(server) == G_SOCKET_FAMILY_IPV4 ? "IPv4" : "IPv6";
+
+	g_string_append_printf(out,
+			       "<tt:DNSManual><tt:Type>%s</tt:Type>"
+			       "<tt:%sAddress>%s</tt:%sAddress></tt:DNSManual>",
+			       type,
+			       type,
+			       text,
+			       type);
 }
 
 /* the host's resolvers, as configured; cordon changes none of them */
 static gchar *
 get_dns(const CdOnvifCall *call, GError **error)
 {
+	g_autoptr(GPtrArray) servers = cd_host_dns_servers();
 	g_autoptr(GString) out = g_string_new("<tds:GetDNSResponse><tds:DNSInformation>"
 					      "<tt:FromDHCP>false</tt:FromDHCP>");
-	g_autofree gchar *contents = NULL;
-	g_auto(GStrv) lines = NULL;
-	guint found = 0;
 
-	if (g_file_get_contents(RESOLV_CONF, &contents, NULL, NULL))
-		lines = g_strsplit(contents, "\n", -1);
-	for (guint i = 0; lines != NULL && lines[i] != NULL && found < MAX_DNS_SERVERS; i++) {
-		g_auto(GStrv) words = g_strsplit_set(g_strstrip(lines[i]), " \t", 3);
-		g_autoptr(GInetAddress) server = NULL;
-		g_autofree gchar *text = NULL;
-		gboolean ipv4;
-
-		if (g_strv_length(words) < 2 || g_strcmp0(words[0], "nameserver") != 0)
-			continue;
-		server = g_inet_address_new_from_string(words[1]);
-		if (server == NULL)
-			continue;
-		text = g_inet_address_to_string(server);
-		ipv4 = g_inet_address_get_family(server) == G_SOCKET_FAMILY_IPV4;
-		g_string_append_printf(out,
-				       "<tt:DNSManual><tt:Type>%s</tt:Type>"
-				       "<tt:%s>%s</tt:%s></tt:DNSManual>",
-				       ipv4 ? "IPv4" : "IPv6",
-				       ipv4 ? "IPv4Address" : "IPv6Address",
-				       text,
-				       ipv4 ? "IPv4Address" : "IPv6Address");
-		found++;
-	}
+	for (guint i = 0; i < servers->len && i < MAX_DNS_SERVERS; i++)
+		append_dns_server(out, servers->pdata[i]);
 	g_string_append(out, "</tds:DNSInformation></tds:GetDNSResponse>");
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
@@ -495,7 +380,7 @@ static const CdOnvifOperation device_operations[] = {
     CD_ONVIF_PRE_AUTH("GetSystemDateAndTime", get_system_date_and_time),
     CD_ONVIF_PRE_AUTH("GetCapabilities", get_capabilities),
     CD_ONVIF_PRE_AUTH("GetServices", get_services),
-    CD_ONVIF_PRE_AUTH("GetServiceCapabilities", get_service_capabilities),
+    CD_ONVIF_PRE_AUTH("GetServiceCapabilities", cd_onvif_get_service_capabilities),
     CD_ONVIF_PRE_AUTH("GetHostname", get_hostname),
     CD_ONVIF_PRE_AUTH("GetWsdlUrl", get_wsdl_url),
     CD_ONVIF_PRE_AUTH("GetEndpointReference", get_endpoint_reference),
@@ -560,18 +445,13 @@ static const CdOnvifOperation device_operations[] = {
     CD_ONVIF_PROHIBITED("SetHashingAlgorithm"),
 };
 
-/**
- * cd_onvif_device_lookup:
- * @operation: the local name of the request's first Body element
- *
- * Returns: (nullable): the operation, or %NULL for one the device service does not know
- */
-const CdOnvifOperation *
-cd_onvif_device_lookup(const gchar *operation)
-{
-	for (guint i = 0; i < G_N_ELEMENTS(device_operations); i++) {
-		if (g_strcmp0(device_operations[i].name, operation) == 0)
-			return &device_operations[i];
-	}
-	return NULL;
-}
+const CdOnvifService cd_onvif_device_service = {
+    .ns = CD_SOAP_NS_DEVICE,
+    .prefix = "tds",
+    .path = CD_ONVIF_PATH_DEVICE,
+    .operations = device_operations,
+    .n_operations = G_N_ELEMENTS(device_operations),
+    .append_capabilities = append_capabilities,
+    .category = "Device",
+    .append_category_capabilities = append_category_capabilities,
+};

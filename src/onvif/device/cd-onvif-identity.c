@@ -4,6 +4,8 @@
  * WS-Discovery must agree on it, and a VMS keys recorded footage on the endpoint reference, so
  * it is derived from the camera's name alone and survives restarts and config reordering.
  */
+#define G_LOG_DOMAIN "CdOnvifIdentity"
+
 #include "cd-onvif-identity.h"
 
 #include "config.h"
@@ -96,7 +98,8 @@ cd_onvif_scopes(const CdCamera *camera)
 	g_strv_builder_add(builder, "onvif://www.onvif.org/hardware/" CD_ONVIF_HARDWARE_ID);
 	if (camera->location != NULL) {
 		g_autofree gchar *location = g_uri_escape_string(camera->location, NULL, FALSE);
-		g_autofree gchar *scope = g_strconcat("onvif://www.onvif.org/location/", location, NULL);
+		g_autofree gchar *scope =
+		    g_strconcat("onvif://www.onvif.org/location/", location, NULL);
 		g_strv_builder_add(builder, scope);
 	}
 	return g_strv_builder_end(builder);

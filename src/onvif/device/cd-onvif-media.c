@@ -7,6 +7,10 @@
  * credentials. Audio and metadata queries get empty, valid answers; anything that would change
  * a configuration is prohibited.
  *
+ * Both versions describe the same profile and configurations, so each XML shape is written
+ * once, parametrised where ver10 and Media2 differ: MediaVersion names the elements that
+ * differ, and each version's encoder configuration puts the shared fields in its schema's order.
+ *
  * Threads: the handlers run on the thread of the server that calls them and keep no state.
  * Keys used: [camera] bitrate, gop (the size and rate come with the call).
  */
@@ -17,16 +21,29 @@
 #include "cd-error.h"
 
 /* not a codec setting of x264 in bitrate mode: a mid-range value in QualityRange */
-#define QUALITY	      "5"
+#define QUALITY	      "<tt:Quality>5</tt:Quality>"
 #define QUALITY_RANGE "<tt:QualityRange><tt:Min>0</tt:Min><tt:Max>10</tt:Max></tt:QualityRange>"
 /* the profile of the default template's caps (pipelines/encode-x264.pipeline) */
 #define H264_PROFILE "High"
 /* gst-rtsp-server's default session timeout */
-#define SESSION_TIMEOUT "PT60S"
+#define SESSION_TIMEOUT "<tt:SessionTimeout>PT60S</tt:SessionTimeout>"
 #define MULTICAST_NONE                                                                             \
 	"<tt:Multicast><tt:Address><tt:Type>IPv4</tt:Type>"                                        \
 	"<tt:IPv4Address>0.0.0.0</tt:IPv4Address></tt:Address>"                                    \
 	"<tt:Port>0</tt:Port><tt:TTL>0</tt:TTL><tt:AutoStart>false</tt:AutoStart></tt:Multicast>"
+
+/* appends one profile or configuration as @element */
+typedef void (*AppendFunc)(GString *out, const CdOnvifCall *call, const gchar *element);
+
+/* where ver10 and Media2 differ in the shapes they share */
+typedef struct {
+	const gchar *profile_name;   /* the element of a profile's Name */
+	const gchar *configurations; /* holds a profile's configurations; NULL: the profile does */
+	const gchar *video_source;   /* a profile's video source configuration element */
+	const gchar *video_encoder;  /* a profile's video encoder configuration element */
+	AppendFunc append_video_encoder;
+	void (*append_uri)(GString *out, const gchar *uri); /* a Get*Uri reply's content */
+} MediaVersion;
 
 /* a token the client sent must be ours; a missing optional one is fine */
 static gboolean
@@ -55,12 +72,75 @@ check_profile(const CdOnvifCall *call, gboolean required, GError **error)
 	return check_token(call, "ProfileToken", CD_ONVIF_PROFILE_TOKEN, error);
 }
 
-static gchar *
-snapshot_uri(const CdOnvifCall *call)
+/* an optional argument must be absent or one of @allowed; @refusal says what is served */
+static gboolean
+check_choice(const CdOnvifCall *call,
+	     const gchar *element,
+	     const gchar *const *allowed,
+	     const gchar *refusal,
+	     GError **error)
 {
-	g_autofree gchar *url = g_strconcat(call->base_url, CD_ONVIF_PATH_SNAPSHOT, NULL);
+	g_autofree gchar *value = cd_soap_request_get_text(call->request, element);
 
-	return cd_xml_escape(url);
+	if (value == NULL || g_strv_contains(allowed, value))
+		return TRUE;
+	g_set_error_literal(error, CD_ERROR, CD_ERROR_INVALID_REQUEST, refusal);
+	return FALSE;
+}
+
+/* a configuration asked for by token, optionally in a profile: both must be ours */
+static gboolean
+check_configuration(const CdOnvifCall *call, const gchar *expected, GError **error)
+{
+	return check_token(call, "ConfigurationToken", expected, error) &&
+	       check_profile(call, FALSE, error);
+}
+
+static void
+append_size(GString *out, const gchar *element, guint width, guint height)
+{
+	g_string_append_printf(out,
+			       "<%s><tt:Width>%u</tt:Width><tt:Height>%u</tt:Height></%s>",
+			       element,
+			       width,
+			       height,
+			       element);
+}
+
+static void
+append_range(GString *out, const gchar *element, guint min, guint max)
+{
+	g_string_append_printf(out,
+			       "<%s><tt:Min>%u</tt:Min><tt:Max>%u</tt:Max></%s>",
+			       element,
+			       min,
+			       max,
+			       element);
+}
+
+static void
+append_bitrate_range(GString *out, const CdOnvifCall *call)
+{
+	guint bitrate = call->camera->bitrate_kbps;
+
+	append_range(out, "tt:BitrateRange", bitrate, bitrate);
+}
+
+/* what every configuration begins with (tt:ConfigurationEntity); @attributes may be "" */
+static void
+open_configuration(GString *out,
+		   const gchar *element,
+		   const gchar *token,
+		   const gchar *attributes,
+		   const gchar *name)
+{
+	g_string_append_printf(out,
+			       "<%s token=\"%s\"%s>"
+			       "<tt:Name>%s</tt:Name><tt:UseCount>1</tt:UseCount>",
+			       element,
+			       token,
+			       attributes,
+			       name);
 }
 
 static void
@@ -68,63 +148,173 @@ append_video_source_configuration(GString *out, const CdOnvifCall *call, const g
 {
 	g_autofree gchar *name = cd_xml_escape(call->camera->name);
 
+	open_configuration(out, element, CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN, "", name);
 	g_string_append_printf(out,
-			       "<%s token=\"" CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN "\">"
-			       "<tt:Name>%s</tt:Name><tt:UseCount>1</tt:UseCount>"
 			       "<tt:SourceToken>" CD_ONVIF_VIDEO_SOURCE_TOKEN "</tt:SourceToken>"
 			       "<tt:Bounds x=\"0\" y=\"0\" width=\"%u\" height=\"%u\"/></%s>",
-			       element,
-			       name,
 			       call->width,
 			       call->height,
 			       element);
+}
+
+/* the encoder configuration up to its Resolution, alike in both versions but for attributes */
+static void
+open_video_encoder(GString *out,
+		   const CdOnvifCall *call,
+		   const gchar *element,
+		   const gchar *attributes)
+{
+	open_configuration(out, element, CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, attributes, "H.264");
+	g_string_append(out, "<tt:Encoding>H264</tt:Encoding>");
+	append_size(out, "tt:Resolution", call->width, call->height);
+}
+
+/* ver10 limits the encoding interval, Media2 says the rate is not constant instead */
+static void
+append_rate_control(GString *out,
+		    const CdOnvifCall *call,
+		    const gchar *attributes,
+		    const gchar *encoding_interval)
+{
+	g_string_append_printf(out,
+			       "<tt:RateControl%s><tt:FrameRateLimit>%u</tt:FrameRateLimit>"
+			       "%s<tt:BitrateLimit>%u</tt:BitrateLimit></tt:RateControl>",
+			       attributes,
+			       call->fps,
+			       encoding_interval,
+			       call->camera->bitrate_kbps);
 }
 
 /* ver10: RateControl and the H264 block are what many clients insist on */
 static void
 append_video_encoder_configuration(GString *out, const CdOnvifCall *call, const gchar *element)
 {
+	open_video_encoder(out, call, element, "");
+	g_string_append(out, QUALITY);
+	append_rate_control(out, call, "", "<tt:EncodingInterval>1</tt:EncodingInterval>");
 	g_string_append_printf(out,
-			       "<%s token=\"" CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN "\">"
-			       "<tt:Name>H.264</tt:Name><tt:UseCount>1</tt:UseCount>"
-			       "<tt:Encoding>H264</tt:Encoding>"
-			       "<tt:Resolution><tt:Width>%u</tt:Width><tt:Height>%u</tt:Height>"
-			       "</tt:Resolution>"
-			       "<tt:Quality>" QUALITY "</tt:Quality>"
-			       "<tt:RateControl><tt:FrameRateLimit>%u</tt:FrameRateLimit>"
-			       "<tt:EncodingInterval>1</tt:EncodingInterval>"
-			       "<tt:BitrateLimit>%u</tt:BitrateLimit></tt:RateControl>"
 			       "<tt:H264><tt:GovLength>%u</tt:GovLength>"
-			       "<tt:H264Profile>" H264_PROFILE
-			       "</tt:H264Profile></tt:H264>" MULTICAST_NONE
-			       "<tt:SessionTimeout>" SESSION_TIMEOUT "</tt:SessionTimeout></%s>",
-			       element,
-			       call->width,
-			       call->height,
-			       call->fps,
-			       call->camera->bitrate_kbps,
-			       call->camera->gop,
-			       element);
+			       "<tt:H264Profile>" H264_PROFILE "</tt:H264Profile></tt:H264>",
+			       call->camera->gop);
+	g_string_append_printf(out, MULTICAST_NONE SESSION_TIMEOUT "</%s>", element);
+}
+
+/* Media2: the GOP and profile are attributes, and Quality comes last */
+static void
+append_video_encoder2(GString *out, const CdOnvifCall *call, const gchar *element)
+{
+	g_autofree gchar *attributes =
+	    g_strdup_printf(" GovLength=\"%u\" Profile=\"" H264_PROFILE "\"", call->camera->gop);
+
+	open_video_encoder(out, call, element, attributes);
+	append_rate_control(out, call, " ConstantBitRate=\"false\"", "");
+	g_string_append_printf(out, MULTICAST_NONE QUALITY "</%s>", element);
 }
 
 static void
-append_profile(GString *out, const CdOnvifCall *call, const gchar *element)
+append_media_uri(GString *out, const gchar *uri)
+{
+	g_string_append_printf(out,
+			       "<trt:MediaUri><tt:Uri>%s</tt:Uri>"
+			       "<tt:InvalidAfterConnect>false</tt:InvalidAfterConnect>"
+			       "<tt:InvalidAfterReboot>false</tt:InvalidAfterReboot>"
+			       "<tt:Timeout>PT0S</tt:Timeout></trt:MediaUri>",
+			       uri);
+}
+
+static void
+append_uri2(GString *out, const gchar *uri)
+{
+	g_string_append_printf(out, "<tr2:Uri>%s</tr2:Uri>", uri);
+}
+
+static const MediaVersion ver10 = {
+    .profile_name = "tt:Name",
+    .configurations = NULL,
+    .video_source = "tt:VideoSourceConfiguration",
+    .video_encoder = "tt:VideoEncoderConfiguration",
+    .append_video_encoder = append_video_encoder_configuration,
+    .append_uri = append_media_uri,
+};
+
+static const MediaVersion media2 = {
+    .profile_name = "tr2:Name",
+    .configurations = "tr2:Configurations",
+    .video_source = "tr2:VideoSource",
+    .video_encoder = "tr2:VideoEncoder",
+    .append_video_encoder = append_video_encoder2,
+    .append_uri = append_uri2,
+};
+
+/* for the handlers both versions list */
+static const MediaVersion *
+version_of(const CdOnvifCall *call)
+{
+	return call->service == &cd_onvif_media2_service ? &media2 : &ver10;
+}
+
+static void
+append_profile_configurations(GString *out, const CdOnvifCall *call, const MediaVersion *version)
+{
+	if (version->configurations != NULL)
+		g_string_append_printf(out, "<%s>", version->configurations);
+	append_video_source_configuration(out, call, version->video_source);
+	version->append_video_encoder(out, call, version->video_encoder);
+	if (version->configurations != NULL)
+		g_string_append_printf(out, "</%s>", version->configurations);
+}
+
+static void
+append_profile_of(GString *out,
+		  const CdOnvifCall *call,
+		  const MediaVersion *version,
+		  const gchar *element,
+		  gboolean with_configurations)
 {
 	g_string_append_printf(out,
 			       "<%s token=\"" CD_ONVIF_PROFILE_TOKEN "\" fixed=\"true\">"
-			       "<tt:Name>main</tt:Name>",
-			       element);
-	append_video_source_configuration(out, call, "tt:VideoSourceConfiguration");
-	append_video_encoder_configuration(out, call, "tt:VideoEncoderConfiguration");
+			       "<%s>main</%s>",
+			       element,
+			       version->profile_name,
+			       version->profile_name);
+	if (with_configurations)
+		append_profile_configurations(out, call, version);
 	g_string_append_printf(out, "</%s>", element);
 }
 
-/* a response whose content is one profile or configuration element */
-typedef void (*AppendFunc)(GString *out, const CdOnvifCall *call, const gchar *element);
-
-static gchar *
-respond_with(const CdOnvifCall *call, const gchar *response, const gchar *element, AppendFunc func)
+/* ver10: a profile always holds its configurations */
+static void
+append_profile(GString *out, const CdOnvifCall *call, const gchar *element)
 {
+	append_profile_of(out, call, &ver10, element, TRUE);
+}
+
+/* Type is repeatable; cordon's only configurations are video ones, so any Type gets both */
+static void
+append_profile2(GString *out, const CdOnvifCall *call, const gchar *element)
+{
+	g_autofree gchar *type = cd_soap_request_get_text(call->request, "Type");
+
+	append_profile_of(out, call, &media2, element, type != NULL);
+}
+
+/*
+ * A reply is named after the operation, in the prefix of the service it was posted to. The
+ * name comes from the table the request was matched against, never unchecked from the client.
+ */
+static gchar *
+response_element(const CdOnvifCall *call)
+{
+	return g_strdup_printf("%s:%sResponse",
+			       call->service->prefix,
+			       cd_soap_request_get_operation(call->request));
+}
+
+/* a reply whose content is one profile or configuration element */
+static gchar *
+respond_with(const CdOnvifCall *call, const gchar *element, AppendFunc func)
+{
+	g_autofree gchar *response = response_element(call);
 	g_autoptr(GString) out = g_string_new(NULL);
 
 	g_string_append_printf(out, "<%s>", response);
@@ -133,10 +323,53 @@ respond_with(const CdOnvifCall *call, const gchar *response, const gchar *elemen
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
+/* @uri is escaped */
+static gchar *
+respond_with_uri(const CdOnvifCall *call, const gchar *uri)
+{
+	g_autofree gchar *response = response_element(call);
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	g_string_append_printf(out, "<%s>", response);
+	version_of(call)->append_uri(out, uri);
+	g_string_append_printf(out, "</%s>", response);
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* Audio and metadata: cordon serves video only, so every list is empty */
+static gchar *
+empty_list(const CdOnvifCall *call, GError **error)
+{
+	g_autofree gchar *response = response_element(call);
+
+	return g_strdup_printf("<%s/>", response);
+}
+
+static gchar *
+get_snapshot_uri(const CdOnvifCall *call, GError **error)
+{
+	g_autofree gchar *uri = NULL;
+
+	if (!check_profile(call, TRUE, error))
+		return NULL;
+	uri = cd_onvif_service_url(call, CD_ONVIF_PATH_SNAPSHOT);
+	return respond_with_uri(call, uri);
+}
+
+static gchar *
+respond_with_stream_uri(const CdOnvifCall *call)
+{
+	g_autofree gchar *uri = cd_xml_escape(call->stream_uri);
+
+	return respond_with_uri(call, uri);
+}
+
+/* Media ver10 */
+
 static gchar *
 get_profiles(const CdOnvifCall *call, GError **error)
 {
-	return respond_with(call, "trt:GetProfilesResponse", "trt:Profiles", append_profile);
+	return respond_with(call, "trt:Profiles", append_profile);
 }
 
 static gchar *
@@ -144,29 +377,28 @@ get_profile(const CdOnvifCall *call, GError **error)
 {
 	if (!check_profile(call, TRUE, error))
 		return NULL;
-	return respond_with(call, "trt:GetProfileResponse", "trt:Profile", append_profile);
+	return respond_with(call, "trt:Profile", append_profile);
 }
 
 static gchar *
 get_video_sources(const CdOnvifCall *call, GError **error)
 {
-	return g_strdup_printf("<trt:GetVideoSourcesResponse>"
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	g_string_append_printf(out,
+			       "<trt:GetVideoSourcesResponse>"
 			       "<trt:VideoSources token=\"" CD_ONVIF_VIDEO_SOURCE_TOKEN "\">"
-			       "<tt:Framerate>%u</tt:Framerate>"
-			       "<tt:Resolution><tt:Width>%u</tt:Width><tt:Height>%u</tt:Height>"
-			       "</tt:Resolution></trt:VideoSources></trt:GetVideoSourcesResponse>",
-			       call->fps,
-			       call->width,
-			       call->height);
+			       "<tt:Framerate>%u</tt:Framerate>",
+			       call->fps);
+	append_size(out, "tt:Resolution", call->width, call->height);
+	g_string_append(out, "</trt:VideoSources></trt:GetVideoSourcesResponse>");
+	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
 static gchar *
 get_video_source_configurations(const CdOnvifCall *call, GError **error)
 {
-	return respond_with(call,
-			    "trt:GetVideoSourceConfigurationsResponse",
-			    "trt:Configurations",
-			    append_video_source_configuration);
+	return respond_with(call, "trt:Configurations", append_video_source_configuration);
 }
 
 static gchar *
@@ -174,10 +406,7 @@ get_video_source_configuration(const CdOnvifCall *call, GError **error)
 {
 	if (!check_token(call, "ConfigurationToken", CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN, error))
 		return NULL;
-	return respond_with(call,
-			    "trt:GetVideoSourceConfigurationResponse",
-			    "trt:Configuration",
-			    append_video_source_configuration);
+	return respond_with(call, "trt:Configuration", append_video_source_configuration);
 }
 
 static gchar *
@@ -185,42 +414,34 @@ get_compatible_video_source_configurations(const CdOnvifCall *call, GError **err
 {
 	if (!check_profile(call, TRUE, error))
 		return NULL;
-	return respond_with(call,
-			    "trt:GetCompatibleVideoSourceConfigurationsResponse",
-			    "trt:Configurations",
-			    append_video_source_configuration);
+	return respond_with(call, "trt:Configurations", append_video_source_configuration);
 }
 
 static gchar *
 get_video_source_configuration_options(const CdOnvifCall *call, GError **error)
 {
-	if (!check_token(call, "ConfigurationToken", CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN, error) ||
-	    !check_profile(call, FALSE, error))
+	g_autoptr(GString) out = NULL;
+
+	if (!check_configuration(call, CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN, error))
 		return NULL;
-	return g_strdup_printf(
-	    "<trt:GetVideoSourceConfigurationOptionsResponse><trt:Options>"
-	    "<tt:BoundsRange>"
-	    "<tt:XRange><tt:Min>0</tt:Min><tt:Max>0</tt:Max></tt:XRange>"
-	    "<tt:YRange><tt:Min>0</tt:Min><tt:Max>0</tt:Max></tt:YRange>"
-	    "<tt:WidthRange><tt:Min>%u</tt:Min><tt:Max>%u</tt:Max></tt:WidthRange>"
-	    "<tt:HeightRange><tt:Min>%u</tt:Min><tt:Max>%u</tt:Max>"
-	    "</tt:HeightRange></tt:BoundsRange>"
-	    "<tt:VideoSourceTokensAvailable>" CD_ONVIF_VIDEO_SOURCE_TOKEN
-	    "</tt:VideoSourceTokensAvailable>"
-	    "</trt:Options></trt:GetVideoSourceConfigurationOptionsResponse>",
-	    call->width,
-	    call->width,
-	    call->height,
-	    call->height);
+	out = g_string_new("<trt:GetVideoSourceConfigurationOptionsResponse><trt:Options>"
+			   "<tt:BoundsRange>");
+	append_range(out, "tt:XRange", 0, 0);
+	append_range(out, "tt:YRange", 0, 0);
+	append_range(out, "tt:WidthRange", call->width, call->width);
+	append_range(out, "tt:HeightRange", call->height, call->height);
+	g_string_append(out,
+			"</tt:BoundsRange>"
+			"<tt:VideoSourceTokensAvailable>" CD_ONVIF_VIDEO_SOURCE_TOKEN
+			"</tt:VideoSourceTokensAvailable>"
+			"</trt:Options></trt:GetVideoSourceConfigurationOptionsResponse>");
+	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
 static gchar *
 get_video_encoder_configurations(const CdOnvifCall *call, GError **error)
 {
-	return respond_with(call,
-			    "trt:GetVideoEncoderConfigurationsResponse",
-			    "trt:Configurations",
-			    append_video_encoder_configuration);
+	return respond_with(call, "trt:Configurations", append_video_encoder_configuration);
 }
 
 static gchar *
@@ -228,10 +449,7 @@ get_video_encoder_configuration(const CdOnvifCall *call, GError **error)
 {
 	if (!check_token(call, "ConfigurationToken", CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, error))
 		return NULL;
-	return respond_with(call,
-			    "trt:GetVideoEncoderConfigurationResponse",
-			    "trt:Configuration",
-			    append_video_encoder_configuration);
+	return respond_with(call, "trt:Configuration", append_video_encoder_configuration);
 }
 
 static gchar *
@@ -239,33 +457,19 @@ get_compatible_video_encoder_configurations(const CdOnvifCall *call, GError **er
 {
 	if (!check_profile(call, TRUE, error))
 		return NULL;
-	return respond_with(call,
-			    "trt:GetCompatibleVideoEncoderConfigurationsResponse",
-			    "trt:Configurations",
-			    append_video_encoder_configuration);
+	return respond_with(call, "trt:Configurations", append_video_encoder_configuration);
 }
 
 /* the H.264 options, each range holding the one value cordon serves */
 static void
 append_h264_options(GString *out, const CdOnvifCall *call)
 {
-	g_string_append_printf(out,
-			       "<tt:ResolutionsAvailable><tt:Width>%u</tt:Width>"
-			       "<tt:Height>%u</tt:Height></tt:ResolutionsAvailable>"
-			       "<tt:GovLengthRange><tt:Min>%u</tt:Min><tt:Max>%u</tt:Max>"
-			       "</tt:GovLengthRange>"
-			       "<tt:FrameRateRange><tt:Min>%u</tt:Min><tt:Max>%u</tt:Max>"
-			       "</tt:FrameRateRange>"
-			       "<tt:EncodingIntervalRange><tt:Min>1</tt:Min><tt:Max>1</tt:Max>"
-			       "</tt:EncodingIntervalRange>"
-			       "<tt:H264ProfilesSupported>" H264_PROFILE
-			       "</tt:H264ProfilesSupported>",
-			       call->width,
-			       call->height,
-			       call->camera->gop,
-			       call->camera->gop,
-			       call->fps,
-			       call->fps);
+	append_size(out, "tt:ResolutionsAvailable", call->width, call->height);
+	append_range(out, "tt:GovLengthRange", call->camera->gop, call->camera->gop);
+	append_range(out, "tt:FrameRateRange", call->fps, call->fps);
+	append_range(out, "tt:EncodingIntervalRange", 1, 1);
+	g_string_append(out,
+			"<tt:H264ProfilesSupported>" H264_PROFILE "</tt:H264ProfilesSupported>");
 }
 
 static gchar *
@@ -273,8 +477,7 @@ get_video_encoder_configuration_options(const CdOnvifCall *call, GError **error)
 {
 	g_autoptr(GString) out = NULL;
 
-	if (!check_token(call, "ConfigurationToken", CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, error) ||
-	    !check_profile(call, FALSE, error))
+	if (!check_configuration(call, CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, error))
 		return NULL;
 	out = g_string_new(
 	    "<trt:GetVideoEncoderConfigurationOptionsResponse><trt:Options>" QUALITY_RANGE
@@ -282,12 +485,10 @@ get_video_encoder_configuration_options(const CdOnvifCall *call, GError **error)
 	append_h264_options(out, call);
 	g_string_append(out, "</tt:H264><tt:Extension><tt:H264>");
 	append_h264_options(out, call);
-	g_string_append_printf(out,
-			       "<tt:BitrateRange><tt:Min>%u</tt:Min><tt:Max>%u</tt:Max>"
-			       "</tt:BitrateRange></tt:H264></tt:Extension>"
-			       "</trt:Options></trt:GetVideoEncoderConfigurationOptionsResponse>",
-			       call->camera->bitrate_kbps,
-			       call->camera->bitrate_kbps);
+	append_bitrate_range(out, call);
+	g_string_append(out,
+			"</tt:H264></tt:Extension>"
+			"</trt:Options></trt:GetVideoEncoderConfigurationOptionsResponse>");
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
@@ -301,18 +502,6 @@ get_guaranteed_number_of_video_encoder_instances(const CdOnvifCall *call, GError
 			"</trt:GetGuaranteedNumberOfVideoEncoderInstancesResponse>");
 }
 
-static gchar *
-media_uri(const gchar *response, const gchar *uri)
-{
-	return g_strdup_printf("<%s><trt:MediaUri><tt:Uri>%s</tt:Uri>"
-			       "<tt:InvalidAfterConnect>false</tt:InvalidAfterConnect>"
-			       "<tt:InvalidAfterReboot>false</tt:InvalidAfterReboot>"
-			       "<tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></%s>",
-			       response,
-			       uri,
-			       response);
-}
-
 /*
  * RTP unicast over UDP, over the RTSP connection (TCP, RTSP) all use the same RTSP URL; the
  * client picks the transport in SETUP. Multicast and RTSP over HTTP are not served.
@@ -320,51 +509,25 @@ media_uri(const gchar *response, const gchar *uri)
 static gchar *
 get_stream_uri(const CdOnvifCall *call, GError **error)
 {
-	g_autofree gchar *stream = cd_soap_request_get_text(call->request, "Stream");
-	g_autofree gchar *protocol = cd_soap_request_get_text(call->request, "Protocol");
-	g_autofree gchar *uri = NULL;
+	static const gchar *const streams[] = {"RTP-Unicast", NULL};
+	static const gchar *const protocols[] = {"RTSP", "UDP", "TCP", NULL};
 
-	if (!check_profile(call, TRUE, error))
+	if (!check_profile(call, TRUE, error) ||
+	    !check_choice(call, "Stream", streams, "only RTP-Unicast streams are served", error) ||
+	    !check_choice(call,
+			  "Protocol",
+			  protocols,
+			  "only the RTSP, UDP and TCP transports are served",
+			  error))
 		return NULL;
-	if (stream != NULL && g_strcmp0(stream, "RTP-Unicast") != 0) {
-		g_set_error_literal(error,
-				    CD_ERROR,
-				    CD_ERROR_INVALID_REQUEST,
-				    "only RTP-Unicast streams are served");
-		return NULL;
-	}
-	if (protocol != NULL && g_strcmp0(protocol, "RTSP") != 0 &&
-	    g_strcmp0(protocol, "UDP") != 0 && g_strcmp0(protocol, "TCP") != 0) {
-		g_set_error_literal(error,
-				    CD_ERROR,
-				    CD_ERROR_INVALID_REQUEST,
-				    "only the RTSP, UDP and TCP transports are served");
-		return NULL;
-	}
-	uri = cd_xml_escape(call->stream_uri);
-	return media_uri("trt:GetStreamUriResponse", uri);
+	return respond_with_stream_uri(call);
 }
 
-static gchar *
-get_snapshot_uri(const CdOnvifCall *call, GError **error)
+static void
+append_capabilities(GString *out, const CdOnvifCall *call)
 {
-	g_autofree gchar *uri = NULL;
-
-	if (!check_profile(call, TRUE, error))
-		return NULL;
-	uri = snapshot_uri(call);
-	return media_uri("trt:GetSnapshotUriResponse", uri);
-}
-
-/**
- * cd_onvif_media_capabilities:
- *
- * Returns: (transfer full): the media service's trt:Capabilities element
- */
-gchar *
-cd_onvif_media_capabilities(void)
-{
-	return g_strdup("<trt:Capabilities SnapshotUri=\"true\" Rotation=\"false\" "
+	g_string_append(out,
+			"<trt:Capabilities SnapshotUri=\"true\" Rotation=\"false\" "
 			"VideoSourceMode=\"false\" OSD=\"false\" TemporaryOSDText=\"false\" "
 			"EXICompression=\"false\">"
 			"<trt:ProfileCapabilities MaximumNumberOfProfiles=\"1\"/>"
@@ -373,29 +536,25 @@ cd_onvif_media_capabilities(void)
 			"NoRTSPStreaming=\"false\"/></trt:Capabilities>");
 }
 
-static gchar *
-get_service_capabilities(const CdOnvifCall *call, GError **error)
+/* GetCapabilities' tt:Media */
+static void
+append_category_capabilities(GString *out, const CdOnvifCall *call, const gchar *xaddr)
 {
-	g_autofree gchar *capabilities = cd_onvif_media_capabilities();
-
-	return g_strconcat("<trt:GetServiceCapabilitiesResponse>",
-			   capabilities,
-			   "</trt:GetServiceCapabilitiesResponse>",
-			   NULL);
-}
-
-/*
- * Audio and metadata: cordon serves video only, so every list is empty. The operation name
- * comes from the table the request was matched against, never unchecked from the client.
- */
-static gchar *
-empty_list(const CdOnvifCall *call, GError **error)
-{
-	return g_strdup_printf("<trt:%sResponse/>", cd_soap_request_get_operation(call->request));
+	g_string_append_printf(out,
+			       "<tt:Media><tt:XAddr>%s</tt:XAddr>"
+			       "<tt:StreamingCapabilities>"
+			       "<tt:RTPMulticast>false</tt:RTPMulticast>"
+			       "<tt:RTP_TCP>true</tt:RTP_TCP>"
+			       "<tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP>"
+			       "</tt:StreamingCapabilities>"
+			       "<tt:Extension><tt:ProfileCapabilities>"
+			       "<tt:MaximumNumberOfProfiles>1</tt:MaximumNumberOfProfiles>"
+			       "</tt:ProfileCapabilities></tt:Extension></tt:Media>",
+			       xaddr);
 }
 
 static const CdOnvifOperation media_operations[] = {
-    CD_ONVIF_PRE_AUTH("GetServiceCapabilities", get_service_capabilities),
+    CD_ONVIF_PRE_AUTH("GetServiceCapabilities", cd_onvif_get_service_capabilities),
     CD_ONVIF_READ("GetProfiles", get_profiles),
     CD_ONVIF_READ("GetProfile", get_profile),
     CD_ONVIF_READ("GetVideoSources", get_video_sources),
@@ -457,181 +616,86 @@ static const CdOnvifOperation media_operations[] = {
     CD_ONVIF_PROHIBITED("DeleteOSD"),
 };
 
-static const CdOnvifOperation *
-lookup(const CdOnvifOperation *table, gsize n_entries, const gchar *operation)
-{
-	for (gsize i = 0; i < n_entries; i++) {
-		if (g_strcmp0(table[i].name, operation) == 0)
-			return &table[i];
-	}
-	return NULL;
-}
-
-/**
- * cd_onvif_media_lookup:
- * @operation: the local name of the request's first Body element
- *
- * Returns: (nullable): the ver10 media operation, or %NULL for one cordon does not know
- */
-const CdOnvifOperation *
-cd_onvif_media_lookup(const gchar *operation)
-{
-	return lookup(media_operations, G_N_ELEMENTS(media_operations), operation);
-}
+const CdOnvifService cd_onvif_media_service = {
+    .ns = CD_SOAP_NS_MEDIA,
+    .prefix = "trt",
+    .path = CD_ONVIF_PATH_MEDIA,
+    .operations = media_operations,
+    .n_operations = G_N_ELEMENTS(media_operations),
+    .append_capabilities = append_capabilities,
+    .category = "Media",
+    .append_category_capabilities = append_category_capabilities,
+};
 
 /* Media2 (ver20) */
-
-static void
-append_video_source2(GString *out, const CdOnvifCall *call, const gchar *element)
-{
-	append_video_source_configuration(out, call, element);
-}
-
-static void
-append_video_encoder2(GString *out, const CdOnvifCall *call, const gchar *element)
-{
-	g_string_append_printf(
-	    out,
-	    "<%s token=\"" CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN "\" GovLength=\"%u\" "
-	    "Profile=\"" H264_PROFILE "\">"
-	    "<tt:Name>H.264</tt:Name><tt:UseCount>1</tt:UseCount>"
-	    "<tt:Encoding>H264</tt:Encoding>"
-	    "<tt:Resolution><tt:Width>%u</tt:Width><tt:Height>%u</tt:Height>"
-	    "</tt:Resolution>"
-	    "<tt:RateControl ConstantBitRate=\"false\">"
-	    "<tt:FrameRateLimit>%u</tt:FrameRateLimit>"
-	    "<tt:BitrateLimit>%u</tt:BitrateLimit></tt:RateControl>" MULTICAST_NONE
-	    "<tt:Quality>" QUALITY "</tt:Quality></%s>",
-	    element,
-	    call->camera->gop,
-	    call->width,
-	    call->height,
-	    call->fps,
-	    call->camera->bitrate_kbps,
-	    element);
-}
-
-/* Type is repeatable; cordon's only configurations are video ones, so any Type gets both */
-static void
-append_profile2(GString *out, const CdOnvifCall *call, const gchar *element)
-{
-	g_autofree gchar *type = cd_soap_request_get_text(call->request, "Type");
-
-	g_string_append_printf(out,
-			       "<%s token=\"" CD_ONVIF_PROFILE_TOKEN "\" fixed=\"true\">"
-			       "<tr2:Name>main</tr2:Name>",
-			       element);
-	if (type != NULL) {
-		g_string_append(out, "<tr2:Configurations>");
-		append_video_source2(out, call, "tr2:VideoSource");
-		append_video_encoder2(out, call, "tr2:VideoEncoder");
-		g_string_append(out, "</tr2:Configurations>");
-	}
-	g_string_append_printf(out, "</%s>", element);
-}
 
 static gchar *
 get_profiles2(const CdOnvifCall *call, GError **error)
 {
 	if (!check_token(call, "Token", CD_ONVIF_PROFILE_TOKEN, error))
 		return NULL;
-	return respond_with(call, "tr2:GetProfilesResponse", "tr2:Profiles", append_profile2);
+	return respond_with(call, "tr2:Profiles", append_profile2);
 }
 
 /* RtspUnicast is Media2's name; RTSP and RTP-Unicast are what older clients send */
 static gchar *
 get_stream_uri2(const CdOnvifCall *call, GError **error)
 {
-	g_autofree gchar *protocol = cd_soap_request_get_text(call->request, "Protocol");
-	g_autofree gchar *uri = NULL;
+	static const gchar *const protocols[] = {"RtspUnicast", "RTSP", "RTP-Unicast", NULL};
 
-	if (!check_profile(call, TRUE, error))
+	if (!check_profile(call, TRUE, error) ||
+	    !check_choice(call,
+			  "Protocol",
+			  protocols,
+			  "only RtspUnicast streams are served",
+			  error))
 		return NULL;
-	if (protocol != NULL && g_strcmp0(protocol, "RtspUnicast") != 0 &&
-	    g_strcmp0(protocol, "RTSP") != 0 && g_strcmp0(protocol, "RTP-Unicast") != 0) {
-		g_set_error_literal(error,
-				    CD_ERROR,
-				    CD_ERROR_INVALID_REQUEST,
-				    "only RtspUnicast streams are served");
-		return NULL;
-	}
-	uri = cd_xml_escape(call->stream_uri);
-	return g_strdup_printf("<tr2:GetStreamUriResponse><tr2:Uri>%s</tr2:Uri>"
-			       "</tr2:GetStreamUriResponse>",
-			       uri);
-}
-
-static gchar *
-get_snapshot_uri2(const CdOnvifCall *call, GError **error)
-{
-	g_autofree gchar *uri = NULL;
-
-	if (!check_profile(call, TRUE, error))
-		return NULL;
-	uri = snapshot_uri(call);
-	return g_strdup_printf("<tr2:GetSnapshotUriResponse><tr2:Uri>%s</tr2:Uri>"
-			       "</tr2:GetSnapshotUriResponse>",
-			       uri);
+	return respond_with_stream_uri(call);
 }
 
 static gchar *
 get_video_encoder_configurations2(const CdOnvifCall *call, GError **error)
 {
-	if (!check_token(call, "ConfigurationToken", CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, error) ||
-	    !check_profile(call, FALSE, error))
+	if (!check_configuration(call, CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, error))
 		return NULL;
-	return respond_with(call,
-			    "tr2:GetVideoEncoderConfigurationsResponse",
-			    "tr2:Configurations",
-			    append_video_encoder2);
+	return respond_with(call, "tr2:Configurations", append_video_encoder2);
 }
 
 static gchar *
 get_video_source_configurations2(const CdOnvifCall *call, GError **error)
 {
-	if (!check_token(call, "ConfigurationToken", CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN, error) ||
-	    !check_profile(call, FALSE, error))
+	if (!check_configuration(call, CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN, error))
 		return NULL;
-	return respond_with(call,
-			    "tr2:GetVideoSourceConfigurationsResponse",
-			    "tr2:Configurations",
-			    append_video_source2);
+	return respond_with(call, "tr2:Configurations", append_video_source_configuration);
 }
 
 static gchar *
 get_video_encoder_configuration_options2(const CdOnvifCall *call, GError **error)
 {
-	if (!check_token(call, "ConfigurationToken", CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, error) ||
-	    !check_profile(call, FALSE, error))
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	if (!check_configuration(call, CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, error))
 		return NULL;
-	return g_strdup_printf("<tr2:GetVideoEncoderConfigurationOptionsResponse>"
+	g_string_append_printf(out,
+			       "<tr2:GetVideoEncoderConfigurationOptionsResponse>"
 			       "<tr2:Options GovLengthRange=\"%u %u\" FrameRatesSupported=\"%u\" "
 			       "ProfilesSupported=\"" H264_PROFILE "\" "
 			       "ConstantBitRateSupported=\"false\">"
-			       "<tt:Encoding>H264</tt:Encoding>" QUALITY_RANGE
-			       "<tt:ResolutionsAvailable><tt:Width>%u</tt:Width>"
-			       "<tt:Height>%u</tt:Height></tt:ResolutionsAvailable>"
-			       "<tt:BitrateRange><tt:Min>%u</tt:Min><tt:Max>%u</tt:Max>"
-			       "</tt:BitrateRange></tr2:Options>"
-			       "</tr2:GetVideoEncoderConfigurationOptionsResponse>",
+			       "<tt:Encoding>H264</tt:Encoding>" QUALITY_RANGE,
 			       call->camera->gop,
 			       call->camera->gop,
-			       call->fps,
-			       call->width,
-			       call->height,
-			       call->camera->bitrate_kbps,
-			       call->camera->bitrate_kbps);
+			       call->fps);
+	append_size(out, "tt:ResolutionsAvailable", call->width, call->height);
+	append_bitrate_range(out, call);
+	g_string_append(out, "</tr2:Options></tr2:GetVideoEncoderConfigurationOptionsResponse>");
+	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-/**
- * cd_onvif_media2_capabilities:
- *
- * Returns: (transfer full): the Media2 service's tr2:Capabilities element
- */
-gchar *
-cd_onvif_media2_capabilities(void)
+static void
+append_capabilities2(GString *out, const CdOnvifCall *call)
 {
-	return g_strdup("<tr2:Capabilities SnapshotUri=\"true\" Rotation=\"false\" "
+	g_string_append(out,
+			"<tr2:Capabilities SnapshotUri=\"true\" Rotation=\"false\" "
 			"VideoSourceMode=\"false\" OSD=\"false\" TemporaryOSDText=\"false\" "
 			"Mask=\"false\" SourceMask=\"false\">"
 			"<tr2:ProfileCapabilities MaximumNumberOfProfiles=\"1\" "
@@ -641,36 +705,19 @@ cd_onvif_media2_capabilities(void)
 			"AutoStartMulticast=\"false\"/></tr2:Capabilities>");
 }
 
-static gchar *
-get_service_capabilities2(const CdOnvifCall *call, GError **error)
-{
-	g_autofree gchar *capabilities = cd_onvif_media2_capabilities();
-
-	return g_strconcat("<tr2:GetServiceCapabilitiesResponse>",
-			   capabilities,
-			   "</tr2:GetServiceCapabilitiesResponse>",
-			   NULL);
-}
-
-static gchar *
-empty_list2(const CdOnvifCall *call, GError **error)
-{
-	return g_strdup_printf("<tr2:%sResponse/>", cd_soap_request_get_operation(call->request));
-}
-
 static const CdOnvifOperation media2_operations[] = {
-    CD_ONVIF_PRE_AUTH("GetServiceCapabilities", get_service_capabilities2),
+    CD_ONVIF_PRE_AUTH("GetServiceCapabilities", cd_onvif_get_service_capabilities),
     CD_ONVIF_READ("GetProfiles", get_profiles2),
     CD_ONVIF_READ("GetStreamUri", get_stream_uri2),
-    CD_ONVIF_READ("GetSnapshotUri", get_snapshot_uri2),
+    CD_ONVIF_READ("GetSnapshotUri", get_snapshot_uri),
     CD_ONVIF_READ("GetVideoEncoderConfigurations", get_video_encoder_configurations2),
     CD_ONVIF_READ("GetVideoSourceConfigurations", get_video_source_configurations2),
     CD_ONVIF_READ("GetVideoEncoderConfigurationOptions", get_video_encoder_configuration_options2),
-    CD_ONVIF_READ("GetAudioSourceConfigurations", empty_list2),
-    CD_ONVIF_READ("GetAudioEncoderConfigurations", empty_list2),
-    CD_ONVIF_READ("GetAudioOutputConfigurations", empty_list2),
-    CD_ONVIF_READ("GetAudioDecoderConfigurations", empty_list2),
-    CD_ONVIF_READ("GetMetadataConfigurations", empty_list2),
+    CD_ONVIF_READ("GetAudioSourceConfigurations", empty_list),
+    CD_ONVIF_READ("GetAudioEncoderConfigurations", empty_list),
+    CD_ONVIF_READ("GetAudioOutputConfigurations", empty_list),
+    CD_ONVIF_READ("GetAudioDecoderConfigurations", empty_list),
+    CD_ONVIF_READ("GetMetadataConfigurations", empty_list),
     CD_ONVIF_PROHIBITED("CreateProfile"),
     CD_ONVIF_PROHIBITED("DeleteProfile"),
     CD_ONVIF_PROHIBITED("AddConfiguration"),
@@ -693,14 +740,12 @@ static const CdOnvifOperation media2_operations[] = {
     CD_ONVIF_PROHIBITED("DeleteMask"),
 };
 
-/**
- * cd_onvif_media2_lookup:
- * @operation: the local name of the request's first Body element
- *
- * Returns: (nullable): the Media2 operation, or %NULL for one cordon does not know
- */
-const CdOnvifOperation *
-cd_onvif_media2_lookup(const gchar *operation)
-{
-	return lookup(media2_operations, G_N_ELEMENTS(media2_operations), operation);
-}
+/* not in GetCapabilities: that is ver10's way of asking, and it knows no Media2 */
+const CdOnvifService cd_onvif_media2_service = {
+    .ns = CD_SOAP_NS_MEDIA2,
+    .prefix = "tr2",
+    .path = CD_ONVIF_PATH_MEDIA2,
+    .operations = media2_operations,
+    .n_operations = G_N_ELEMENTS(media2_operations),
+    .append_capabilities = append_capabilities2,
+};

@@ -6,8 +6,8 @@
  * order "parse, then login unless the operation is pre-authentication, then answer", the
  * mapping of every refusal to its HTTP status and SOAP fault (one table, fault_table), the
  * random delay after a failed login, and the snapshot endpoint. The services themselves are in
- * cd-onvif-device and cd-onvif-media; logins, and the back-off of source addresses that fail
- * them, are decided by cd-onvif-auth.
+ * cd-onvif-device and cd-onvif-media, found through the one list of them in cd-onvif-services;
+ * logins, and the back-off of source addresses that fail them, are decided by cd-onvif-auth.
  *
  * Logins refused: no credentials get 401 with a Digest challenge at once, a stale nonce 401
  * with a challenge with stale=true at once (the client retries by itself); wrong credentials
@@ -41,8 +41,7 @@
 
 #include "cd-error.h"
 #include "cd-log.h"
-#include "cd-onvif-device.h"
-#include "cd-onvif-media.h"
+#include "cd-onvif-services.h"
 #include "cd-snapshot.h"
 
 #define SOAP_CONTENT_TYPE "application/soap+xml; charset=utf-8"
@@ -378,6 +377,7 @@ static void
 call_operation(CdOnvifServer *self,
 	       SoupServerMessage *msg,
 	       CdSoapRequest *request,
+	       const CdOnvifService *service,
 	       const CdOnvifOperation *operation)
 {
 	GInetSocketAddress *local = local_inet_address(msg);
@@ -393,6 +393,8 @@ call_operation(CdOnvifServer *self,
 	    .local_address = local != NULL ? g_inet_socket_address_get_address(local) : NULL,
 	    .onvif_port = self->port,
 	    .rtsp_port = self->rtsp_port,
+	    .service = service,
+	    .services = cd_onvif_services(),
 	};
 
 	request_urls(self, msg, &base_url, &stream_uri);
@@ -408,23 +410,23 @@ call_operation(CdOnvifServer *self,
 		reply_error(msg, error);
 		return;
 	}
+	/* what a recorder asks for, in order: the first thing an integrator looks for */
+	cd_camera_debug(self->camera->name,
+			"onvif: %s:%s from %s answered",
+			service->prefix,
+			operation->name,
+			soup_server_message_get_remote_host(msg));
 	reply_document(msg, SOUP_STATUS_OK, cd_soap_envelope(body));
 }
 
 /* the service is chosen by the operation's namespace, whatever URL it was posted to */
 static const CdOnvifOperation *
-lookup_operation(CdSoapRequest *request)
+lookup_operation(CdSoapRequest *request, const CdOnvifService **service)
 {
-	const gchar *ns = cd_soap_request_get_namespace(request);
-	const gchar *name = cd_soap_request_get_operation(request);
-
-	if (g_strcmp0(ns, CD_SOAP_NS_DEVICE) == 0)
-		return cd_onvif_device_lookup(name);
-	if (g_strcmp0(ns, CD_SOAP_NS_MEDIA) == 0)
-		return cd_onvif_media_lookup(name);
-	if (g_strcmp0(ns, CD_SOAP_NS_MEDIA2) == 0)
-		return cd_onvif_media2_lookup(name);
-	return NULL;
+	*service = cd_onvif_services_by_namespace(cd_soap_request_get_namespace(request));
+	if (*service == NULL)
+		return NULL;
+	return cd_onvif_service_find_operation(*service, cd_soap_request_get_operation(request));
 }
 
 /* an address in back-off: 429 at once, nothing checked (see the file's comment) */
@@ -510,6 +512,7 @@ handle_soap(CdOnvifServer *self, SoupServerMessage *msg)
 	    soup_message_body_flatten(soup_server_message_get_request_body(msg));
 	g_autoptr(CdSoapRequest) request = NULL;
 	g_autoptr(GError) error = NULL;
+	const CdOnvifService *service = NULL;
 	const CdOnvifOperation *operation;
 
 	if (g_bytes_get_size(bytes) > CD_SOAP_MAX_REQUEST_BYTES) {
@@ -531,7 +534,7 @@ handle_soap(CdOnvifServer *self, SoupServerMessage *msg)
 			    error->message);
 		return;
 	}
-	operation = lookup_operation(request);
+	operation = lookup_operation(request, &service);
 	/* everything but the pre-authentication operations needs a login, unknown ones too */
 	if ((operation == NULL || operation->access != CD_ONVIF_ACCESS_PRE_AUTH) &&
 	    !authenticate(self,
@@ -558,7 +561,7 @@ handle_soap(CdOnvifServer *self, SoupServerMessage *msg)
 			    "cordon's devices are read-only: configure cordon instead");
 		return;
 	}
-	call_operation(self, msg, request, operation);
+	call_operation(self, msg, request, service, operation);
 }
 
 /* a GTask worker thread: waiting for a frame and encoding it may take a while */
@@ -570,7 +573,8 @@ snapshot_thread_cb(GTask *task,
 {
 	CdOnvifServer *self = CD_ONVIF_SERVER(source_object);
 	GError *error = NULL;
-	GBytes *jpeg = cd_snapshot_cache_get_jpeg(self->snapshots, CD_CAMERA_VIEW(task_data), &error);
+	GBytes *jpeg =
+	    cd_snapshot_cache_get_jpeg(self->snapshots, CD_CAMERA_VIEW(task_data), &error);
 
 	if (jpeg == NULL)
 		g_task_return_error(task, error);
@@ -634,14 +638,6 @@ handle_snapshot(CdOnvifServer *self, SoupServerMessage *msg)
 	g_task_run_in_thread(task, snapshot_thread_cb);
 }
 
-static gboolean
-is_soap_path(const gchar *path)
-{
-	return g_strcmp0(path, CD_ONVIF_PATH_DEVICE) == 0 ||
-	       g_strcmp0(path, CD_ONVIF_PATH_MEDIA) == 0 ||
-	       g_strcmp0(path, CD_ONVIF_PATH_MEDIA2) == 0;
-}
-
 static void
 method_not_allowed(SoupServerMessage *msg, const gchar *allow)
 {
@@ -667,7 +663,7 @@ handler_cb(SoupServer *server,
 			handle_snapshot(self, msg);
 		return;
 	}
-	if (!is_soap_path(path)) {
+	if (cd_onvif_services_by_path(path) == NULL) {
 		reply_text(msg, SOUP_STATUS_NOT_FOUND, "not found\n");
 		return;
 	}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/**
+ * CdHostInterface:
+ *
+ * One of the host's network interfaces, as seen through one of its addresses.
+ */
+typedef struct {
+	gchar *name;
+	gboolean up;
+	gchar *hw_address;     /* "aa:bb:cc:dd:ee:ff", all zeros when it has none */
+	GInetAddress *address; /* the address it was found by, IPv4 if it was IPv4-mapped */
+	guint prefix_length;   /* of the address's network */
+} CdHostInterface;
+
+CdHostInterface *
+cd_host_interface_find(GInetAddress *address);
+void
+cd_host_interface_free(CdHostInterface *iface);
+GPtrArray *
+cd_host_dns_servers(void);
+const gchar *
+cd_host_name(void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdHostInterface, cd_host_interface_free)
+
+G_END_DECLS
