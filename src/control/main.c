@@ -66,6 +66,9 @@ main(int argc, char **argv)
 
 	mallopt(M_MMAP_THRESHOLD, FRAME_MMAP_THRESHOLD);
 	setlocale(LC_ALL, "");
+	/* every log line on stderr (GLib puts debug and info on stdout): stdout is for what the
+	 * command itself prints */
+	g_log_writer_default_set_use_stderr(TRUE);
 	g_option_context_add_main_entries(context, entries, NULL);
 	g_option_context_add_group(context, gst_init_get_option_group());
 	if (!g_option_context_parse(context, &argc, &argv, &error)) {

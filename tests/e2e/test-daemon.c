@@ -671,6 +671,9 @@ test_signal(Fixture *fixture, gconstpointer user_data)
 	/* it closed its viewers and hung up on its camera on the way out */
 	g_assert_true(cd_test_wait_until(client_is_gone, client, WAIT_MS));
 	g_assert_true(cd_test_wait_until(camera_has_no_session, camera, WAIT_MS));
+	/* the password check below means something only if --verbose printed debug lines */
+	g_assert_nonnull(strstr(cordon->err.text->str, "CdIngest-DEBUG"));
+	g_assert_nonnull(strstr(cordon->err.text->str, "cam: connecting"));
 	cordon_assert_silent_about_secrets(cordon);
 	cd_test_client_stop(client);
 	cd_emulator_stop(camera);
