@@ -6,6 +6,5 @@
 G_BEGIN_DECLS
 
 extern const CdOnvifService cd_onvif_media_service;
-extern const CdOnvifService cd_onvif_media2_service;
 
 G_END_DECLS

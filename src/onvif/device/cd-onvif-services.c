@@ -14,6 +14,7 @@
 
 #include "cd-onvif-device.h"
 #include "cd-onvif-media.h"
+#include "cd-onvif-media2.h"
 
 static const CdOnvifService *const services[] = {
     &cd_onvif_device_service,

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cd-onvif-media-shapes: the XML shapes of what cordon serves for a camera, shared by the media
+ * services ver10 (cd-onvif-media) and Media2 (cd-onvif-media2). Each device has exactly one
+ * profile, and it describes what cordon serves for the camera, not what the camera sends: H.264
+ * High from cordon's encoder at the output size, rate, bitrate and GOP. Every URI handed out
+ * points at cordon (its RTSP server, its snapshot endpoint) and carries no credentials.
+ *
+ * Both versions describe the same profile and configurations, so each shape is written once,
+ * into an element the caller names, parametrised where ver10 and Media2 differ:
+ * CdOnvifMediaVersion names the elements that differ, and each version's encoder configuration
+ * and options put the shared fields in its schema's order. Also here: the checks of the tokens
+ * and choices a request may carry, the replies built from a shape, and the two handlers both
+ * versions list alike (GetSnapshotUri, the empty lists of audio and metadata).
+ *
+ * Threads: called by the handlers on the thread of the server that calls them; no state.
+ * Keys used: [camera] bitrate, gop (the size and rate come with the call).
+ */
+#define G_LOG_DOMAIN "CdOnvifMedia"
+
+#include "cd-onvif-media-shapes.h"
+
+#include "cd-error.h"
+
+/* not a codec setting of x264 in bitrate mode: a mid-range value in QualityRange */
+#define QUALITY	      "<tt:Quality>5</tt:Quality>"
+#define QUALITY_RANGE "<tt:QualityRange><tt:Min>0</tt:Min><tt:Max>10</tt:Max></tt:QualityRange>"
+/* the profile of the default template's caps (pipelines/encode-x264.pipeline) */
+#define H264_PROFILE "High"
+/* gst-rtsp-server's default session timeout */
+#define SESSION_TIMEOUT "<tt:SessionTimeout>PT60S</tt:SessionTimeout>"
+#define MULTICAST_NONE                                                                             \
+	"<tt:Multicast><tt:Address><tt:Type>IPv4</tt:Type>"                                        \
+	"<tt:IPv4Address>0.0.0.0</tt:IPv4Address></tt:Address>"                                    \
+	"<tt:Port>0</tt:Port><tt:TTL>0</tt:TTL><tt:AutoStart>false</tt:AutoStart></tt:Multicast>"
+
+/* a token the client sent must be ours; a missing optional one is fine */
+gboolean
+cd_onvif_media_check_token(const CdOnvifCall *call,
+			   const gchar *element,
+			   const gchar *expected,
+			   GError **error)
+{
+	g_autofree gchar *token = cd_soap_request_get_text(call->request, element);
+
+	if (token == NULL || g_strcmp0(token, expected) == 0)
+		return TRUE;
+	g_set_error(error, CD_ERROR, CD_ERROR_NOT_FOUND, "no such %s", element);
+	return FALSE;
+}
+
+gboolean
+cd_onvif_media_check_profile(const CdOnvifCall *call, gboolean required, GError **error)
+{
+	g_autofree gchar *token = cd_soap_request_get_text(call->request, "ProfileToken");
+
+	if (token == NULL && required) {
+		g_set_error_literal(error,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_REQUEST,
+				    "ProfileToken missing");
+		return FALSE;
+	}
+	return cd_onvif_media_check_token(call, "ProfileToken", CD_ONVIF_PROFILE_TOKEN, error);
+}
+
+/* an optional argument must be absent or one of @allowed; @refusal says what is served */
+gboolean
+cd_onvif_media_check_choice(const CdOnvifCall *call,
+			    const gchar *element,
+			    const gchar *const *allowed,
+			    const gchar *refusal,
+			    GError **error)
+{
+	g_autofree gchar *value = cd_soap_request_get_text(call->request, element);
+
+	if (value == NULL || g_strv_contains(allowed, value))
+		return TRUE;
+	g_set_error_literal(error, CD_ERROR, CD_ERROR_INVALID_REQUEST, refusal);
+	return FALSE;
+}
+
+/* a configuration asked for by token, optionally in a profile: both must be ours */
+gboolean
+cd_onvif_media_check_configuration(const CdOnvifCall *call, const gchar *expected, GError **error)
+{
+	return cd_onvif_media_check_token(call, "ConfigurationToken", expected, error) &&
+	       cd_onvif_media_check_profile(call, FALSE, error);
+}
+
+static void
+append_size(GString *out, const gchar *element, guint width, guint height)
+{
+	g_string_append_printf(out,
+			       "<%s><tt:Width>%u</tt:Width><tt:Height>%u</tt:Height></%s>",
+			       element,
+			       width,
+			       height,
+			       element);
+}
+
+static void
+append_range(GString *out, const gchar *element, guint min, guint max)
+{
+	g_string_append_printf(out,
+			       "<%s><tt:Min>%u</tt:Min><tt:Max>%u</tt:Max></%s>",
+			       element,
+			       min,
+			       max,
+			       element);
+}
+
+static void
+append_bitrate_range(GString *out, const CdOnvifCall *call)
+{
+	guint bitrate = call->camera->bitrate_kbps;
+
+	append_range(out, "tt:BitrateRange", bitrate, bitrate);
+}
+
+/* ver10's GetVideoSources: the one video source, at the size and rate served */
+void
+cd_onvif_media_append_video_source(GString *out, const CdOnvifCall *call, const gchar *element)
+{
+	g_string_append_printf(out,
+			       "<%s token=\"" CD_ONVIF_VIDEO_SOURCE_TOKEN "\">"
+			       "<tt:Framerate>%u</tt:Framerate>",
+			       element,
+			       call->fps);
+	append_size(out, "tt:Resolution", call->width, call->height);
+	g_string_append_printf(out, "</%s>", element);
+}
+
+/* what every configuration begins with (tt:ConfigurationEntity); @attributes may be "" */
+static void
+open_configuration(GString *out,
+		   const gchar *element,
+		   const gchar *token,
+		   const gchar *attributes,
+		   const gchar *name)
+{
+	g_string_append_printf(out,
+			       "<%s token=\"%s\"%s>"
+			       "<tt:Name>%s</tt:Name><tt:UseCount>1</tt:UseCount>",
+			       element,
+			       token,
+			       attributes,
+			       name);
+}
+
+void
+cd_onvif_media_append_video_source_configuration(GString *out,
+						 const CdOnvifCall *call,
+						 const gchar *element)
+{
+	g_autofree gchar *name = cd_xml_escape(call->camera->name);
+
+	open_configuration(out, element, CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN, "", name);
+	g_string_append_printf(out,
+			       "<tt:SourceToken>" CD_ONVIF_VIDEO_SOURCE_TOKEN "</tt:SourceToken>"
+			       "<tt:Bounds x=\"0\" y=\"0\" width=\"%u\" height=\"%u\"/></%s>",
+			       call->width,
+			       call->height,
+			       element);
+}
+
+/* ver10 only (Media2 has no such operation): the bounds are the size served, nothing else */
+void
+cd_onvif_media_append_video_source_options(GString *out,
+					   const CdOnvifCall *call,
+					   const gchar *element)
+{
+	g_string_append_printf(out, "<%s><tt:BoundsRange>", element);
+	append_range(out, "tt:XRange", 0, 0);
+	append_range(out, "tt:YRange", 0, 0);
+	append_range(out, "tt:WidthRange", call->width, call->width);
+	append_range(out, "tt:HeightRange", call->height, call->height);
+	g_string_append_printf(out,
+			       "</tt:BoundsRange>"
+			       "<tt:VideoSourceTokensAvailable>" CD_ONVIF_VIDEO_SOURCE_TOKEN
+			       "</tt:VideoSourceTokensAvailable></%s>",
+			       element);
+}
+
+/* the encoder configuration up to its Resolution, alike in both versions but for attributes */
+static void
+open_video_encoder(GString *out,
+		   const CdOnvifCall *call,
+		   const gchar *element,
+		   const gchar *attributes)
+{
+	open_configuration(out, element, CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, attributes, "H.264");
+	g_string_append(out, "<tt:Encoding>H264</tt:Encoding>");
+	append_size(out, "tt:Resolution", call->width, call->height);
+}
+
+/* ver10 limits the encoding interval, Media2 says the rate is not constant instead */
+static void
+append_rate_control(GString *out,
+		    const CdOnvifCall *call,
+		    const gchar *attributes,
+		    const gchar *encoding_interval)
+{
+	g_string_append_printf(out,
+			       "<tt:RateControl%s><tt:FrameRateLimit>%u</tt:FrameRateLimit>"
+			       "%s<tt:BitrateLimit>%u</tt:BitrateLimit></tt:RateControl>",
+			       attributes,
+			       call->fps,
+			       encoding_interval,
+			       call->camera->bitrate_kbps);
+}
+
+/* ver10: RateControl and the H264 block are what many clients insist on */
+void
+cd_onvif_media_append_video_encoder_ver10(GString *out,
+					  const CdOnvifCall *call,
+					  const gchar *element)
+{
+	open_video_encoder(out, call, element, "");
+	g_string_append(out, QUALITY);
+	append_rate_control(out, call, "", "<tt:EncodingInterval>1</tt:EncodingInterval>");
+	g_string_append_printf(out,
+			       "<tt:H264><tt:GovLength>%u</tt:GovLength>"
+			       "<tt:H264Profile>" H264_PROFILE "</tt:H264Profile></tt:H264>",
+			       call->camera->gop);
+	g_string_append_printf(out, MULTICAST_NONE SESSION_TIMEOUT "</%s>", element);
+}
+
+/* Media2: the GOP and profile are attributes, and Quality comes last */
+void
+cd_onvif_media_append_video_encoder_media2(GString *out,
+					   const CdOnvifCall *call,
+					   const gchar *element)
+{
+	g_autofree gchar *attributes =
+	    g_strdup_printf(" GovLength=\"%u\" Profile=\"" H264_PROFILE "\"", call->camera->gop);
+
+	open_video_encoder(out, call, element, attributes);
+	append_rate_control(out, call, " ConstantBitRate=\"false\"", "");
+	g_string_append_printf(out, MULTICAST_NONE QUALITY "</%s>", element);
+}
+
+/* the H.264 options, each range holding the one value cordon serves */
+static void
+append_h264_options(GString *out, const CdOnvifCall *call)
+{
+	append_size(out, "tt:ResolutionsAvailable", call->width, call->height);
+	append_range(out, "tt:GovLengthRange", call->camera->gop, call->camera->gop);
+	append_range(out, "tt:FrameRateRange", call->fps, call->fps);
+	append_range(out, "tt:EncodingIntervalRange", 1, 1);
+	g_string_append(out,
+			"<tt:H264ProfilesSupported>" H264_PROFILE "</tt:H264ProfilesSupported>");
+}
+
+/* ver10: the H.264 options twice, the second time with the bitrate (an extension) */
+void
+cd_onvif_media_append_video_encoder_options_ver10(GString *out,
+						  const CdOnvifCall *call,
+						  const gchar *element)
+{
+	g_string_append_printf(out, "<%s>" QUALITY_RANGE "<tt:H264>", element);
+	append_h264_options(out, call);
+	g_string_append(out, "</tt:H264><tt:Extension><tt:H264>");
+	append_h264_options(out, call);
+	append_bitrate_range(out, call);
+	g_string_append_printf(out, "</tt:H264></tt:Extension></%s>", element);
+}
+
+/* Media2: the GOP, rate and profile are attributes */
+void
+cd_onvif_media_append_video_encoder_options_media2(GString *out,
+						   const CdOnvifCall *call,
+						   const gchar *element)
+{
+	g_string_append_printf(out,
+			       "<%s GovLengthRange=\"%u %u\" FrameRatesSupported=\"%u\" "
+			       "ProfilesSupported=\"" H264_PROFILE "\" "
+			       "ConstantBitRateSupported=\"false\">"
+			       "<tt:Encoding>H264</tt:Encoding>" QUALITY_RANGE,
+			       element,
+			       call->camera->gop,
+			       call->camera->gop,
+			       call->fps);
+	append_size(out, "tt:ResolutionsAvailable", call->width, call->height);
+	append_bitrate_range(out, call);
+	g_string_append_printf(out, "</%s>", element);
+}
+
+static void
+append_media_uri(GString *out, const gchar *uri)
+{
+	g_string_append_printf(out,
+			       "<trt:MediaUri><tt:Uri>%s</tt:Uri>"
+			       "<tt:InvalidAfterConnect>false</tt:InvalidAfterConnect>"
+			       "<tt:InvalidAfterReboot>false</tt:InvalidAfterReboot>"
+			       "<tt:Timeout>PT0S</tt:Timeout></trt:MediaUri>",
+			       uri);
+}
+
+static void
+append_uri2(GString *out, const gchar *uri)
+{
+	g_string_append_printf(out, "<tr2:Uri>%s</tr2:Uri>", uri);
+}
+
+const CdOnvifMediaVersion cd_onvif_media_version_ver10 = {
+    .profile_name = "tt:Name",
+    .configurations = NULL,
+    .video_source = "tt:VideoSourceConfiguration",
+    .video_encoder = "tt:VideoEncoderConfiguration",
+    .append_video_encoder = cd_onvif_media_append_video_encoder_ver10,
+    .append_uri = append_media_uri,
+};
+
+const CdOnvifMediaVersion cd_onvif_media_version_media2 = {
+    .profile_name = "tr2:Name",
+    .configurations = "tr2:Configurations",
+    .video_source = "tr2:VideoSource",
+    .video_encoder = "tr2:VideoEncoder",
+    .append_video_encoder = cd_onvif_media_append_video_encoder_media2,
+    .append_uri = append_uri2,
+};
+
+static void
+append_profile_configurations(GString *out,
+			      const CdOnvifCall *call,
+			      const CdOnvifMediaVersion *version)
+{
+	if (version->configurations != NULL)
+		g_string_append_printf(out, "<%s>", version->configurations);
+	cd_onvif_media_append_video_source_configuration(out, call, version->video_source);
+	version->append_video_encoder(out, call, version->video_encoder);
+	if (version->configurations != NULL)
+		g_string_append_printf(out, "</%s>", version->configurations);
+}
+
+/* the profile, in @version's elements; its configurations only if @with_configurations */
+void
+cd_onvif_media_append_profile(GString *out,
+			      const CdOnvifCall *call,
+			      const CdOnvifMediaVersion *version,
+			      const gchar *element,
+			      gboolean with_configurations)
+{
+	g_string_append_printf(out,
+			       "<%s token=\"" CD_ONVIF_PROFILE_TOKEN "\" fixed=\"true\">"
+			       "<%s>main</%s>",
+			       element,
+			       version->profile_name,
+			       version->profile_name);
+	if (with_configurations)
+		append_profile_configurations(out, call, version);
+	g_string_append_printf(out, "</%s>", element);
+}
+
+/*
+ * A reply is named after the operation, in the prefix of the service it was posted to. The
+ * name comes from the table the request was matched against, never unchecked from the client.
+ */
+static gchar *
+response_element(const CdOnvifCall *call)
+{
+	return g_strdup_printf("%s:%sResponse",
+			       call->service->prefix,
+			       cd_soap_request_get_operation(call->request));
+}
+
+/* a reply whose content is one profile, configuration or options element */
+gchar *
+cd_onvif_media_respond_with(const CdOnvifCall *call,
+			    const gchar *element,
+			    CdOnvifMediaAppendFunc func)
+{
+	g_autofree gchar *response = response_element(call);
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	g_string_append_printf(out, "<%s>", response);
+	func(out, call, element);
+	g_string_append_printf(out, "</%s>", response);
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* @uri is escaped */
+static gchar *
+respond_with_uri(const CdOnvifCall *call, const CdOnvifMediaVersion *version, const gchar *uri)
+{
+	g_autofree gchar *response = response_element(call);
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	g_string_append_printf(out, "<%s>", response);
+	version->append_uri(out, uri);
+	g_string_append_printf(out, "</%s>", response);
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* Audio and metadata: cordon serves video only, so every list is empty */
+gchar *
+cd_onvif_media_empty_list(const CdOnvifCall *call, GError **error)
+{
+	g_autofree gchar *response = response_element(call);
+
+	return g_strdup_printf("<%s/>", response);
+}
+
+/* GetSnapshotUri, alike in both versions but for the reply's shape */
+gchar *
+cd_onvif_media_get_snapshot_uri(const CdOnvifCall *call,
+				const CdOnvifMediaVersion *version,
+				GError **error)
+{
+	g_autofree gchar *uri = NULL;
+
+	if (!cd_onvif_media_check_profile(call, TRUE, error))
+		return NULL;
+	uri = cd_onvif_service_url(call, CD_ONVIF_PATH_SNAPSHOT);
+	return respond_with_uri(call, version, uri);
+}
+
+/* GetStreamUri's reply, once the version's handler has checked the arguments */
+gchar *
+cd_onvif_media_respond_with_stream_uri(const CdOnvifCall *call, const CdOnvifMediaVersion *version)
+{
+	g_autofree gchar *uri = cd_xml_escape(call->stream_uri);
+
+	return respond_with_uri(call, version, uri);
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cd-onvif-media2: the media service Media2 (ver20, tr2) of one virtual device: its table of
+ * operations, their handlers and its capabilities in GetServices. The handlers check a
+ * request's arguments and answer with the shapes of cd-onvif-media-shapes, in Media2's
+ * elements. Audio and metadata queries get empty, valid answers; anything that would change a
+ * configuration is prohibited. GetCapabilities does not list it: that is ver10's way of asking,
+ * and it knows no Media2.
+ *
+ * Threads: the handlers run on the thread of the server that calls them and keep no state.
+ * Keys used: none here; the shapes read [camera] bitrate and gop.
+ */
+#define G_LOG_DOMAIN "CdOnvifMedia"
+
+#include "cd-onvif-media2.h"
+
+#include "cd-onvif-media-shapes.h"
+
+/* Type is repeatable; cordon's only configurations are video ones, so any Type gets both */
+static void
+append_profile(GString *out, const CdOnvifCall *call, const gchar *element)
+{
+	g_autofree gchar *type = cd_soap_request_get_text(call->request, "Type");
+
+	cd_onvif_media_append_profile(out,
+				      call,
+				      &cd_onvif_media_version_media2,
+				      element,
+				      type != NULL);
+}
+
+static gchar *
+get_profiles(const CdOnvifCall *call, GError **error)
+{
+	if (!cd_onvif_media_check_token(call, "Token", CD_ONVIF_PROFILE_TOKEN, error))
+		return NULL;
+	return cd_onvif_media_respond_with(call, "tr2:Profiles", append_profile);
+}
+
+/* RtspUnicast is Media2's name; RTSP and RTP-Unicast are what older clients send */
+static gchar *
+get_stream_uri(const CdOnvifCall *call, GError **error)
+{
+	static const gchar *const protocols[] = {"RtspUnicast", "RTSP", "RTP-Unicast", NULL};
+
+	if (!cd_onvif_media_check_profile(call, TRUE, error) ||
+	    !cd_onvif_media_check_choice(call,
+					 "Protocol",
+					 protocols,
+					 "only RtspUnicast streams are served",
+					 error))
+		return NULL;
+	return cd_onvif_media_respond_with_stream_uri(call, &cd_onvif_media_version_media2);
+}
+
+static gchar *
+get_snapshot_uri(const CdOnvifCall *call, GError **error)
+{
+	return cd_onvif_media_get_snapshot_uri(call, &cd_onvif_media_version_media2, error);
+}
+
+static gchar *
+get_video_encoder_configurations(const CdOnvifCall *call, GError **error)
+{
+	if (!cd_onvif_media_check_configuration(call, CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, error))
+		return NULL;
+	return cd_onvif_media_respond_with(call,
+					   "tr2:Configurations",
+					   cd_onvif_media_append_video_encoder_media2);
+}
+
+static gchar *
+get_video_source_configurations(const CdOnvifCall *call, GError **error)
+{
+	if (!cd_onvif_media_check_configuration(call, CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN, error))
+		return NULL;
+	return cd_onvif_media_respond_with(call,
+					   "tr2:Configurations",
+					   cd_onvif_media_append_video_source_configuration);
+}
+
+static gchar *
+get_video_encoder_configuration_options(const CdOnvifCall *call, GError **error)
+{
+	if (!cd_onvif_media_check_configuration(call, CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, error))
+		return NULL;
+	return cd_onvif_media_respond_with(call,
+					   "tr2:Options",
+					   cd_onvif_media_append_video_encoder_options_media2);
+}
+
+static void
+append_capabilities(GString *out, const CdOnvifCall *call)
+{
+	g_string_append(out,
+			"<tr2:Capabilities SnapshotUri=\"true\" Rotation=\"false\" "
+			"VideoSourceMode=\"false\" OSD=\"false\" TemporaryOSDText=\"false\" "
+			"Mask=\"false\" SourceMask=\"false\">"
+			"<tr2:ProfileCapabilities MaximumNumberOfProfiles=\"1\" "
+			"ConfigurationsSupported=\"VideoSource VideoEncoder\"/>"
+			"<tr2:StreamingCapabilities RTSPStreaming=\"true\" RTPMulticast=\"false\" "
+			"RTP_RTSP_TCP=\"true\" NonAggregateControl=\"false\" "
+			"AutoStartMulticast=\"false\"/></tr2:Capabilities>");
+}
+
+static const CdOnvifOperation media2_operations[] = {
+    CD_ONVIF_PRE_AUTH("GetServiceCapabilities", cd_onvif_get_service_capabilities),
+    CD_ONVIF_READ("GetProfiles", get_profiles),
+    CD_ONVIF_READ("GetStreamUri", get_stream_uri),
+    CD_ONVIF_READ("GetSnapshotUri", get_snapshot_uri),
+    CD_ONVIF_READ("GetVideoEncoderConfigurations", get_video_encoder_configurations),
+    CD_ONVIF_READ("GetVideoSourceConfigurations", get_video_source_configurations),
+    CD_ONVIF_READ("GetVideoEncoderConfigurationOptions", get_video_encoder_configuration_options),
+    CD_ONVIF_READ("GetAudioSourceConfigurations", cd_onvif_media_empty_list),
+    CD_ONVIF_READ("GetAudioEncoderConfigurations", cd_onvif_media_empty_list),
+    CD_ONVIF_READ("GetAudioOutputConfigurations", cd_onvif_media_empty_list),
+    CD_ONVIF_READ("GetAudioDecoderConfigurations", cd_onvif_media_empty_list),
+    CD_ONVIF_READ("GetMetadataConfigurations", cd_onvif_media_empty_list),
+    CD_ONVIF_PROHIBITED("CreateProfile"),
+    CD_ONVIF_PROHIBITED("DeleteProfile"),
+    CD_ONVIF_PROHIBITED("AddConfiguration"),
+    CD_ONVIF_PROHIBITED("RemoveConfiguration"),
+    CD_ONVIF_PROHIBITED("SetVideoSourceConfiguration"),
+    CD_ONVIF_PROHIBITED("SetVideoEncoderConfiguration"),
+    CD_ONVIF_PROHIBITED("SetAudioSourceConfiguration"),
+    CD_ONVIF_PROHIBITED("SetAudioEncoderConfiguration"),
+    CD_ONVIF_PROHIBITED("SetAudioOutputConfiguration"),
+    CD_ONVIF_PROHIBITED("SetAudioDecoderConfiguration"),
+    CD_ONVIF_PROHIBITED("SetMetadataConfiguration"),
+    CD_ONVIF_PROHIBITED("StartMulticastStreaming"),
+    CD_ONVIF_PROHIBITED("StopMulticastStreaming"),
+    CD_ONVIF_PROHIBITED("SetVideoSourceMode"),
+    CD_ONVIF_PROHIBITED("CreateOSD"),
+    CD_ONVIF_PROHIBITED("SetOSD"),
+    CD_ONVIF_PROHIBITED("DeleteOSD"),
+    CD_ONVIF_PROHIBITED("CreateMask"),
+    CD_ONVIF_PROHIBITED("SetMask"),
+    CD_ONVIF_PROHIBITED("DeleteMask"),
+};
+
+/* not in GetCapabilities: that is ver10's way of asking, and it knows no Media2 */
+const CdOnvifService cd_onvif_media2_service = {
+    .ns = CD_SOAP_NS_MEDIA2,
+    .prefix = "tr2",
+    .path = CD_ONVIF_PATH_MEDIA2,
+    .operations = media2_operations,
+    .n_operations = G_N_ELEMENTS(media2_operations),
+    .append_capabilities = append_capabilities,
+};
