@@ -24,9 +24,10 @@ typedef enum {
 /**
  * CdCamera:
  *
- * One camera's settings as validated from the config file. Read-only once loaded; shared by
- * the stages that serve that camera. @password is a secret: it is handed to rtspsrc and never
- * printed.
+ * One camera's settings as validated from the config file: an immutable, ref-counted value,
+ * shared by the stages that serve the camera, each holding a reference. Only the code that
+ * creates one (the config parser, a test) sets its fields, before handing it on. @password is
+ * a secret: it is handed to rtspsrc and never printed.
  */
 typedef struct {
 	gchar *name;	 /* the [camera NAME] section; also the RTSP mount path */
@@ -50,13 +51,17 @@ typedef struct {
 
 CdCamera *
 cd_camera_new(const gchar *name);
+const CdCamera *
+cd_camera_ref(const CdCamera *camera);
 void
-cd_camera_free(CdCamera *camera);
+cd_camera_unref(const CdCamera *camera);
+gboolean
+cd_camera_equal(const CdCamera *a, const CdCamera *b);
 gboolean
 cd_camera_viewer_allowed(const CdCamera *camera, const gchar *user);
 const gchar *
 cd_transport_to_string(CdTransport transport);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdCamera, cd_camera_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdCamera, cd_camera_unref)
 
 G_END_DECLS

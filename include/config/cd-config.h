@@ -33,7 +33,10 @@ typedef struct {
 /**
  * CdConfig:
  *
- * The whole validated configuration. Read-only once loaded.
+ * The whole validated configuration: an immutable, ref-counted value. Whoever keeps it takes
+ * a reference (cd_config_ref()) and reads it through a const pointer; nothing changes it after
+ * load, so a reload can compare two of them. The keys, their ranges and defaults are in
+ * src/config/cd-config-schema.c.
  */
 typedef struct {
 	gchar *path;		     /* the file it came from, for messages */
@@ -71,12 +74,18 @@ CdConfig *
 cd_config_load(const gchar *path, GError **error);
 CdConfig *
 cd_config_load_from_data(const gchar *data, const gchar *path, GError **error);
+const CdConfig *
+cd_config_ref(const CdConfig *config);
 void
-cd_config_free(CdConfig *config);
+cd_config_unref(const CdConfig *config);
+const CdCamera *
+cd_config_find_camera(const CdConfig *config, const gchar *name);
+gchar *
+cd_config_example(void);
 void
 cd_user_free(CdUser *user);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdConfig, cd_config_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdConfig, cd_config_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdUser, cd_user_free)
 
 G_END_DECLS

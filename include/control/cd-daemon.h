@@ -21,7 +21,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(CdDaemon, cd_daemon, CD, DAEMON, GObject)
 
 CdDaemon *
-cd_daemon_new(CdConfig *config);
+cd_daemon_new(const CdConfig *config);
 gboolean
 cd_daemon_prepare(CdDaemon *self, GError **error);
 gboolean

@@ -66,7 +66,7 @@ keyframe_wanted_cb(CdMediaFactory *factory, gpointer user_data)
 
 /**
  * cd_channel_new:
- * @config: must outlive the channel
+ * @config: a reference is kept
  * @camera: an enabled camera of @config
  * @frontend: the RTSP server the camera is mounted on
  *
@@ -83,7 +83,7 @@ cd_channel_new(const CdConfig *config,
 {
 	g_autoptr(CdChannel) self = g_object_new(CD_TYPE_CHANNEL, NULL);
 
-	self->camera = camera;
+	self->camera = cd_camera_ref(camera);
 	self->transcode = cd_transcode_new(camera, templates->encoder, error);
 	if (self->transcode == NULL)
 		return NULL;
@@ -197,6 +197,7 @@ cd_channel_dispose(GObject *object)
 {
 	CdChannel *self = CD_CHANNEL(object);
 
+	g_clear_pointer(&self->camera, cd_camera_unref);
 	if (self->factory != NULL)
 		g_signal_handlers_disconnect_by_data(self->factory, self);
 	if (self->ingest != NULL)

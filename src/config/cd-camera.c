@@ -1,18 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cd-camera: one camera's validated settings. A plain value type: cd-config creates it, the
- * stages read it, nobody changes it after load.
+ * cd-camera: one camera's validated settings, an immutable, ref-counted value. cd-config
+ * creates it, the stages hold references and read it. Its keys and their defaults are in the
+ * schema (cd-config-schema.c).
+ *
+ * Threads: any holder may read it. Keys: the [camera NAME] keys, through the schema.
  */
 #define G_LOG_DOMAIN "CdConfig"
 
 #include "cd-camera.h"
 
-#include <string.h>
-
-#define DEFAULT_BITRATE_KBPS 2000
-#define DEFAULT_GOP	     50
-#define DEFAULT_LATENCY_MS   100
-#define DEFAULT_ENCODER	     "x264"
+#include "cd-config-schema.h"
 
 /**
  * cd_camera_new:
@@ -23,37 +21,56 @@
 CdCamera *
 cd_camera_new(const gchar *name)
 {
-	CdCamera *camera = g_new0(CdCamera, 1);
+	CdCamera *camera = g_atomic_rc_box_new0(CdCamera);
 
 	camera->name = g_strdup(name);
-	camera->transport = CD_TRANSPORT_TCP;
-	camera->enabled = TRUE;
-	camera->width = CD_SAME_AS_SOURCE;
-	camera->height = CD_SAME_AS_SOURCE;
-	camera->fps = CD_SAME_AS_SOURCE;
-	camera->bitrate_kbps = DEFAULT_BITRATE_KBPS;
-	camera->gop = DEFAULT_GOP;
-	camera->encoder = g_strdup(DEFAULT_ENCODER);
-	camera->latency_ms = DEFAULT_LATENCY_MS;
+	cd_config_schema_set_defaults(CD_SECTION_CAMERA, camera);
 	return camera;
 }
 
-void
-cd_camera_free(CdCamera *camera)
+/**
+ * cd_camera_ref:
+ * @camera: a camera
+ *
+ * Returns: (transfer full): @camera, with one more reference
+ */
+const CdCamera *
+cd_camera_ref(const CdCamera *camera)
 {
-	if (camera == NULL)
-		return;
+	return g_atomic_rc_box_acquire((gpointer)camera);
+}
+
+static void
+cd_camera_clear(CdCamera *camera)
+{
 	g_free(camera->name);
-	g_free(camera->url);
-	g_free(camera->username);
-	if (camera->password != NULL)
-		memset(camera->password, 0, strlen(camera->password));
-	g_free(camera->password);
-	g_free(camera->encoder);
-	g_strfreev(camera->viewers);
-	g_free(camera->onvif_address);
-	g_free(camera->location);
-	g_free(camera);
+	cd_config_schema_clear(CD_SECTION_CAMERA, camera);
+}
+
+/**
+ * cd_camera_unref:
+ * @camera: (transfer full): a camera
+ *
+ * Drops a reference; the last one frees @camera, wiping its password.
+ */
+void
+cd_camera_unref(const CdCamera *camera)
+{
+	g_atomic_rc_box_release_full((gpointer)camera, (GDestroyNotify)cd_camera_clear);
+}
+
+/**
+ * cd_camera_equal:
+ * @a: a camera
+ * @b: another
+ *
+ * Returns: whether @a and @b have the same name and every key the same value: a reload may
+ * keep serving a camera whose settings are equal
+ */
+gboolean
+cd_camera_equal(const CdCamera *a, const CdCamera *b)
+{
+	return g_strcmp0(a->name, b->name) == 0 && cd_config_schema_equal(CD_SECTION_CAMERA, a, b);
 }
 
 gboolean

@@ -38,7 +38,7 @@ typedef struct {
 
 struct _CdDaemon {
 	GObject parent_instance;
-	CdConfig *config;
+	const CdConfig *config; /* a reference */
 	CdRtspFrontend *frontend;
 	CdOnvifAuth *onvif_auth;
 	CdDiscovery *discovery; /* while running, with [server] discovery=true */
@@ -142,14 +142,14 @@ build_camera(CdDaemon *self, const CdCamera *camera, GError **error)
 
 /**
  * cd_daemon_new:
- * @config: (transfer full): the validated configuration
+ * @config: the validated configuration; the daemon keeps a reference
  */
 CdDaemon *
-cd_daemon_new(CdConfig *config)
+cd_daemon_new(const CdConfig *config)
 {
 	CdDaemon *self = g_object_new(CD_TYPE_DAEMON, NULL);
 
-	self->config = config;
+	self->config = cd_config_ref(config);
 	self->frontend = cd_rtsp_frontend_new(config);
 	self->onvif_auth = cd_onvif_auth_new(config);
 	return self;
@@ -400,7 +400,7 @@ cd_daemon_finalize(GObject *object)
 
 	g_ptr_array_unref(self->cameras);
 	g_hash_table_unref(self->templates);
-	cd_config_free(self->config);
+	g_clear_pointer(&self->config, cd_config_unref);
 	G_OBJECT_CLASS(cd_daemon_parent_class)->finalize(object);
 }
 

@@ -49,6 +49,7 @@ main(int argc, char **argv)
 	gboolean verbose = FALSE;
 	gboolean demo = FALSE;
 	gboolean version = FALSE;
+	gboolean print_example = FALSE;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GOptionContext) context = g_option_context_new("- a trusted proxy for untrusted IP cameras");
 	g_autoptr(CdConfig) config = NULL;
@@ -62,6 +63,8 @@ main(int argc, char **argv)
 	    {"demo", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &demo, NULL, NULL},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log more", NULL},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
+	    {"print-example-config", 0, 0, G_OPTION_ARG_NONE, &print_example,
+	     "Print a commented configuration with every key and its default, then exit", NULL},
 	    {NULL}};
 
 	mallopt(M_MMAP_THRESHOLD, FRAME_MMAP_THRESHOLD);
@@ -79,13 +82,18 @@ main(int argc, char **argv)
 		g_print("cordon %s\n", CORDON_VERSION);
 		return 0;
 	}
+	if (print_example) {
+		g_autofree gchar *example = cd_config_example();
+		g_print("%s", example);
+		return 0;
+	}
 	if (verbose)
 		g_log_set_debug_enabled(TRUE);
 
 	if (check_path != NULL) {
 		config = cd_config_load(check_path, &error);
 		if (config != NULL) {
-			daemon = cd_daemon_new(g_steal_pointer(&config));
+			daemon = cd_daemon_new(config);
 			if (cd_daemon_prepare(daemon, &error)) {
 				g_print("%s: configuration is valid\n", check_path);
 				return 0;
@@ -112,7 +120,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	daemon = cd_daemon_new(g_steal_pointer(&config));
+	daemon = cd_daemon_new(config);
 	if (!cd_daemon_start(daemon, &error)) {
 		g_printerr("cordon: %s\n", error->message);
 		return 1;

@@ -6,7 +6,8 @@
  * a password. The file is taken to live in tests/fuzz/data/, so that relative password-file=
  * names (the seeds use camera.password) are read as in a real deployment.
  *
- * Checked besides crashes and leaks: a loaded config has a user and a camera, and an error
+ * Checked besides crashes and leaks: a loaded config has a user and a camera, the same text
+ * loads again into cameras that compare equal (what a reload relies on), and an error
  * names the file and never holds a password= value of the input (only values that cannot be
  * mistaken for the loader's own words are checked: 10+ characters, mixed case or digits, and
  * found once in the input).
@@ -74,6 +75,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	g_autoptr(CdConfig) config = NULL;
+	g_autoptr(CdConfig) again = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *text = NULL;
 
@@ -92,5 +94,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CD_FUZZ_CHECK(g_strcmp0(config->path, CONFIG_PATH) == 0);
 	CD_FUZZ_CHECK(config->users->len > 0);
 	CD_FUZZ_CHECK(config->cameras->len > 0);
+	again = cd_config_load_from_data(text, CONFIG_PATH, &error);
+	CD_FUZZ_CHECK(again != NULL && again->cameras->len == config->cameras->len);
+	for (guint i = 0; i < config->cameras->len; i++) {
+		const CdCamera *camera = g_ptr_array_index(config->cameras, i);
+		CD_FUZZ_CHECK(cd_camera_equal(camera, g_ptr_array_index(again->cameras, i)));
+		CD_FUZZ_CHECK(cd_config_find_camera(again, camera->name) != NULL);
+	}
 	return 0;
 }

@@ -142,6 +142,57 @@ test_config_new(void)
 	g_assert_cmpuint(config->cameras->len, ==, 0);
 }
 
+/* the documented example is exactly what the schema writes: change one, regenerate the other */
+static void
+test_config_example_generated(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *data = NULL;
+	g_autofree gchar *generated = cd_config_example();
+	g_autofree gchar *path =
+	    g_test_build_filename(G_TEST_DIST, "..", "config", "cordon.conf", NULL);
+
+	g_file_get_contents(path, &data, NULL, &error);
+	g_assert_no_error(error);
+	if (g_strcmp0(data, generated) != 0)
+		g_test_message("regenerate it: cordon --print-example-config > config/cordon.conf");
+	g_assert_cmpstr(data, ==, generated);
+}
+
+/* a loaded configuration is a shared value: references keep it, equal cameras compare equal */
+static void
+test_config_shared(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdConfig) first = test_load(fixture, VALID, &error);
+	g_autoptr(CdConfig) again = NULL;
+	g_autoptr(CdConfig) changed = NULL;
+	const CdConfig *held;
+	const CdCamera *camera;
+
+	g_assert_no_error(error);
+	again = test_load(fixture, VALID, &error);
+	g_assert_no_error(error);
+	changed = test_load(fixture, VALID "bitrate=1500\n", &error);
+	g_assert_no_error(error);
+
+	camera = cd_config_find_camera(first, "door");
+	g_assert_nonnull(camera);
+	g_assert_null(cd_config_find_camera(first, "yard"));
+	g_assert_true(cd_camera_equal(camera, cd_config_find_camera(again, "door")));
+	g_assert_false(cd_camera_equal(camera, cd_config_find_camera(changed, "door")));
+
+	/* a holder's reference outlives the loader's */
+	held = cd_config_ref(first);
+	camera = cd_camera_ref(cd_config_find_camera(first, "door"));
+	g_clear_pointer(&first, cd_config_unref);
+	g_assert_cmpstr(held->listen_address, ==, "127.0.0.1");
+	g_assert_cmpstr(camera->password, ==, SECRET);
+	cd_config_unref(held);
+	g_assert_cmpstr(camera->url, ==, "rtsp://192.0.2.10/stream");
+	cd_camera_unref(camera);
+}
+
 static void
 test_config_example(void)
 {
@@ -836,6 +887,13 @@ main(int argc, char **argv)
 
 	g_test_add_func("/cordon/config/new", test_config_new);
 	g_test_add_func("/cordon/config/example", test_config_example);
+	g_test_add_func("/cordon/config/example-generated", test_config_example_generated);
+	g_test_add("/cordon/config/shared",
+		   Fixture,
+		   NULL,
+		   test_fixture_setup,
+		   test_config_shared,
+		   test_fixture_teardown);
 	g_test_add("/cordon/config/onvif-ports",
 		   Fixture,
 		   NULL,

@@ -856,8 +856,8 @@ retry_cb(gpointer user_data)
 
 /**
  * cd_ingest_new:
- * @camera: settings; must outlive the object
- * @config: backoff, timeouts and limits; must outlive the object
+ * @camera: settings; a reference is kept
+ * @config: backoff, timeouts and limits; a reference is kept
  * @decode_h264: template for H.264 cameras; must outlive the object
  * @decode_h265: template for H.265 cameras; must outlive the object
  */
@@ -869,8 +869,8 @@ cd_ingest_new(const CdCamera *camera,
 {
 	CdIngest *self = g_object_new(CD_TYPE_INGEST, NULL);
 
-	self->camera = camera;
-	self->config = config;
+	self->camera = cd_camera_ref(camera);
+	self->config = cd_config_ref(config);
 	self->decode_h264 = decode_h264;
 	self->decode_h265 = decode_h265;
 	self->reconnect = cd_reconnect_policy_new(config->reconnect_initial_ms,
@@ -982,6 +982,8 @@ cd_ingest_finalize(GObject *object)
 {
 	CdIngest *self = CD_INGEST(object);
 
+	g_clear_pointer(&self->camera, cd_camera_unref);
+	g_clear_pointer(&self->config, cd_config_unref);
 	g_free(self->reason);
 	g_free(self->logged_reason);
 	g_clear_pointer(&self->reconnect, cd_reconnect_policy_free);

@@ -349,7 +349,7 @@ cd_media_factory_new(const CdCamera *camera)
 	CdMediaFactory *self = g_object_new(CD_TYPE_MEDIA_FACTORY, NULL);
 	GstRTSPMediaFactory *factory = GST_RTSP_MEDIA_FACTORY(self);
 
-	self->camera = camera;
+	self->camera = cd_camera_ref(camera);
 	/* one media for every viewer: one encode however many watch */
 	gst_rtsp_media_factory_set_shared(factory, TRUE);
 	gst_rtsp_media_factory_set_protocols(factory,
@@ -362,6 +362,7 @@ cd_media_factory_finalize(GObject *object)
 {
 	CdMediaFactory *self = CD_MEDIA_FACTORY(object);
 
+	g_clear_pointer(&self->camera, cd_camera_unref);
 	g_ptr_array_unref(self->outputs);
 	g_mutex_clear(&self->lock);
 	G_OBJECT_CLASS(cd_media_factory_parent_class)->finalize(object);

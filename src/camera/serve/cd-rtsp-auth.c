@@ -482,14 +482,14 @@ cd_rtsp_auth_set_login_func(CdRtspAuth *self, CdRtspLoginFunc func, gpointer use
 
 /**
  * cd_rtsp_auth_new:
- * @config: must outlive the object
+ * @config: a reference is kept
  */
 CdRtspAuth *
 cd_rtsp_auth_new(const CdConfig *config)
 {
 	CdRtspAuth *self = g_object_new(CD_TYPE_RTSP_AUTH, NULL);
 
-	self->config = config;
+	self->config = cd_config_ref(config);
 	for (guint i = 0; i < config->users->len; i++) {
 		const CdUser *config_user = g_ptr_array_index(config->users, i);
 		CdRtspUser *user = g_new0(CdRtspUser, 1);
@@ -511,6 +511,7 @@ cd_rtsp_auth_finalize(GObject *object)
 {
 	CdRtspAuth *self = CD_RTSP_AUTH(object);
 
+	g_clear_pointer(&self->config, cd_config_unref);
 	g_hash_table_unref(self->users);
 	G_OBJECT_CLASS(cd_rtsp_auth_parent_class)->finalize(object);
 }

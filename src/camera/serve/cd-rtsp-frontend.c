@@ -321,7 +321,7 @@ static const CdRtspGateFuncs gate_funcs = {
 
 /**
  * cd_rtsp_frontend_new:
- * @config: must outlive the object
+ * @config: a reference is kept
  */
 CdRtspFrontend *
 cd_rtsp_frontend_new(const CdConfig *config)
@@ -331,7 +331,7 @@ cd_rtsp_frontend_new(const CdConfig *config)
 	g_autoptr(GstRTSPSessionPool) sessions = cd_session_pool_new(MAX_SESSIONS_PER_CONNECTION);
 	g_autofree gchar *service = g_strdup_printf("%u", config->rtsp_port);
 
-	self->config = config;
+	self->config = cd_config_ref(config);
 	self->auth = cd_rtsp_auth_new(config);
 	self->backoff = cd_login_backoff_new();
 	self->watchdog = cd_viewer_watchdog_new(config);
@@ -380,7 +380,7 @@ grant_viewers(GstRTSPMediaFactory *factory, const CdConfig *config, const CdCame
 
 /**
  * cd_rtsp_frontend_add_camera:
- * @camera: must outlive the object
+ * @camera: a reference is kept
  *
  * Mounts the camera at `/NAME`.
  *
@@ -729,6 +729,7 @@ cd_rtsp_frontend_finalize(GObject *object)
 {
 	CdRtspFrontend *self = CD_RTSP_FRONTEND(object);
 
+	g_clear_pointer(&self->config, cd_config_unref);
 	g_ptr_array_unref(self->clients);
 	g_hash_table_unref(self->per_address);
 	g_mutex_clear(&self->lock);

@@ -296,7 +296,7 @@ readable_cb(GSocket *socket, GIOCondition condition, gpointer user_data)
 
 /**
  * cd_rtsp_gate_new:
- * @config: must outlive the gate
+ * @config: a reference is kept
  * @auth: must outlive the gate
  */
 CdRtspGate *
@@ -313,7 +313,7 @@ cd_rtsp_gate_new(const CdConfig *config,
 					"cordon viewer connections before their login");
 		g_once_init_leave(&debug_init, 1);
 	}
-	self->config = config;
+	self->config = cd_config_ref(config);
 	self->auth = auth;
 	self->funcs = *funcs;
 	self->user_data = user_data;
@@ -327,6 +327,7 @@ cd_rtsp_gate_free(CdRtspGate *self)
 {
 	if (self == NULL)
 		return;
+	g_clear_pointer(&self->config, cd_config_unref);
 	g_queue_clear_full(&self->connections, (GDestroyNotify)gate_connection_free);
 	g_free(self);
 }

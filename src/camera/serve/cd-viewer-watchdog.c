@@ -44,7 +44,7 @@ static GQuark viewer_progress_quark;
 
 /**
  * cd_viewer_watchdog_new:
- * @config: must outlive the watchdog
+ * @config: a reference is kept
  */
 CdViewerWatchdog *
 cd_viewer_watchdog_new(const CdConfig *config)
@@ -52,13 +52,14 @@ cd_viewer_watchdog_new(const CdConfig *config)
 	CdViewerWatchdog *self = g_new0(CdViewerWatchdog, 1);
 
 	viewer_progress_quark = g_quark_from_static_string("cd-viewer-progress");
-	self->config = config;
+	self->config = cd_config_ref(config);
 	return self;
 }
 
 void
 cd_viewer_watchdog_free(CdViewerWatchdog *self)
 {
+	g_clear_pointer(&self->config, cd_config_unref);
 	g_free(self);
 }
 

@@ -422,7 +422,7 @@ build_pipeline(CdTranscode *self, const CdPipelineTemplate *encoder, GError **er
 
 /**
  * cd_transcode_new:
- * @camera: the camera's settings; must outlive the object
+ * @camera: the camera's settings; a reference is kept
  * @encoder: the encoder template
  *
  * Errors: %CD_ERROR_INVALID_PIPELINE if the template does not parse or link.
@@ -432,7 +432,7 @@ cd_transcode_new(const CdCamera *camera, const CdPipelineTemplate *encoder, GErr
 {
 	g_autoptr(CdTranscode) self = g_object_new(CD_TYPE_TRANSCODE, NULL);
 
-	self->camera = camera;
+	self->camera = cd_camera_ref(camera);
 	self->width = camera->width != CD_SAME_AS_SOURCE ? camera->width : CD_FALLBACK_WIDTH;
 	self->height = camera->height != CD_SAME_AS_SOURCE ? camera->height : CD_FALLBACK_HEIGHT;
 	self->fps = camera->fps != CD_SAME_AS_SOURCE ? camera->fps : CD_FALLBACK_FPS;
@@ -691,6 +691,7 @@ cd_transcode_finalize(GObject *object)
 {
 	CdTranscode *self = CD_TRANSCODE(object);
 
+	g_clear_pointer(&self->camera, cd_camera_unref);
 	g_clear_object(&self->tap);
 	g_mutex_clear(&self->lock);
 	g_main_context_unref(self->context);

@@ -518,14 +518,14 @@ remote_address(SoupServerMessage *msg)
 
 /**
  * cd_onvif_auth_new:
- * @config: must outlive the object
+ * @config: a reference is kept
  */
 CdOnvifAuth *
 cd_onvif_auth_new(const CdConfig *config)
 {
 	CdOnvifAuth *self = g_object_new(CD_TYPE_ONVIF_AUTH, NULL);
 
-	self->config = config;
+	self->config = cd_config_ref(config);
 	self->wsse = cd_wsse_new(config->onvif_time_window_ms, lookup_password, self);
 	self->digest = soup_auth_domain_digest_new("realm", config->realm, NULL);
 	soup_auth_domain_digest_set_auth_callback(self->digest, digest_auth_cb, self, NULL);
@@ -635,6 +635,7 @@ cd_onvif_auth_finalize(GObject *object)
 {
 	CdOnvifAuth *self = CD_ONVIF_AUTH(object);
 
+	g_clear_pointer(&self->config, cd_config_unref);
 	g_clear_object(&self->digest);
 	g_clear_pointer(&self->wsse, cd_wsse_free);
 	g_clear_pointer(&self->backoff, cd_login_backoff_free);

@@ -6,8 +6,9 @@
  * order "parse, then login unless the operation is pre-authentication, then answer", the
  * mapping of every refusal to its HTTP status and SOAP fault (one table, fault_table), the
  * random delay after a failed login, and the snapshot endpoint. The services themselves are in
- * cd-onvif-device and cd-onvif-media, found through the one list of them in cd-onvif-services;
- * logins, and the back-off of source addresses that fail them, are decided by cd-onvif-auth.
+ * cd-onvif-device, cd-onvif-media and cd-onvif-media2, found through the one list of them in
+ * cd-onvif-services; logins, and the back-off of source addresses that fail them, are decided
+ * by cd-onvif-auth.
  *
  * Logins refused: no credentials get 401 with a Digest challenge at once, a stale nonce 401
  * with a challenge with stale=true at once (the client retries by itself); wrong credentials
@@ -676,8 +677,8 @@ handler_cb(SoupServer *server,
 
 /**
  * cd_onvif_server_new:
- * @config: must outlive the object
- * @camera: must outlive the object
+ * @config: a reference is kept
+ * @camera: a reference is kept
  * @auth: the login decisions shared by every device
  * @view: the camera as served: the sizes and rate described, the frames of the snapshots
  */
@@ -689,8 +690,8 @@ cd_onvif_server_new(const CdConfig *config,
 {
 	CdOnvifServer *self = g_object_new(CD_TYPE_ONVIF_SERVER, NULL);
 
-	self->config = config;
-	self->camera = camera;
+	self->config = cd_config_ref(config);
+	self->camera = cd_camera_ref(camera);
 	self->auth = g_object_ref(auth);
 	self->view = g_object_ref(view);
 	self->address = g_strdup(camera->onvif_address != NULL ? camera->onvif_address
@@ -827,6 +828,8 @@ cd_onvif_server_finalize(GObject *object)
 {
 	CdOnvifServer *self = CD_ONVIF_SERVER(object);
 
+	g_clear_pointer(&self->config, cd_config_unref);
+	g_clear_pointer(&self->camera, cd_camera_unref);
 	g_ptr_array_unref(self->delays);
 	cd_snapshot_cache_free(self->snapshots);
 	g_free(self->address);
