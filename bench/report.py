@@ -19,7 +19,10 @@ CONTENDERS = {
     "floor": "gst-launch-1.0 rtspsrc ! cordon's decode template ! x264enc ! fakesink",
     "ffmpeg": "ffmpeg -rtsp_transport tcp ... -c:v libx264 ... -f null",
     "cordon-identical": "cordon, encoder settings identical to the floor's",
-    "cordon-default": "cordon, default settings (pipelines/encode-x264.pipeline)",
+    "cordon-default": "cordon, default settings (pipelines/encode-x264.pipeline), main profile "
+                      "alone (sub=off)",
+    "cordon-sub": "cordon-default with the sub profile on (640x360, at most 15 fps, 512 kbit/s): "
+                  "one decode, two encodes",
     "cordon-proposed": "cordon, default settings but the next step down x264's speed/quality "
                        "curve from the default: motion search range 12 instead of 16 "
                        "(`option-string=partitions=none:merange=12`, else as default)",
@@ -171,7 +174,7 @@ def write(results, path, smoke=False):
     ssim = results.get("ssim", {})
     session = results.get("session", {})
     args = results.get("args", {})
-    names = ["floor", "ffmpeg", "cordon-identical", "cordon-default"] + \
+    names = ["floor", "ffmpeg", "cordon-identical", "cordon-default", "cordon-sub"] + \
         [f"cordon-{c[0]}" for c in args.get("candidate") or []]
     box, packages = machine()
 
@@ -469,6 +472,18 @@ def write(results, path, smoke=False):
     if "cordon-proposed" in held:
         add(f"| (the same with the proposed encoder template) | {held['cordon-proposed']} held | "
             f"{verdict(held['cordon-proposed'] >= 2)} |")
+    if cpu.get("cordon-sub") is not None:
+        r_sub = ratio(cpu["cordon-sub"], cpu["cordon-default"])
+        sub_gap = None
+        if ssim_all.get("cordon-sub") is not None and ssim_all.get("cordon-default") is not None:
+            sub_gap = ssim_all["cordon-sub"] - ssim_all["cordon-default"]
+        sub_fps = med(window_values(results, "h264/cordon-sub", "fps"))
+        main_fps = med(window_values(results, "h264/cordon-default", "fps"))
+        add(f"| sub profile ≤ 15 % of the camera's CPU with main alone; main's rate and quality "
+            f"unchanged | {fmt(r_sub)} × (+{fmt(None if r_sub is None else (r_sub - 1) * 100, '{:.1f}')} %), "
+            f"main {fmt(sub_fps, '{:.1f}')} fps beside it vs {fmt(main_fps, '{:.1f}')} alone, "
+            f"SSIM {fmt(sub_gap, '{:+.4f}')} | "
+            f"{verdict(None if r_sub is None else r_sub <= 1.15 and (sub_gap is None or abs(sub_gap) <= 0.002))} |")
     add(f"| extra viewer ≤ 2 % of the camera's CPU | {median_range(per_viewer, '{:.2f} %')} | "
         f"{verdict(None if not per_viewer else statistics.median(per_viewer) <= 2.0)} |")
     add(f"| first decoded frame ≤ 300 ms after PLAY (every join) | median {fmt(median_join, '{:.0f}')} ms, "

@@ -442,7 +442,9 @@ class Bench:
                       f"bitrate={BITRATE}", f"gop={GOP}"]
             if encoder:
                 lines.append(f"encoder={encoder}")
-            for key, value in (extra or {}).items():
+            # the main profile alone unless a contender asks for the sub profile: the ffmpeg
+            # comparison and the figures of earlier runs are for one encode per camera
+            for key, value in {"sub": "off", **(extra or {})}.items():
                 lines.append(f"{key}={value}")
             lines.append("")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -509,7 +511,12 @@ class Bench:
                            record=record)),
                       ("cordon-default", lambda record: self.cordon_window(
                            "cordon-default", codec, 1, None, args.warmup, window,
-                           record=record))]
+                           record=record)),
+                      # the sub profile too (the camera's default): its cost over main alone,
+                      # and the main profile's quality and rate beside it
+                      ("cordon-sub", lambda record: self.cordon_window(
+                           "cordon-sub", codec, 1, None, args.warmup, window,
+                           extra={"sub": "on"}, record=record))]
         for name, line in args.candidate or []:
             contenders.append((f"cordon-{name}", lambda record, name=name: self.cordon_window(
                 f"cordon-{name}", codec, 1, name, args.warmup, window, record=record)))
@@ -528,7 +535,7 @@ class Bench:
                 # cordon's output for SSIM: recorded after the window of its last run
                 record = None
                 if codec == "h264" and repeat == repeats - 1 and "quality" in args.phases \
-                        and name != "cordon-default":
+                        and (name != "cordon-default" or "session" not in args.phases):
                     record = os.path.join(self.work, f"record-{name}.h264")
                 self.keep(f"{codec}/{name}{suffix}", run(record))
 
@@ -680,7 +687,9 @@ class Bench:
             proc.stop()
             records[name] = path
         records["cordon-identical"] = os.path.join(self.work, "record-cordon-identical.h264")
-        records["cordon-default"] = self.results.get("session", {}).get("record")
+        records["cordon-sub"] = os.path.join(self.work, "record-cordon-sub.h264")
+        records["cordon-default"] = self.results.get("session", {}).get("record") or \
+            os.path.join(self.work, "record-cordon-default.h264")
         for name, path in records.items():
             if path and os.path.exists(path) and os.path.getmtime(path) < self.started_wall:
                 records[name] = None  # left over from an earlier run

@@ -18,8 +18,8 @@ G_BEGIN_DECLS
  * CdChannel:
  *
  * One camera's media path, owned whole and wired one way: its ingest (the camera's RTSP
- * session and decoder), its transcode (cordon's encoder and the slate) and its mount on the
- * RTSP frontend. What is served is published once, through cd_channel_get_view(); everything
+ * session and decoder) and, per profile it serves (main, and sub unless switched off), a
+ * transcode (cordon's encoder and the slate) and a mount on the RTSP frontend. What is served is published once, through cd_channel_get_view(); everything
  * beside the media path reads the camera there. Main thread, except where a function says.
  */
 #define CD_TYPE_CHANNEL (cd_channel_get_type())
@@ -47,7 +47,7 @@ cd_channel_disconnect(CdChannel *self);
 const CdCamera *
 cd_channel_get_camera(CdChannel *self);
 CdCameraView *
-cd_channel_get_view(CdChannel *self);
+cd_channel_get_view(CdChannel *self, CdProfile profile);
 CdCameraStatus *
 cd_channel_get_status(CdChannel *self);
 CdIngest *

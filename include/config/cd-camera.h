@@ -21,6 +21,27 @@ typedef enum {
 /* the highest frame rate cordon serves: a configured fps, or one a camera claims */
 #define CD_MAX_FPS 120
 
+/* the profiles a camera is served as, each its own encode of the same decoded pictures */
+typedef enum {
+	CD_PROFILE_MAIN, /* at the configured (or the camera's) size and rate */
+	CD_PROFILE_SUB,	 /* small and cheap: live grids, detection, the second stream of a VMS */
+	CD_N_PROFILES,
+} CdProfile;
+
+/**
+ * CdOutput:
+ *
+ * What one profile's encoder makes of the pictures it is given.
+ */
+typedef struct {
+	guint width;	    /* CD_SAME_AS_SOURCE: the width of the pictures it gets */
+	guint height;	    /* CD_SAME_AS_SOURCE: the height of the pictures it gets */
+	guint fps;	    /* CD_SAME_AS_SOURCE: the rate of the pictures it gets, capped */
+	guint max_fps;	    /* the cap on a rate taken from the pictures */
+	guint bitrate_kbps; /* encoder target */
+	guint gop;	    /* frames between keyframes */
+} CdOutput;
+
 /**
  * CdCamera:
  *
@@ -47,6 +68,12 @@ typedef struct {
 	guint onvif_port;    /* ONVIF device listener; 0: any port (set from [server] onvif-port) */
 	gchar *onvif_address; /* nullable: bind the ONVIF device here, default listen-address */
 	gchar *location;      /* nullable: free text for the ONVIF location scope */
+	gboolean sub_enabled; /* serve the sub profile too */
+	guint sub_width;      /* the sub profile's size; 0: the main profile's */
+	guint sub_height;
+	guint sub_fps;		   /* at most this, and at most the main profile's rate */
+	guint sub_bitrate_kbps;
+	guint sub_gop;
 } CdCamera;
 
 CdCamera *
@@ -61,6 +88,12 @@ gboolean
 cd_camera_viewer_allowed(const CdCamera *camera, const gchar *user);
 const gchar *
 cd_transport_to_string(CdTransport transport);
+gboolean
+cd_camera_get_output(const CdCamera *camera, CdProfile profile, CdOutput *output);
+gchar *
+cd_camera_get_mount_path(const CdCamera *camera, CdProfile profile);
+const gchar *
+cd_profile_to_string(CdProfile profile);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdCamera, cd_camera_unref)
 

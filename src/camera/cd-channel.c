@@ -2,10 +2,13 @@
 /*
  * cd-channel: one camera's media path, built and wired in one place:
  *
- *   CdIngest --raw frames--> CdTranscode --access units--> CdMediaFactory (RTSP mount)
- *                                 \--> CdCameraView (output format, last frame: read-only)
+ *   CdIngest --raw frames--+--> CdTranscode (main) --access units--> CdMediaFactory (/NAME)
+ *                          |         \--> CdCameraView (output format, last frame: read-only)
+ *                          \--> CdTranscode (sub)  --access units--> CdMediaFactory (/NAME/sub)
+ *                                    \--> CdCameraView
  *
- * Data goes one way. The only thing that goes back is a viewer joining, which asks the
+ * One camera session and one decode feed every profile: the sub profile (when on) is a second
+ * encode of the same pictures. Data goes one way. The only thing that goes back is a viewer joining, which asks the
  * encoder for a keyframe (the factory's ::keyframe-wanted signal). A "source" output size is
  * decided by the transcode from the first frame; the channel then tells its own ingest to
  * scale later connections to it, so a camera that comes back at another size is served at the
@@ -19,12 +22,18 @@
 
 #include "cd-channel.h"
 
+/* one profile: its encoder and its mount */
+typedef struct {
+	CdChannel *channel; /* the owner, for callbacks */
+	CdTranscode *transcode;
+	CdMediaFactory *factory;
+} CdChannelOutput;
+
 struct _CdChannel {
 	GObject parent_instance;
 	const CdCamera *camera;
 	CdIngest *ingest;
-	CdTranscode *transcode;
-	CdMediaFactory *factory;
+	CdChannelOutput outputs[CD_N_PROFILES]; /* indexed by CdProfile; transcode NULL: not served */
 	gint ingest_scaled; /* atomic: the ingest scales to the decided output size */
 };
 
@@ -35,13 +44,17 @@ static void
 frame_cb(GstSample *sample, gpointer user_data)
 {
 	CdChannel *self = user_data;
+	CdTranscode *main_transcode = self->outputs[CD_PROFILE_MAIN].transcode;
 	guint width;
 	guint height;
 
-	cd_transcode_push_frame(self->transcode, sample);
+	for (guint i = 0; i < CD_N_PROFILES; i++) {
+		if (self->outputs[i].transcode != NULL)
+			cd_transcode_push_frame(self->outputs[i].transcode, sample);
+	}
 	if (g_atomic_int_get(&self->ingest_scaled))
 		return;
-	if (cd_transcode_get_output_size(self->transcode, &width, &height)) {
+	if (cd_transcode_get_output_size(main_transcode, &width, &height)) {
 		cd_ingest_set_output_size(self->ingest, width, height);
 		g_atomic_int_set(&self->ingest_scaled, 1);
 	}
@@ -51,17 +64,37 @@ frame_cb(GstSample *sample, gpointer user_data)
 static void
 encoded_cb(GstSample *sample, gpointer user_data)
 {
-	CdChannel *self = user_data;
+	CdChannelOutput *output = user_data;
 
-	cd_media_factory_push(self->factory, sample);
+	cd_media_factory_push(output->factory, sample);
 }
 
 static void
 keyframe_wanted_cb(CdMediaFactory *factory, gpointer user_data)
 {
-	CdChannel *self = user_data;
+	CdChannelOutput *output = user_data;
 
-	cd_transcode_request_keyframe(self->transcode);
+	cd_transcode_request_keyframe(output->transcode);
+}
+
+/* a profile's encoder and mount, wired; FALSE only if the encoder template does not build */
+static gboolean
+add_output(CdChannel *self,
+	   CdProfile profile,
+	   const CdPipelineTemplate *encoder,
+	   CdRtspFrontend *frontend,
+	   GError **error)
+{
+	CdChannelOutput *output = &self->outputs[profile];
+
+	output->channel = self;
+	output->transcode = cd_transcode_new(self->camera, profile, encoder, error);
+	if (output->transcode == NULL)
+		return FALSE;
+	output->factory = g_object_ref(cd_rtsp_frontend_add_camera(frontend, self->camera, profile));
+	cd_transcode_set_output_func(output->transcode, encoded_cb, output, NULL);
+	g_signal_connect(output->factory, "keyframe-wanted", G_CALLBACK(keyframe_wanted_cb), output);
+	return TRUE;
 }
 
 /**
@@ -82,22 +115,22 @@ cd_channel_new(const CdConfig *config,
 	       GError **error)
 {
 	g_autoptr(CdChannel) self = g_object_new(CD_TYPE_CHANNEL, NULL);
+	CdOutput sub;
 
 	self->camera = cd_camera_ref(camera);
-	self->transcode = cd_transcode_new(camera, templates->encoder, error);
-	if (self->transcode == NULL)
+	if (!add_output(self, CD_PROFILE_MAIN, templates->encoder, frontend, error))
+		return NULL;
+	if (cd_camera_get_output(camera, CD_PROFILE_SUB, &sub) &&
+	    !add_output(self, CD_PROFILE_SUB, templates->encoder, frontend, error))
 		return NULL;
 	self->ingest = cd_ingest_new(camera, config, templates->decode_h264,
 				     templates->decode_h265);
 	/* a configured size is known now, not learnt */
-	if (cd_transcode_get_output_size(self->transcode, NULL, NULL)) {
+	if (cd_transcode_get_output_size(self->outputs[CD_PROFILE_MAIN].transcode, NULL, NULL)) {
 		cd_ingest_set_output_size(self->ingest, camera->width, camera->height);
 		self->ingest_scaled = 1;
 	}
-	self->factory = g_object_ref(cd_rtsp_frontend_add_camera(frontend, camera));
 	cd_ingest_set_frame_func(self->ingest, frame_cb, self, NULL);
-	cd_transcode_set_output_func(self->transcode, encoded_cb, self, NULL);
-	g_signal_connect(self->factory, "keyframe-wanted", G_CALLBACK(keyframe_wanted_cb), self);
 	return g_steal_pointer(&self);
 }
 
@@ -112,7 +145,12 @@ cd_channel_new(const CdConfig *config,
 gboolean
 cd_channel_start_encoder(CdChannel *self, GError **error)
 {
-	return cd_transcode_start(self->transcode, error);
+	for (guint i = 0; i < CD_N_PROFILES; i++) {
+		if (self->outputs[i].transcode != NULL &&
+		    !cd_transcode_start(self->outputs[i].transcode, error))
+			return FALSE;
+	}
+	return TRUE;
 }
 
 /**
@@ -146,13 +184,18 @@ cd_channel_get_camera(CdChannel *self)
 
 /**
  * cd_channel_get_view:
+ * @profile: one of the camera's profiles
  *
- * Returns: (transfer none): what the channel serves, read-only
+ * Returns: (transfer none) (nullable): what the channel serves as @profile, read-only; %NULL
+ * if it does not serve @profile
  */
 CdCameraView *
-cd_channel_get_view(CdChannel *self)
+cd_channel_get_view(CdChannel *self, CdProfile profile)
 {
-	return CD_CAMERA_VIEW(self->transcode);
+	g_return_val_if_fail(profile < CD_N_PROFILES, NULL);
+	if (self->outputs[profile].transcode == NULL)
+		return NULL;
+	return CD_CAMERA_VIEW(self->outputs[profile].transcode);
 }
 
 /**
@@ -184,12 +227,12 @@ cd_channel_get_ingest(CdChannel *self)
  *
  * For tests and in-process tools, as cd_channel_get_ingest().
  *
- * Returns: (transfer none): the camera's encoder
+ * Returns: (transfer none): the camera's encoder of the main profile
  */
 CdTranscode *
 cd_channel_get_transcode(CdChannel *self)
 {
-	return self->transcode;
+	return self->outputs[CD_PROFILE_MAIN].transcode;
 }
 
 static void
@@ -197,16 +240,19 @@ cd_channel_dispose(GObject *object)
 {
 	CdChannel *self = CD_CHANNEL(object);
 
-	g_clear_pointer(&self->camera, cd_camera_unref);
-	if (self->factory != NULL)
-		g_signal_handlers_disconnect_by_data(self->factory, self);
 	if (self->ingest != NULL)
 		cd_ingest_stop(self->ingest);
 	g_clear_object(&self->ingest);
-	if (self->transcode != NULL)
-		cd_transcode_stop(self->transcode);
-	g_clear_object(&self->transcode);
-	g_clear_object(&self->factory);
+	for (guint i = 0; i < CD_N_PROFILES; i++) {
+		CdChannelOutput *output = &self->outputs[i];
+		if (output->factory != NULL)
+			g_signal_handlers_disconnect_by_data(output->factory, output);
+		if (output->transcode != NULL)
+			cd_transcode_stop(output->transcode);
+		g_clear_object(&output->transcode);
+		g_clear_object(&output->factory);
+	}
+	g_clear_pointer(&self->camera, cd_camera_unref);
 	G_OBJECT_CLASS(cd_channel_parent_class)->dispose(object);
 }
 

@@ -86,3 +86,68 @@ cd_transport_to_string(CdTransport transport)
 {
 	return transport == CD_TRANSPORT_UDP ? "udp" : "tcp";
 }
+
+/**
+ * cd_camera_get_output:
+ * @camera: a camera
+ * @profile: one of its profiles
+ * @output: (out): what @profile's encoder makes
+ *
+ * Returns: whether @camera serves @profile
+ */
+gboolean
+cd_camera_get_output(const CdCamera *camera, CdProfile profile, CdOutput *output)
+{
+	if (profile == CD_PROFILE_SUB) {
+		/* the sub takes the main profile's pictures: its "source" is the main's output, and
+		 * it is never bigger, faster or more costly in bits than that. What the main profile's settings fix is
+		 * decided here; what it learns from the camera, the sub's transcode learns too. */
+		gboolean main_sized = camera->width != CD_SAME_AS_SOURCE;
+		gboolean sub_sized = camera->sub_width != CD_SAME_AS_SOURCE;
+		gboolean bigger = main_sized && (!sub_sized || (guint64)camera->sub_width *
+								       camera->sub_height >
+								   (guint64)camera->width *
+								       camera->height);
+		*output = (CdOutput){
+		    .width = bigger ? camera->width : camera->sub_width,
+		    .height = bigger ? camera->height : camera->sub_height,
+		    .fps = camera->fps != CD_SAME_AS_SOURCE ? MIN(camera->fps, camera->sub_fps)
+							    : CD_SAME_AS_SOURCE,
+		    .max_fps = camera->sub_fps,
+		    .bitrate_kbps = MIN(camera->sub_bitrate_kbps, camera->bitrate_kbps),
+		    .gop = camera->sub_gop,
+		};
+		return camera->sub_enabled;
+	}
+	*output = (CdOutput){
+	    .width = camera->width,
+	    .height = camera->height,
+	    .fps = camera->fps,
+	    .max_fps = CD_MAX_FPS,
+	    .bitrate_kbps = camera->bitrate_kbps,
+	    .gop = camera->gop,
+	};
+	return TRUE;
+}
+
+/**
+ * cd_camera_get_mount_path:
+ * @camera: a camera
+ * @profile: one of its profiles
+ *
+ * Returns: (transfer full): where @profile is served on the RTSP server: `/NAME` for the main
+ * profile, `/NAME/sub` for the sub profile (a camera name holds no /)
+ */
+gchar *
+cd_camera_get_mount_path(const CdCamera *camera, CdProfile profile)
+{
+	if (profile == CD_PROFILE_SUB)
+		return g_strdup_printf("/%s/sub", camera->name);
+	return g_strdup_printf("/%s", camera->name);
+}
+
+const gchar *
+cd_profile_to_string(CdProfile profile)
+{
+	return profile == CD_PROFILE_SUB ? "sub" : "main";
+}

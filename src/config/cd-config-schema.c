@@ -27,6 +27,8 @@
 
 /* indexed by CdTransport */
 static const gchar *const transport_names[] = {"tcp", "udp", NULL};
+/* indexed by gboolean: the and the peers' word for a feature switched per camera */
+static const gchar *const switch_names[] = {"off", "on", NULL};
 
 static const CdConfigSectionInfo sections[] = {
     {CD_SECTION_SERVER, "server", NULL, NULL},
@@ -345,6 +347,43 @@ static const CdConfigKey keys[] = {
      .name = "location",
      .type = CD_VALUE_TEXT,
      .example = "Building A, front door"},
+    {CAMERA(sub_enabled),
+     .name = "sub",
+     .type = CD_VALUE_CHOICE,
+     .choices = switch_names,
+     .value = "on",
+     .help = "The sub profile: a second, small encode of the same decoded pictures (one camera\n"
+	     "session, one decode), for live grids, detection (Frigate) and recorders that take\n"
+	     "two streams (UniFi Protect). Served at rtsp://listen-address:rtsp-port/NAME/sub\n"
+	     "and as the second ONVIF profile; off serves the main profile alone."},
+    {CAMERA(sub_width),
+     .name = "sub-width",
+     .type = CD_VALUE_SIZE,
+     .min = MIN_SIZE,
+     .max = 7680,
+     .value = "640",
+     .help = "The sub profile's size (source: the main profile's), its frame rate at most\n"
+	     "(never above the main profile's), its bitrate in kbit/s and frames between\n"
+	     "keyframes. Set both sizes or neither."},
+    {CAMERA(sub_height),
+     .name = "sub-height",
+     .type = CD_VALUE_SIZE,
+     .min = MIN_SIZE,
+     .max = 4320,
+     .value = "360"},
+    {CAMERA(sub_fps),
+     .name = "sub-fps",
+     .type = CD_VALUE_UINT,
+     .min = 1,
+     .max = CD_MAX_FPS,
+     .value = "15"},
+    {CAMERA(sub_bitrate_kbps),
+     .name = "sub-bitrate",
+     .type = CD_VALUE_UINT,
+     .min = 64,
+     .max = 100000,
+     .value = "512"},
+    {CAMERA(sub_gop), .name = "sub-gop", .type = CD_VALUE_UINT, .min = 1, .max = 1000, .value = "30"},
 };
 
 /**

@@ -384,36 +384,39 @@ cd_config_parse_user(CdConfigParser *self, const gchar *group, GError **error)
 	return g_steal_pointer(&user);
 }
 
-/* width and height: both or neither, both numbers or both source */
+/* a size's two keys: both or neither, both numbers or both source */
 static gboolean
 cd_config_check_size(CdConfigParser *self,
 		     const gchar *group,
-		     const CdCamera *camera,
+		     const gchar *width_key,
+		     const gchar *height_key,
+		     guint width,
+		     guint height,
 		     GError **error)
 {
-	gboolean has_width = g_key_file_has_key(self->keyfile, group, "width", NULL);
-	gboolean has_height = g_key_file_has_key(self->keyfile, group, "height", NULL);
+	gboolean has_width = g_key_file_has_key(self->keyfile, group, width_key, NULL);
+	gboolean has_height = g_key_file_has_key(self->keyfile, group, height_key, NULL);
 
 	if (has_width != has_height) {
-		cd_config_set_error(
-		    error,
-		    self,
-		    group,
-		    has_width ? "height" : "width",
-		    "is missing while %s is set; allowed: both width and height, or "
-		    "neither",
-		    has_width ? "width" : "height");
+		cd_config_set_error(error,
+				    self,
+				    group,
+				    has_width ? height_key : width_key,
+				    "is missing while %s is set; allowed: both %s and %s, or "
+				    "neither",
+				    has_width ? width_key : height_key,
+				    width_key,
+				    height_key);
 		return FALSE;
 	}
-	if ((camera->width == CD_SAME_AS_SOURCE) != (camera->height == CD_SAME_AS_SOURCE)) {
-		cd_config_set_error(
-		    error,
-		    self,
-		    group,
-		    camera->width == CD_SAME_AS_SOURCE ? "width" : "height",
-		    "is source while %s is a number; allowed: both numbers, or both "
-		    "source",
-		    camera->width == CD_SAME_AS_SOURCE ? "height" : "width");
+	if ((width == CD_SAME_AS_SOURCE) != (height == CD_SAME_AS_SOURCE)) {
+		cd_config_set_error(error,
+				    self,
+				    group,
+				    width == CD_SAME_AS_SOURCE ? width_key : height_key,
+				    "is source while %s is a number; allowed: both numbers, or both "
+				    "source",
+				    width == CD_SAME_AS_SOURCE ? height_key : width_key);
 		return FALSE;
 	}
 	return TRUE;
@@ -448,7 +451,15 @@ cd_config_parse_camera(CdConfigParser *self, const gchar *group, GError **error)
 				    "password or password-file, or neither");
 		return NULL;
 	}
-	if (!cd_config_check_size(self, group, camera, error))
+	if (!cd_config_check_size(self, group, "width", "height", camera->width, camera->height,
+				  error) ||
+	    !cd_config_check_size(self,
+				  group,
+				  "sub-width",
+				  "sub-height",
+				  camera->sub_width,
+				  camera->sub_height,
+				  error))
 		return NULL;
 	return g_steal_pointer(&camera);
 }

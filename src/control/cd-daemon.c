@@ -134,9 +134,12 @@ build_camera(CdDaemon *self, const CdCamera *camera, GError **error)
 		return NULL;
 	entry = g_new0(CdDaemonCamera, 1);
 	entry->channel = channel;
-	if (self->config->onvif_enabled)
-		entry->onvif = cd_onvif_server_new(self->config, camera, self->onvif_auth,
-						   cd_channel_get_view(channel));
+	if (self->config->onvif_enabled) {
+		CdCameraView *views[CD_N_PROFILES];
+		for (CdProfile i = 0; i < CD_N_PROFILES; i++)
+			views[i] = cd_channel_get_view(channel, i);
+		entry->onvif = cd_onvif_server_new(self->config, camera, self->onvif_auth, views);
+	}
 	return entry;
 }
 

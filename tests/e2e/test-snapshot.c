@@ -208,7 +208,7 @@ test_no_frame(void)
 	camera->fps = 15;
 	encoder = cd_pipeline_template_load(NULL, "encode-x264", &error);
 	g_assert_no_error(error);
-	transcode = cd_transcode_new(camera, encoder, &error);
+	transcode = cd_transcode_new(camera, CD_PROFILE_MAIN, encoder, &error);
 	g_assert_no_error(error);
 
 	g_assert_null(cd_transcode_get_last_frame(transcode));
@@ -624,7 +624,7 @@ test_bounded_pool(void)
 	camera->fps = 15;
 	encoder = cd_pipeline_template_load(dir, "encode-tight", &error);
 	g_assert_no_error(error);
-	transcode = cd_transcode_new(camera, encoder, &error);
+	transcode = cd_transcode_new(camera, CD_PROFILE_MAIN, encoder, &error);
 	g_assert_no_error(error);
 	feeder.transcode = transcode;
 	feeder.frame = frame;

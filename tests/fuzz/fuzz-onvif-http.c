@@ -4,9 +4,10 @@
  * rather than libsoup's: the Host header (addresses in replies are built from it), and an HTTP
  * Digest answer's nc and nonce. The input is up to four lines: Host, nonce, nc and the
  * client's address. Besides crashes, leaks and undefined behaviour it checks: a Host is taken
- * only as a host name or address with an optional port; a nonce cordon issues verifies for its
- * address and not for another. (That a forged nonce fails is the HMAC's business: libFuzzer
- * sees the nonces it compares and would replay issued ones, so it is not asked here.)
+ * only as a host name or address with an optional port; a nonce cordon issues is lowercase hex
+ * (node-onvif cuts a challenge at '=') and verifies for its address and not for another.
+ * (That a forged nonce fails is the HMAC's business: libFuzzer sees the nonces it compares and
+ * would replay issued ones, so it is not asked here.)
  */
 #include <string.h>
 
@@ -50,6 +51,7 @@ check_nonce(const gchar *nonce, const gchar *address)
 	gint64 issued_us = 0;
 
 	cd_onvif_auth_nonce_verify(auth, nonce, address, &issued_us);
+	CD_FUZZ_CHECK(issued[0] != '\0' && strspn(issued, "0123456789abcdef") == strlen(issued));
 	CD_FUZZ_CHECK(cd_onvif_auth_nonce_verify(auth, issued, address, &issued_us));
 	CD_FUZZ_CHECK(!cd_onvif_auth_nonce_verify(auth, issued, elsewhere, &issued_us));
 }

@@ -159,6 +159,49 @@ test_config_example_generated(void)
 	g_assert_cmpstr(data, ==, generated);
 }
 
+/* the sub profile is never bigger or faster than the main one; what the main one learns from
+ * the camera, the sub learns too */
+static void
+test_config_sub_output(void)
+{
+	g_autoptr(CdCamera) camera = cd_camera_new("door");
+	CdOutput output;
+
+	g_assert_true(cd_camera_get_output(camera, CD_PROFILE_SUB, &output));
+	g_assert_cmpuint(output.width, ==, 640);
+	g_assert_cmpuint(output.height, ==, 360);
+	g_assert_cmpuint(output.fps, ==, CD_SAME_AS_SOURCE);
+	g_assert_cmpuint(output.max_fps, ==, 15);
+	g_assert_cmpuint(output.bitrate_kbps, ==, 512);
+	g_assert_cmpuint(output.gop, ==, 30);
+
+	camera->width = 352;
+	camera->height = 288;
+	camera->fps = 10;
+	g_assert_true(cd_camera_get_output(camera, CD_PROFILE_SUB, &output));
+	g_assert_cmpuint(output.width, ==, 352);
+	g_assert_cmpuint(output.height, ==, 288);
+	g_assert_cmpuint(output.fps, ==, 10);
+
+	camera->width = 1920;
+	camera->height = 1080;
+	camera->fps = 30;
+	g_assert_true(cd_camera_get_output(camera, CD_PROFILE_SUB, &output));
+	g_assert_cmpuint(output.width, ==, 640);
+	g_assert_cmpuint(output.fps, ==, 15);
+	camera->sub_width = CD_SAME_AS_SOURCE;
+	camera->sub_height = CD_SAME_AS_SOURCE;
+	g_assert_true(cd_camera_get_output(camera, CD_PROFILE_SUB, &output));
+	g_assert_cmpuint(output.width, ==, 1920);
+	g_assert_cmpuint(output.height, ==, 1080);
+
+	camera->sub_enabled = FALSE;
+	g_assert_false(cd_camera_get_output(camera, CD_PROFILE_SUB, &output));
+	g_assert_true(cd_camera_get_output(camera, CD_PROFILE_MAIN, &output));
+	g_assert_cmpuint(output.width, ==, 1920);
+	g_assert_cmpuint(output.max_fps, ==, CD_MAX_FPS);
+}
+
 /* a loaded configuration is a shared value: references keep it, equal cameras compare equal */
 static void
 test_config_shared(Fixture *fixture, gconstpointer user_data)
@@ -307,6 +350,13 @@ test_config_defaults(Fixture *fixture, gconstpointer user_data)
 	g_assert_cmpuint(camera->onvif_port, ==, 8000);
 	g_assert_null(camera->onvif_address);
 	g_assert_null(camera->location);
+	/* the sub profile is on, small and cheap */
+	g_assert_true(camera->sub_enabled);
+	g_assert_cmpuint(camera->sub_width, ==, 640);
+	g_assert_cmpuint(camera->sub_height, ==, 360);
+	g_assert_cmpuint(camera->sub_fps, ==, 15);
+	g_assert_cmpuint(camera->sub_bitrate_kbps, ==, 512);
+	g_assert_cmpuint(camera->sub_gop, ==, 30);
 }
 
 /* camera n gets the base port + n unless it names its own; 0 leaves them to the kernel */
@@ -375,9 +425,15 @@ test_config_values(Fixture *fixture, gconstpointer user_data)
 			   "encoder=vaapi_h264-2\n"
 			   "latency=0\n"
 			   "viewers=alice; bob.smith@example\n"
+			   "sub-width=480\n"
+			   "sub-height=270\n"
+			   "sub-fps=10\n"
+			   "sub-bitrate=300\n"
+			   "sub-gop=20\n"
 			   "[camera Yard_2]\n"
 			   "url=rtsp://yard.example/\n"
-			   "enabled=true\n",
+			   "enabled=true\n"
+			   "sub=off\n",
 			   &error);
 	g_assert_no_error(error);
 
@@ -416,10 +472,17 @@ test_config_values(Fixture *fixture, gconstpointer user_data)
 	g_assert_true(cd_camera_viewer_allowed(camera, "alice"));
 	g_assert_true(cd_camera_viewer_allowed(camera, "bob.smith@example"));
 	g_assert_false(cd_camera_viewer_allowed(camera, "mallory"));
+	g_assert_true(camera->sub_enabled);
+	g_assert_cmpuint(camera->sub_width, ==, 480);
+	g_assert_cmpuint(camera->sub_height, ==, 270);
+	g_assert_cmpuint(camera->sub_fps, ==, 10);
+	g_assert_cmpuint(camera->sub_bitrate_kbps, ==, 300);
+	g_assert_cmpuint(camera->sub_gop, ==, 20);
 
 	camera = g_ptr_array_index(config->cameras, 1);
 	g_assert_cmpstr(camera->name, ==, "Yard_2");
 	g_assert_true(camera->enabled);
+	g_assert_false(camera->sub_enabled);
 	g_assert_null(camera->viewers);
 	g_assert_true(cd_camera_viewer_allowed(camera, "mallory"));
 }
@@ -837,6 +900,12 @@ static const InvalidCase invalid_cases[] = {
      VALID "viewers=alice;mallory\n",
      {"[camera door] viewers:", "\"mallory\"", "alice"}},
     {"viewers-empty", VALID "viewers=\n", {"[camera door] viewers:", "empty"}},
+    {"sub-bad", VALID "sub=false\n", {"[camera door] sub:", "\"false\"", "off, on"}},
+    {"sub-width-without-height", VALID "sub-width=320\n", {"[camera door] sub-height:", "missing"}},
+    {"sub-width-odd", VALID "sub-width=321\nsub-height=180\n", {"[camera door] sub-width:", "even"}},
+    {"sub-fps-zero", VALID "sub-fps=0\n", {"[camera door] sub-fps:", "1 to 120"}},
+    {"sub-bitrate-small", VALID "sub-bitrate=10\n", {"[camera door] sub-bitrate:"}},
+    {"sub-gop-big", VALID "sub-gop=1001\n", {"[camera door] sub-gop:"}},
     /* syntax: reported by line, never quoting the line */
     {"syntax-no-equals", "[user alice]\npassword " SECRET "\n" CAMERA_DOOR, {"line 2"}},
     {"syntax-bad-header", "[user alice\npassword=" SECRET "\n" CAMERA_DOOR, {"line 1", "section"}},
@@ -888,6 +957,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/config/new", test_config_new);
 	g_test_add_func("/cordon/config/example", test_config_example);
 	g_test_add_func("/cordon/config/example-generated", test_config_example_generated);
+	g_test_add_func("/cordon/config/sub-output", test_config_sub_output);
 	g_test_add("/cordon/config/shared",
 		   Fixture,
 		   NULL,

@@ -784,6 +784,9 @@ test_soap_escape(void)
 	g_assert_cmpstr(control, ==, "\xef\xbf\xbd[31m\x7f");
 }
 
+/* the times cd-wsse takes one token from one client (its MAX_USES_PER_TOKEN) */
+#define MAX_USES 16
+
 /* wsse: users admin and operator share PASSWORD; user is the ONVIF example's */
 static const gchar *
 test_password_cb(const gchar *username, gpointer user_data)
@@ -881,6 +884,26 @@ test_assert_verify(CdWsse *wsse,
 	if (token->password != NULL && token->password[0] != '\0')
 		g_assert_null(strstr(error->message, token->password));
 	g_assert_cmpuint(secret_log_lines, ==, 0);
+}
+
+static void
+test_assert_verify_from(CdWsse *wsse,
+			   const CdUsernameToken *token,
+			const gchar *client,
+			   gint64 now_us,
+			   const gchar *expected_message)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean ok = cd_wsse_verify_from(wsse, token, client, now_us, &error);
+
+	if (expected_message == NULL) {
+		g_assert_no_error(error);
+		g_assert_true(ok);
+		return;
+	}
+	g_assert_false(ok);
+	g_assert_error(error, CD_ERROR, CD_ERROR_NOT_AUTHORIZED);
+	g_assert_cmpstr(error->message, ==, expected_message);
 }
 
 static void
@@ -1002,6 +1025,51 @@ test_wsse_replay(void)
 			   &token,
 			   now + 11 * MINUTE,
 			   "Created is outside the allowed time window");
+}
+
+/*
+ * libonvif 1.4.4 (Debian's libonvif1, onvif-tools) draws every nonce from srand(time(NULL)),
+ * so the requests it makes within a second carry one token, sometimes byte for byte the same
+ * request: accepted from the client it was first accepted from, for a moment, a few times.
+ */
+static void
+test_wsse_same_token_client(void)
+{
+	g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(CdWsse) wsse = cd_wsse_new(WINDOW, test_password_cb, NULL);
+	gint64 now = test_time(T0);
+	CdUsernameToken token = test_digest_token(strings, "admin", PASSWORD, 1, now);
+	CdUsernameToken other = test_digest_token(strings, "admin", PASSWORD, 2, now);
+	CdUsernameToken once = test_digest_token(strings, "admin", PASSWORD, 3, now);
+
+	/* GetProfiles, GetProfiles again, GetStreamUri with the same token: all answered */
+	test_assert_verify_from(wsse, &token, "192.0.2.1", now, NULL);
+	test_assert_verify_from(wsse, &token, "192.0.2.1", now, NULL);
+	test_assert_verify_from(wsse, &token, "192.0.2.1", now + 900 * 1000, NULL);
+	/* from another address, an unknown one, or without a client: a replay */
+	test_assert_verify_from(wsse, &token, "192.0.2.2", now + G_USEC_PER_SEC,
+				"nonce was already used");
+	test_assert_verify_from(wsse, &token, NULL, now + G_USEC_PER_SEC,
+				"nonce was already used");
+	test_assert_verify(wsse, &token, now + G_USEC_PER_SEC, "nonce was already used");
+	/* from the same client, once the moment has passed */
+	test_assert_verify_from(wsse, &token, "192.0.2.1", now + 3 * G_USEC_PER_SEC,
+				"nonce was already used");
+	/* a bounded number of times per token */
+	for (guint i = 0; i < MAX_USES; i++)
+		test_assert_verify_from(wsse, &other, "192.0.2.1", now, NULL);
+	test_assert_verify_from(wsse, &other, "192.0.2.1", now, "nonce was already used");
+	/* a token first accepted without a client is good once */
+	test_assert_verify(wsse, &once, now, NULL);
+	test_assert_verify_from(wsse, &once, "192.0.2.1", now, "nonce was already used");
+	/* a wrong password with a used token is still a wrong password */
+	{
+		CdUsernameToken wrong = token;
+
+		wrong.password = other.password;
+		test_assert_verify_from(wsse, &wrong, "192.0.2.1", now,
+					"wrong user name or password");
+	}
 }
 
 static void
@@ -1230,6 +1298,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/wsse/onvif-example", test_wsse_onvif_example);
 	g_test_add_func("/cordon/wsse/digest", test_wsse_digest);
 	g_test_add_func("/cordon/wsse/replay", test_wsse_replay);
+	g_test_add_func("/cordon/wsse/same-token-client", test_wsse_same_token_client);
 	g_test_add_func("/cordon/wsse/window", test_wsse_window);
 	g_test_add_func("/cordon/wsse/text", test_wsse_text);
 	g_test_add_func("/cordon/wsse/malformed", test_wsse_malformed);

@@ -52,7 +52,7 @@ rate_after_claim(gint fps_n, gint fps_d)
 	camera->fps = CD_SAME_AS_SOURCE;
 	encoder = cd_pipeline_template_load(NULL, "encode-x264", &error);
 	g_assert_no_error(error);
-	transcode = cd_transcode_new(camera, encoder, &error);
+	transcode = cd_transcode_new(camera, CD_PROFILE_MAIN, encoder, &error);
 	g_assert_no_error(error);
 	g_assert_true(cd_transcode_start(transcode, &error));
 	g_assert_no_error(error);
@@ -136,7 +136,7 @@ test_due_time(void)
 	camera->fps = 30;
 	encoder = cd_pipeline_template_load(NULL, "encode-x264", &error);
 	g_assert_no_error(error);
-	transcode = cd_transcode_new(camera, encoder, &error);
+	transcode = cd_transcode_new(camera, CD_PROFILE_MAIN, encoder, &error);
 	g_assert_no_error(error);
 	cd_transcode_set_output_func(transcode, encoded_cb, &encoded, NULL);
 	g_assert_true(cd_transcode_start(transcode, &error));

@@ -20,7 +20,9 @@ G_DECLARE_FINAL_TYPE(CdRtspFrontend, cd_rtsp_frontend, CD, RTSP_FRONTEND, GObjec
 CdRtspFrontend *
 cd_rtsp_frontend_new(const CdConfig *config);
 CdMediaFactory *
-cd_rtsp_frontend_add_camera(CdRtspFrontend *self, const CdCamera *camera);
+cd_rtsp_frontend_add_camera(CdRtspFrontend *self,
+			    const CdCamera *camera,
+			    CdProfile profile);
 gboolean
 cd_rtsp_frontend_start(CdRtspFrontend *self, GError **error);
 void

@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 /**
  * CdTranscode:
  *
- * One camera's trusted encoder. It runs from start to stop whether or not the camera is
+ * One profile of one camera: cordon's trusted encoder. It runs from start to stop whether or not the camera is
  * connected or anyone watches: the frame pacer puts live frames from the ingest on the output
  * timestamp grid, repeating the last one or sending a "no signal" slate when the camera is
  * slow or gone; they are encoded at the output size and rate, and every encoded access unit
@@ -25,7 +25,10 @@ G_DECLARE_FINAL_TYPE(CdTranscode, cd_transcode, CD, TRANSCODE, GObject)
 typedef void (*CdEncodedFunc)(GstSample *sample, gpointer user_data);
 
 CdTranscode *
-cd_transcode_new(const CdCamera *camera, const CdPipelineTemplate *encoder, GError **error);
+cd_transcode_new(const CdCamera *camera,
+		 CdProfile profile,
+		 const CdPipelineTemplate *encoder,
+		 GError **error);
 void
 cd_transcode_set_output_func(CdTranscode *self,
 			     CdEncodedFunc func,

@@ -27,6 +27,18 @@ cd_host_dns_servers(void);
 const gchar *
 cd_host_name(void);
 
+/* GetNTP lists this many at most */
+#define CD_HOST_MAX_NTP_SERVERS 4
+
+gboolean
+cd_host_clock_synchronized(void);
+GPtrArray *
+cd_host_ntp_servers(void);
+void
+cd_host_ntp_parse_chrony(const gchar *text, GPtrArray *servers);
+void
+cd_host_ntp_parse_timesyncd(const gchar *text, GPtrArray *servers);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdHostInterface, cd_host_interface_free)
 
 G_END_DECLS

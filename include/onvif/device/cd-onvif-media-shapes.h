@@ -5,8 +5,11 @@
 
 G_BEGIN_DECLS
 
-/* appends one profile, configuration or options element as @element */
-typedef void (*CdOnvifMediaAppendFunc)(GString *out, const CdOnvifCall *call, const gchar *element);
+/* appends one profile, configuration or options element of @profile as @element */
+typedef void (*CdOnvifMediaAppendFunc)(GString *out,
+				       const CdOnvifCall *call,
+				       const CdOnvifProfile *profile,
+				       const gchar *element);
 
 /**
  * CdOnvifMediaVersion:
@@ -32,7 +35,14 @@ cd_onvif_media_check_token(const CdOnvifCall *call,
 			   const gchar *expected,
 			   GError **error);
 gboolean
-cd_onvif_media_check_profile(const CdOnvifCall *call, gboolean required, GError **error);
+cd_onvif_media_check_profile(const CdOnvifCall *call,
+			     gboolean required,
+			     const CdOnvifProfile **profile,
+			     GError **error);
+gboolean
+cd_onvif_media_check_encoder(const CdOnvifCall *call,
+			     const CdOnvifProfile **profile,
+			     GError **error);
 gboolean
 cd_onvif_media_check_choice(const CdOnvifCall *call,
 			    const gchar *element,
@@ -40,54 +50,90 @@ cd_onvif_media_check_choice(const CdOnvifCall *call,
 			    const gchar *refusal,
 			    GError **error);
 gboolean
-cd_onvif_media_check_configuration(const CdOnvifCall *call, const gchar *expected, GError **error);
+cd_onvif_media_check_source(const CdOnvifCall *call, GError **error);
 
-/* the shapes: what cordon serves, as elements named by the caller */
+/* the shapes: what cordon serves, as elements named by the caller (CdOnvifMediaAppendFunc) */
 void
 cd_onvif_media_append_profile(GString *out,
 			      const CdOnvifCall *call,
+			      const CdOnvifProfile *profile,
 			      const CdOnvifMediaVersion *version,
 			      const gchar *element,
 			      gboolean with_configurations);
 void
-cd_onvif_media_append_video_source(GString *out, const CdOnvifCall *call, const gchar *element);
+cd_onvif_media_append_video_source(GString *out,
+				   const CdOnvifCall *call,
+				   const CdOnvifProfile *profile,
+				   const gchar *element);
 void
 cd_onvif_media_append_video_source_configuration(GString *out,
 						 const CdOnvifCall *call,
+						 const CdOnvifProfile *profile,
 						 const gchar *element);
 void
 cd_onvif_media_append_video_source_options(GString *out,
 					   const CdOnvifCall *call,
+					   const CdOnvifProfile *profile,
 					   const gchar *element);
 void
 cd_onvif_media_append_video_encoder_ver10(GString *out,
 					  const CdOnvifCall *call,
+					  const CdOnvifProfile *profile,
 					  const gchar *element);
 void
 cd_onvif_media_append_video_encoder_media2(GString *out,
 					   const CdOnvifCall *call,
+					   const CdOnvifProfile *profile,
 					   const gchar *element);
 void
 cd_onvif_media_append_video_encoder_options_ver10(GString *out,
 						  const CdOnvifCall *call,
+						  const CdOnvifProfile *profile,
 						  const gchar *element);
 void
 cd_onvif_media_append_video_encoder_options_media2(GString *out,
 						   const CdOnvifCall *call,
+						   const CdOnvifProfile *profile,
 						   const gchar *element);
 
 /* the replies */
 gchar *
 cd_onvif_media_respond_with(const CdOnvifCall *call,
+			    const CdOnvifProfile *profile,
 			    const gchar *element,
 			    CdOnvifMediaAppendFunc func);
 gchar *
-cd_onvif_media_respond_with_stream_uri(const CdOnvifCall *call, const CdOnvifMediaVersion *version);
+cd_onvif_media_respond_with_source(const CdOnvifCall *call,
+				   const gchar *element,
+				   CdOnvifMediaAppendFunc func);
+gchar *
+cd_onvif_media_respond_with_checked_source(const CdOnvifCall *call,
+					   const gchar *element,
+					   CdOnvifMediaAppendFunc func,
+					   GError **error);
+gchar *
+cd_onvif_media_respond_with_encoder_options(const CdOnvifCall *call,
+					    const gchar *element,
+					    CdOnvifMediaAppendFunc func,
+					    GError **error);
+gchar *
+cd_onvif_media_respond_with_stream_uri(const CdOnvifCall *call,
+				       const CdOnvifProfile *profile,
+				       const CdOnvifMediaVersion *version);
 gchar *
 cd_onvif_media_get_snapshot_uri(const CdOnvifCall *call,
 				const CdOnvifMediaVersion *version,
 				GError **error);
 gchar *
 cd_onvif_media_empty_list(const CdOnvifCall *call, GError **error);
+gchar *
+cd_onvif_media_get_osds(const CdOnvifCall *call, GError **error);
+void
+cd_onvif_media_append_osd_options(GString *out,
+				  const CdOnvifCall *call,
+				  const CdOnvifProfile *profile,
+				  const gchar *element);
+gchar *
+cd_onvif_media_audio_not_supported(const CdOnvifCall *call, GError **error);
 
 G_END_DECLS

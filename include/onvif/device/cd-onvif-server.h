@@ -24,7 +24,7 @@ CdOnvifServer *
 cd_onvif_server_new(const CdConfig *config,
 		    const CdCamera *camera,
 		    CdOnvifAuth *auth,
-		    CdCameraView *view);
+		    CdCameraView *const *views);
 gboolean
 cd_onvif_server_start(CdOnvifServer *self, guint rtsp_port, GError **error);
 void

@@ -9,23 +9,47 @@
 
 G_BEGIN_DECLS
 
-/* the one media profile each virtual device has, and the tokens inside it */
-#define CD_ONVIF_PROFILE_TOKEN		    "profile_main"
-#define CD_ONVIF_VIDEO_SOURCE_TOKEN	    "video_source"
-#define CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN  "video_source_config"
-#define CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN "video_encoder_config"
+/* a virtual device's media profiles and the tokens inside them: one video source (the
+ * camera), and per profile a video encoder configuration */
+#define CD_ONVIF_PROFILE_TOKEN			"profile_main"
+#define CD_ONVIF_SUB_PROFILE_TOKEN		"profile_sub"
+#define CD_ONVIF_VIDEO_SOURCE_TOKEN		"video_source"
+#define CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN	"video_source_config"
+#define CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN	"video_encoder_config"
+#define CD_ONVIF_SUB_VIDEO_ENCODER_CONFIG_TOKEN "video_encoder_config_sub"
 
 /* service paths; every service answers every operation, the body decides */
 #define CD_ONVIF_PATH_DEVICE   "/onvif/device_service"
 #define CD_ONVIF_PATH_MEDIA    "/onvif/media_service"
 #define CD_ONVIF_PATH_MEDIA2   "/onvif/media2_service"
 #define CD_ONVIF_PATH_SNAPSHOT "/onvif/snapshot"
+/* the sub profile's snapshots */
+#define CD_ONVIF_PATH_SNAPSHOT_SUB "/onvif/snapshot/sub"
 
 /* the ONVIF version every service reports (17.06 brought Media2) */
 #define CD_ONVIF_VERSION_MAJOR 17
 #define CD_ONVIF_VERSION_MINOR 6
 
 typedef struct _CdOnvifService CdOnvifService;
+
+/**
+ * CdOnvifProfile:
+ *
+ * One media profile of the device, as served now: its tokens, where it is streamed and
+ * snapshotted, and what its encoder makes.
+ */
+typedef struct {
+	const gchar *token;	    /* the profile's */
+	const gchar *name;	    /* "main" or "sub" */
+	const gchar *encoder_token; /* its video encoder configuration's */
+	const gchar *snapshot_path; /* below the device's base URL */
+	const gchar *stream_uri;    /* cordon's rtsp:// URL of it, no credentials */
+	guint width;		    /* the encoder's output, as served now */
+	guint height;
+	guint fps;
+	guint bitrate_kbps;
+	guint gop;
+} CdOnvifProfile;
 
 /**
  * CdOnvifCall:
@@ -39,23 +63,45 @@ typedef struct {
 	const CdCamera *camera;
 	CdSoapRequest *request;
 	const gchar *base_url;	     /* "http://HOST:PORT" as the client addressed us */
-	const gchar *stream_uri;     /* cordon's rtsp:// URL for the camera, no credentials */
 	GInetAddress *local_address; /* where the request arrived: the recorder-side interface */
 	guint onvif_port;	     /* the device's listening port */
 	guint rtsp_port;	     /* cordon's RTSP port */
-	guint width;		     /* the encoder's output, as served now */
+	guint width;		     /* the video source: the main profile's output, now */
 	guint height;
 	guint fps;
+	const CdOnvifProfile *profiles; /* the main profile first, then the sub profile if on */
+	guint n_profiles;
 	/* the service the operation was found in, and all of the device's (NULL-terminated) */
 	const CdOnvifService *service;
 	const CdOnvifService *const *services;
 } CdOnvifCall;
 
+/**
+ * CdOnvifFault:
+ * @CD_ONVIF_FAULT_MAX_PROFILES: env:Receiver, ter:Action, ter:MaxNVTProfiles: no profile can
+ *   be created
+ * @CD_ONVIF_FAULT_FIXED_PROFILE: env:Receiver, ter:Action, ter:DeletionOfFixedProfile
+ * @CD_ONVIF_FAULT_AUDIO_NOT_SUPPORTED: env:Receiver, ter:ActionNotSupported,
+ *   ter:AudioNotSupported: the device has no audio
+ *
+ * The faults ONVIF names more closely than cd-error does, for handlers to return; the server's
+ * fault table turns them into their codes.
+ */
+#define CD_ONVIF_FAULT (cd_onvif_fault_quark())
+typedef enum {
+	CD_ONVIF_FAULT_MAX_PROFILES,
+	CD_ONVIF_FAULT_FIXED_PROFILE,
+	CD_ONVIF_FAULT_AUDIO_NOT_SUPPORTED,
+} CdOnvifFault;
+
+GQuark
+cd_onvif_fault_quark(void);
+
 /*
  * Returns the content of the reply's Body, escaped XML using the envelope's prefixes. Errors:
  * %CD_ERROR_INVALID_REQUEST or %CD_ERROR_NOT_FOUND for a bad argument (a Sender fault),
- * %G_IO_ERROR_NOT_SUPPORTED for an option cordon does not have, anything else is a Receiver
- * fault.
+ * %G_IO_ERROR_NOT_SUPPORTED for an option cordon does not have, a %CD_ONVIF_FAULT for
+ * its fault, anything else is a Receiver fault.
  */
 typedef gchar *(*CdOnvifHandler)(const CdOnvifCall *call, GError **error);
 
@@ -77,7 +123,8 @@ typedef struct {
 	CdOnvifHandler handler; /* NULL when prohibited */
 } CdOnvifOperation;
 
-/* entries of the services' operation tables */
+/* entries of the services' operation tables; a pre-authentication handler must change and
+ * reveal nothing */
 #define CD_ONVIF_PRE_AUTH(name, func) {name, CD_ONVIF_ACCESS_PRE_AUTH, func}
 #define CD_ONVIF_READ(name, func)     {name, CD_ONVIF_ACCESS_READ, func}
 #define CD_ONVIF_PROHIBITED(name)     {name, CD_ONVIF_ACCESS_PROHIBITED, NULL}

@@ -24,6 +24,12 @@ void
 cd_wsse_free(CdWsse *self);
 gboolean
 cd_wsse_verify(CdWsse *self, const CdUsernameToken *token, gint64 now_us, GError **error);
+gboolean
+cd_wsse_verify_from(CdWsse *self,
+		    const CdUsernameToken *token,
+		    const gchar *client,
+		    gint64 now_us,
+		    GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdWsse, cd_wsse_free)
 

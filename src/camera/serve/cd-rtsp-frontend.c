@@ -381,17 +381,19 @@ grant_viewers(GstRTSPMediaFactory *factory, const CdConfig *config, const CdCame
 /**
  * cd_rtsp_frontend_add_camera:
  * @camera: a reference is kept
+ * @profile: which of its profiles the mount serves
  *
- * Mounts the camera at `/NAME`.
+ * Mounts one profile of the camera at its path (cd_camera_get_mount_path()): `/NAME` for the
+ * main profile, `/NAME/sub` for the sub profile. Both let the camera's viewers in.
  *
  * Returns: (transfer none): the mount's factory, to feed with encoded video
  */
 CdMediaFactory *
-cd_rtsp_frontend_add_camera(CdRtspFrontend *self, const CdCamera *camera)
+cd_rtsp_frontend_add_camera(CdRtspFrontend *self, const CdCamera *camera, CdProfile profile)
 {
 	g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(self->server);
 	CdMediaFactory *factory = cd_media_factory_new(camera);
-	g_autofree gchar *path = g_strdup_printf("/%s", camera->name);
+	g_autofree gchar *path = cd_camera_get_mount_path(camera, profile);
 
 	grant_viewers(GST_RTSP_MEDIA_FACTORY(factory), self->config, camera);
 	/* the mount points take the only reference */

@@ -28,7 +28,12 @@
  * own; cd_transcode_get_last_frame() and cd_transcode_request_keyframe() from any thread;
  * everything else from the main thread: the thread-default context of the thread that made the
  * object, where every source of it is attached (cd-source). Keys used: width, height, fps,
- * bitrate, gop, encoder.
+ * bitrate, gop for the main profile, sub-width, sub-height, sub-fps, sub-bitrate, sub-gop for
+ * the sub profile (through cd_camera_get_output()); encoder (the daemon loads it).
+ *
+ * One transcode makes one profile. The sub profile's transcode gets the same decoded pictures
+ * as the main one's (at the main profile's size): its pacer keeps the slots of its lower rate
+ * and drops the rest before anything is scaled, and its videoscale makes the small picture.
  */
 #define G_LOG_DOMAIN "CdTranscode"
 
@@ -63,6 +68,9 @@ GST_DEBUG_CATEGORY_STATIC(cd_transcode_debug);
 struct _CdTranscode {
 	GObject parent_instance;
 	const CdCamera *camera;
+	CdProfile profile;
+	CdOutput output;	/* what this profile's encoder makes */
+	gchar *label;		/* in log lines: the camera, "NAME/sub" for the sub profile */
 	GstElement *pipeline;
 	GstElement *live_src;
 	GstElement *out_caps;
@@ -144,12 +152,12 @@ encoder_threads(guint width, guint height, guint fps)
 }
 
 static GHashTable *
-encoder_vars(const CdCamera *camera, guint width, guint height, guint fps)
+encoder_vars(const CdOutput *output, guint width, guint height, guint fps)
 {
 	GHashTable *vars = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
 
-	g_hash_table_insert(vars, "bitrate", g_strdup_printf("%u", camera->bitrate_kbps));
-	g_hash_table_insert(vars, "gop", g_strdup_printf("%u", camera->gop));
+	g_hash_table_insert(vars, "bitrate", g_strdup_printf("%u", output->bitrate_kbps));
+	g_hash_table_insert(vars, "gop", g_strdup_printf("%u", output->gop));
 	g_hash_table_insert(vars, "width", g_strdup_printf("%u", width));
 	g_hash_table_insert(vars, "height", g_strdup_printf("%u", height));
 	g_hash_table_insert(vars, "fps", g_strdup_printf("%u", fps));
@@ -224,7 +232,7 @@ show_live(CdTranscode *self, gboolean show)
 		return;
 	self->showing_live = show;
 	g_object_set(self->slate_text, "silent", show, NULL);
-	cd_camera_debug(self->camera->name, show ? "showing live video" : "showing the slate");
+	cd_camera_debug(self->label, show ? "showing live video" : "showing the slate");
 }
 
 /* main thread */
@@ -278,7 +286,7 @@ retune_cb(gpointer user_data)
 	threads = encoder_threads(self->width, self->height, self->fps);
 	self->threads = threads;
 	g_mutex_unlock(&self->lock);
-	cd_camera_debug(self->camera->name, "encoder restarted with %u thread(s)", threads);
+	cd_camera_debug(self->label, "encoder restarted with %u thread(s)", threads);
 	cd_frame_pacer_stop(self->pacer);
 	gst_element_set_state(self->pipeline, GST_STATE_NULL);
 	cd_frame_tap_reset(self->tap);
@@ -332,7 +340,7 @@ bus_cb(GstBus *bus, GstMessage *message, gpointer user_data)
 	self->restarts++;
 	/* the first failure and then every hundredth: a broken encoder must not flood the log */
 	if (self->restarts % 100 == 1)
-		cd_camera_warning(self->camera->name,
+		cd_camera_warning(self->label,
 				  "encoder failed (%u times), restarting it: %s (%s)",
 				  self->restarts,
 				  error->message,
@@ -346,7 +354,7 @@ static gboolean
 build_pipeline(CdTranscode *self, const CdPipelineTemplate *encoder, GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
-	g_autoptr(GHashTable) vars = encoder_vars(self->camera, self->width, self->height,
+	g_autoptr(GHashTable) vars = encoder_vars(&self->output, self->width, self->height,
 						  self->fps);
 	g_autoptr(GstElement) pipeline = NULL;
 	g_autoptr(GstElement) parse = NULL;
@@ -422,24 +430,36 @@ build_pipeline(CdTranscode *self, const CdPipelineTemplate *encoder, GError **er
 
 /**
  * cd_transcode_new:
- * @camera: the camera's settings; a reference is kept
+ * @camera: the camera; a reference is kept
+ * @profile: which of its profiles this encoder makes
  * @encoder: the encoder template
  *
  * Errors: %CD_ERROR_INVALID_PIPELINE if the template does not parse or link.
  */
 CdTranscode *
-cd_transcode_new(const CdCamera *camera, const CdPipelineTemplate *encoder, GError **error)
+cd_transcode_new(const CdCamera *camera,
+		 CdProfile profile,
+		 const CdPipelineTemplate *encoder,
+		 GError **error)
 {
 	g_autoptr(CdTranscode) self = g_object_new(CD_TYPE_TRANSCODE, NULL);
+	const CdOutput *output = &self->output;
 
 	self->camera = cd_camera_ref(camera);
-	self->width = camera->width != CD_SAME_AS_SOURCE ? camera->width : CD_FALLBACK_WIDTH;
-	self->height = camera->height != CD_SAME_AS_SOURCE ? camera->height : CD_FALLBACK_HEIGHT;
-	self->fps = camera->fps != CD_SAME_AS_SOURCE ? camera->fps : CD_FALLBACK_FPS;
-	self->locked = camera->width != CD_SAME_AS_SOURCE && camera->height != CD_SAME_AS_SOURCE &&
-		       camera->fps != CD_SAME_AS_SOURCE;
+	self->profile = profile;
+	cd_camera_get_output(camera, profile, &self->output);
+	self->label = profile == CD_PROFILE_MAIN ? g_strdup(camera->name)
+						 : g_strdup_printf("%s/%s",
+								   camera->name,
+								   cd_profile_to_string(profile));
+	self->width = output->width != CD_SAME_AS_SOURCE ? output->width : CD_FALLBACK_WIDTH;
+	self->height = output->height != CD_SAME_AS_SOURCE ? output->height : CD_FALLBACK_HEIGHT;
+	self->fps = output->fps != CD_SAME_AS_SOURCE ? output->fps
+						     : MIN(CD_FALLBACK_FPS, output->max_fps);
+	self->locked = output->width != CD_SAME_AS_SOURCE && output->height != CD_SAME_AS_SOURCE &&
+		       output->fps != CD_SAME_AS_SOURCE;
 	if (!build_pipeline(self, encoder, error)) {
-		g_prefix_error(error, "camera %s: ", camera->name);
+		g_prefix_error(error, "camera %s: ", self->label);
 		return NULL;
 	}
 	return g_steal_pointer(&self);
@@ -481,7 +501,7 @@ cd_transcode_start(CdTranscode *self, GError **error)
 			    CD_ERROR,
 			    CD_ERROR_INTERNAL,
 			    "camera %s: the encoder pipeline does not start",
-			    self->camera->name);
+			    self->label);
 		return FALSE;
 	}
 	/* after the appsrc is active: a frame pushed into it before would be flushed, and
@@ -536,14 +556,21 @@ lock_output_size(CdTranscode *self, GstCaps *caps)
 
 	if (!gst_video_info_from_caps(&info, caps))
 		return;
-	if (self->camera->width == CD_SAME_AS_SOURCE)
+	if (self->output.width == CD_SAME_AS_SOURCE)
 		self->width = GST_ROUND_UP_2(info.width);
-	if (self->camera->height == CD_SAME_AS_SOURCE)
+	if (self->output.height == CD_SAME_AS_SOURCE)
 		self->height = GST_ROUND_UP_2(info.height);
-	if (self->camera->fps == CD_SAME_AS_SOURCE)
-		self->fps = source_rate(self->camera->name, &info);
+	/* the sub profile is never made bigger than the main profile's pictures it gets:
+	 * upscaling costs CPU and bandwidth and shows nothing more */
+	if (self->profile == CD_PROFILE_SUB &&
+	    (guint64)self->width * self->height > (guint64)info.width * info.height) {
+		self->width = GST_ROUND_UP_2(info.width);
+		self->height = GST_ROUND_UP_2(info.height);
+	}
+	if (self->output.fps == CD_SAME_AS_SOURCE)
+		self->fps = MIN(source_rate(self->label, &info), self->output.max_fps);
 	self->locked = TRUE;
-	cd_camera_message(self->camera->name,
+	cd_camera_message(self->label,
 			  "output fixed at %ux%u %u fps from the source",
 			  self->width,
 			  self->height,
@@ -692,6 +719,7 @@ cd_transcode_finalize(GObject *object)
 	CdTranscode *self = CD_TRANSCODE(object);
 
 	g_clear_pointer(&self->camera, cd_camera_unref);
+	g_free(self->label);
 	g_clear_object(&self->tap);
 	g_mutex_clear(&self->lock);
 	g_main_context_unref(self->context);

@@ -13,7 +13,9 @@
  * HTTP Digest nonces are stateless, so no number of unauthenticated requests can flush a
  * client's login in progress or grow memory: a nonce is 16 random bytes (the kernel's CSPRNG),
  * the time it was issued and an HMAC-SHA256 (truncated to 192 bits) over both and the client's
- * address, with a key drawn at start. It is good from that address only, for
+ * address, with a key drawn at start, written in lowercase hex: base64's '=', '+' and '/' break
+ * clients that parse the challenge loosely (node-onvif splits each parameter on '=' and loses
+ * what follows a second one). It is good from that address only, for
  * onvif-time-window; an older one, or one cordon did not issue to this address (another run,
  * another address), is answered with a fresh challenge with stale=true when the response is
  * otherwise right, so the client retries without asking its user. SoupAuthDomainDigest checks
@@ -54,7 +56,7 @@
 #define NONCE_HEAD_BYTES   (NONCE_RANDOM_BYTES + NONCE_TIME_BYTES)
 #define NONCE_MAC_BYTES	   24
 #define NONCE_BYTES	   (NONCE_HEAD_BYTES + NONCE_MAC_BYTES)
-#define NONCE_TEXT_LEN	   (NONCE_BYTES / 3 * 4) /* base64 without padding */
+#define NONCE_TEXT_LEN	   (NONCE_BYTES * 2) /* lowercase hex */
 #define KEY_BYTES	   32
 
 /* nonces of successful logins whose counts are remembered */
@@ -150,8 +152,10 @@ nonce_mac(CdOnvifAuth *self, const guint8 *head, const gchar *address, guint8 *m
 gchar *
 cd_onvif_auth_nonce_issue(CdOnvifAuth *self, const gchar *address)
 {
+	static const gchar hex[] = "0123456789abcdef";
 	guint8 nonce[NONCE_BYTES];
 	guint64 issued_ms = (guint64)(g_get_monotonic_time() - self->epoch_us) / 1000;
+	gchar *text;
 
 	cd_random_bytes(nonce, NONCE_RANDOM_BYTES);
 	for (guint i = 0; i < NONCE_TIME_BYTES; i++) {
@@ -162,7 +166,13 @@ cd_onvif_auth_nonce_issue(CdOnvifAuth *self, const gchar *address)
 	/* a MAC that cannot be made is replaced by noise, which never verifies */
 	if (!nonce_mac(self, nonce, address, nonce + NONCE_HEAD_BYTES))
 		cd_random_bytes(nonce + NONCE_HEAD_BYTES, NONCE_MAC_BYTES);
-	return g_base64_encode(nonce, sizeof(nonce));
+	text = g_malloc(NONCE_TEXT_LEN + 1);
+	for (guint i = 0; i < NONCE_BYTES; i++) {
+		text[2 * i] = hex[nonce[i] >> 4];
+		text[2 * i + 1] = hex[nonce[i] & 0x0f];
+	}
+	text[NONCE_TEXT_LEN] = '\0';
+	return text;
 }
 
 /**
@@ -178,21 +188,23 @@ cd_onvif_auth_nonce_verify(CdOnvifAuth *self,
 			   const gchar *address,
 			   gint64 *issued_us)
 {
-	g_autofree guchar *nonce = NULL;
+	guint8 nonce[NONCE_BYTES];
 	guint8 mac[NONCE_MAC_BYTES];
 	guint64 issued_ms = 0;
-	gsize len = 0;
 
-	/* exactly the length we issue, base64 letters only: one text per nonce, and no padding
-	 * or junk that g_base64_decode() would skip */
+	/* exactly the length we issue, lowercase hex digits only: one text per nonce */
 	if (text == NULL || strlen(text) != NONCE_TEXT_LEN)
 		return FALSE;
-	for (const gchar *p = text; *p != '\0'; p++) {
-		if (!g_ascii_isalnum(*p) && *p != '+' && *p != '/')
+	for (guint i = 0; i < NONCE_BYTES; i++) {
+		const gchar *pair = text + 2 * i;
+
+		if (!g_ascii_isxdigit(pair[0]) || !g_ascii_isxdigit(pair[1]) ||
+		    g_ascii_isupper(pair[0]) || g_ascii_isupper(pair[1]))
 			return FALSE;
+		nonce[i] = (guint8)(g_ascii_xdigit_value(pair[0]) << 4 |
+				    g_ascii_xdigit_value(pair[1]));
 	}
-	nonce = g_base64_decode(text, &len);
-	if (len != NONCE_BYTES || !nonce_mac(self, nonce, address, mac))
+	if (!nonce_mac(self, nonce, address, mac))
 		return FALSE;
 	if (CRYPTO_memcmp(mac, nonce + NONCE_HEAD_BYTES, NONCE_MAC_BYTES) != 0)
 		return FALSE;
@@ -450,10 +462,16 @@ check_digest(CdOnvifAuth *self,
 	return CD_ONVIF_AUTH_ACCEPTED;
 }
 
-/* a UsernameToken, or a Security header without one, which is no better than a wrong one */
+/*
+ * A UsernameToken, or a Security header without one, which is no better than a wrong one. The
+ * client goes with it: libonvif sends one token with several requests in a second, which
+ * cd-wsse takes from the same address, a few times (see cd-wsse).
+ */
 static gchar *
-check_token(CdOnvifAuth *self, CdSoapRequest *request, GError **error)
+check_token(CdOnvifAuth *self, CdSoapRequest *request, const gchar *address, GError **error)
 {
+	/* an unknown address ("") is nobody's: such a token is good once */
+	const gchar *client = address[0] != '\0' ? address : NULL;
 	CdUsernameToken token;
 
 	if (!cd_soap_request_get_username_token(request, &token)) {
@@ -463,7 +481,7 @@ check_token(CdOnvifAuth *self, CdSoapRequest *request, GError **error)
 				    "Security header without UsernameToken");
 		return NULL;
 	}
-	if (!cd_wsse_verify(self->wsse, &token, g_get_real_time(), error))
+	if (!cd_wsse_verify_from(self->wsse, &token, client, g_get_real_time(), error))
 		return NULL;
 	return g_strdup(token.username);
 }
@@ -484,7 +502,7 @@ login(CdOnvifAuth *self,
 	g_autoptr(GError) digest_error = NULL;
 
 	if (has_token)
-		*user = check_token(self, request, &token_error);
+		*user = check_token(self, request, address, &token_error);
 	if (*user == NULL && has_digest) {
 		CdOnvifAuthResult result = check_digest(self, msg, address, user, &digest_error);
 

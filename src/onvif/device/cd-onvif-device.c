@@ -56,8 +56,9 @@ append_capabilities(GString *out, const CdOnvifCall *call)
 
 /*
  * The clock is the host's: cordon never sets it, so SetSystemDateAndTime is prohibited. NTP
- * says that the time is kept by the host rather than by whoever calls Set; clients use the
- * answer to compute their offset for WS-Security Created.
+ * only when the kernel says a time daemon keeps it synchronised, Manual otherwise: a VMS that
+ * reads NTP and then finds no server in GetNTP reports the device as misconfigured. Clients
+ * use the answer to compute their offset for WS-Security Created.
  */
 static gchar *
 get_system_date_and_time(const CdOnvifCall *call, GError **error)
@@ -76,12 +77,13 @@ get_system_date_and_time(const CdOnvifCall *call, GError **error)
 			    g_date_time_get_day_of_month(now));
 
 	return g_strdup_printf("<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime>"
-			       "<tt:DateTimeType>NTP</tt:DateTimeType>"
+			       "<tt:DateTimeType>%s</tt:DateTimeType>"
 			       "<tt:DaylightSavings>false</tt:DaylightSavings>"
 			       "<tt:TimeZone><tt:TZ>UTC0</tt:TZ></tt:TimeZone>"
 			       "<tt:UTCDateTime>%s</tt:UTCDateTime>"
 			       "<tt:LocalDateTime>%s</tt:LocalDateTime>"
 			       "</tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>",
+			       cd_host_clock_synchronized() ? "NTP" : "Manual",
 			       date_time,
 			       date_time);
 }
@@ -324,13 +326,42 @@ get_dns(const CdOnvifCall *call, GError **error)
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-/* cordon configures no time server: the host keeps its clock */
+static void
+append_ntp_server(GString *out, const gchar *server)
+{
+	g_autoptr(GInetAddress) address = g_inet_address_new_from_string(server);
+	g_autofree gchar *text = cd_xml_escape(server);
+	const gchar *type = "DNS";
+	const gchar *element = "DNSname";
+
+	if (address != NULL && g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV4)
+		type = "IPv4", element = "IPv4Address";
+	else if (address != NULL)
+		type = "IPv6", element = "IPv6Address";
+	g_string_append_printf(out,
+			       "<tt:NTPManual><tt:Type>%s</tt:Type>"
+			       "<tt:%s>%s</tt:%s></tt:NTPManual>",
+			       type,
+			       element,
+			       text,
+			       element);
+}
+
+/*
+ * cordon configures no time server: the host keeps its clock, and these are the servers its
+ * time daemon is configured with, as far as they can be read (none is ever made up)
+ */
 static gchar *
 get_ntp(const CdOnvifCall *call, GError **error)
 {
-	return g_strdup("<tds:GetNTPResponse><tds:NTPInformation>"
-			"<tt:FromDHCP>false</tt:FromDHCP>"
-			"</tds:NTPInformation></tds:GetNTPResponse>");
+	g_autoptr(GPtrArray) servers = cd_host_ntp_servers();
+	g_autoptr(GString) out = g_string_new("<tds:GetNTPResponse><tds:NTPInformation>"
+					      "<tt:FromDHCP>false</tt:FromDHCP>");
+
+	for (guint i = 0; i < servers->len; i++)
+		append_ntp_server(out, servers->pdata[i]);
+	g_string_append(out, "</tds:NTPInformation></tds:GetNTPResponse>");
+	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
 static gchar *

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * cd-onvif-media-shapes: the XML shapes of what cordon serves for a camera, shared by the media
- * services ver10 (cd-onvif-media) and Media2 (cd-onvif-media2). Each device has exactly one
- * profile, and it describes what cordon serves for the camera, not what the camera sends: H.264
- * High from cordon's encoder at the output size, rate, bitrate and GOP. Every URI handed out
- * points at cordon (its RTSP server, its snapshot endpoint) and carries no credentials.
+ * services ver10 (cd-onvif-media) and Media2 (cd-onvif-media2). Each device has a main profile
+ * and, unless the camera's sub=off, a sub profile; each describes what cordon serves, not what
+ * the camera sends: H.264 High from cordon's encoder at that profile's size, rate, bitrate and
+ * GOP. Both share the one video source (the camera, at the main profile's size); each has its
+ * own video encoder configuration. Every URI handed out points at cordon (its RTSP server, its
+ * snapshot endpoint) and carries no credentials.
  *
  * Both versions describe the same profile and configurations, so each shape is written once,
  * into an element the caller names, parametrised where ver10 and Media2 differ:
@@ -14,7 +16,7 @@
  * versions list alike (GetSnapshotUri, the empty lists of audio and metadata).
  *
  * Threads: called by the handlers on the thread of the server that calls them; no state.
- * Keys used: [camera] bitrate, gop (the size and rate come with the call).
+ * Keys used: none; every profile's settings come with the call.
  */
 #define G_LOG_DOMAIN "CdOnvifMedia"
 
@@ -49,10 +51,55 @@ cd_onvif_media_check_token(const CdOnvifCall *call,
 	return FALSE;
 }
 
+/* the profile whose @field (its token, or its encoder's) is @token, or NULL */
+static const CdOnvifProfile *
+find_profile(const CdOnvifCall *call, gboolean by_encoder, const gchar *token)
+{
+	for (guint i = 0; i < call->n_profiles; i++) {
+		const CdOnvifProfile *profile = &call->profiles[i];
+		if (g_strcmp0(by_encoder ? profile->encoder_token : profile->token, token) == 0)
+			return profile;
+	}
+	return NULL;
+}
+
+/* the profile a request names in @element; @fallback (nullable) when it names none */
+static gboolean
+named_profile(const CdOnvifCall *call,
+	      const gchar *element,
+	      gboolean by_encoder,
+	      const CdOnvifProfile *fallback,
+	      const CdOnvifProfile **profile,
+	      GError **error)
+{
+	g_autofree gchar *token = cd_soap_request_get_text(call->request, element);
+
+	if (token == NULL) {
+		*profile = fallback;
+		return TRUE;
+	}
+	*profile = find_profile(call, by_encoder, token);
+	if (*profile != NULL)
+		return TRUE;
+	g_set_error(error, CD_ERROR, CD_ERROR_NOT_FOUND, "no such %s", element);
+	return FALSE;
+}
+
+/**
+ * cd_onvif_media_check_profile:
+ * @required: whether a request without a ProfileToken is refused
+ * @profile: (out) (optional): the profile named, or the main one when none is
+ *
+ * Returns: whether the request's ProfileToken, if any, is one of the device's profiles
+ */
 gboolean
-cd_onvif_media_check_profile(const CdOnvifCall *call, gboolean required, GError **error)
+cd_onvif_media_check_profile(const CdOnvifCall *call,
+			     gboolean required,
+			     const CdOnvifProfile **profile,
+			     GError **error)
 {
 	g_autofree gchar *token = cd_soap_request_get_text(call->request, "ProfileToken");
+	const CdOnvifProfile *found = NULL;
 
 	if (token == NULL && required) {
 		g_set_error_literal(error,
@@ -61,7 +108,40 @@ cd_onvif_media_check_profile(const CdOnvifCall *call, gboolean required, GError 
 				    "ProfileToken missing");
 		return FALSE;
 	}
-	return cd_onvif_media_check_token(call, "ProfileToken", CD_ONVIF_PROFILE_TOKEN, error);
+	if (!named_profile(call, "ProfileToken", FALSE, &call->profiles[0], &found, error))
+		return FALSE;
+	if (profile != NULL)
+		*profile = found;
+	return TRUE;
+}
+
+/**
+ * cd_onvif_media_check_encoder:
+ * @profile: (out): the profile whose encoder configuration the request names, by its
+ *   ConfigurationToken or else by its ProfileToken; %NULL when it names neither (all of them)
+ *
+ * Returns: whether what the request names is the device's, and both name the same profile
+ */
+gboolean
+cd_onvif_media_check_encoder(const CdOnvifCall *call,
+			     const CdOnvifProfile **profile,
+			     GError **error)
+{
+	const CdOnvifProfile *by_profile = NULL;
+
+	if (!named_profile(call, "ConfigurationToken", TRUE, NULL, profile, error) ||
+	    !named_profile(call, "ProfileToken", FALSE, NULL, &by_profile, error))
+		return FALSE;
+	if (*profile != NULL && by_profile != NULL && *profile != by_profile) {
+		g_set_error_literal(error,
+				    CD_ERROR,
+				    CD_ERROR_NOT_FOUND,
+				    "the configuration is not in that profile");
+		return FALSE;
+	}
+	if (*profile == NULL)
+		*profile = by_profile;
+	return TRUE;
 }
 
 /* an optional argument must be absent or one of @allowed; @refusal says what is served */
@@ -80,12 +160,15 @@ cd_onvif_media_check_choice(const CdOnvifCall *call,
 	return FALSE;
 }
 
-/* a configuration asked for by token, optionally in a profile: both must be ours */
+/* the video source configuration asked for by token, optionally in a profile: both ours */
 gboolean
-cd_onvif_media_check_configuration(const CdOnvifCall *call, const gchar *expected, GError **error)
+cd_onvif_media_check_source(const CdOnvifCall *call, GError **error)
 {
-	return cd_onvif_media_check_token(call, "ConfigurationToken", expected, error) &&
-	       cd_onvif_media_check_profile(call, FALSE, error);
+	return cd_onvif_media_check_token(call,
+					  "ConfigurationToken",
+					  CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN,
+					  error) &&
+	       cd_onvif_media_check_profile(call, FALSE, NULL, error);
 }
 
 static void
@@ -111,16 +194,17 @@ append_range(GString *out, const gchar *element, guint min, guint max)
 }
 
 static void
-append_bitrate_range(GString *out, const CdOnvifCall *call)
+append_bitrate_range(GString *out, const CdOnvifProfile *profile)
 {
-	guint bitrate = call->camera->bitrate_kbps;
-
-	append_range(out, "tt:BitrateRange", bitrate, bitrate);
+	append_range(out, "tt:BitrateRange", profile->bitrate_kbps, profile->bitrate_kbps);
 }
 
 /* ver10's GetVideoSources: the one video source, at the size and rate served */
 void
-cd_onvif_media_append_video_source(GString *out, const CdOnvifCall *call, const gchar *element)
+cd_onvif_media_append_video_source(GString *out,
+				   const CdOnvifCall *call,
+				   const CdOnvifProfile *profile,
+				   const gchar *element)
 {
 	g_string_append_printf(out,
 			       "<%s token=\"" CD_ONVIF_VIDEO_SOURCE_TOKEN "\">"
@@ -151,6 +235,7 @@ open_configuration(GString *out,
 void
 cd_onvif_media_append_video_source_configuration(GString *out,
 						 const CdOnvifCall *call,
+						 const CdOnvifProfile *profile,
 						 const gchar *element)
 {
 	g_autofree gchar *name = cd_xml_escape(call->camera->name);
@@ -164,10 +249,11 @@ cd_onvif_media_append_video_source_configuration(GString *out,
 			       element);
 }
 
-/* ver10 only (Media2 has no such operation): the bounds are the size served, nothing else */
+/* both versions' GetVideoSourceConfigurationOptions: the bounds are the size served */
 void
 cd_onvif_media_append_video_source_options(GString *out,
 					   const CdOnvifCall *call,
+					   const CdOnvifProfile *profile,
 					   const gchar *element)
 {
 	g_string_append_printf(out, "<%s><tt:BoundsRange>", element);
@@ -185,19 +271,19 @@ cd_onvif_media_append_video_source_options(GString *out,
 /* the encoder configuration up to its Resolution, alike in both versions but for attributes */
 static void
 open_video_encoder(GString *out,
-		   const CdOnvifCall *call,
+		   const CdOnvifProfile *profile,
 		   const gchar *element,
 		   const gchar *attributes)
 {
-	open_configuration(out, element, CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, attributes, "H.264");
+	open_configuration(out, element, profile->encoder_token, attributes, "H.264");
 	g_string_append(out, "<tt:Encoding>H264</tt:Encoding>");
-	append_size(out, "tt:Resolution", call->width, call->height);
+	append_size(out, "tt:Resolution", profile->width, profile->height);
 }
 
 /* ver10 limits the encoding interval, Media2 says the rate is not constant instead */
 static void
 append_rate_control(GString *out,
-		    const CdOnvifCall *call,
+		    const CdOnvifProfile *profile,
 		    const gchar *attributes,
 		    const gchar *encoding_interval)
 {
@@ -205,24 +291,25 @@ append_rate_control(GString *out,
 			       "<tt:RateControl%s><tt:FrameRateLimit>%u</tt:FrameRateLimit>"
 			       "%s<tt:BitrateLimit>%u</tt:BitrateLimit></tt:RateControl>",
 			       attributes,
-			       call->fps,
+			       profile->fps,
 			       encoding_interval,
-			       call->camera->bitrate_kbps);
+			       profile->bitrate_kbps);
 }
 
 /* ver10: RateControl and the H264 block are what many clients insist on */
 void
 cd_onvif_media_append_video_encoder_ver10(GString *out,
 					  const CdOnvifCall *call,
+					  const CdOnvifProfile *profile,
 					  const gchar *element)
 {
-	open_video_encoder(out, call, element, "");
+	open_video_encoder(out, profile, element, "");
 	g_string_append(out, QUALITY);
-	append_rate_control(out, call, "", "<tt:EncodingInterval>1</tt:EncodingInterval>");
+	append_rate_control(out, profile, "", "<tt:EncodingInterval>1</tt:EncodingInterval>");
 	g_string_append_printf(out,
 			       "<tt:H264><tt:GovLength>%u</tt:GovLength>"
 			       "<tt:H264Profile>" H264_PROFILE "</tt:H264Profile></tt:H264>",
-			       call->camera->gop);
+			       profile->gop);
 	g_string_append_printf(out, MULTICAST_NONE SESSION_TIMEOUT "</%s>", element);
 }
 
@@ -230,23 +317,24 @@ cd_onvif_media_append_video_encoder_ver10(GString *out,
 void
 cd_onvif_media_append_video_encoder_media2(GString *out,
 					   const CdOnvifCall *call,
+					   const CdOnvifProfile *profile,
 					   const gchar *element)
 {
 	g_autofree gchar *attributes =
-	    g_strdup_printf(" GovLength=\"%u\" Profile=\"" H264_PROFILE "\"", call->camera->gop);
+	    g_strdup_printf(" GovLength=\"%u\" Profile=\"" H264_PROFILE "\"", profile->gop);
 
-	open_video_encoder(out, call, element, attributes);
-	append_rate_control(out, call, " ConstantBitRate=\"false\"", "");
+	open_video_encoder(out, profile, element, attributes);
+	append_rate_control(out, profile, " ConstantBitRate=\"false\"", "");
 	g_string_append_printf(out, MULTICAST_NONE QUALITY "</%s>", element);
 }
 
 /* the H.264 options, each range holding the one value cordon serves */
 static void
-append_h264_options(GString *out, const CdOnvifCall *call)
+append_h264_options(GString *out, const CdOnvifProfile *profile)
 {
-	append_size(out, "tt:ResolutionsAvailable", call->width, call->height);
-	append_range(out, "tt:GovLengthRange", call->camera->gop, call->camera->gop);
-	append_range(out, "tt:FrameRateRange", call->fps, call->fps);
+	append_size(out, "tt:ResolutionsAvailable", profile->width, profile->height);
+	append_range(out, "tt:GovLengthRange", profile->gop, profile->gop);
+	append_range(out, "tt:FrameRateRange", profile->fps, profile->fps);
 	append_range(out, "tt:EncodingIntervalRange", 1, 1);
 	g_string_append(out,
 			"<tt:H264ProfilesSupported>" H264_PROFILE "</tt:H264ProfilesSupported>");
@@ -256,13 +344,14 @@ append_h264_options(GString *out, const CdOnvifCall *call)
 void
 cd_onvif_media_append_video_encoder_options_ver10(GString *out,
 						  const CdOnvifCall *call,
+						  const CdOnvifProfile *profile,
 						  const gchar *element)
 {
 	g_string_append_printf(out, "<%s>" QUALITY_RANGE "<tt:H264>", element);
-	append_h264_options(out, call);
+	append_h264_options(out, profile);
 	g_string_append(out, "</tt:H264><tt:Extension><tt:H264>");
-	append_h264_options(out, call);
-	append_bitrate_range(out, call);
+	append_h264_options(out, profile);
+	append_bitrate_range(out, profile);
 	g_string_append_printf(out, "</tt:H264></tt:Extension></%s>", element);
 }
 
@@ -270,6 +359,7 @@ cd_onvif_media_append_video_encoder_options_ver10(GString *out,
 void
 cd_onvif_media_append_video_encoder_options_media2(GString *out,
 						   const CdOnvifCall *call,
+						   const CdOnvifProfile *profile,
 						   const gchar *element)
 {
 	g_string_append_printf(out,
@@ -278,11 +368,11 @@ cd_onvif_media_append_video_encoder_options_media2(GString *out,
 			       "ConstantBitRateSupported=\"false\">"
 			       "<tt:Encoding>H264</tt:Encoding>" QUALITY_RANGE,
 			       element,
-			       call->camera->gop,
-			       call->camera->gop,
-			       call->fps);
-	append_size(out, "tt:ResolutionsAvailable", call->width, call->height);
-	append_bitrate_range(out, call);
+			       profile->gop,
+			       profile->gop,
+			       profile->fps);
+	append_size(out, "tt:ResolutionsAvailable", profile->width, profile->height);
+	append_bitrate_range(out, profile);
 	g_string_append_printf(out, "</%s>", element);
 }
 
@@ -324,32 +414,35 @@ const CdOnvifMediaVersion cd_onvif_media_version_media2 = {
 static void
 append_profile_configurations(GString *out,
 			      const CdOnvifCall *call,
+			      const CdOnvifProfile *profile,
 			      const CdOnvifMediaVersion *version)
 {
 	if (version->configurations != NULL)
 		g_string_append_printf(out, "<%s>", version->configurations);
-	cd_onvif_media_append_video_source_configuration(out, call, version->video_source);
-	version->append_video_encoder(out, call, version->video_encoder);
+	cd_onvif_media_append_video_source_configuration(out, call, profile, version->video_source);
+	version->append_video_encoder(out, call, profile, version->video_encoder);
 	if (version->configurations != NULL)
 		g_string_append_printf(out, "</%s>", version->configurations);
 }
 
-/* the profile, in @version's elements; its configurations only if @with_configurations */
+/* @profile, in @version's elements; its configurations only if @with_configurations */
 void
 cd_onvif_media_append_profile(GString *out,
 			      const CdOnvifCall *call,
+			      const CdOnvifProfile *profile,
 			      const CdOnvifMediaVersion *version,
 			      const gchar *element,
 			      gboolean with_configurations)
 {
 	g_string_append_printf(out,
-			       "<%s token=\"" CD_ONVIF_PROFILE_TOKEN "\" fixed=\"true\">"
-			       "<%s>main</%s>",
+			       "<%s token=\"%s\" fixed=\"true\"><%s>%s</%s>",
 			       element,
+			       profile->token,
 			       version->profile_name,
+			       profile->name,
 			       version->profile_name);
 	if (with_configurations)
-		append_profile_configurations(out, call, version);
+		append_profile_configurations(out, call, profile, version);
 	g_string_append_printf(out, "</%s>", element);
 }
 
@@ -365,9 +458,11 @@ response_element(const CdOnvifCall *call)
 			       cd_soap_request_get_operation(call->request));
 }
 
-/* a reply whose content is one profile, configuration or options element */
+/* a reply whose content is one profile, configuration or options element, of @profile (NULL:
+ * one each of every profile) */
 gchar *
 cd_onvif_media_respond_with(const CdOnvifCall *call,
+			    const CdOnvifProfile *profile,
 			    const gchar *element,
 			    CdOnvifMediaAppendFunc func)
 {
@@ -375,9 +470,50 @@ cd_onvif_media_respond_with(const CdOnvifCall *call,
 	g_autoptr(GString) out = g_string_new(NULL);
 
 	g_string_append_printf(out, "<%s>", response);
-	func(out, call, element);
+	for (guint i = 0; i < call->n_profiles; i++) {
+		if (profile == NULL || profile == &call->profiles[i])
+			func(out, call, &call->profiles[i], element);
+	}
 	g_string_append_printf(out, "</%s>", response);
 	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* a reply about the one video source, which is the main profile's output */
+gchar *
+cd_onvif_media_respond_with_source(const CdOnvifCall *call,
+				   const gchar *element,
+				   CdOnvifMediaAppendFunc func)
+{
+	return cd_onvif_media_respond_with(call, &call->profiles[0], element, func);
+}
+
+/* the same, once the configuration and profile the request names (if any) are checked */
+gchar *
+cd_onvif_media_respond_with_checked_source(const CdOnvifCall *call,
+					   const gchar *element,
+					   CdOnvifMediaAppendFunc func,
+					   GError **error)
+{
+	if (!cd_onvif_media_check_source(call, error))
+		return NULL;
+	return cd_onvif_media_respond_with_source(call, element, func);
+}
+
+/* the options of the encoder named by configuration or profile; the main one's if neither */
+gchar *
+cd_onvif_media_respond_with_encoder_options(const CdOnvifCall *call,
+					    const gchar *element,
+					    CdOnvifMediaAppendFunc func,
+					    GError **error)
+{
+	const CdOnvifProfile *profile = NULL;
+
+	if (!cd_onvif_media_check_encoder(call, &profile, error))
+		return NULL;
+	return cd_onvif_media_respond_with(call,
+					   profile != NULL ? profile : &call->profiles[0],
+					   element,
+					   func);
 }
 
 /* @uri is escaped */
@@ -402,25 +538,75 @@ cd_onvif_media_empty_list(const CdOnvifCall *call, GError **error)
 	return g_strdup_printf("<%s/>", response);
 }
 
+/*
+ * GetOSDs in both versions: cordon draws no OSD (the capabilities say OSD="false"), so the
+ * list is empty; a configuration named must still be ours.
+ */
+gchar *
+cd_onvif_media_get_osds(const CdOnvifCall *call, GError **error)
+{
+	if (!cd_onvif_media_check_token(call,
+					"ConfigurationToken",
+					CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN,
+					error))
+		return NULL;
+	return cd_onvif_media_empty_list(call, error);
+}
+
+/*
+ * GetOSDOptions in both versions, as @element: tt:OSDConfigurationOptions needs a Type and a
+ * PositionOption, so it names the plainest (Text, Custom), and says none can be made
+ */
+void
+cd_onvif_media_append_osd_options(GString *out,
+				  const CdOnvifCall *call,
+				  const CdOnvifProfile *profile,
+				  const gchar *element)
+{
+	g_string_append_printf(out,
+			       "<%s><tt:MaximumNumberOfOSDs Total=\"0\"/><tt:Type>Text</tt:Type>"
+			       "<tt:PositionOption>Custom</tt:PositionOption></%s>",
+			       element,
+			       element);
+}
+
+/*
+ * GetAudioSourceConfigurationOptions in both versions: tt:AudioSourceConfigurationOptions
+ * must name at least one input, and cordon serves no audio, so the ONVIF Media fault for a
+ * device without audio rather than an answer that names an input that is not there
+ */
+gchar *
+cd_onvif_media_audio_not_supported(const CdOnvifCall *call, GError **error)
+{
+	g_set_error_literal(error,
+			    CD_ONVIF_FAULT,
+			    CD_ONVIF_FAULT_AUDIO_NOT_SUPPORTED,
+			    "cordon serves no audio");
+	return NULL;
+}
+
 /* GetSnapshotUri, alike in both versions but for the reply's shape */
 gchar *
 cd_onvif_media_get_snapshot_uri(const CdOnvifCall *call,
 				const CdOnvifMediaVersion *version,
 				GError **error)
 {
+	const CdOnvifProfile *profile = NULL;
 	g_autofree gchar *uri = NULL;
 
-	if (!cd_onvif_media_check_profile(call, TRUE, error))
+	if (!cd_onvif_media_check_profile(call, TRUE, &profile, error))
 		return NULL;
-	uri = cd_onvif_service_url(call, CD_ONVIF_PATH_SNAPSHOT);
+	uri = cd_onvif_service_url(call, profile->snapshot_path);
 	return respond_with_uri(call, version, uri);
 }
 
 /* GetStreamUri's reply, once the version's handler has checked the arguments */
 gchar *
-cd_onvif_media_respond_with_stream_uri(const CdOnvifCall *call, const CdOnvifMediaVersion *version)
+cd_onvif_media_respond_with_stream_uri(const CdOnvifCall *call,
+				       const CdOnvifProfile *profile,
+				       const CdOnvifMediaVersion *version)
 {
-	g_autofree gchar *uri = cd_xml_escape(call->stream_uri);
+	g_autofree gchar *uri = cd_xml_escape(profile->stream_uri);
 
 	return respond_with_uri(call, version, uri);
 }

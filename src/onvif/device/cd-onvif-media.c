@@ -4,52 +4,68 @@
  * their handlers and its capabilities, in GetServices and in GetCapabilities (tt:Media). The
  * handlers check a request's arguments and answer with the shapes of cd-onvif-media-shapes, in
  * ver10's elements. Audio and metadata queries get empty, valid answers; anything that would
- * change a configuration is prohibited. Media2 is cd-onvif-media2.
+ * change a configuration is prohibited, but for CreateProfile and DeleteProfile, which are
+ * answered without a login for Synology (see create_profile()). Media2 is cd-onvif-media2.
+ *
+ * Each device lists its main profile and, unless the camera's sub=off, its sub profile: one
+ * video source configuration shared by both, a video encoder configuration each. A request
+ * that names no profile where one is optional is about the main profile; the lists hold all.
  *
  * Threads: the handlers run on the thread of the server that calls them and keep no state.
- * Keys used: none here; the shapes read [camera] bitrate and gop.
+ * Keys used: none here; every profile's settings come with the call.
  */
 #define G_LOG_DOMAIN "CdOnvifMedia"
 
 #include "cd-onvif-media.h"
 
+#include "cd-error.h"
 #include "cd-onvif-media-shapes.h"
 
 /* ver10: a profile always holds its configurations */
 static void
-append_profile(GString *out, const CdOnvifCall *call, const gchar *element)
+append_profile(GString *out,
+	       const CdOnvifCall *call,
+	       const CdOnvifProfile *profile,
+	       const gchar *element)
 {
-	cd_onvif_media_append_profile(out, call, &cd_onvif_media_version_ver10, element, TRUE);
+	cd_onvif_media_append_profile(out,
+				      call,
+				      profile,
+				      &cd_onvif_media_version_ver10,
+				      element,
+				      TRUE);
 }
 
 static gchar *
 get_profiles(const CdOnvifCall *call, GError **error)
 {
-	return cd_onvif_media_respond_with(call, "trt:Profiles", append_profile);
+	return cd_onvif_media_respond_with(call, NULL, "trt:Profiles", append_profile);
 }
 
 static gchar *
 get_profile(const CdOnvifCall *call, GError **error)
 {
-	if (!cd_onvif_media_check_profile(call, TRUE, error))
+	const CdOnvifProfile *profile = NULL;
+
+	if (!cd_onvif_media_check_profile(call, TRUE, &profile, error))
 		return NULL;
-	return cd_onvif_media_respond_with(call, "trt:Profile", append_profile);
+	return cd_onvif_media_respond_with(call, profile, "trt:Profile", append_profile);
 }
 
 static gchar *
 get_video_sources(const CdOnvifCall *call, GError **error)
 {
-	return cd_onvif_media_respond_with(call,
-					   "trt:VideoSources",
-					   cd_onvif_media_append_video_source);
+	return cd_onvif_media_respond_with_source(call,
+						  "trt:VideoSources",
+						  cd_onvif_media_append_video_source);
 }
 
 static gchar *
 get_video_source_configurations(const CdOnvifCall *call, GError **error)
 {
-	return cd_onvif_media_respond_with(call,
-					   "trt:Configurations",
-					   cd_onvif_media_append_video_source_configuration);
+	return cd_onvif_media_respond_with_source(call,
+						  "trt:Configurations",
+						  cd_onvif_media_append_video_source_configuration);
 }
 
 static gchar *
@@ -60,35 +76,36 @@ get_video_source_configuration(const CdOnvifCall *call, GError **error)
 					CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN,
 					error))
 		return NULL;
-	return cd_onvif_media_respond_with(call,
-					   "trt:Configuration",
-					   cd_onvif_media_append_video_source_configuration);
+	return cd_onvif_media_respond_with_source(call,
+						  "trt:Configuration",
+						  cd_onvif_media_append_video_source_configuration);
 }
 
 static gchar *
 get_compatible_video_source_configurations(const CdOnvifCall *call, GError **error)
 {
-	if (!cd_onvif_media_check_profile(call, TRUE, error))
+	if (!cd_onvif_media_check_profile(call, TRUE, NULL, error))
 		return NULL;
-	return cd_onvif_media_respond_with(call,
-					   "trt:Configurations",
-					   cd_onvif_media_append_video_source_configuration);
+	return cd_onvif_media_respond_with_source(call,
+						  "trt:Configurations",
+						  cd_onvif_media_append_video_source_configuration);
 }
 
 static gchar *
 get_video_source_configuration_options(const CdOnvifCall *call, GError **error)
 {
-	if (!cd_onvif_media_check_configuration(call, CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN, error))
-		return NULL;
-	return cd_onvif_media_respond_with(call,
-					   "trt:Options",
-					   cd_onvif_media_append_video_source_options);
+	return cd_onvif_media_respond_with_checked_source(
+	    call,
+	    "trt:Options",
+	    cd_onvif_media_append_video_source_options,
+	    error);
 }
 
 static gchar *
 get_video_encoder_configurations(const CdOnvifCall *call, GError **error)
 {
 	return cd_onvif_media_respond_with(call,
+					   NULL,
 					   "trt:Configurations",
 					   cd_onvif_media_append_video_encoder_ver10);
 }
@@ -96,12 +113,19 @@ get_video_encoder_configurations(const CdOnvifCall *call, GError **error)
 static gchar *
 get_video_encoder_configuration(const CdOnvifCall *call, GError **error)
 {
-	if (!cd_onvif_media_check_token(call,
-					"ConfigurationToken",
-					CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN,
-					error))
+	const CdOnvifProfile *profile = NULL;
+
+	if (!cd_onvif_media_check_encoder(call, &profile, error))
 		return NULL;
+	if (profile == NULL) {
+		g_set_error_literal(error,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_REQUEST,
+				    "ConfigurationToken missing");
+		return NULL;
+	}
 	return cd_onvif_media_respond_with(call,
+					   profile,
 					   "trt:Configuration",
 					   cd_onvif_media_append_video_encoder_ver10);
 }
@@ -109,9 +133,12 @@ get_video_encoder_configuration(const CdOnvifCall *call, GError **error)
 static gchar *
 get_compatible_video_encoder_configurations(const CdOnvifCall *call, GError **error)
 {
-	if (!cd_onvif_media_check_profile(call, TRUE, error))
+	const CdOnvifProfile *profile = NULL;
+
+	if (!cd_onvif_media_check_profile(call, TRUE, &profile, error))
 		return NULL;
 	return cd_onvif_media_respond_with(call,
+					   profile,
 					   "trt:Configurations",
 					   cd_onvif_media_append_video_encoder_ver10);
 }
@@ -119,11 +146,11 @@ get_compatible_video_encoder_configurations(const CdOnvifCall *call, GError **er
 static gchar *
 get_video_encoder_configuration_options(const CdOnvifCall *call, GError **error)
 {
-	if (!cd_onvif_media_check_configuration(call, CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, error))
-		return NULL;
-	return cd_onvif_media_respond_with(call,
-					   "trt:Options",
-					   cd_onvif_media_append_video_encoder_options_ver10);
+	return cd_onvif_media_respond_with_encoder_options(
+	    call,
+	    "trt:Options",
+	    cd_onvif_media_append_video_encoder_options_ver10,
+	    error);
 }
 
 static gchar *
@@ -134,9 +161,77 @@ get_guaranteed_number_of_video_encoder_instances(const CdOnvifCall *call, GError
 					CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN,
 					error))
 		return NULL;
-	return g_strdup("<trt:GetGuaranteedNumberOfVideoEncoderInstancesResponse>"
-			"<trt:TotalNumber>1</trt:TotalNumber><trt:H264>1</trt:H264>"
-			"</trt:GetGuaranteedNumberOfVideoEncoderInstancesResponse>");
+	/* one encoder per profile, all H.264 */
+	return g_strdup_printf("<trt:GetGuaranteedNumberOfVideoEncoderInstancesResponse>"
+			       "<trt:TotalNumber>%u</trt:TotalNumber><trt:H264>%u</trt:H264>"
+			       "</trt:GetGuaranteedNumberOfVideoEncoderInstancesResponse>",
+			       call->n_profiles,
+			       call->n_profiles);
+}
+
+static gchar *
+get_osd_options(const CdOnvifCall *call, GError **error)
+{
+	return cd_onvif_media_respond_with_checked_source(call,
+							  "trt:OSDOptions",
+							  cd_onvif_media_append_osd_options,
+							  error);
+}
+
+/* tt:AudioEncoderConfigurationOptions may list no option: cordon serves no audio */
+static gchar *
+get_audio_encoder_configuration_options(const CdOnvifCall *call, GError **error)
+{
+	if (!cd_onvif_media_check_profile(call, FALSE, NULL, error))
+		return NULL;
+	return g_strdup("<trt:GetAudioEncoderConfigurationOptionsResponse><trt:Options/>"
+			"</trt:GetAudioEncoderConfigurationOptionsResponse>");
+}
+
+/*
+ * Synology Surveillance Station, when it adds a camera, asks CreateProfile "SynoTestProfile"
+ * and then DeleteProfile, the second without credentials, and shows any ter:NotAuthorized as a
+ * wrong password, so the camera is never added (roleoroleo/yi-hack-MStar#88 and #540,
+ * roleoroleo/yi-hack-Allwinner-v2#843). onvif_simple_server's Synology mode answers
+ * CreateProfile with ter:MaxNVTProfiles whatever the login, and Synology then goes on with
+ * the profiles it has. So both are answered without a login, and neither changes anything
+ * (the profiles are fixed): CreateProfile says no more profiles can be made; DeleteProfile of a
+ * profile that does not exist (SynoTestProfile: it was never made) succeeds, for after it the
+ * profile is gone as asked, where ONVIF's ter:NoProfile would stop Synology again; deleting
+ * one of cordon's profiles gets ter:DeletionOfFixedProfile. Neither reveals more than GetServices
+ * (which names the profile count) does to anyone.
+ */
+static gchar *
+create_profile(const CdOnvifCall *call, GError **error)
+{
+	g_set_error_literal(error,
+			    CD_ONVIF_FAULT,
+			    CD_ONVIF_FAULT_MAX_PROFILES,
+			    "the device has its fixed profiles and makes no other");
+	return NULL;
+}
+
+static gchar *
+delete_profile(const CdOnvifCall *call, GError **error)
+{
+	g_autofree gchar *token = cd_soap_request_get_text(call->request, "ProfileToken");
+
+	if (token == NULL) {
+		g_set_error_literal(error,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_REQUEST,
+				    "ProfileToken missing");
+		return NULL;
+	}
+	if (g_strcmp0(token, CD_ONVIF_PROFILE_TOKEN) == 0 ||
+	    g_strcmp0(token, CD_ONVIF_SUB_PROFILE_TOKEN) == 0) {
+		g_set_error_literal(error,
+				    CD_ONVIF_FAULT,
+				    CD_ONVIF_FAULT_FIXED_PROFILE,
+				    "the profile is fixed");
+		return NULL;
+	}
+	return g_strdup("<trt:DeleteProfileResponse/>");
 }
 
 /*
@@ -149,7 +244,9 @@ get_stream_uri(const CdOnvifCall *call, GError **error)
 	static const gchar *const streams[] = {"RTP-Unicast", NULL};
 	static const gchar *const protocols[] = {"RTSP", "UDP", "TCP", NULL};
 
-	if (!cd_onvif_media_check_profile(call, TRUE, error) ||
+	const CdOnvifProfile *profile = NULL;
+
+	if (!cd_onvif_media_check_profile(call, TRUE, &profile, error) ||
 	    !cd_onvif_media_check_choice(call,
 					 "Stream",
 					 streams,
@@ -161,7 +258,7 @@ get_stream_uri(const CdOnvifCall *call, GError **error)
 					 "only the RTSP, UDP and TCP transports are served",
 					 error))
 		return NULL;
-	return cd_onvif_media_respond_with_stream_uri(call, &cd_onvif_media_version_ver10);
+	return cd_onvif_media_respond_with_stream_uri(call, profile, &cd_onvif_media_version_ver10);
 }
 
 static gchar *
@@ -173,14 +270,15 @@ get_snapshot_uri(const CdOnvifCall *call, GError **error)
 static void
 append_capabilities(GString *out, const CdOnvifCall *call)
 {
-	g_string_append(out,
-			"<trt:Capabilities SnapshotUri=\"true\" Rotation=\"false\" "
-			"VideoSourceMode=\"false\" OSD=\"false\" TemporaryOSDText=\"false\" "
-			"EXICompression=\"false\">"
-			"<trt:ProfileCapabilities MaximumNumberOfProfiles=\"1\"/>"
-			"<trt:StreamingCapabilities RTPMulticast=\"false\" RTP_TCP=\"true\" "
-			"RTP_RTSP_TCP=\"true\" NonAggregateControl=\"false\" "
-			"NoRTSPStreaming=\"false\"/></trt:Capabilities>");
+	g_string_append_printf(out,
+			       "<trt:Capabilities SnapshotUri=\"true\" Rotation=\"false\" "
+			       "VideoSourceMode=\"false\" OSD=\"false\" TemporaryOSDText=\"false\" "
+			       "EXICompression=\"false\">"
+			       "<trt:ProfileCapabilities MaximumNumberOfProfiles=\"%u\"/>"
+			       "<trt:StreamingCapabilities RTPMulticast=\"false\" RTP_TCP=\"true\" "
+			       "RTP_RTSP_TCP=\"true\" NonAggregateControl=\"false\" "
+			       "NoRTSPStreaming=\"false\"/></trt:Capabilities>",
+			       call->n_profiles);
 }
 
 /* GetCapabilities' tt:Media */
@@ -195,13 +293,17 @@ append_category_capabilities(GString *out, const CdOnvifCall *call, const gchar 
 			       "<tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP>"
 			       "</tt:StreamingCapabilities>"
 			       "<tt:Extension><tt:ProfileCapabilities>"
-			       "<tt:MaximumNumberOfProfiles>1</tt:MaximumNumberOfProfiles>"
+			       "<tt:MaximumNumberOfProfiles>%u</tt:MaximumNumberOfProfiles>"
 			       "</tt:ProfileCapabilities></tt:Extension></tt:Media>",
-			       xaddr);
+			       xaddr,
+			       call->n_profiles);
 }
 
 static const CdOnvifOperation media_operations[] = {
     CD_ONVIF_PRE_AUTH("GetServiceCapabilities", cd_onvif_get_service_capabilities),
+    /* Synology's test profile: see create_profile() */
+    CD_ONVIF_PRE_AUTH("CreateProfile", create_profile),
+    CD_ONVIF_PRE_AUTH("DeleteProfile", delete_profile),
     CD_ONVIF_READ("GetProfiles", get_profiles),
     CD_ONVIF_READ("GetProfile", get_profile),
     CD_ONVIF_READ("GetVideoSources", get_video_sources),
@@ -227,8 +329,10 @@ static const CdOnvifOperation media_operations[] = {
     CD_ONVIF_READ("GetAudioDecoderConfigurations", cd_onvif_media_empty_list),
     CD_ONVIF_READ("GetMetadataConfigurations", cd_onvif_media_empty_list),
     CD_ONVIF_READ("GetVideoAnalyticsConfigurations", cd_onvif_media_empty_list),
-    CD_ONVIF_PROHIBITED("CreateProfile"),
-    CD_ONVIF_PROHIBITED("DeleteProfile"),
+    CD_ONVIF_READ("GetAudioSourceConfigurationOptions", cd_onvif_media_audio_not_supported),
+    CD_ONVIF_READ("GetAudioEncoderConfigurationOptions", get_audio_encoder_configuration_options),
+    CD_ONVIF_READ("GetOSDs", cd_onvif_media_get_osds),
+    CD_ONVIF_READ("GetOSDOptions", get_osd_options),
     CD_ONVIF_PROHIBITED("SetVideoSourceConfiguration"),
     CD_ONVIF_PROHIBITED("SetVideoEncoderConfiguration"),
     CD_ONVIF_PROHIBITED("SetAudioSourceConfiguration"),

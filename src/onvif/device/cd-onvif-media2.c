@@ -7,34 +7,53 @@
  * configuration is prohibited. GetCapabilities does not list it: that is ver10's way of asking,
  * and it knows no Media2.
  *
+ * The profiles are those of cd-onvif-media: main, and sub unless the camera's sub=off. Media2's
+ * lists take optional tokens that narrow them to one profile or configuration.
+ *
  * Threads: the handlers run on the thread of the server that calls them and keep no state.
- * Keys used: none here; the shapes read [camera] bitrate and gop.
+ * Keys used: none here; every profile's settings come with the call.
  */
 #define G_LOG_DOMAIN "CdOnvifMedia"
 
 #include "cd-onvif-media2.h"
 
+#include "cd-error.h"
+
 #include "cd-onvif-media-shapes.h"
 
 /* Type is repeatable; cordon's only configurations are video ones, so any Type gets both */
 static void
-append_profile(GString *out, const CdOnvifCall *call, const gchar *element)
+append_profile(GString *out,
+	       const CdOnvifCall *call,
+	       const CdOnvifProfile *profile,
+	       const gchar *element)
 {
 	g_autofree gchar *type = cd_soap_request_get_text(call->request, "Type");
 
 	cd_onvif_media_append_profile(out,
 				      call,
+				      profile,
 				      &cd_onvif_media_version_media2,
 				      element,
 				      type != NULL);
 }
 
+/* the profile the request names by Token, or NULL: all of them */
 static gchar *
 get_profiles(const CdOnvifCall *call, GError **error)
 {
-	if (!cd_onvif_media_check_token(call, "Token", CD_ONVIF_PROFILE_TOKEN, error))
+	g_autofree gchar *token = cd_soap_request_get_text(call->request, "Token");
+	const CdOnvifProfile *profile = NULL;
+
+	for (guint i = 0; token != NULL && i < call->n_profiles; i++) {
+		if (g_strcmp0(call->profiles[i].token, token) == 0)
+			profile = &call->profiles[i];
+	}
+	if (token != NULL && profile == NULL) {
+		g_set_error_literal(error, CD_ERROR, CD_ERROR_NOT_FOUND, "no such Token");
 		return NULL;
-	return cd_onvif_media_respond_with(call, "tr2:Profiles", append_profile);
+	}
+	return cd_onvif_media_respond_with(call, profile, "tr2:Profiles", append_profile);
 }
 
 /* RtspUnicast is Media2's name; RTSP and RTP-Unicast are what older clients send */
@@ -42,15 +61,18 @@ static gchar *
 get_stream_uri(const CdOnvifCall *call, GError **error)
 {
 	static const gchar *const protocols[] = {"RtspUnicast", "RTSP", "RTP-Unicast", NULL};
+	const CdOnvifProfile *profile = NULL;
 
-	if (!cd_onvif_media_check_profile(call, TRUE, error) ||
+	if (!cd_onvif_media_check_profile(call, TRUE, &profile, error) ||
 	    !cd_onvif_media_check_choice(call,
 					 "Protocol",
 					 protocols,
 					 "only RtspUnicast streams are served",
 					 error))
 		return NULL;
-	return cd_onvif_media_respond_with_stream_uri(call, &cd_onvif_media_version_media2);
+	return cd_onvif_media_respond_with_stream_uri(call,
+						      profile,
+						      &cd_onvif_media_version_media2);
 }
 
 static gchar *
@@ -59,12 +81,16 @@ get_snapshot_uri(const CdOnvifCall *call, GError **error)
 	return cd_onvif_media_get_snapshot_uri(call, &cd_onvif_media_version_media2, error);
 }
 
+/* every profile's encoder, or the one named by configuration or profile */
 static gchar *
 get_video_encoder_configurations(const CdOnvifCall *call, GError **error)
 {
-	if (!cd_onvif_media_check_configuration(call, CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, error))
+	const CdOnvifProfile *profile = NULL;
+
+	if (!cd_onvif_media_check_encoder(call, &profile, error))
 		return NULL;
 	return cd_onvif_media_respond_with(call,
+					   profile,
 					   "tr2:Configurations",
 					   cd_onvif_media_append_video_encoder_media2);
 }
@@ -72,35 +98,65 @@ get_video_encoder_configurations(const CdOnvifCall *call, GError **error)
 static gchar *
 get_video_source_configurations(const CdOnvifCall *call, GError **error)
 {
-	if (!cd_onvif_media_check_configuration(call, CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN, error))
-		return NULL;
-	return cd_onvif_media_respond_with(call,
-					   "tr2:Configurations",
-					   cd_onvif_media_append_video_source_configuration);
+	return cd_onvif_media_respond_with_checked_source(
+	    call,
+	    "tr2:Configurations",
+	    cd_onvif_media_append_video_source_configuration,
+	    error);
 }
 
 static gchar *
 get_video_encoder_configuration_options(const CdOnvifCall *call, GError **error)
 {
-	if (!cd_onvif_media_check_configuration(call, CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN, error))
+	return cd_onvif_media_respond_with_encoder_options(
+	    call,
+	    "tr2:Options",
+	    cd_onvif_media_append_video_encoder_options_media2,
+	    error);
+}
+
+static gchar *
+get_video_source_configuration_options(const CdOnvifCall *call, GError **error)
+{
+	return cd_onvif_media_respond_with_checked_source(
+	    call,
+	    "tr2:Options",
+	    cd_onvif_media_append_video_source_options,
+	    error);
+}
+
+static gchar *
+get_osd_options(const CdOnvifCall *call, GError **error)
+{
+	return cd_onvif_media_respond_with_checked_source(call,
+							  "tr2:OSDOptions",
+							  cd_onvif_media_append_osd_options,
+							  error);
+}
+
+/* tr2:Options is optional and repeatable: no audio, no options */
+static gchar *
+get_audio_encoder_configuration_options(const CdOnvifCall *call, GError **error)
+{
+	if (!cd_onvif_media_check_profile(call, FALSE, NULL, error))
 		return NULL;
-	return cd_onvif_media_respond_with(call,
-					   "tr2:Options",
-					   cd_onvif_media_append_video_encoder_options_media2);
+	return cd_onvif_media_empty_list(call, error);
 }
 
 static void
 append_capabilities(GString *out, const CdOnvifCall *call)
 {
-	g_string_append(out,
-			"<tr2:Capabilities SnapshotUri=\"true\" Rotation=\"false\" "
-			"VideoSourceMode=\"false\" OSD=\"false\" TemporaryOSDText=\"false\" "
-			"Mask=\"false\" SourceMask=\"false\">"
-			"<tr2:ProfileCapabilities MaximumNumberOfProfiles=\"1\" "
-			"ConfigurationsSupported=\"VideoSource VideoEncoder\"/>"
-			"<tr2:StreamingCapabilities RTSPStreaming=\"true\" RTPMulticast=\"false\" "
-			"RTP_RTSP_TCP=\"true\" NonAggregateControl=\"false\" "
-			"AutoStartMulticast=\"false\"/></tr2:Capabilities>");
+	g_string_append_printf(out,
+			       "<tr2:Capabilities SnapshotUri=\"true\" Rotation=\"false\" "
+			       "VideoSourceMode=\"false\" OSD=\"false\" TemporaryOSDText=\"false\" "
+			       "Mask=\"false\" SourceMask=\"false\">"
+			       "<tr2:ProfileCapabilities MaximumNumberOfProfiles=\"%u\" "
+			       "ConfigurationsSupported=\"VideoSource VideoEncoder\"/>"
+			       "<tr2:StreamingCapabilities RTSPStreaming=\"true\" "
+			       "RTPMulticast=\"false\" RTP_RTSP_TCP=\"true\" "
+			       "NonAggregateControl=\"false\" AutoStartMulticast=\"false\"/>"
+			       "</tr2:Capabilities>",
+			       call->n_profiles);
 }
 
 static const CdOnvifOperation media2_operations[] = {
@@ -116,6 +172,11 @@ static const CdOnvifOperation media2_operations[] = {
     CD_ONVIF_READ("GetAudioOutputConfigurations", cd_onvif_media_empty_list),
     CD_ONVIF_READ("GetAudioDecoderConfigurations", cd_onvif_media_empty_list),
     CD_ONVIF_READ("GetMetadataConfigurations", cd_onvif_media_empty_list),
+    CD_ONVIF_READ("GetVideoSourceConfigurationOptions", get_video_source_configuration_options),
+    CD_ONVIF_READ("GetAudioSourceConfigurationOptions", cd_onvif_media_audio_not_supported),
+    CD_ONVIF_READ("GetAudioEncoderConfigurationOptions", get_audio_encoder_configuration_options),
+    CD_ONVIF_READ("GetOSDs", cd_onvif_media_get_osds),
+    CD_ONVIF_READ("GetOSDOptions", get_osd_options),
     CD_ONVIF_PROHIBITED("CreateProfile"),
     CD_ONVIF_PROHIBITED("DeleteProfile"),
     CD_ONVIF_PROHIBITED("AddConfiguration"),

@@ -61,7 +61,7 @@ struct _CdOnvifServer {
 	const CdConfig *config;
 	const CdCamera *camera;
 	CdOnvifAuth *auth;
-	CdCameraView *view; /* what is served: sizes, rate, snapshots */
+	CdCameraView *views[CD_N_PROFILES]; /* what each profile serves; NULL: not served */
 	CdSnapshotCache *snapshots;
 	SoupServer *server;	   /* while running */
 	gchar *address;		   /* where it listens */
@@ -153,8 +153,8 @@ reply_fault(SoupServerMessage *msg,
 }
 
 /*
- * The one table from errors to faults. SOAP 1.2's HTTP binding: Sender faults are 400,
- * Receiver faults 500. ONVIF Core classes an optional operation a device does not implement as
+ * The one table from errors to faults (a subcode of two words nests the second in the first).
+ * SOAP 1.2's HTTP binding: Sender faults are 400, Receiver faults 500. ONVIF Core classes an optional operation a device does not implement as
  * env:Receiver/ter:ActionNotSupported.
  */
 static const struct {
@@ -168,6 +168,21 @@ static const struct {
     {cd_error_quark, CD_ERROR_NOT_FOUND, 400, "s:Sender", "ter:InvalidArgVal"},
     {cd_error_quark, CD_ERROR_NOT_AUTHORIZED, 400, "s:Sender", "ter:NotAuthorized"},
     {g_io_error_quark, G_IO_ERROR_NOT_SUPPORTED, 500, "s:Receiver", "ter:ActionNotSupported"},
+    {cd_onvif_fault_quark,
+     CD_ONVIF_FAULT_MAX_PROFILES,
+     500,
+     "s:Receiver",
+     "ter:Action ter:MaxNVTProfiles"},
+    {cd_onvif_fault_quark,
+     CD_ONVIF_FAULT_FIXED_PROFILE,
+     500,
+     "s:Receiver",
+     "ter:Action ter:DeletionOfFixedProfile"},
+    {cd_onvif_fault_quark,
+     CD_ONVIF_FAULT_AUDIO_NOT_SUPPORTED,
+     500,
+     "s:Receiver",
+     "ter:ActionNotSupported ter:AudioNotSupported"},
 };
 
 static void
@@ -357,21 +372,71 @@ local_inet_address(SoupServerMessage *msg)
 	return G_IS_INET_SOCKET_ADDRESS(local) ? G_INET_SOCKET_ADDRESS(local) : NULL;
 }
 
-/* this request's URLs: the services' base and cordon's stream of the camera */
+/* this request's URLs: the services' base and cordon's RTSP server ("rtsp://HOST:PORT") */
 static void
-request_urls(CdOnvifServer *self, SoupServerMessage *msg, gchar **base_url, gchar **stream_uri)
+request_urls(CdOnvifServer *self, SoupServerMessage *msg, gchar **base_url, gchar **rtsp_url)
 {
 	GInetSocketAddress *local = local_inet_address(msg);
 	g_autofree gchar *host = NULL;
 	g_autofree gchar *stream_host = NULL;
-	g_autofree gchar *path = g_uri_escape_string(self->camera->name, NULL, FALSE);
 	guint port;
 
 	request_authority(msg, local, &host, &port);
 	stream_host =
 	    rtsp_host(self, host, local != NULL ? g_inet_socket_address_get_address(local) : NULL);
 	*base_url = g_strdup_printf("http://%s:%u", host, port);
-	*stream_uri = g_strdup_printf("rtsp://%s:%u/%s", stream_host, self->rtsp_port, path);
+	*rtsp_url = g_strdup_printf("rtsp://%s:%u", stream_host, self->rtsp_port);
+}
+
+/* what the media services describe of each profile the camera is served as */
+static const struct {
+	const gchar *token;
+	const gchar *encoder_token;
+	const gchar *snapshot_path;
+} profile_ids[CD_N_PROFILES] = {
+    [CD_PROFILE_MAIN] = {CD_ONVIF_PROFILE_TOKEN,
+			 CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN,
+			 CD_ONVIF_PATH_SNAPSHOT},
+    [CD_PROFILE_SUB] = {CD_ONVIF_SUB_PROFILE_TOKEN,
+			CD_ONVIF_SUB_VIDEO_ENCODER_CONFIG_TOKEN,
+			CD_ONVIF_PATH_SNAPSHOT_SUB},
+};
+
+/* the profiles as served now, main first; @stream_uris keeps their URLs for the call */
+static guint
+describe_profiles(CdOnvifServer *self,
+		  const gchar *rtsp_url,
+		  CdOnvifProfile *profiles,
+		  GPtrArray *stream_uris)
+{
+	guint n = 0;
+
+	for (CdProfile i = 0; i < CD_N_PROFILES; i++) {
+		CdOnvifProfile *profile = &profiles[n];
+		g_autofree gchar *path = NULL;
+		CdOutputFormat format;
+		CdOutput output;
+
+		if (self->views[i] == NULL || !cd_camera_get_output(self->camera, i, &output))
+			continue;
+		cd_camera_view_get_output_format(self->views[i], &format);
+		path = cd_camera_get_mount_path(self->camera, i);
+		g_ptr_array_add(stream_uris, g_strconcat(rtsp_url, path, NULL));
+		*profile = (CdOnvifProfile){
+		    .token = profile_ids[i].token,
+		    .name = cd_profile_to_string(i),
+		    .encoder_token = profile_ids[i].encoder_token,
+		    .snapshot_path = profile_ids[i].snapshot_path,
+		    .stream_uri = g_ptr_array_index(stream_uris, stream_uris->len - 1),
+		    .width = format.width,
+		    .height = format.height,
+		    .fps = format.fps,
+		    .bitrate_kbps = output.bitrate_kbps,
+		    .gop = output.gop,
+		};
+		n++;
+	}
+	return n;
 }
 
 static void
@@ -383,10 +448,11 @@ call_operation(CdOnvifServer *self,
 {
 	GInetSocketAddress *local = local_inet_address(msg);
 	g_autofree gchar *base_url = NULL;
-	g_autofree gchar *stream_uri = NULL;
+	g_autofree gchar *rtsp_url = NULL;
 	g_autofree gchar *body = NULL;
 	g_autoptr(GError) error = NULL;
-	CdOutputFormat format;
+	g_autoptr(GPtrArray) stream_uris = g_ptr_array_new_with_free_func(g_free);
+	CdOnvifProfile profiles[CD_N_PROFILES];
 	CdOnvifCall call = {
 	    .config = self->config,
 	    .camera = self->camera,
@@ -398,13 +464,14 @@ call_operation(CdOnvifServer *self,
 	    .services = cd_onvif_services(),
 	};
 
-	request_urls(self, msg, &base_url, &stream_uri);
+	request_urls(self, msg, &base_url, &rtsp_url);
 	call.base_url = base_url;
-	call.stream_uri = stream_uri;
-	cd_camera_view_get_output_format(self->view, &format);
-	call.width = format.width;
-	call.height = format.height;
-	call.fps = format.fps;
+	call.profiles = profiles;
+	call.n_profiles = describe_profiles(self, rtsp_url, profiles, stream_uris);
+	/* the one video source: the camera, at the main profile's output */
+	call.width = profiles[0].width;
+	call.height = profiles[0].height;
+	call.fps = profiles[0].fps;
 	body = operation->handler(&call, &error);
 	if (body == NULL) {
 		log_refusal(self, msg, operation->name, error->message);
@@ -619,7 +686,7 @@ snapshot_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* HTTP Digest only: the same users and viewers as RTSP */
 static void
-handle_snapshot(CdOnvifServer *self, SoupServerMessage *msg)
+handle_snapshot(CdOnvifServer *self, SoupServerMessage *msg, CdCameraView *view)
 {
 	g_autoptr(GTask) task = NULL;
 
@@ -635,7 +702,7 @@ handle_snapshot(CdOnvifServer *self, SoupServerMessage *msg)
 	self->snapshots_running++;
 	soup_server_message_pause(msg);
 	task = g_task_new(self, self->cancellable, snapshot_done_cb, g_object_ref(msg));
-	g_task_set_task_data(task, g_object_ref(self->view), g_object_unref);
+	g_task_set_task_data(task, g_object_ref(view), g_object_unref);
 	g_task_run_in_thread(task, snapshot_thread_cb);
 }
 
@@ -657,11 +724,13 @@ handler_cb(SoupServer *server,
 	CdOnvifServer *self = CD_ONVIF_SERVER(user_data);
 	const gchar *method = soup_server_message_get_method(msg);
 
-	if (g_strcmp0(path, CD_ONVIF_PATH_SNAPSHOT) == 0) {
+	for (CdProfile i = 0; i < CD_N_PROFILES; i++) {
+		if (g_strcmp0(path, profile_ids[i].snapshot_path) != 0 || self->views[i] == NULL)
+			continue;
 		if (g_strcmp0(method, "GET") != 0 && g_strcmp0(method, "HEAD") != 0)
 			method_not_allowed(msg, "GET, HEAD");
 		else
-			handle_snapshot(self, msg);
+			handle_snapshot(self, msg, self->views[i]);
 		return;
 	}
 	if (cd_onvif_services_by_path(path) == NULL) {
@@ -680,20 +749,23 @@ handler_cb(SoupServer *server,
  * @config: a reference is kept
  * @camera: a reference is kept
  * @auth: the login decisions shared by every device
- * @view: the camera as served: the sizes and rate described, the frames of the snapshots
+ * @views: (array fixed-size=CD_N_PROFILES): the camera as served, per profile (%NULL where it
+ *   is not; the main profile always is): the sizes and rate described, the snapshots' frames
  */
 CdOnvifServer *
 cd_onvif_server_new(const CdConfig *config,
 		    const CdCamera *camera,
 		    CdOnvifAuth *auth,
-		    CdCameraView *view)
+		    CdCameraView *const *views)
 {
 	CdOnvifServer *self = g_object_new(CD_TYPE_ONVIF_SERVER, NULL);
 
+	g_return_val_if_fail(views[CD_PROFILE_MAIN] != NULL, NULL);
 	self->config = cd_config_ref(config);
 	self->camera = cd_camera_ref(camera);
 	self->auth = g_object_ref(auth);
-	self->view = g_object_ref(view);
+	for (CdProfile i = 0; i < CD_N_PROFILES; i++)
+		self->views[i] = views[i] != NULL ? g_object_ref(views[i]) : NULL;
 	self->address = g_strdup(camera->onvif_address != NULL ? camera->onvif_address
 							       : config->listen_address);
 	return self;
@@ -818,7 +890,8 @@ cd_onvif_server_dispose(GObject *object)
 	CdOnvifServer *self = CD_ONVIF_SERVER(object);
 
 	cd_onvif_server_stop(self);
-	g_clear_object(&self->view);
+	for (CdProfile i = 0; i < CD_N_PROFILES; i++)
+		g_clear_object(&self->views[i]);
 	g_clear_object(&self->auth);
 	G_OBJECT_CLASS(cd_onvif_server_parent_class)->dispose(object);
 }

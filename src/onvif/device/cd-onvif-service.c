@@ -12,6 +12,8 @@
 
 #include "cd-onvif-service.h"
 
+G_DEFINE_QUARK(cd-onvif-fault-quark, cd_onvif_fault)
+
 /**
  * cd_onvif_service_find_operation:
  * @operation: the local name of the request's first Body element

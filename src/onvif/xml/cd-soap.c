@@ -308,11 +308,12 @@ cd_soap_envelope(const gchar *body_xml)
 /**
  * cd_soap_fault:
  * @code: the fault code, "s:Sender" or "s:Receiver"
- * @subcode: (nullable): the ONVIF subcode, e.g. "ter:NotAuthorized"
+ * @subcode: (nullable): the ONVIF subcode, e.g. "ter:NotAuthorized", or two of them separated
+ *   by a space, e.g. "ter:Action ter:MaxNVTProfiles", the second nested in the first
  * @reason: a human-readable reason in English, escaped here
  *
- * Builds a SOAP 1.2 Fault: Code/Value, Code/Subcode/Value when @subcode is given, and
- * Reason/Text with xml:lang="en".
+ * Builds a SOAP 1.2 Fault: Code/Value, Code/Subcode/Value (and Subcode/Subcode/Value) when
+ * @subcode is given, and Reason/Text with xml:lang="en".
  *
  * Returns: (transfer full): the whole document, with its XML declaration
  */
@@ -331,10 +332,16 @@ cd_soap_fault(const gchar *code, const gchar *subcode, const gchar *reason)
 	g_string_append(body, code_escaped);
 	g_string_append(body, "</s:Value>");
 	if (subcode != NULL) {
-		g_autofree gchar *subcode_escaped = cd_xml_escape(subcode);
-		g_string_append_printf(body,
-				       "<s:Subcode><s:Value>%s</s:Value></s:Subcode>",
-				       subcode_escaped);
+		g_auto(GStrv) levels = g_strsplit(subcode, " ", -1);
+
+		for (guint i = 0; levels[i] != NULL; i++) {
+			g_autofree gchar *level_escaped = cd_xml_escape(levels[i]);
+
+			g_string_append_printf(body, "<s:Subcode><s:Value>%s</s:Value>",
+					       level_escaped);
+		}
+		for (guint i = 0; levels[i] != NULL; i++)
+			g_string_append(body, "</s:Subcode>");
 	}
 	g_string_append_printf(body,
 			       "</s:Code><s:Reason><s:Text xml:lang=\"en\">%s</s:Text></s:Reason>"

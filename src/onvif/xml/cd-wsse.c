@@ -6,6 +6,27 @@
  * little as it can: one message for an unknown user and a wrong password, and never a password
  * or a digest.
  *
+ * What the replay cache keys on. A PasswordDigest signs the nonce, Created and the password,
+ * never the message, so the cache is what stops a captured token from being used again. It
+ * keys on the nonce's bytes and Created, and remembers with each token the client address it
+ * was first accepted from. The same token again is accepted only when all of these hold, and
+ * refused as a replay otherwise:
+ *  - it comes from the client address the token was first accepted from,
+ *  - within REUSE_SPAN_US of that first acceptance,
+ *  - and the token has been accepted fewer than MAX_USES_PER_TOKEN times.
+ * Why: libonvif (Debian's libonvif1 and onvif-tools, 1.4.4; sr99622/libonvif onvif.c,
+ * addUsernameDigestHeader) calls srand(time(NULL)) for every request and draws its nonce from
+ * rand(), so every request within one second carries the same nonce: a client that asks
+ * GetProfiles and GetStreamUri back to back sends one token twice. What differs between those
+ * requests is not even always the Body: `onvif-util get profiles` sends GetProfiles twice in
+ * the same millisecond, byte for byte alike, so keying on the Body too still refused it on
+ * loopback. Keying on nothing would let a captured token in for as long as Created is in the
+ * window. The hole left is narrow on purpose: a stranger who sees a token on the wire can use
+ * it only from the same address (a TCP connection, not a forged packet), within two seconds, a
+ * few times; every answer is read-only and goes to that address, and the README says that
+ * credentials travel in the clear until TLS lands. cd_wsse_verify(), without a client, never
+ * lets a token in twice.
+ *
  * Any thread may call cd_wsse_verify(). The nonce cache is behind a mutex; the password function
  * is called from the verifying thread without it held, so it must be thread-safe too. The window
  * is the caller's [server] onvif-time-window.
@@ -27,6 +48,9 @@
 #define MAX_PASSWORD_LEN 256
 /* accepted nonces remembered at most: past it, tokens are refused rather than the cache grown */
 #define MAX_NONCES 10000
+/* how long, and how many times, one token may serve one client (see above) */
+#define REUSE_SPAN_US	   (2 * G_USEC_PER_SEC)
+#define MAX_USES_PER_TOKEN 16
 
 #define MESSAGE_WRONG	  "wrong user name or password"
 #define MESSAGE_WINDOW	  "Created is outside the allowed time window"
@@ -37,8 +61,10 @@
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_MD_CTX, EVP_MD_CTX_free)
 
 typedef struct {
-	gchar *key;	    /* the nonce, base64 re-encoded from its bytes */
-	gint64 accepted_us; /* the now_us it was accepted at */
+	gchar *key;	    /* the nonce, base64 re-encoded from its bytes, and Created */
+	gint64 accepted_us; /* the now_us it was first accepted at */
+	gchar *client;	    /* who first sent it; NULL: it is good once */
+	guint uses;	    /* times accepted */
 } CdWsseNonce;
 
 struct _CdWsse {
@@ -46,7 +72,7 @@ struct _CdWsse {
 	CdWssePasswordFunc password_func;
 	gpointer user_data;
 	GMutex lock;
-	GHashTable *nonces; /* key → CdWsseNonce in order, protected by lock */
+	GHashTable *nonces; /* key → the CdWsseNonce in order, protected by lock */
 	GQueue order;	    /* of CdWsseNonce, oldest accepted first, protected by lock */
 };
 
@@ -54,6 +80,7 @@ static void
 cd_wsse_nonce_free(CdWsseNonce *nonce)
 {
 	g_free(nonce->key);
+	g_free(nonce->client);
 	g_free(nonce);
 }
 
@@ -264,8 +291,23 @@ cd_wsse_prune(CdWsse *self, gint64 now_us, gboolean everywhere)
 	}
 }
 
+/* a token accepted before serves the same client again, briefly (see above) */
 static gboolean
-cd_wsse_remember_nonce(CdWsse *self, GBytes *nonce, gint64 created_us, gint64 now_us,
+cd_wsse_may_reuse(const CdWsseNonce *entry, const gchar *client, gint64 now_us)
+{
+	if (client == NULL || entry->client == NULL || g_strcmp0(entry->client, client) != 0)
+		return FALSE;
+	if (now_us < entry->accepted_us || now_us - entry->accepted_us > REUSE_SPAN_US)
+		return FALSE;
+	return entry->uses < MAX_USES_PER_TOKEN;
+}
+
+static gboolean
+cd_wsse_remember_nonce(CdWsse *self,
+		       GBytes *nonce,
+		       gint64 created_us,
+		       const gchar *client,
+		       gint64 now_us,
 		       GError **error)
 {
 	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->lock);
@@ -278,9 +320,14 @@ cd_wsse_remember_nonce(CdWsse *self, GBytes *nonce, gint64 created_us, gint64 no
 	CdWsseNonce *entry;
 
 	cd_wsse_prune(self, now_us, FALSE);
-	if (g_hash_table_contains(self->nonces, key)) {
-		cd_wsse_refuse(error, MESSAGE_REPLAY);
-		return FALSE;
+	entry = g_hash_table_lookup(self->nonces, key);
+	if (entry != NULL) {
+		if (!cd_wsse_may_reuse(entry, client, now_us)) {
+			cd_wsse_refuse(error, MESSAGE_REPLAY);
+			return FALSE;
+		}
+		entry->uses++;
+		return TRUE;
 	}
 	if (g_hash_table_size(self->nonces) >= MAX_NONCES)
 		cd_wsse_prune(self, now_us, TRUE);
@@ -292,7 +339,9 @@ cd_wsse_remember_nonce(CdWsse *self, GBytes *nonce, gint64 created_us, gint64 no
 	entry = g_new0(CdWsseNonce, 1);
 	entry->key = g_steal_pointer(&key);
 	entry->accepted_us = now_us;
-	g_hash_table_add(self->nonces, entry->key);
+	entry->client = g_strdup(client);
+	entry->uses = 1;
+	g_hash_table_insert(self->nonces, entry->key, entry);
 	g_queue_push_tail(&self->order, entry);
 	return TRUE;
 }
@@ -304,9 +353,28 @@ cd_wsse_remember_nonce(CdWsse *self, GBytes *nonce, gint64 created_us, gint64 no
  * @now_us: the current wall-clock time, g_get_real_time()
  * @error: (nullable): return location for an error
  *
+ * cd_wsse_verify_from() without a client: a PasswordDigest token is accepted once.
+ *
+ * Returns: %TRUE if the token is valid
+ */
+gboolean
+cd_wsse_verify(CdWsse *self, const CdUsernameToken *token, gint64 now_us, GError **error)
+{
+	return cd_wsse_verify_from(self, token, NULL, now_us, error);
+}
+
+/**
+ * cd_wsse_verify_from:
+ * @self: a verifier
+ * @token: the token from cd_soap_request_get_username_token()
+ * @client: (nullable): the address the request came from; %NULL: unknown
+ * @now_us: the current wall-clock time, g_get_real_time()
+ * @error: (nullable): return location for an error
+ *
  * Checks a UsernameToken. A PasswordDigest token needs a Nonce and a Created within the window
- * of @now_us, and its nonce must not have been accepted before; a PasswordText token is
- * compared as sent, and its Created, if any, must be within the window too.
+ * of @now_us, and its nonce and Created must not have been accepted before, unless from the
+ * same client moments ago (see the file's comment); a PasswordText token
+ * is compared as sent, and its Created, if any, must be within the window too.
  *
  * Errors: %CD_ERROR_NOT_AUTHORIZED, whose message is one of "malformed UsernameToken" (a field
  * missing, too long or unparsable), "Created is outside the allowed time window", "wrong user
@@ -317,7 +385,11 @@ cd_wsse_remember_nonce(CdWsse *self, GBytes *nonce, gint64 created_us, gint64 no
  * Returns: %TRUE if the token is valid
  */
 gboolean
-cd_wsse_verify(CdWsse *self, const CdUsernameToken *token, gint64 now_us, GError **error)
+cd_wsse_verify_from(CdWsse *self,
+		    const CdUsernameToken *token,
+		    const gchar *client,
+		    gint64 now_us,
+		    GError **error)
 {
 	g_autoptr(GBytes) nonce = NULL;
 	gint64 created_us = 0;
@@ -348,6 +420,6 @@ cd_wsse_verify(CdWsse *self, const CdUsernameToken *token, gint64 now_us, GError
 		return FALSE;
 	/* a plain password replayed proves no more than the password itself, which it carries */
 	if (token->password_is_digest)
-		return cd_wsse_remember_nonce(self, nonce, created_us, now_us, error);
+		return cd_wsse_remember_nonce(self, nonce, created_us, client, now_us, error);
 	return TRUE;
 }

@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// Drives one ONVIF device with the npm `onvif` client (agsh/onvif), the way a Node VMS or a
+// home-automation bridge does, and prints what it learned. Used by tests/e2e/test-onvif-clients.c.
+//
+//   node onvif-probe.js HOSTNAME PORT USER PASSWORD [ws-security|http-digest]
+//
+// ws-security (the default) lets the library sign every SOAP request with a WS-Security
+// UsernameToken (PasswordDigest); http-digest turns that off, so the device challenges with
+// HTTP Digest and the library answers it. The snapshot is fetched with HTTP Digest in both
+// modes, with the library's own challenge parser and answer (Cam.digestAuth).
+//
+// Output on stdout, in the GLib key-file format (the C test reads it with GKeyFile; GLib has no
+// JSON parser and the project takes no JSON library for one test):
+//
+//   [client]      library, node, auth
+//   [device]      manufacturer, model, firmware, serial, hardware, media2 (GetServices said so),
+//                 device-service, media-service, media2-service
+//   [media2 N]    profile N as seen through Media2 (when the device offers it), then
+//   [media N]     the same through Media (ver10): token, name, encoding, width, height, fps,
+//                 bitrate, gov, stream-uri, snapshot-uri, snapshot-status, snapshot-type,
+//                 snapshot-bytes, snapshot-jpeg (starts with FF D8 and ends with FF D9)
+//   [error]       stage, message: the first call that failed (the exit status is then 1)
+//
+// Only the address given is contacted, plus the snapshot URI the device hands out. Every call has
+// a timeout, and the whole run is bounded by a watchdog.
+'use strict';
+
+const http = require('http');
+const { Cam } = require('onvif');
+const { getDigestHeaders } = require('onvif/lib/utils');
+const onvifPackage = require('onvif/package.json');
+
+const CALL_TIMEOUT_MS = 10000;
+const RUN_TIMEOUT_MS = 60000;
+const MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024;
+
+const groups = []; // [name, [[key, value], ...]] in order
+
+function group(name) {
+	const entries = [];
+	groups.push([name, entries]);
+	return (key, value) => entries.push([key, value]);
+}
+
+// GKeyFile value escapes: \\ \n \r \t, and \s for a leading space
+function escapeValue(value) {
+	const text = String(value === undefined || value === null ? '' : value)
+		.replace(/\\/g, '\\\\')
+		.replace(/\n/g, '\\n')
+		.replace(/\r/g, '\\r')
+		.replace(/\t/g, '\\t');
+	return text.startsWith(' ') ? '\\s' + text.slice(1) : text;
+}
+
+function printReport() {
+	let out = '';
+	for (const [name, entries] of groups) {
+		out += `[${name}]\n`;
+		for (const [key, value] of entries)
+			out += `${key}=${escapeValue(value)}\n`;
+		out += '\n';
+	}
+	process.stdout.write(out);
+}
+
+class StageError extends Error {
+	constructor(stage, cause) {
+		super(cause && cause.message ? cause.message : String(cause));
+		this.stage = stage;
+	}
+}
+
+// the library's callback API as a promise; `stage` names the call in an error
+function call(cam, stage, method, ...args) {
+	return new Promise((resolve, reject) => {
+		cam[method](...args, (err, result) => {
+			if (err)
+				reject(new StageError(stage, err));
+			else
+				resolve(result);
+		});
+	});
+}
+
+function get(url, headers) {
+	return new Promise((resolve, reject) => {
+		const req = http.get(url, { headers, timeout: CALL_TIMEOUT_MS, agent: false }, (res) => {
+			const chunks = [];
+			let length = 0;
+			res.on('data', (chunk) => {
+				length += chunk.length;
+				if (length > MAX_SNAPSHOT_BYTES) {
+					req.destroy(new Error(`more than ${MAX_SNAPSHOT_BYTES} bytes`));
+					return;
+				}
+				chunks.push(chunk);
+			});
+			res.on('end', () => resolve({ res, body: Buffer.concat(chunks) }));
+			res.on('error', reject);
+		});
+		req.on('timeout', () => req.destroy(new Error('timeout')));
+		req.on('error', reject);
+	});
+}
+
+// GET with HTTP Digest, answered by the library's own Cam.digestAuth
+async function fetchSnapshot(cam, uri) {
+	const url = new URL(uri);
+	let { res, body } = await get(url, {});
+	if (res.statusCode === 401) {
+		const challenges = getDigestHeaders(res.rawHeaders);
+		if (challenges.length === 0)
+			throw new Error('401 without a Digest challenge');
+		const authorization = cam.digestAuth(challenges, {
+			method: 'GET',
+			path: url.pathname + url.search,
+		});
+		({ res, body } = await get(url, { Authorization: authorization }));
+	}
+	return { status: res.statusCode, type: res.headers['content-type'], body };
+}
+
+function isJpeg(body) {
+	return body.length > 4 && body[0] === 0xff && body[1] === 0xd8 &&
+		body[body.length - 2] === 0xff && body[body.length - 1] === 0xd9;
+}
+
+function text(value) {
+	// xml2js leaves an element with attributes as {_: text, $: {...}}
+	if (value && typeof value === 'object' && '_' in value)
+		return value._;
+	return value;
+}
+
+async function describeProfiles(cam, media) {
+	const profiles = await call(cam, `${media} GetProfiles`, 'getProfiles');
+	for (let i = 0; i < (profiles || []).length; i++) {
+		const profile = profiles[i];
+		const token = profile.$ && profile.$.token;
+		const set = group(`${media} ${i}`);
+		const encoder = profile.videoEncoderConfiguration || {};
+		const resolution = encoder.resolution || {};
+		const rate = encoder.rateControl || {};
+		set('token', token);
+		set('name', text(profile.name));
+		set('encoding', text(encoder.encoding));
+		set('width', resolution.width);
+		set('height', resolution.height);
+		set('fps', rate.frameRateLimit);
+		set('bitrate', rate.bitrateLimit);
+		// Media2 has GovLength as an attribute, Media ver10 in <H264>
+		set('gov', (encoder.$ && encoder.$.GovLength) || (encoder.H264 && encoder.H264.govLength));
+		const stream = await call(cam, `${media} GetStreamUri ${token}`, 'getStreamUri',
+			{ protocol: 'RTSP', profileToken: token });
+		set('stream-uri', stream && stream.uri);
+		const snapshot = await call(cam, `${media} GetSnapshotUri ${token}`, 'getSnapshotUri',
+			{ profileToken: token });
+		set('snapshot-uri', snapshot && snapshot.uri);
+		let picture;
+		try {
+			picture = await fetchSnapshot(cam, snapshot.uri);
+		} catch (err) {
+			throw new StageError(`${media} snapshot GET ${token}`, err);
+		}
+		set('snapshot-status', picture.status);
+		set('snapshot-type', picture.type);
+		set('snapshot-bytes', picture.body.length);
+		set('snapshot-jpeg', isJpeg(picture.body));
+	}
+}
+
+async function main() {
+	const [hostname, port, username, password, auth = 'ws-security'] = process.argv.slice(2);
+	if (password === undefined || !['ws-security', 'http-digest'].includes(auth)) {
+		process.stderr.write('usage: onvif-probe.js HOSTNAME PORT USER PASSWORD ' +
+			'[ws-security|http-digest]\n');
+		process.exit(2);
+	}
+	const client = group('client');
+	client('library', `onvif ${onvifPackage.version}`);
+	client('node', process.version);
+	client('auth', auth);
+
+	const cam = new Cam({
+		hostname,
+		port: Number(port),
+		username,
+		password,
+		timeout: CALL_TIMEOUT_MS,
+		autoconnect: false,
+		useWSSecurity: auth === 'ws-security',
+	});
+	// connect() swallows media errors (a wrong password among them) into a warning
+	const warnings = [];
+	cam.on('warning', (warning) => warnings.push(String(warning)));
+	await call(cam, 'connect', 'connect');
+	const info = await call(cam, 'GetDeviceInformation', 'getDeviceInformation');
+	const device = group('device');
+	device('manufacturer', info.manufacturer);
+	device('model', info.model);
+	device('firmware', info.firmwareVersion);
+	device('serial', info.serialNumber);
+	device('hardware', info.hardwareId);
+	device('media2', Boolean(cam.media2Support));
+	for (const service of ['device', 'media', 'media2']) {
+		const address = service === 'device' ? `http://${hostname}:${port}${cam.path}`
+			: cam.uri && cam.uri[service] && cam.uri[service].href;
+		device(`${service}-service`, address);
+	}
+	if (warnings.length > 0)
+		device('warnings', warnings.join('; '));
+
+	// through Media2 when the device offers it (what the library prefers), then through Media
+	const media2 = Boolean(cam.media2Support);
+	if (media2)
+		await describeProfiles(cam, 'media2');
+	cam.media2Support = false;
+	await describeProfiles(cam, 'media');
+	cam.media2Support = media2;
+}
+
+const watchdog = setTimeout(() => {
+	const error = group('error');
+	error('stage', 'watchdog');
+	error('message', `not done after ${RUN_TIMEOUT_MS} ms`);
+	printReport();
+	process.exit(1);
+}, RUN_TIMEOUT_MS);
+
+main().then(() => {
+	clearTimeout(watchdog);
+	printReport();
+}, (err) => {
+	clearTimeout(watchdog);
+	const error = group('error');
+	error('stage', err.stage || 'script');
+	error('message', err.message);
+	printReport();
+	process.stderr.write(`onvif-probe: ${err.stage || 'script'}: ${err.stack || err}\n`);
+	process.exitCode = 1;
+});
