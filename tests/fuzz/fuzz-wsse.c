@@ -11,7 +11,8 @@
  * right one for the user (PasswordText) or the right digest of the token's nonce and Created
  * (PasswordDigest): that reaches the nonce cache. Checked besides crashes: a token accepted is
  * one of a known user with the right password, a digest is accepted only with a nonce and a
- * Created inside the window, and never twice.
+ * Created inside the window, and never twice without a client; with one (libonvif's pattern,
+ * cd_wsse_verify_from()) again from that client for a moment, never from another.
  */
 #include <string.h>
 
@@ -76,6 +77,23 @@ cd_fuzz_digest(const gchar *nonce, const gchar *created, const gchar *password)
 	return g_base64_encode(digest, digest_len);
 }
 
+/* a signed digest token, known good, from a client: good again from it, not from another */
+static void
+cd_fuzz_verify_from(const CdUsernameToken *token)
+{
+	g_autoptr(CdWsse) wsse = cd_wsse_new(WINDOW_MS, cd_fuzz_password_cb, NULL);
+
+	CD_FUZZ_CHECK(cd_wsse_verify_from(wsse, token, "192.0.2.1", CD_FUZZ_NOW_US, NULL));
+	CD_FUZZ_CHECK(cd_wsse_verify_from(wsse, token, "192.0.2.1", CD_FUZZ_NOW_US, NULL));
+	CD_FUZZ_CHECK(!cd_wsse_verify_from(wsse, token, "192.0.2.2", CD_FUZZ_NOW_US, NULL));
+	CD_FUZZ_CHECK(!cd_wsse_verify_from(wsse, token, NULL, CD_FUZZ_NOW_US, NULL));
+	CD_FUZZ_CHECK(!cd_wsse_verify_from(wsse,
+					   token,
+					   "192.0.2.1",
+					   CD_FUZZ_NOW_US + 3 * G_USEC_PER_SEC,
+					   NULL));
+}
+
 static void
 cd_fuzz_verify(const CdUsernameToken *token, gboolean sign)
 {
@@ -110,6 +128,7 @@ cd_fuzz_verify(const CdUsernameToken *token, gboolean sign)
 	/* the same token again is a replay */
 	CD_FUZZ_CHECK(!cd_wsse_verify(wsse, &copy, CD_FUZZ_NOW_US, &error_again));
 	CD_FUZZ_CHECK(g_error_matches(error_again, CD_ERROR, CD_ERROR_NOT_AUTHORIZED));
+	cd_fuzz_verify_from(&copy);
 }
 
 /* the next NUL-separated field from *offset on, NULL once the last one was read */
