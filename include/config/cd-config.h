@@ -82,6 +82,10 @@ const CdCamera *
 cd_config_find_camera(const CdConfig *config, const gchar *name);
 gchar *
 cd_config_example(void);
+gboolean
+cd_config_listen_addresses_overlap(const gchar *a, const gchar *b);
+const gchar *
+cd_config_get_camera_rtsp_address(const CdConfig *config, const CdCamera *camera);
 void
 cd_user_free(CdUser *user);
 

@@ -341,7 +341,10 @@ static const CdConfigKey keys[] = {
      .example = "8000",
      .help = "ONVIF device of this camera: its own port (default: [server] onvif-port + n), the\n"
 	     "address it binds (default: listen-address) and a location for its discovery\n"
-	     "scopes."},
+	     "scopes. A camera with an address of its own is served there whole, as recorders\n"
+	     "that key a device by its address expect (UniFi Protect, Nx Witness): its RTSP\n"
+	     "answers on it too (rtsp-port), its stream URIs name it, and its discovery\n"
+	     "messages are sent from it."},
     {CAMERA(onvif_address), .name = "onvif-address", .type = CD_VALUE_HOST, .example = "127.0.0.1"},
     {CAMERA(location),
      .name = "location",

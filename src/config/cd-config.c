@@ -471,13 +471,15 @@ onvif_address(const CdConfig *config, const CdCamera *camera)
 	return camera->onvif_address != NULL ? camera->onvif_address : config->listen_address;
 }
 
-/*
+/**
+ * cd_config_listen_addresses_overlap:
+ *
  * Whether two listeners on one port would clash: the same address, or a wildcard that takes
  * the other too ("::" takes every address, "0.0.0.0" every IPv4 one). Names are compared as
  * written: cordon does not resolve at --check-config.
  */
-static gboolean
-listen_addresses_overlap(const gchar *a, const gchar *b)
+gboolean
+cd_config_listen_addresses_overlap(const gchar *a, const gchar *b)
 {
 	g_autoptr(GInetAddress) address_a = g_inet_address_new_from_string(a);
 	g_autoptr(GInetAddress) address_b = g_inet_address_new_from_string(b);
@@ -496,6 +498,25 @@ listen_addresses_overlap(const gchar *a, const gchar *b)
 		return g_inet_address_get_family(address_b) == G_SOCKET_FAMILY_IPV6 ||
 		       g_inet_address_get_family(address_a) == G_SOCKET_FAMILY_IPV4;
 	return FALSE;
+}
+
+/**
+ * cd_config_get_camera_rtsp_address:
+ *
+ * Recorders that key a device by its address (UniFi Protect, Nx Witness) take the stream from
+ * the address they used for ONVIF, so RTSP listens on a camera's own onvif-address too.
+ *
+ * Returns: (nullable): @camera's onvif-address when its ONVIF device runs there and
+ * listen-address does not already take it (cd_config_listen_addresses_overlap()): an address
+ * RTSP must also listen on; %NULL when listen-address serves the camera's ONVIF clients
+ */
+const gchar *
+cd_config_get_camera_rtsp_address(const CdConfig *config, const CdCamera *camera)
+{
+	if (!config->onvif_enabled || !camera->enabled || camera->onvif_address == NULL ||
+	    cd_config_listen_addresses_overlap(config->listen_address, camera->onvif_address))
+		return NULL;
+	return camera->onvif_address;
 }
 
 /* camera n (file order) listens on onvif-port + n unless it names its own port; a base of 0
@@ -536,8 +557,8 @@ cd_config_assign_onvif_ports(CdConfigParser *self, CdConfig *config, GError **er
 		for (guint j = 0; j < i; j++) {
 			CdCamera *other = g_ptr_array_index(config->cameras, j);
 			if (other->onvif_port == camera->onvif_port &&
-			    listen_addresses_overlap(onvif_address(config, other),
-						     onvif_address(config, camera))) {
+			    cd_config_listen_addresses_overlap(onvif_address(config, other),
+							       onvif_address(config, camera))) {
 				cd_config_set_error(error,
 						    self,
 						    group,

@@ -25,6 +25,7 @@
 
 #include <sys/timex.h>
 
+#include "cd-error.h"
 #include "cd-host-info.h"
 #include "cd-onvif-identity.h"
 #include "cd-soap.h"
@@ -52,6 +53,7 @@ typedef struct {
 	CdDaemon *daemon;
 	guint port; /* the "front" camera's ONVIF device */
 	guint rtsp_port;
+	const gchar *address; /* nullable: where the device listens, 127.0.0.1 if not given */
 } Onvif;
 
 /* clients run on their own threads while this one runs cordon's main context */
@@ -124,6 +126,7 @@ typedef struct {
 	GBytes *request;
 	HttpReply *reply;
 	const gchar *source; /* nullable: the client's own loopback address */
+	const gchar *host;   /* nullable: the server's address, 127.0.0.1 if not given */
 } HttpJob;
 
 static HttpReply *
@@ -164,7 +167,11 @@ http_exchange(gpointer data)
 
 		g_socket_client_set_local_address(client, local);
 	}
-	connection = g_socket_client_connect_to_host(client, "127.0.0.1", job->port, NULL, NULL);
+	connection = g_socket_client_connect_to_host(client,
+						     job->host != NULL ? job->host : "127.0.0.1",
+						     job->port,
+						     NULL,
+						     NULL);
 	if (connection != NULL &&
 	    g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(connection)),
 				      g_bytes_get_data(job->request, NULL),
@@ -186,12 +193,18 @@ http_exchange(gpointer data)
 }
 
 static HttpReply *
-http_send_from(const gchar *source, guint port, GBytes *request)
+http_send_between(const gchar *source, const gchar *host, guint port, GBytes *request)
 {
-	HttpJob job = {port, request, NULL, source};
+	HttpJob job = {port, request, NULL, source, host};
 
 	run_in_thread(http_exchange, &job);
 	return job.reply;
+}
+
+static HttpReply *
+http_send_from(const gchar *source, guint port, GBytes *request)
+{
+	return http_send_between(source, NULL, port, request);
 }
 
 static HttpReply *
@@ -215,22 +228,33 @@ reply_header(HttpReply *reply, const gchar *name)
 }
 
 static GBytes *
-post_request(guint port, const gchar *path, const gchar *extra_headers, const gchar *body)
+post_request_to(const gchar *host,
+		guint port,
+		const gchar *path,
+		const gchar *extra_headers,
+		const gchar *body)
 {
 	g_autofree gchar *text =
 	    g_strdup_printf("POST %s HTTP/1.1\r\n"
-			    "Host: 127.0.0.1:%u\r\n"
+			    "Host: %s:%u\r\n"
 			    "Connection: close\r\n"
 			    "Content-Type: application/soap+xml; charset=utf-8\r\n"
 			    "Content-Length: %zu\r\n"
 			    "%s\r\n%s",
 			    path,
+			    host,
 			    port,
 			    strlen(body),
 			    extra_headers != NULL ? extra_headers : "",
 			    body);
 
 	return g_bytes_new(text, strlen(text));
+}
+
+static GBytes *
+post_request(guint port, const gchar *path, const gchar *extra_headers, const gchar *body)
+{
+	return post_request_to("127.0.0.1", port, path, extra_headers, body);
 }
 
 /* SOAP requests built here, where exact control over the bytes is needed */
@@ -353,8 +377,9 @@ soap_post_from(Onvif *onvif,
 	       const gchar *body)
 {
 	g_autofree gchar *document = envelope(header, body);
-	g_autoptr(GBytes) request = post_request(onvif->port, path, NULL, document);
-	HttpReply *reply = http_send_from(source, onvif->port, request);
+	const gchar *host = onvif->address != NULL ? onvif->address : "127.0.0.1";
+	g_autoptr(GBytes) request = post_request_to(host, onvif->port, path, NULL, document);
+	HttpReply *reply = http_send_between(source, host, onvif->port, request);
 
 	assert_clean_reply(reply);
 	return reply;
@@ -2258,6 +2283,7 @@ test_two_cameras(void)
 typedef struct {
 	guint port;
 	GPtrArray *answers; /* (element-type gchar*) */
+	GPtrArray *senders; /* (element-type gchar*) the source address of each answer */
 } ProbeRun;
 
 #define PROBE_MESSAGE_ID "uuid:0a6dc791-2be6-4991-9af1-454778a1917a"
@@ -2294,14 +2320,18 @@ probe_run(gpointer user_data)
 	/* WS-Discovery: answers within a short time; collect for one second, no more */
 	deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
 	for (guint i = 0; i < 16 && g_get_monotonic_time() < deadline; i++) {
+		g_autoptr(GSocketAddress) from = NULL;
 		gchar buffer[8192];
 		gssize n;
 
 		g_socket_set_timeout(socket, 1);
-		n = g_socket_receive(socket, buffer, sizeof(buffer) - 1, NULL, NULL);
+		n = g_socket_receive_from(socket, &from, buffer, sizeof(buffer) - 1, NULL, NULL);
 		if (n <= 0)
 			break;
 		g_ptr_array_add(run->answers, g_strndup(buffer, n));
+		g_ptr_array_add(run->senders,
+				g_inet_address_to_string(g_inet_socket_address_get_address(
+				    G_INET_SOCKET_ADDRESS(from))));
 	}
 }
 
@@ -2323,9 +2353,11 @@ test_discovery(void)
 	run.port = cd_daemon_get_discovery_port(onvif.daemon);
 	g_assert_cmpuint(run.port, >, 0);
 	run.answers = g_ptr_array_new_with_free_func(g_free);
+	run.senders = g_ptr_array_new_with_free_func(g_free);
 	run_in_thread(probe_run, &run);
 	g_assert_cmpuint(run.answers->len, ==, 1);
 	answer = g_ptr_array_index(run.answers, 0);
+	g_assert_cmpstr(g_ptr_array_index(run.senders, 0), ==, "127.0.0.1");
 	g_assert_nonnull(strstr(answer, "ProbeMatch"));
 	g_assert_nonnull(strstr(answer, PROBE_MESSAGE_ID));
 	g_assert_nonnull(strstr(answer, "onvif://www.onvif.org/name/front"));
@@ -2346,7 +2378,162 @@ test_discovery(void)
 	assert_clean_reply(reply);
 	assert_ok(reply, "<tds:Manufacturer>cordon</tds:Manufacturer>");
 	g_ptr_array_unref(run.answers);
+	g_ptr_array_unref(run.senders);
 	onvif_stop(&onvif);
+}
+
+/*
+ * UniFi Protect and Nx Witness key a device by its address and take the stream from the
+ * address they used for ONVIF. A camera with an onvif-address of its own ("front", 127.0.0.2)
+ * is served over RTSP there too, behind the same logins, and discovery answers for it from
+ * there; a camera without one ("yard") stays on listen-address (127.0.0.1).
+ */
+static gchar *
+stream_uri(Onvif *device, const gchar *profile_token)
+{
+	g_autofree gchar *header = viewer_header();
+	g_autofree gchar *body =
+	    g_strdup_printf("<trt:GetStreamUri><trt:StreamSetup><tt:Stream>RTP-Unicast</tt:Stream>"
+			    "<tt:Transport><tt:Protocol>RTSP</tt:Protocol></tt:Transport>"
+			    "</trt:StreamSetup><trt:ProfileToken>%s</trt:ProfileToken>"
+			    "</trt:GetStreamUri>",
+			    profile_token);
+	g_autoptr(HttpReply) reply = soap_post(device, "/onvif/media_service", header, body);
+
+	assert_ok(reply, "<trt:GetStreamUriResponse>");
+	return element_text(reply->body, "tt:Uri");
+}
+
+/* whether something accepts TCP connections there; the kernel completes the handshake */
+static gboolean
+port_open(const gchar *host, guint port)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) connection = NULL;
+
+	g_socket_client_set_timeout(client, 5);
+	g_socket_client_set_enable_proxy(client, FALSE);
+	connection = g_socket_client_connect_to_host(client, host, port, NULL, NULL);
+	return connection != NULL;
+}
+
+/* the source address of the one ProbeMatch that names camera @name */
+static const gchar *
+probe_match_sender(ProbeRun *run, const gchar *name)
+{
+	g_autofree gchar *scope = g_strdup_printf("onvif://www.onvif.org/name/%s", name);
+	const gchar *sender = NULL;
+
+	for (guint i = 0; i < run->answers->len; i++) {
+		if (strstr(g_ptr_array_index(run->answers, i), scope) == NULL)
+			continue;
+		g_assert_null(sender);
+		sender = g_ptr_array_index(run->senders, i);
+	}
+	g_assert_nonnull(sender);
+	return sender;
+}
+
+static void
+assert_plays(const gchar *uri)
+{
+	g_autoptr(CdTestClient) client = cd_test_client_new(uri, VIEWER_USER, VIEWER_PASSWORD, TRUE);
+
+	cd_test_client_start(client);
+	g_assert_true(cd_test_client_wait_live_frames(client, 3, WAIT_MS));
+	cd_test_client_stop(client);
+}
+
+static void
+test_own_address(void)
+{
+	g_autoptr(CdEmulator) camera = cd_test_camera_start(CD_EMULATOR_CODEC_H264, 0, 320, 240);
+	g_autofree gchar *url = cd_emulator_get_url(camera);
+	g_autofree gchar *front = front_section("front", url);
+	g_autofree gchar *yard = front_section("yard", url);
+	g_autofree gchar *sections = g_strconcat(front, "onvif-address=127.0.0.2\n", yard, NULL);
+	g_autoptr(CdDaemon) daemon =
+	    cd_test_cordon_start("discovery=true\ndiscovery-port=0\n", sections);
+	guint rtsp_port = cd_daemon_get_rtsp_port(daemon);
+	Onvif front_device = {.port = cd_daemon_get_onvif_port(daemon, "front"),
+			      .address = "127.0.0.2"};
+	Onvif yard_device = {.port = cd_daemon_get_onvif_port(daemon, "yard")};
+	g_autofree gchar *main_uri = stream_uri(&front_device, "profile_main");
+	g_autofree gchar *sub_uri = stream_uri(&front_device, "profile_sub");
+	g_autofree gchar *yard_uri = stream_uri(&yard_device, "profile_main");
+	g_autofree gchar *expected_main = g_strdup_printf("rtsp://127.0.0.2:%u/front", rtsp_port);
+	g_autofree gchar *expected_sub = g_strdup_printf("rtsp://127.0.0.2:%u/front/sub", rtsp_port);
+	g_autofree gchar *expected_yard = g_strdup_printf("rtsp://127.0.0.1:%u/yard", rtsp_port);
+	ProbeRun run = {0};
+
+	/* the stream URIs name the address the client used for ONVIF */
+	g_assert_cmpstr(main_uri, ==, expected_main);
+	g_assert_cmpstr(sub_uri, ==, expected_sub);
+	g_assert_cmpstr(yard_uri, ==, expected_yard);
+
+	/* the viewer plays both there; without a login it is the same refusal as on the main
+	 * listener */
+	assert_plays(main_uri);
+	assert_plays(sub_uri);
+	g_assert_cmpuint(cd_test_rtsp_describe_status("127.0.0.2", rtsp_port, "/front"), ==, 401);
+	g_assert_cmpuint(cd_test_rtsp_describe_status("127.0.0.2", rtsp_port, "/front/sub"),
+			 ==,
+			 401);
+	g_assert_cmpuint(cd_test_rtsp_describe_status("127.0.0.1", rtsp_port, "/front"), ==, 401);
+	/* only the addresses configured */
+	g_assert_false(port_open("127.0.0.3", rtsp_port));
+
+	/* each device answers discovery from its own address */
+	run.port = cd_daemon_get_discovery_port(daemon);
+	run.answers = g_ptr_array_new_with_free_func(g_free);
+	run.senders = g_ptr_array_new_with_free_func(g_free);
+	run_in_thread(probe_run, &run);
+	g_assert_cmpuint(run.answers->len, ==, 2);
+	g_assert_cmpstr(probe_match_sender(&run, "front"), ==, "127.0.0.2");
+	g_assert_cmpstr(probe_match_sender(&run, "yard"), ==, "127.0.0.1");
+	g_ptr_array_unref(run.answers);
+	g_ptr_array_unref(run.senders);
+
+	/* every listener closes on stop */
+	cd_daemon_stop(daemon);
+	g_assert_false(port_open("127.0.0.2", rtsp_port));
+	g_assert_false(port_open("127.0.0.1", rtsp_port));
+}
+
+/* a camera's own address taken on the RTSP port: start-up fails, saying which and where */
+static void
+test_own_address_in_use(void)
+{
+	guint port = cd_test_closed_port();
+	g_autoptr(GSocket) taken =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr(GInetAddress) address = g_inet_address_new_from_string("127.0.0.2");
+	g_autoptr(GSocketAddress) local = g_inet_socket_address_new(address, port);
+	g_autofree gchar *camera_url = g_strdup_printf("rtsp://127.0.0.1:%u/", cd_test_closed_port());
+	g_autofree gchar *section =
+	    cd_test_camera_section("front", camera_url, "onvif-address=127.0.0.2\n");
+	g_autofree gchar *text = g_strdup_printf("[server]\nlisten-address=127.0.0.1\n"
+						 "rtsp-port=%u\nonvif-port=0\ndiscovery=false\n\n"
+						 "[user " VIEWER_USER "]\npassword=" VIEWER_PASSWORD
+						 "\n\n%s",
+						 port,
+						 section);
+	g_autoptr(CdConfig) config = NULL;
+	g_autoptr(CdDaemon) daemon = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(g_socket_bind(taken, local, TRUE, NULL));
+	g_assert_true(g_socket_listen(taken, NULL));
+	config = cd_config_load_from_data(text, "test.conf", &error);
+	g_assert_no_error(error);
+	daemon = cd_daemon_new(config);
+	g_assert_false(cd_daemon_start(daemon, &error));
+	g_assert_error(error, CD_ERROR, CD_ERROR_NETWORK);
+	g_test_message("%s", error->message);
+	g_assert_nonnull(strstr(error->message, "[camera front]"));
+	g_assert_nonnull(strstr(error->message, "127.0.0.2"));
+	/* and the main listener did not stay open */
+	g_assert_false(port_open("127.0.0.1", port));
 }
 
 /* TRUE once the peer has closed: reads (and drops) whatever it sent before */
@@ -2436,6 +2623,8 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/onvif/two-cameras", test_two_cameras);
 	g_test_add_func("/cordon/onvif/source-rate", test_source_rate);
 	g_test_add_func("/cordon/onvif/discovery", test_discovery);
+	g_test_add_func("/cordon/onvif/own-address", test_own_address);
+	g_test_add_func("/cordon/onvif/own-address-in-use", test_own_address_in_use);
 	g_test_add_func("/cordon/onvif/idle-connections", test_idle_connections);
 	/* last: it reads what every test above logged */
 	g_test_add_func("/cordon/onvif/password-never-logged", test_password_never_logged);

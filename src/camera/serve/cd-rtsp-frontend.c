@@ -19,7 +19,14 @@
  * max-connections, so recorders reconnecting at once after a switch reboot are queued
  * rather than refused by the kernel.
  *
- * Threads: the listening socket and every client connection run on the frontend's own
+ * Listeners: listen-address, and a camera's own onvif-address where listen-address does not
+ * take it (cd_config_get_camera_rtsp_address()), on the port the first one got: UniFi Protect
+ * and Nx Witness key a device by its address and take the stream from the address they used
+ * for ONVIF. Every listener is this one server: its connections are counted, gated and logged
+ * in as the others'. A host name is resolved once, at start; an address that resolves to one
+ * already listened on is not bound twice.
+ *
+ * Threads: the listening sockets and every client connection run on the frontend's own
  * thread and main context, made by cd_rtsp_frontend_start() and joined by
  * cd_rtsp_frontend_stop(): client-connected, closed, play-request and the request handling
  * behind them (including the blocking media prepare of a first DESCRIBE) never hold up the
@@ -37,8 +44,8 @@
  *
  * Keys used: [server] listen-address, rtsp-port, realm, client-buffer, max-connections,
  * max-connections-per-address, login-timeout, request-timeout, max-request-header,
- * max-request-headers, max-request-body; [user] password; [camera] viewers; client-timeout
- * through cd-viewer-watchdog.
+ * max-request-headers, max-request-body, onvif; [user] password; [camera] viewers,
+ * onvif-address, enabled; client-timeout through cd-viewer-watchdog.
  */
 #define G_LOG_DOMAIN "CdRtspFrontend"
 
@@ -76,12 +83,12 @@ struct _CdRtspFrontend {
 	CdRtspGate *gate;	/* connections before their login; frontend thread */
 	CdLoginBackoff *backoff; /* failed logins per peer address */
 	CdViewerWatchdog *watchdog; /* stuck viewers; frontend thread */
-	GSocket *listen_socket; /* while running */
+	/* (element-type CdListener) listen-address first, then cameras' own; while running */
+	GPtrArray *listeners;
 	guint port;
-	GMainContext *context; /* clients and listening socket, while running */
+	GMainContext *context; /* clients and listening sockets, while running */
 	GMainLoop *loop;
 	GThread *thread;
-	GSource *source; /* the listening socket */
 	GSource *stuck_check;
 	GMutex lock;
 	/* (element-type GstRTSPClient) connected, or closed awaiting release; protected by lock */
@@ -96,6 +103,25 @@ struct _CdRtspFrontend {
 };
 
 G_DEFINE_TYPE(CdRtspFrontend, cd_rtsp_frontend, G_TYPE_OBJECT)
+
+/* one listening socket, and its watch on the frontend's context once that runs */
+typedef struct {
+	GSocket *socket;
+	GSource *source; /* nullable: not watched yet */
+} CdListener;
+
+/* the port closes now */
+static void
+listener_free(CdListener *listener)
+{
+	if (listener->source != NULL) {
+		g_source_destroy(listener->source);
+		g_source_unref(listener->source);
+	}
+	g_socket_close(listener->socket, NULL);
+	g_object_unref(listener->socket);
+	g_free(listener);
+}
 
 /* a closed client's pending release; it runs only on the frontend's thread, which stop() joins */
 typedef struct {
@@ -526,7 +552,7 @@ take_connection(CdRtspFrontend *self, GSocket *socket)
 	cd_rtsp_gate_add(self->gate, self->context, socket, address, port);
 }
 
-/* frontend thread, when the listening socket has connections waiting */
+/* frontend thread, when a listening socket has connections waiting */
 static gboolean
 accept_cb(GSocket *listen_socket, GIOCondition condition, gpointer user_data)
 {
@@ -567,22 +593,109 @@ listen_port(GSocket *socket)
 	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(address));
 }
 
+static void
+add_listener(CdRtspFrontend *self, GSocket *socket)
+{
+	CdListener *listener = g_new0(CdListener, 1);
+
+	listener->socket = socket;
+	g_ptr_array_add(self->listeners, listener);
+}
+
+/* whether a listener already takes @address on our port */
+static gboolean
+listening_on(CdRtspFrontend *self, GInetAddress *address)
+{
+	g_autofree gchar *text = g_inet_address_to_string(address);
+
+	for (guint i = 0; i < self->listeners->len; i++) {
+		CdListener *listener = g_ptr_array_index(self->listeners, i);
+		g_autoptr(GSocketAddress) local = g_socket_get_local_address(listener->socket, NULL);
+		g_autofree gchar *bound = NULL;
+
+		if (local == NULL || !G_IS_INET_SOCKET_ADDRESS(local))
+			continue;
+		bound = g_inet_address_to_string(
+		    g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(local)));
+		if (cd_config_listen_addresses_overlap(bound, text))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* listens as gst_rtsp_server_create_socket() does: reused address, our backlog */
+static gboolean
+listen_on(CdRtspFrontend *self, const gchar *name, GError **error)
+{
+	g_autoptr(GResolver) resolver = g_resolver_get_default();
+	g_autolist(GInetAddress) found = NULL;
+	g_autoptr(GSocketAddress) local = NULL;
+	g_autoptr(GSocket) socket = NULL;
+
+	/* a literal address comes back as it is, without a lookup */
+	found = g_resolver_lookup_by_name(resolver, name, NULL, error);
+	if (found == NULL)
+		return FALSE;
+	if (listening_on(self, found->data))
+		return TRUE;
+	local = g_inet_socket_address_new(found->data, self->port);
+	socket = g_socket_new(g_inet_address_get_family(found->data),
+			      G_SOCKET_TYPE_STREAM,
+			      G_SOCKET_PROTOCOL_TCP,
+			      error);
+	if (socket == NULL)
+		return FALSE;
+	g_socket_set_blocking(socket, FALSE);
+	g_socket_set_listen_backlog(socket, (gint)self->config->max_connections);
+	if (!g_socket_bind(socket, local, TRUE, error) || !g_socket_listen(socket, error))
+		return FALSE;
+	add_listener(self, g_steal_pointer(&socket));
+	return TRUE;
+}
+
+/* a listener on each camera's own onvif-address that listen-address does not take */
+static gboolean
+listen_on_camera_addresses(CdRtspFrontend *self, GError **error)
+{
+	for (guint i = 0; i < self->config->cameras->len; i++) {
+		const CdCamera *camera = g_ptr_array_index(self->config->cameras, i);
+		const gchar *address = cd_config_get_camera_rtsp_address(self->config, camera);
+		g_autoptr(GError) error_local = NULL;
+
+		if (address == NULL || listen_on(self, address, &error_local))
+			continue;
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_NETWORK,
+			    "%s: [camera %s] cannot listen for RTSP on its onvif-address %s port %u: %s",
+			    self->config->path,
+			    camera->name,
+			    address,
+			    self->port,
+			    error_local->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /**
  * cd_rtsp_frontend_start:
  *
  * Listens, and serves on a thread of its own until cd_rtsp_frontend_stop().
  *
- * Errors: %CD_ERROR_NETWORK if the address cannot be bound.
+ * Errors: %CD_ERROR_NETWORK if listen-address, or a camera's own onvif-address, cannot be
+ * bound; nothing is left listening then.
  */
 gboolean
 cd_rtsp_frontend_start(CdRtspFrontend *self, GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
+	GSocket *socket;
 
 	g_return_val_if_fail(self->thread == NULL, FALSE);
 
-	self->listen_socket = gst_rtsp_server_create_socket(self->server, NULL, &error_local);
-	if (self->listen_socket == NULL) {
+	socket = gst_rtsp_server_create_socket(self->server, NULL, &error_local);
+	if (socket == NULL) {
 		g_set_error(error,
 			    CD_ERROR,
 			    CD_ERROR_NETWORK,
@@ -593,13 +706,26 @@ cd_rtsp_frontend_start(CdRtspFrontend *self, GError **error)
 			    error_local->message);
 		return FALSE;
 	}
+	self->port = listen_port(socket);
+	add_listener(self, socket);
+	if (!listen_on_camera_addresses(self, error)) {
+		g_ptr_array_set_size(self->listeners, 0);
+		self->port = 0;
+		return FALSE;
+	}
 	/* a context per run: one left by stop() may still hold closes queued for freed clients */
 	self->context = g_main_context_new();
 	self->loop = g_main_loop_new(self->context, FALSE);
-	self->port = listen_port(self->listen_socket);
-	self->source = g_socket_create_source(self->listen_socket, G_IO_IN, NULL);
-	g_source_set_callback(self->source, (GSourceFunc)(GCallback)accept_cb, self, NULL);
-	g_source_attach(self->source, self->context);
+	for (guint i = 0; i < self->listeners->len; i++) {
+		CdListener *listener = g_ptr_array_index(self->listeners, i);
+
+		listener->source = g_socket_create_source(listener->socket, G_IO_IN, NULL);
+		g_source_set_callback(listener->source,
+				      (GSourceFunc)(GCallback)accept_cb,
+				      self,
+				      NULL);
+		g_source_attach(listener->source, self->context);
+	}
 	self->refusals_reported_at = g_get_monotonic_time();
 	self->stuck_check = g_timeout_source_new(STUCK_CHECK_INTERVAL_MS);
 	g_source_set_callback(self->stuck_check, check_clients_cb, self, NULL);
@@ -646,7 +772,8 @@ attach_idle(GMainContext *context, gint priority, GSourceFunc func, gpointer use
 /**
  * cd_rtsp_frontend_stop:
  *
- * Stops listening, closes every client connection and waits for the frontend's thread.
+ * Stops listening (on every address), closes every client connection and waits for the
+ * frontend's thread.
  */
 void
 cd_rtsp_frontend_stop(CdRtspFrontend *self)
@@ -655,11 +782,8 @@ cd_rtsp_frontend_stop(CdRtspFrontend *self)
 
 	if (self->thread == NULL)
 		return;
-	g_source_destroy(self->source);
-	g_clear_pointer(&self->source, g_source_unref);
-	/* the port closes now */
-	g_socket_close(self->listen_socket, NULL);
-	g_clear_object(&self->listen_socket);
+	/* the ports close now */
+	g_ptr_array_set_size(self->listeners, 0);
 	g_source_destroy(self->stuck_check);
 	g_clear_pointer(&self->stuck_check, g_source_unref);
 	attach_idle(self->context, G_PRIORITY_DEFAULT, close_clients_cb, self);
@@ -733,6 +857,7 @@ cd_rtsp_frontend_finalize(GObject *object)
 
 	g_clear_pointer(&self->config, cd_config_unref);
 	g_ptr_array_unref(self->clients);
+	g_ptr_array_unref(self->listeners);
 	g_hash_table_unref(self->per_address);
 	g_mutex_clear(&self->lock);
 	G_OBJECT_CLASS(cd_rtsp_frontend_parent_class)->finalize(object);
@@ -756,5 +881,6 @@ cd_rtsp_frontend_init(CdRtspFrontend *self)
 {
 	g_mutex_init(&self->lock);
 	self->clients = g_ptr_array_new_with_free_func(g_object_unref);
+	self->listeners = g_ptr_array_new_with_free_func((GDestroyNotify)listener_free);
 	self->per_address = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 }

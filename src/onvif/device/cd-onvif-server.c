@@ -347,9 +347,10 @@ request_authority(SoupServerMessage *msg, GInetSocketAddress *local, gchar **hos
 }
 
 /*
- * Where the client finds cordon's RTSP server. When it listens everywhere or on the address
- * this request arrived at, the client's own name for this host works (NAT, DNS names); when it
- * has an address of its own, that address.
+ * Where the client finds cordon's RTSP server. When it listens everywhere, on the address this
+ * request arrived at, or on this camera's own onvif-address (the one address this device
+ * listens on, where the RTSP server listens too: see cd_config_get_camera_rtsp_address()), the
+ * client's own name for this host works (NAT, DNS names); else listen-address.
  */
 static gchar *
 rtsp_host(CdOnvifServer *self, const gchar *client_host, GInetAddress *local)
@@ -357,6 +358,8 @@ rtsp_host(CdOnvifServer *self, const gchar *client_host, GInetAddress *local)
 	const gchar *listen = self->config->listen_address;
 	g_autoptr(GInetAddress) rtsp = g_inet_address_new_from_string(listen);
 
+	if (cd_config_get_camera_rtsp_address(self->config, self->camera) != NULL)
+		return g_strdup(client_host);
 	if (rtsp == NULL)
 		return g_strdup(listen);
 	if (g_inet_address_get_is_any(rtsp) || (local != NULL && g_inet_address_equal(rtsp, local)))

@@ -7,9 +7,14 @@
  * belong to others and are handed in.
  *
  * Sockets: `unicast` is bound to the recorder-side address and the discovery port; it takes
- * unicast Probes and sends all we send. `multicast` is bound to 239.255.255.250 and the same
- * port and joins the group on the recorder-side interface only (the default interface for a
- * wildcard address). Both turn IP_MULTICAST_ALL off, or Linux would hand them the group's
+ * unicast Probes and sends all we send. What we send for a device leaves from the device's own
+ * address when that is one of this host's (IP_PKTINFO or IPV6_PKTINFO on each datagram, so the
+ * one socket serves every address): a recorder that keys devices by the source of the answer
+ * (UniFi Protect, Nx Witness) sees each device at its own address. A device without one, or
+ * of the other family than the socket, sends from the socket's address. Probes are read on
+ * the recorder-side address only (and the group). `multicast` is bound to 239.255.255.250 and
+ * the same port and joins the group on the recorder-side interface only (the default interface
+ * for a wildcard address). Both turn IP_MULTICAST_ALL off, or Linux would hand them the group's
  * datagrams from every interface any socket joined it on: the camera side is untrusted and
  * must not learn the virtual devices. Both use SO_REUSEADDR, so another WS-Discovery tool on
  * the host can listen too. Multicast is best effort: if it cannot be set up, or a Hello cannot
@@ -37,8 +42,10 @@
  * Threads: the sockets are watched on the thread-default main context of the caller of
  * cd_discovery_start(); the public API is for that thread.
  *
- * Keys used (through cd-daemon): [server] listen-address, discovery, discovery-port.
+ * Keys used (through cd-daemon): [server] listen-address, discovery, discovery-port; [camera]
+ * onvif-address (a device's address).
  */
+#define _GNU_SOURCE /* struct in6_pktinfo */
 #define G_LOG_DOMAIN "CdDiscovery"
 
 #include "cd-discovery.h"
@@ -80,6 +87,7 @@ typedef struct {
 	gchar *endpoint_reference; /* "urn:uuid:…" */
 	GStrv scopes;
 	gchar *address; /* nullable: the local address the prober reaches us on */
+	GInetAddress *source; /* nullable: @address when it is this host's, to send from */
 	guint port;
 } CdDiscoveryDevice;
 
@@ -112,6 +120,7 @@ cd_discovery_device_free(CdDiscoveryDevice *device)
 	g_free(device->endpoint_reference);
 	g_strfreev(device->scopes);
 	g_free(device->address);
+	g_clear_object(&device->source);
 	g_free(device);
 }
 
@@ -270,6 +279,36 @@ device_address(const gchar *address)
 }
 
 /*
+ * Where a device's messages leave from: @address (resolved, blocking, when it is a host name;
+ * the first address, as the device's server takes) when it is one of this host's, which
+ * binding tells; NULL otherwise.
+ */
+static GInetAddress *
+device_source(const gchar *address)
+{
+	g_autoptr(GResolver) resolver = NULL;
+	g_autolist(GInetAddress) found = NULL;
+	g_autoptr(GSocket) socket = NULL;
+	g_autoptr(GSocketAddress) local = NULL;
+
+	if (address == NULL)
+		return NULL;
+	resolver = g_resolver_get_default();
+	/* a literal address comes back as it is, without a lookup */
+	found = g_resolver_lookup_by_name(resolver, address, NULL, NULL);
+	if (found == NULL)
+		return NULL;
+	socket = g_socket_new(g_inet_address_get_family(found->data),
+			      G_SOCKET_TYPE_DATAGRAM,
+			      G_SOCKET_PROTOCOL_UDP,
+			      NULL);
+	local = g_inet_socket_address_new(found->data, 0);
+	if (socket == NULL || !g_socket_bind(socket, local, FALSE, NULL))
+		return NULL;
+	return g_object_ref(found->data);
+}
+
+/*
  * The recorder-side address. "::" listens on IPv4, where WS-Discovery multicast is. A host
  * name is resolved here, once, at start; one that does not resolve means every address.
  */
@@ -325,9 +364,59 @@ multicast_failed(CdDiscovery *self, const gchar *what, const gchar *why)
 }
 
 static gboolean
-send_to(CdDiscovery *self, GSocketAddress *to, const gchar *message, GError **error)
+errno_error(GError **error)
 {
-	return g_socket_send_to(self->unicast, to, message, strlen(message), NULL, error) >= 0;
+	gint saved = errno;
+
+	g_set_error_literal(error, G_IO_ERROR, g_io_error_from_errno(saved), g_strerror(saved));
+	return FALSE;
+}
+
+/* the socket's own address, or the device's (see the file's comment) */
+static gboolean
+send_to(CdDiscovery *self,
+	GSocketAddress *to,
+	const CdDiscoveryDevice *device,
+	const gchar *message,
+	GError **error)
+{
+	GSocketFamily family = g_socket_get_family(self->unicast);
+	struct sockaddr_storage peer;
+	struct iovec iov = {(gpointer)message, strlen(message)};
+	union {
+		struct cmsghdr header; /* alignment */
+		gchar buffer[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} control = {0};
+	struct msghdr msg = {0};
+	struct cmsghdr *cmsg;
+	struct in_pktinfo info4 = {0};
+	struct in6_pktinfo info6 = {0};
+	gboolean ipv4 = family == G_SOCKET_FAMILY_IPV4;
+	gsize info_len = ipv4 ? sizeof(info4) : sizeof(info6);
+
+	if (device->source == NULL || g_inet_address_get_family(device->source) != family)
+		return g_socket_send_to(self->unicast, to, message, iov.iov_len, NULL, error) >= 0;
+	if (!g_socket_address_to_native(to, &peer, sizeof(peer), error))
+		return FALSE;
+	/* the kernel sends from ipi_spec_dst (IPv4), ipi6_addr (IPv6) */
+	if (ipv4)
+		memcpy(&info4.ipi_spec_dst, g_inet_address_to_bytes(device->source), 4);
+	else
+		memcpy(&info6.ipi6_addr, g_inet_address_to_bytes(device->source), 16);
+	msg.msg_name = &peer;
+	msg.msg_namelen = g_socket_address_get_native_size(to);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control.buffer;
+	msg.msg_controllen = CMSG_SPACE(info_len);
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = ipv4 ? IPPROTO_IP : IPPROTO_IPV6;
+	cmsg->cmsg_type = ipv4 ? IP_PKTINFO : IPV6_PKTINFO;
+	cmsg->cmsg_len = CMSG_LEN(info_len);
+	memcpy(CMSG_DATA(cmsg), ipv4 ? (gconstpointer)&info4 : (gconstpointer)&info6, info_len);
+	if (sendmsg(g_socket_get_fd(self->unicast), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+		return TRUE;
+	return errno_error(error);
 }
 
 /* Hello or Bye for one device, to the group */
@@ -352,7 +441,7 @@ announce(CdDiscovery *self, const CdDiscoveryDevice *device, gboolean hello)
 	} else {
 		message = bye_message(self, device);
 	}
-	if (!send_to(self, to, message, &error))
+	if (!send_to(self, to, device, message, &error))
 		multicast_failed(self, hello ? "Hello" : "Bye", error->message);
 }
 
@@ -455,7 +544,7 @@ answer(CdDiscovery *self, const CdProbe *probe, GInetSocketAddress *prober)
 			return;
 		}
 		message = probe_match_message(self, probe, device, xaddrs);
-		if (!send_to(self, G_SOCKET_ADDRESS(prober), message, &error))
+		if (!send_to(self, G_SOCKET_ADDRESS(prober), device, message, &error))
 			drop(self, G_SOCKET_ADDRESS(prober), error->message);
 	}
 }
@@ -547,13 +636,9 @@ open_unicast(CdDiscovery *self, GError **error)
 static gboolean
 set_ipv4_option(GSocket *socket, gint option, gconstpointer value, socklen_t len, GError **error)
 {
-	gint saved;
-
 	if (setsockopt(g_socket_get_fd(socket), IPPROTO_IP, option, value, len) == 0)
 		return TRUE;
-	saved = errno;
-	g_set_error_literal(error, G_IO_ERROR, g_io_error_from_errno(saved), g_strerror(saved));
-	return FALSE;
+	return errno_error(error);
 }
 
 /* what we send to the group leaves by the recorder-side interface, and only one hop */
@@ -662,7 +747,8 @@ find_device(CdDiscovery *self, const gchar *endpoint_reference)
  * @endpoint_reference: the device's "urn:uuid:…", as cd_onvif_endpoint_reference() makes it
  * @scopes: its scope URIs (cd_onvif_scopes()), at least one, none holding white space
  * @address: (nullable): the host of its device service; %NULL or a wildcard means the local
- *   address the prober reaches us on
+ *   address the prober reaches us on. When it is one of this host's (a host name is resolved
+ *   here, blocking), what is sent for the device leaves from it.
  * @port: the TCP port of its device service
  *
  * Adds a virtual device, or replaces the one with the same endpoint reference. While running,
@@ -687,6 +773,7 @@ cd_discovery_add_device(CdDiscovery *self,
 	device->endpoint_reference = g_strdup(endpoint_reference);
 	device->scopes = g_strdupv((gchar **)scopes);
 	device->address = device_address(address);
+	device->source = device_source(device->address);
 	device->port = port;
 	index = find_device(self, endpoint_reference);
 	if (index >= 0)
