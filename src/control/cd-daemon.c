@@ -372,16 +372,13 @@ cd_daemon_get_camera_status(CdDaemon *self, const gchar *camera_name)
 
 	if (channel != NULL)
 		return cd_channel_get_status(channel);
-	for (guint i = 0; i < self->config->cameras->len; i++) {
-		const CdCamera *camera = g_ptr_array_index(self->config->cameras, i);
-		if (g_strcmp0(camera->name, camera_name) != 0)
-			continue;
-		status = g_new0(CdCameraStatus, 1);
-		status->state = CD_CAMERA_STATE_DISABLED;
-		status->since = self->started_at;
-		return status;
-	}
-	return NULL;
+	/* configured but without a channel: disabled */
+	if (cd_config_find_camera(self->config, camera_name) == NULL)
+		return NULL;
+	status = g_new0(CdCameraStatus, 1);
+	status->state = CD_CAMERA_STATE_DISABLED;
+	status->since = self->started_at;
+	return status;
 }
 
 static void
