@@ -218,13 +218,17 @@ start_discovery(CdDaemon *self, GError **error)
 		g_auto(GStrv) scopes = cd_onvif_scopes(camera);
 
 		cd_discovery_add_device(discovery,
+					camera->name,
 					reference,
 					(const gchar *const *)scopes,
 					cd_onvif_server_get_address(entry->onvif),
 					cd_onvif_server_get_port(entry->onvif));
 	}
-	if (!cd_discovery_start(discovery, error))
+	if (!cd_discovery_start(discovery, error)) {
+		/* as the RTSP and ONVIF listeners' errors: the file whose keys to look at */
+		g_prefix_error(error, "%s: ", self->config->path);
 		return FALSE;
+	}
 	self->discovery = g_steal_pointer(&discovery);
 	return TRUE;
 }

@@ -4,7 +4,7 @@
  * process, and real clients: libonvif (a third-party C ONVIF client: WS-Security
  * PasswordDigest, time offset from GetSystemDateAndTime), curl (HTTP Digest), rtspsrc on the
  * stream URI, jpegdec on the snapshot, raw SOAP over a plain socket where the exact bytes matter,
- * and a unicast WS-Discovery Probe.
+ * and unicast WS-Discovery Probes, to listen-address and to a device's own address.
  *
  * cordon's HTTP servers run on this thread's main context, so every client runs on a thread of
  * its own while this one iterates the context until the client is done (run_in_thread).
@@ -2281,6 +2281,7 @@ test_two_cameras(void)
 /* a unicast WS-Discovery Probe, as an ONVIF client sends it, and the ProbeMatches it gets */
 
 typedef struct {
+	const gchar *host; /* nullable: where the Probe goes, 127.0.0.1 if not given */
 	guint port;
 	GPtrArray *answers; /* (element-type gchar*) */
 	GPtrArray *senders; /* (element-type gchar*) the source address of each answer */
@@ -2310,7 +2311,9 @@ probe_run(gpointer user_data)
 	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
 	g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
 	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(loopback, 0);
-	g_autoptr(GSocketAddress) to = g_inet_socket_address_new(loopback, run->port);
+	g_autoptr(GInetAddress) host =
+	    run->host != NULL ? g_inet_address_new_from_string(run->host) : g_object_ref(loopback);
+	g_autoptr(GSocketAddress) to = g_inet_socket_address_new(host, run->port);
 	gint64 deadline;
 
 	g_assert_true(g_socket_bind(socket, any, FALSE, NULL));
@@ -2444,6 +2447,30 @@ assert_plays(const gchar *uri)
 	cd_test_client_stop(client);
 }
 
+/*
+ * A Probe sent to the device's own address, as a recorder adding it by IP sends it: that
+ * device alone answers, from there, with XAddrs there; "yard" stays unknown at that address.
+ */
+static void
+assert_probe_at_own_address(Onvif *device, guint discovery_port)
+{
+	ProbeRun run = {.host = device->address, .port = discovery_port};
+	g_autofree gchar *xaddrs = NULL;
+	g_autofree gchar *expected =
+	    g_strdup_printf("http://%s:%u/onvif/device_service", device->address, device->port);
+
+	run.answers = g_ptr_array_new_with_free_func(g_free);
+	run.senders = g_ptr_array_new_with_free_func(g_free);
+	run_in_thread(probe_run, &run);
+	g_assert_cmpuint(run.answers->len, ==, 1);
+	g_assert_cmpstr(probe_match_sender(&run, "front"), ==, device->address);
+	g_assert_nonnull(strstr(g_ptr_array_index(run.answers, 0), PROBE_MESSAGE_ID));
+	xaddrs = element_text(g_ptr_array_index(run.answers, 0), "d:XAddrs");
+	g_assert_cmpstr(xaddrs, ==, expected);
+	g_ptr_array_unref(run.answers);
+	g_ptr_array_unref(run.senders);
+}
+
 static void
 test_own_address(void)
 {
@@ -2493,6 +2520,7 @@ test_own_address(void)
 	g_assert_cmpstr(probe_match_sender(&run, "yard"), ==, "127.0.0.1");
 	g_ptr_array_unref(run.answers);
 	g_ptr_array_unref(run.senders);
+	assert_probe_at_own_address(&front_device, cd_daemon_get_discovery_port(daemon));
 
 	/* every listener closes on stop */
 	cd_daemon_stop(daemon);
@@ -2534,6 +2562,46 @@ test_own_address_in_use(void)
 	g_assert_nonnull(strstr(error->message, "127.0.0.2"));
 	/* and the main listener did not stay open */
 	g_assert_false(port_open("127.0.0.1", port));
+}
+
+/* a camera's own address taken on the discovery port: start-up fails, saying which and where */
+static void
+test_own_address_discovery_in_use(void)
+{
+	g_autoptr(GSocket) taken =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+	g_autoptr(GInetAddress) address = g_inet_address_new_from_string("127.0.0.2");
+	g_autoptr(GSocketAddress) local = g_inet_socket_address_new(address, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+	g_autofree gchar *camera_url =
+	    g_strdup_printf("rtsp://127.0.0.1:%u/", cd_test_closed_port());
+	g_autofree gchar *section =
+	    cd_test_camera_section("front", camera_url, "onvif-address=127.0.0.2\n");
+	g_autofree gchar *text = NULL;
+	g_autoptr(CdConfig) config = NULL;
+	g_autoptr(CdDaemon) daemon = NULL;
+	g_autoptr(GError) error = NULL;
+	guint port;
+
+	/* without SO_REUSEADDR: nobody else binds it; 127.0.0.1 on that port stays free */
+	g_assert_true(g_socket_bind(taken, local, FALSE, NULL));
+	bound = g_socket_get_local_address(taken, NULL);
+	port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	text = g_strdup_printf("[server]\nlisten-address=127.0.0.1\nrtsp-port=0\nonvif-port=0\n"
+			       "discovery=true\ndiscovery-port=%u\n\n"
+			       "[user " VIEWER_USER "]\npassword=" VIEWER_PASSWORD "\n\n%s",
+			       port,
+			       section);
+	config = cd_config_load_from_data(text, "test.conf", &error);
+	g_assert_no_error(error);
+	daemon = cd_daemon_new(config);
+	g_assert_false(cd_daemon_start(daemon, &error));
+	g_assert_error(error, CD_ERROR, CD_ERROR_NETWORK);
+	g_test_message("%s", error->message);
+	g_assert_nonnull(strstr(error->message, "test.conf"));
+	g_assert_nonnull(strstr(error->message, "[camera front]"));
+	g_assert_nonnull(strstr(error->message, "WS-Discovery"));
+	g_assert_nonnull(strstr(error->message, "127.0.0.2"));
 }
 
 /* TRUE once the peer has closed: reads (and drops) whatever it sent before */
@@ -2625,6 +2693,8 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/onvif/discovery", test_discovery);
 	g_test_add_func("/cordon/onvif/own-address", test_own_address);
 	g_test_add_func("/cordon/onvif/own-address-in-use", test_own_address_in_use);
+	g_test_add_func("/cordon/onvif/own-address-discovery-in-use",
+			test_own_address_discovery_in_use);
 	g_test_add_func("/cordon/onvif/idle-connections", test_idle_connections);
 	/* last: it reads what every test above logged */
 	g_test_add_func("/cordon/onvif/password-never-logged", test_password_never_logged);

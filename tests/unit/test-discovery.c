@@ -6,7 +6,8 @@
  * the main context it was started on, so the test thread can block on its sockets.
  *
  * Flooders and other recorders send from other loopback addresses (127.0.0.2 to 127.0.0.9),
- * which reach the service on 127.0.0.1 over lo and count as sources of their own.
+ * which reach the service on 127.0.0.1 over lo and count as sources of their own. A camera
+ * with an address of its own has 127.0.0.5 or 127.0.0.6, where the service listens too.
  *
  * "Nothing is answered" is asserted without sleeping: a sentinel Probe that camera A alone
  * matches follows the Probe under test; the service handles datagrams in order and loopback
@@ -41,6 +42,7 @@
 
 #include "cd-camera.h"
 #include "cd-discovery.h"
+#include "cd-error.h"
 #include "cd-onvif-identity.h"
 #include "cd-xml.h"
 
@@ -64,10 +66,12 @@
 #define CAMERA_C     "garage"
 #define SCOPE_NAME_A "onvif://www.onvif.org/name/front%20door"
 #define SCOPE_NAME_B "onvif://www.onvif.org/name/yard"
+#define SCOPE_NAME_C "onvif://www.onvif.org/name/garage"
 #define PORT_A	     8081
 #define PORT_B	     8082
 #define PORT_C	     8083
 #define ADDRESS_B    "192.0.2.20"
+#define OWN_ADDRESS  "127.0.0.5" /* a camera's own address on this host: its device is there */
 #define N_CAMERAS    3
 
 /* what ONVIF clients wait for answers (libonvif: 0.5 s) */
@@ -257,6 +261,7 @@ typedef struct {
 	gchar *xaddrs[N_CAMERAS]; /* as expected */
 	gchar *host;		  /* where unicast Probes go, and the prober's address */
 	GSocket *prober;
+	const gchar *source[N_CAMERAS]; /* nullable: a camera's own, which it answers from */
 } Test;
 
 static void
@@ -270,6 +275,7 @@ test_add_camera(Test *t, guint index, const gchar *location, const gchar *addres
 	t->endpoint[index] = cd_onvif_endpoint_reference(camera);
 	t->scopes[index] = g_strjoinv(" ", scopes);
 	cd_discovery_add_device(t->discovery,
+				camera_names[index],
 				t->endpoint[index],
 				(const gchar *const *)scopes,
 				address,
@@ -615,6 +621,60 @@ who_answers(Test *t, const gchar *probe_id, const gchar *probe, gsize len)
 		g_autofree gchar *_id = new_message_id();                                          \
 		g_autofree gchar *_probe = make(_id, __VA_ARGS__);                                 \
 		assert_answers((t), _id, _probe, (expected));                                      \
+	}                                                                                          \
+	G_STMT_END
+
+/*
+ * who_answers() for a Probe sent to @host, with a sentinel that @sentinel_scope's camera alone
+ * matches there. Every answer must come from its camera's own address, or else from @host.
+ */
+static gchar *
+who_answers_at(Test *t,
+	       const gchar *host,
+	       const gchar *sentinel_scope,
+	       const gchar *probe_id,
+	       const gchar *probe)
+{
+	g_autofree gchar *sentinel_id = new_message_id();
+	g_autofree gchar *sentinel = scopes_probe(sentinel_id, MATCH_BY_STRCMP0, sentinel_scope);
+	g_autoptr(GPtrArray) replies = g_ptr_array_new_with_free_func((GDestroyNotify)reply_free);
+	gint64 deadline = deadline_in(REPLY_TIMEOUT_MS);
+	guint port = cd_discovery_get_port(t->discovery);
+
+	send_datagram(t->prober, host, port, probe, strlen(probe));
+	send_datagram(t->prober, host, port, sentinel, strlen(sentinel));
+	for (guint i = 0; i <= N_CAMERAS; i++) {
+		g_autoptr(GSocketAddress) from = NULL;
+		g_autoptr(GBytes) datagram = receive_before(t->prober, deadline, &from);
+		g_autofree gchar *sender = NULL;
+		Reply *reply;
+		gint camera;
+
+		g_assert_nonnull(datagram);
+		reply = reply_parse(g_bytes_get_data(datagram, NULL), g_bytes_get_size(datagram));
+		g_assert_nonnull(reply);
+		g_ptr_array_add(replies, reply);
+		camera = camera_of(t, reply->address);
+		g_assert_cmpint(camera, >=, 0);
+		sender = g_inet_address_to_string(
+		    g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(from)));
+		g_assert_cmpstr(sender, ==, t->source[camera] != NULL ? t->source[camera] : host);
+		if (g_strcmp0(reply->relates_to, sentinel_id) == 0)
+			return answered_by(t, replies, probe_id);
+		g_assert_cmpstr(reply->relates_to, ==, probe_id);
+	}
+	g_assert_not_reached();
+}
+
+/* assert_probe() for a Probe sent to @host */
+#define assert_probe_at(t, host, sentinel_scope, expected, make, ...)                              \
+	G_STMT_START                                                                               \
+	{                                                                                          \
+		g_autofree gchar *_id = new_message_id();                                          \
+		g_autofree gchar *_probe = make(_id, __VA_ARGS__);                                 \
+		g_autofree gchar *_who =                                                           \
+		    who_answers_at((t), (host), (sentinel_scope), _id, _probe);                    \
+		g_assert_cmpstr(_who, ==, (expected));                                             \
 	}                                                                                          \
 	G_STMT_END
 
@@ -1289,6 +1349,90 @@ test_address_hostname(void)
 	assert_probe(t, "A B", scopes_probe, NULL, "");
 }
 
+/*
+ * A camera with an address of its own on this host (C, at OWN_ADDRESS; its device listens
+ * there): recorders that add a device by its IP (UniFi Protect, Nx Witness, ONVIF Device
+ * Manager) send the Probe to that address. It is answered, from there, by the devices there
+ * alone: the others answer at their own addresses or at listen-address. listen-address still
+ * answers for every device, each from its own address.
+ */
+static void
+test_address_own(void)
+{
+	g_autoptr(Test) t = test_new("127.0.0.1", 0, "127.0.0.1", "127.0.0.1", ADDRESS_B);
+
+	test_add_camera(t, 2, NULL, OWN_ADDRESS, PORT_C);
+	set_expected_xaddrs(t, 2, OWN_ADDRESS, PORT_C);
+	t->source[2] = OWN_ADDRESS;
+	test_start(t);
+	assert_probe_at(t, OWN_ADDRESS, SCOPE_NAME_C, "C", scopes_probe, NULL, "");
+	assert_probe_at(t,
+			OWN_ADDRESS,
+			SCOPE_NAME_C,
+			"C",
+			types_probe,
+			"xmlns:x=\"" NS_DN "\"",
+			"x:NetworkVideoTransmitter");
+	/* the matching rules hold there too: a Probe for A finds nothing at C's address */
+	assert_probe_at(t,
+			OWN_ADDRESS,
+			SCOPE_NAME_C,
+			"",
+			scopes_probe,
+			MATCH_BY_STRCMP0,
+			SCOPE_NAME_A);
+	assert_probe_at(t, "127.0.0.1", SCOPE_NAME_A, "A B C", scopes_probe, NULL, "");
+
+	/* moved while running: answered at its new address */
+	test_halt(t);
+	g_main_context_push_thread_default(t->context);
+	g_assert_true(cd_discovery_remove_device(t->discovery, t->endpoint[2]));
+	g_clear_pointer(&t->endpoint[2], g_free);
+	g_clear_pointer(&t->scopes[2], g_free);
+	test_add_camera(t, 2, NULL, "127.0.0.6", PORT_C);
+	g_main_context_pop_thread_default(t->context);
+	set_expected_xaddrs(t, 2, "127.0.0.6", PORT_C);
+	t->source[2] = "127.0.0.6";
+	test_run(t);
+	assert_probe_at(t, "127.0.0.6", SCOPE_NAME_C, "C", scopes_probe, NULL, "");
+	assert_probe_at(t, "127.0.0.1", SCOPE_NAME_A, "A B C", scopes_probe, NULL, "");
+}
+
+/* a device's own address already taken on the discovery port: start fails, saying which */
+static void
+test_address_own_in_use(void)
+{
+	g_autoptr(GSocket) taken = udp_socket_bound(OWN_ADDRESS, 0, FALSE);
+	g_autoptr(GSocketAddress) local = NULL;
+	g_autoptr(CdDiscovery) discovery = NULL;
+	g_autoptr(CdCamera) camera = cd_camera_new(CAMERA_C);
+	g_autofree gchar *reference = cd_onvif_endpoint_reference(camera);
+	g_auto(GStrv) scopes = cd_onvif_scopes(camera);
+	g_autoptr(GSocket) after = NULL;
+	g_autoptr(GError) error = NULL;
+	guint port;
+
+	g_assert_nonnull(taken);
+	local = g_socket_get_local_address(taken, NULL);
+	port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+	/* listen-address's own port is free: only the device's address is taken */
+	discovery = cd_discovery_new("127.0.0.1", port);
+	cd_discovery_add_device(discovery,
+				CAMERA_C,
+				reference,
+				(const gchar *const *)scopes,
+				OWN_ADDRESS,
+				PORT_C);
+	g_assert_false(cd_discovery_start(discovery, &error));
+	g_assert_error(error, CD_ERROR, CD_ERROR_NETWORK);
+	g_test_message("%s", error->message);
+	g_assert_nonnull(strstr(error->message, OWN_ADDRESS));
+	g_assert_nonnull(strstr(error->message, CAMERA_C));
+	/* and nothing stayed bound */
+	after = udp_socket_bound("127.0.0.1", port, FALSE);
+	g_assert_nonnull(after);
+}
+
 /* IPv6: unicast answers, hosts in brackets; multicast discovery is IPv4 */
 static void
 test_address_ipv6(void)
@@ -1632,6 +1776,8 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/discovery/rate-limit/total", test_rate_limit_total);
 	g_test_add_func("/cordon/discovery/address/hostname", test_address_hostname);
 	g_test_add_func("/cordon/discovery/address/ipv6", test_address_ipv6);
+	g_test_add_func("/cordon/discovery/address/own", test_address_own);
+	g_test_add_func("/cordon/discovery/address/own-in-use", test_address_own_in_use);
 	g_test_add_func("/cordon/discovery/multicast/hello-bye", test_hello_bye);
 	g_test_add_func("/cordon/discovery/multicast/unavailable", test_multicast_unavailable);
 	g_test_add_func("/cordon/discovery/multicast/libonvif", test_libonvif_discovery);

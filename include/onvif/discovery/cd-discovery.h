@@ -11,7 +11,8 @@ G_BEGIN_DECLS
  * WS-Discovery (2005/04) target service for cordon's virtual ONVIF devices: answers Probe on
  * UDP (multicast 239.255.255.250 on the recorder-side interface, and unicast) with one
  * ProbeMatch per matching device, sends Hello at start and Bye at stop; what it sends for a
- * device leaves from the device's own address when that is one of this host's.
+ * device leaves from the device's own address when that is one of this host's. A unicast Probe
+ * to a device's own address is answered for the devices at that address only.
  */
 #define CD_TYPE_DISCOVERY (cd_discovery_get_type())
 G_DECLARE_FINAL_TYPE(CdDiscovery, cd_discovery, CD, DISCOVERY, GObject)
@@ -20,6 +21,7 @@ CdDiscovery *
 cd_discovery_new(const gchar *interface_address, guint port);
 void
 cd_discovery_add_device(CdDiscovery *self,
+			const gchar *name,
 			const gchar *endpoint_reference,
 			const gchar *const *scopes,
 			const gchar *address,

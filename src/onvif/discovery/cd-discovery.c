@@ -11,15 +11,22 @@
  * address when that is one of this host's (IP_PKTINFO or IPV6_PKTINFO on each datagram, so the
  * one socket serves every address): a recorder that keys devices by the source of the answer
  * (UniFi Protect, Nx Witness) sees each device at its own address. A device without one, or
- * of the other family than the socket, sends from the socket's address. Probes are read on
- * the recorder-side address only (and the group). `multicast` is bound to 239.255.255.250 and
- * the same port and joins the group on the recorder-side interface only (the default interface
- * for a wildcard address). Both turn IP_MULTICAST_ALL off, or Linux would hand them the group's
- * datagrams from every interface any socket joined it on: the camera side is untrusted and
- * must not learn the virtual devices. Both use SO_REUSEADDR, so another WS-Discovery tool on
- * the host can listen too. Multicast is best effort: if it cannot be set up, or a Hello cannot
- * be sent, we say so once and keep answering unicast Probes. Multicast is IPv4 only; an IPv6
- * listen address gets unicast answers.
+ * of the other family than the socket, sends from the socket's address. `multicast` is bound
+ * to 239.255.255.250 and the same port and joins the group on the recorder-side interface only
+ * (the default interface for a wildcard address). All sockets turn IP_MULTICAST_ALL off, or
+ * Linux would hand them the group's datagrams from every interface any socket joined it on:
+ * the camera side is untrusted and must not learn the virtual devices. All use SO_REUSEADDR,
+ * so another WS-Discovery tool on the host can listen too. Multicast is best effort: if it
+ * cannot be set up, or a Hello cannot be sent, we say so once and keep answering unicast
+ * Probes. Multicast is IPv4 only; an IPv6 listen address gets unicast answers.
+ *
+ * Devices' own addresses: recorders that add a device by its address (UniFi Protect, Nx
+ * Witness, ONVIF Device Manager) probe that address. So each device address of this host's
+ * that `unicast` does not take (neither its address nor in its wildcard) gets a `listeners`
+ * socket of its own, on the same port. A Probe read there is answered from there, for the
+ * devices at that address alone: the others answer at their own addresses or at the
+ * recorder-side one, which answers for all of them as before. An address that cannot be bound
+ * fails the start, naming the device's camera; for a device added while running, it warns.
  *
  * Untrusted input: a datagram over CD_PROBE_MAX_BYTES is dropped unread; cd_probe_parse() says
  * what else is refused. Only Probes are answered, so our own Hello and Bye looping back, other
@@ -36,11 +43,14 @@
  * second, at least four times a source's rate, in bursts of four source bursts, so that no
  * single address can empty it for the others. A Probe the buckets cannot answer in full is
  * dropped whole, and a source refused by its own bucket takes nothing from the global one.
+ * The buckets are the same whichever socket the Probe came in on: probing every device's
+ * address buys no more answers.
  * Answers go out at once: WS-Discovery's random delay is for multicast storms on a LAN and a
  * client waits for it anyway, while the limits above already bound what we send.
  *
- * Threads: the sockets are watched on the thread-default main context of the caller of
- * cd_discovery_start(); the public API is for that thread.
+ * Threads: the sockets (the device addresses' too, even those opened later) are watched on the
+ * thread-default main context of the caller of cd_discovery_start(); the public API is for
+ * that thread.
  *
  * Keys used (through cd-daemon): [server] listen-address, discovery, discovery-port; [camera]
  * onvif-address (a device's address).
@@ -84,12 +94,21 @@
 	"\" xmlns:dn=\"" NS_DN "\" xmlns:tds=\"" NS_TDS "\">"
 
 typedef struct {
+	gchar *name;		   /* for messages */
 	gchar *endpoint_reference; /* "urn:uuid:…" */
 	GStrv scopes;
 	gchar *address; /* nullable: the local address the prober reaches us on */
 	GInetAddress *source; /* nullable: @address when it is this host's, to send from */
 	guint port;
 } CdDiscoveryDevice;
+
+/* a socket on a device's own address, which `unicast` does not take */
+typedef struct {
+	CdDiscovery *owner;    /* unowned */
+	GInetAddress *address; /* a device's source */
+	GSocket *socket;
+	GSource *source;
+} CdDiscoveryListener;
 
 struct _CdDiscovery {
 	GObject parent_instance;
@@ -102,6 +121,8 @@ struct _CdDiscovery {
 	GSocket *multicast;	  /* nullable: multicast is unavailable */
 	GSource *unicast_source;
 	GSource *multicast_source;
+	GPtrArray *listeners;	   /* (element-type CdDiscoveryListener) while running */
+	GMainContext *context;	   /* where the sockets are watched; while running */
 	gboolean multicast_warned; /* this run */
 	guint64 instance_id;	   /* WS-Discovery AppSequence: start time in seconds */
 	guint64 message_number;
@@ -117,6 +138,7 @@ G_DEFINE_TYPE(CdDiscovery, cd_discovery, G_TYPE_OBJECT)
 static void
 cd_discovery_device_free(CdDiscoveryDevice *device)
 {
+	g_free(device->name);
 	g_free(device->endpoint_reference);
 	g_strfreev(device->scopes);
 	g_free(device->address);
@@ -374,13 +396,13 @@ errno_error(GError **error)
 
 /* the socket's own address, or the device's (see the file's comment) */
 static gboolean
-send_to(CdDiscovery *self,
+send_to(GSocket *socket,
 	GSocketAddress *to,
 	const CdDiscoveryDevice *device,
 	const gchar *message,
 	GError **error)
 {
-	GSocketFamily family = g_socket_get_family(self->unicast);
+	GSocketFamily family = g_socket_get_family(socket);
 	struct sockaddr_storage peer;
 	struct iovec iov = {(gpointer)message, strlen(message)};
 	union {
@@ -395,7 +417,7 @@ send_to(CdDiscovery *self,
 	gsize info_len = ipv4 ? sizeof(info4) : sizeof(info6);
 
 	if (device->source == NULL || g_inet_address_get_family(device->source) != family)
-		return g_socket_send_to(self->unicast, to, message, iov.iov_len, NULL, error) >= 0;
+		return g_socket_send_to(socket, to, message, iov.iov_len, NULL, error) >= 0;
 	if (!g_socket_address_to_native(to, &peer, sizeof(peer), error))
 		return FALSE;
 	/* the kernel sends from ipi_spec_dst (IPv4), ipi6_addr (IPv6) */
@@ -414,7 +436,7 @@ send_to(CdDiscovery *self,
 	cmsg->cmsg_type = ipv4 ? IP_PKTINFO : IPV6_PKTINFO;
 	cmsg->cmsg_len = CMSG_LEN(info_len);
 	memcpy(CMSG_DATA(cmsg), ipv4 ? (gconstpointer)&info4 : (gconstpointer)&info6, info_len);
-	if (sendmsg(g_socket_get_fd(self->unicast), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+	if (sendmsg(g_socket_get_fd(socket), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
 		return TRUE;
 	return errno_error(error);
 }
@@ -441,7 +463,7 @@ announce(CdDiscovery *self, const CdDiscoveryDevice *device, gboolean hello)
 	} else {
 		message = bye_message(self, device);
 	}
-	if (!send_to(self, to, device, message, &error))
+	if (!send_to(self->unicast, to, device, message, &error))
 		multicast_failed(self, hello ? "Hello" : "Bye", error->message);
 }
 
@@ -514,16 +536,32 @@ take_tokens(CdDiscovery *self, GInetSocketAddress *prober, guint n, const gchar 
 	return TRUE;
 }
 
+/*
+ * A Probe to listen-address (or the group) may find every device; one to a device's own
+ * address (@listener) only the devices there, or it would tell who else hides behind us.
+ */
+static gboolean
+answers_there(const CdDiscoveryDevice *device, const CdDiscoveryListener *listener)
+{
+	return listener == NULL ||
+	       (device->source != NULL && g_inet_address_equal(device->source, listener->address));
+}
+
 /* one ProbeMatch per datagram and matching device, to the probe's source only */
 static void
-answer(CdDiscovery *self, const CdProbe *probe, GInetSocketAddress *prober)
+answer(CdDiscovery *self,
+       const CdProbe *probe,
+       GInetSocketAddress *prober,
+       const CdDiscoveryListener *listener)
 {
 	g_autoptr(GPtrArray) matches = g_ptr_array_new();
+	GSocket *socket = listener != NULL ? listener->socket : self->unicast;
 	const gchar *why = NULL;
 
 	for (guint i = 0; i < self->devices->len; i++) {
 		CdDiscoveryDevice *device = g_ptr_array_index(self->devices, i);
-		if (cd_probe_matches(probe, (const gchar *const *)device->scopes))
+		if (answers_there(device, listener) &&
+		    cd_probe_matches(probe, (const gchar *const *)device->scopes))
 			g_ptr_array_add(matches, device);
 	}
 	if (matches->len == 0)
@@ -544,14 +582,14 @@ answer(CdDiscovery *self, const CdProbe *probe, GInetSocketAddress *prober)
 			return;
 		}
 		message = probe_match_message(self, probe, device, xaddrs);
-		if (!send_to(self, G_SOCKET_ADDRESS(prober), device, message, &error))
+		if (!send_to(socket, G_SOCKET_ADDRESS(prober), device, message, &error))
 			drop(self, G_SOCKET_ADDRESS(prober), error->message);
 	}
 }
 
-/* FALSE once there is nothing left to read */
+/* FALSE once there is nothing left to read; @listener: where @socket is one */
 static gboolean
-receive_one(CdDiscovery *self, GSocket *socket)
+receive_one(CdDiscovery *self, GSocket *socket, const CdDiscoveryListener *listener)
 {
 	/* one byte more than we accept, to tell a datagram that did not fit */
 	gchar buffer[CD_PROBE_MAX_BYTES + 1];
@@ -579,20 +617,33 @@ receive_one(CdDiscovery *self, GSocket *socket)
 		drop(self, from, error->message);
 		return TRUE;
 	}
-	answer(self, probe, G_INET_SOCKET_ADDRESS(from));
+	answer(self, probe, G_INET_SOCKET_ADDRESS(from), listener);
 	return TRUE;
 }
 
-/* the thread-default main context of cd_discovery_start()'s caller */
+static void
+receive_some(CdDiscovery *self, GSocket *socket, const CdDiscoveryListener *listener)
+{
+	for (guint i = 0; i < DATAGRAMS_PER_DISPATCH; i++) {
+		if (!receive_one(self, socket, listener))
+			break;
+	}
+}
+
+/* on the thread-default main context of cd_discovery_start()'s caller, as the one below */
 static gboolean
 readable_cb(GSocket *socket, GIOCondition condition, gpointer user_data)
 {
-	CdDiscovery *self = CD_DISCOVERY(user_data);
+	receive_some(CD_DISCOVERY(user_data), socket, NULL);
+	return G_SOURCE_CONTINUE;
+}
 
-	for (guint i = 0; i < DATAGRAMS_PER_DISPATCH; i++) {
-		if (!receive_one(self, socket))
-			break;
-	}
+static gboolean
+listener_readable_cb(GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+	CdDiscoveryListener *listener = user_data;
+
+	receive_some(listener->owner, socket, listener);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -698,14 +749,137 @@ setup_multicast(CdDiscovery *self)
 }
 
 static GSource *
-watch(CdDiscovery *self, GSocket *socket)
+watch(CdDiscovery *self, GSocket *socket, GSocketSourceFunc callback, gpointer data)
 {
 	GSource *source = g_socket_create_source(socket, G_IO_IN, NULL);
-	g_autoptr(GMainContext) context = g_main_context_ref_thread_default();
 
-	g_source_set_callback(source, G_SOURCE_FUNC(readable_cb), self, NULL);
-	g_source_attach(source, context);
+	g_source_set_callback(source, G_SOURCE_FUNC(callback), data, NULL);
+	g_source_attach(source, self->context);
 	return source;
+}
+
+/* ---- devices' own addresses ---- */
+
+static void
+listener_free(CdDiscoveryListener *listener)
+{
+	g_source_destroy(listener->source);
+	g_source_unref(listener->source);
+	g_object_unref(listener->socket);
+	g_object_unref(listener->address);
+	g_free(listener);
+}
+
+/* whether Probes to @address already reach `unicast`: its own address, or one its wildcard takes */
+static gboolean
+unicast_takes(CdDiscovery *self, GInetAddress *address)
+{
+	if (g_inet_address_get_family(address) != g_inet_address_get_family(self->interface))
+		return FALSE;
+	return g_inet_address_get_is_any(self->interface) ||
+	       g_inet_address_equal(address, self->interface);
+}
+
+static CdDiscoveryListener *
+find_listener(CdDiscovery *self, GInetAddress *address)
+{
+	for (guint i = 0; i < self->listeners->len; i++) {
+		CdDiscoveryListener *listener = g_ptr_array_index(self->listeners, i);
+		if (g_inet_address_equal(listener->address, address))
+			return listener;
+	}
+	return NULL;
+}
+
+/* on the port `unicast` has, which is the one a prober knows */
+static gboolean
+open_listener(CdDiscovery *self, const CdDiscoveryDevice *device, GError **error)
+{
+	g_autoptr(GSocketAddress) address =
+	    g_inet_socket_address_new(device->source, self->bound_port);
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GSocket) socket =
+	    socket_new(g_inet_address_get_family(device->source), &error_local);
+	CdDiscoveryListener *listener;
+
+	if (socket == NULL || !g_socket_bind(socket, address, TRUE, &error_local)) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_NETWORK,
+			    "[camera %s] cannot listen for WS-Discovery on its onvif-address %s "
+			    "udp port %u: %s",
+			    device->name,
+			    device->address,
+			    self->bound_port,
+			    error_local->message);
+		return FALSE;
+	}
+	listener = g_new0(CdDiscoveryListener, 1);
+	listener->owner = self;
+	listener->address = g_object_ref(device->source);
+	listener->socket = g_steal_pointer(&socket);
+	listener->source = watch(self, listener->socket, listener_readable_cb, listener);
+	g_ptr_array_add(self->listeners, listener);
+	return TRUE;
+}
+
+static gboolean
+used_by_a_device(CdDiscovery *self, GInetAddress *address)
+{
+	for (guint i = 0; i < self->devices->len; i++) {
+		CdDiscoveryDevice *device = g_ptr_array_index(self->devices, i);
+		if (device->source != NULL && g_inet_address_equal(device->source, address))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* a listener on every device's own address that `unicast` does not take, and no other */
+static gboolean
+update_listeners(CdDiscovery *self, GError **error)
+{
+	for (guint i = self->listeners->len; i > 0; i--) {
+		CdDiscoveryListener *listener = g_ptr_array_index(self->listeners, i - 1);
+		if (!used_by_a_device(self, listener->address))
+			g_ptr_array_remove_index(self->listeners, i - 1);
+	}
+	for (guint i = 0; i < self->devices->len; i++) {
+		CdDiscoveryDevice *device = g_ptr_array_index(self->devices, i);
+
+		if (device->source == NULL || unicast_takes(self, device->source) ||
+		    find_listener(self, device->source) != NULL)
+			continue;
+		if (!open_listener(self, device, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* a device added or removed while running; add_device() cannot fail, so this only warns */
+static void
+update_listeners_running(CdDiscovery *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!update_listeners(self, &error))
+		g_warning("discovery: %s; answering at listen-address only", error->message);
+}
+
+/* what cd_discovery_start() opened, or the part it opened before failing */
+static void
+close_all(CdDiscovery *self)
+{
+	if (self->multicast_source != NULL)
+		g_source_destroy(self->multicast_source);
+	g_clear_pointer(&self->multicast_source, g_source_unref);
+	if (self->unicast_source != NULL)
+		g_source_destroy(self->unicast_source);
+	g_clear_pointer(&self->unicast_source, g_source_unref);
+	g_ptr_array_set_size(self->listeners, 0);
+	g_clear_object(&self->multicast);
+	g_clear_object(&self->unicast);
+	g_clear_object(&self->interface);
+	g_clear_pointer(&self->context, g_main_context_unref);
 }
 
 /* ---- public ---- */
@@ -744,6 +918,7 @@ find_device(CdDiscovery *self, const gchar *endpoint_reference)
 
 /**
  * cd_discovery_add_device:
+ * @name: its camera's name, for messages
  * @endpoint_reference: the device's "urn:uuid:…", as cd_onvif_endpoint_reference() makes it
  * @scopes: its scope URIs (cd_onvif_scopes()), at least one, none holding white space
  * @address: (nullable): the host of its device service; %NULL or a wildcard means the local
@@ -752,10 +927,12 @@ find_device(CdDiscovery *self, const gchar *endpoint_reference)
  * @port: the TCP port of its device service
  *
  * Adds a virtual device, or replaces the one with the same endpoint reference. While running,
- * it is announced with a Hello.
+ * it is announced with a Hello, and Probes sent to its own address are answered (when that
+ * cannot be bound, a warning says so).
  */
 void
 cd_discovery_add_device(CdDiscovery *self,
+			const gchar *name,
 			const gchar *endpoint_reference,
 			const gchar *const *scopes,
 			const gchar *address,
@@ -765,11 +942,13 @@ cd_discovery_add_device(CdDiscovery *self,
 	gint index;
 
 	g_return_if_fail(CD_IS_DISCOVERY(self));
+	g_return_if_fail(name != NULL);
 	g_return_if_fail(endpoint_reference != NULL && endpoint_reference[0] != '\0');
 	g_return_if_fail(scopes != NULL && scopes[0] != NULL);
 	g_return_if_fail(port > 0 && port <= G_MAXUINT16);
 
 	device = g_new0(CdDiscoveryDevice, 1);
+	device->name = g_strdup(name);
 	device->endpoint_reference = g_strdup(endpoint_reference);
 	device->scopes = g_strdupv((gchar **)scopes);
 	device->address = device_address(address);
@@ -780,8 +959,10 @@ cd_discovery_add_device(CdDiscovery *self,
 		g_ptr_array_remove_index(self->devices, index);
 	g_ptr_array_add(self->devices, device);
 	update_budgets(self);
-	if (self->unicast != NULL)
-		announce(self, device, TRUE);
+	if (self->unicast == NULL)
+		return;
+	update_listeners_running(self);
+	announce(self, device, TRUE);
 }
 
 /**
@@ -806,17 +987,21 @@ cd_discovery_remove_device(CdDiscovery *self, const gchar *endpoint_reference)
 		announce(self, g_ptr_array_index(self->devices, index), FALSE);
 	g_ptr_array_remove_index(self->devices, index);
 	update_budgets(self);
+	if (self->unicast != NULL)
+		update_listeners_running(self);
 	return TRUE;
 }
 
 /**
  * cd_discovery_start:
  *
- * Resolves the interface address (blocking on a host name), binds the port, joins the
- * multicast group on that interface, watches the sockets on the caller's thread-default main
- * context and sends a Hello per device. Multicast trouble is logged once and does not fail.
+ * Resolves the interface address (blocking on a host name), binds the port there and on
+ * every device's own address it does not take, joins the multicast group on that interface,
+ * watches the sockets on the caller's thread-default main context and sends a Hello per
+ * device. Multicast trouble is logged once and does not fail.
  *
- * Errors: %CD_ERROR_NETWORK if the UDP port cannot be bound.
+ * Errors: %CD_ERROR_NETWORK if the UDP port cannot be bound, there or on a device's address
+ * (the message names the device's camera).
  */
 gboolean
 cd_discovery_start(CdDiscovery *self, GError **error)
@@ -827,6 +1012,7 @@ cd_discovery_start(CdDiscovery *self, GError **error)
 	g_return_val_if_fail(self->unicast == NULL, FALSE);
 
 	self->interface = resolve_interface(self->interface_address);
+	self->context = g_main_context_ref_thread_default();
 	if (!open_unicast(self, &error_local)) {
 		g_set_error(error,
 			    CD_ERROR,
@@ -835,25 +1021,31 @@ cd_discovery_start(CdDiscovery *self, GError **error)
 			    self->interface_address,
 			    self->port,
 			    error_local->message);
-		g_clear_object(&self->interface);
+		close_all(self);
+		return FALSE;
+	}
+	if (!update_listeners(self, error)) {
+		close_all(self);
 		return FALSE;
 	}
 	self->multicast_warned = FALSE;
 	setup_multicast(self);
-	self->unicast_source = watch(self, self->unicast);
+	self->unicast_source = watch(self, self->unicast, readable_cb, self);
 	if (self->multicast != NULL)
-		self->multicast_source = watch(self, self->multicast);
+		self->multicast_source = watch(self, self->multicast, readable_cb, self);
 	self->instance_id = (guint64)(g_get_real_time() / G_USEC_PER_SEC);
 	update_budgets(self);
 	self->tokens = total_burst(self);
 	self->tokens_at = g_get_monotonic_time();
 	for (guint i = 0; i < self->devices->len; i++)
 		announce(self, g_ptr_array_index(self->devices, i), TRUE);
-	g_info("answering WS-Discovery probes for %u device(s) on udp %s port %u%s",
+	g_info("answering WS-Discovery probes for %u device(s) on udp %s port %u%s, and on "
+	       "%u device address(es) of their own",
 	       self->devices->len,
 	       self->interface_address,
 	       self->bound_port,
-	       self->multicast != NULL ? " and " MULTICAST_GROUP : "");
+	       self->multicast != NULL ? " and " MULTICAST_GROUP : "",
+	       self->listeners->len);
 	return TRUE;
 }
 
@@ -871,14 +1063,7 @@ cd_discovery_stop(CdDiscovery *self)
 		return;
 	for (guint i = 0; i < self->devices->len; i++)
 		announce(self, g_ptr_array_index(self->devices, i), FALSE);
-	if (self->multicast_source != NULL)
-		g_source_destroy(self->multicast_source);
-	g_clear_pointer(&self->multicast_source, g_source_unref);
-	g_source_destroy(self->unicast_source);
-	g_clear_pointer(&self->unicast_source, g_source_unref);
-	g_clear_object(&self->multicast);
-	g_clear_object(&self->unicast);
-	g_clear_object(&self->interface);
+	close_all(self);
 }
 
 /**
@@ -907,6 +1092,7 @@ cd_discovery_finalize(GObject *object)
 	CdDiscovery *self = CD_DISCOVERY(object);
 
 	g_ptr_array_unref(self->devices);
+	g_ptr_array_unref(self->listeners);
 	cd_source_budget_free(self->budgets);
 	g_free(self->interface_address);
 	G_OBJECT_CLASS(cd_discovery_parent_class)->finalize(object);
@@ -925,5 +1111,6 @@ static void
 cd_discovery_init(CdDiscovery *self)
 {
 	self->devices = g_ptr_array_new_with_free_func((GDestroyNotify)cd_discovery_device_free);
+	self->listeners = g_ptr_array_new_with_free_func((GDestroyNotify)listener_free);
 	self->budgets = cd_source_budget_new(REPLY_RATE_PER_SOURCE, REPLY_BURST_PER_SOURCE);
 }
