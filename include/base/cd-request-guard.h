@@ -47,7 +47,11 @@ gint64
 cd_request_guard_get_message_start(CdRequestGuard *self);
 gboolean
 cd_request_guard_is_data(CdRequestGuard *self);
+gboolean
+cd_request_guard_is_tunnel(CdRequestGuard *self);
 
+gchar *
+cd_request_get_tunnel_id(GstRTSPMessage *request);
 gboolean
 cd_request_parse(const gchar *text, GstRTSPMessage *request, gchar **version);
 

@@ -9,15 +9,18 @@
  * reads a connection until its login with this framing, and hands gst-rtsp-server the
  * authenticated request as it came.
  *
- * The framing is RTSP's (and HTTP's, so an HTTP request can be recognised and refused), in
- * the plain form on which every reader agrees, as gstrtspconnection.c would read it: lines
- * end in LF or CRLF (no lone CR), no folded header lines, header names are RFC 7230 tokens,
+ * The framing is RTSP's (and HTTP's, for the two requests that open an RTSP-over-HTTP
+ * tunnel), in the plain form on which every reader agrees, as gstrtspconnection.c would read it:
+ * lines end in LF or CRLF (no lone CR), no folded header lines, header names are RFC 7230 tokens,
  * at most one Content-Length made of digits only, no control bytes, no line longer than
  * gstrtspconnection's 4096-byte line buffer. `$` interleaved frames are framed too (a
- * client has no business sending them before it logs in; the gate refuses them).
+ * client has no business sending them before it logs in; the gate refuses them). An HTTP
+ * POST with an x-sessioncookie ends at its blank line whatever its Content-Length, as
+ * gstrtspconnection.c reads it: the rest of the connection is the tunnel's.
  *
  * cd-reply-filter frames what a camera sends with it too: a reply's status line stands where
- * a request line would, and the guard reads neither.
+ * a request line would, and the guard reads neither beyond telling a tunnel POST, which no
+ * status line is.
  *
  * Threads: the connection's (cd-rtsp-frontend's thread); no locking.
  * Keys: none (the limits come from the caller).
@@ -31,6 +34,9 @@
 /* gstrtspconnection.c reads a line into 4096 bytes and drops the rest */
 #define MAX_LINE_BYTES 4000
 #define MAX_CONTENT_LENGTH_DIGITS 10
+/* gst-rtsp-server keeps this much of a cookie (TUNNELID_LEN - 1 in gstrtspconnection.c) */
+#define TUNNEL_ID_CHARS	 23
+#define MAX_COOKIE_CHARS 128
 
 typedef enum {
 	STATE_START,
@@ -64,6 +70,9 @@ struct _CdRequestGuard {
 	guint header_lines;
 	gboolean has_length;
 	guint64 content_length;
+	gboolean http_post;  /* the request line is an HTTP/1.x POST */
+	gboolean has_cookie; /* an x-sessioncookie header */
+	gboolean tunnel;     /* the last message opened an RTSP-over-HTTP tunnel */
 };
 
 /**
@@ -142,7 +151,17 @@ parse_header_line(CdRequestGuard *self, const gchar *line)
 	}
 	if (name_is(line, name_len, "Content-Length"))
 		return parse_content_length(self, colon + 1);
+	if (name_is(line, name_len, "x-sessioncookie"))
+		self->has_cookie = TRUE;
 	return CD_REQUEST_OK;
+}
+
+/* as gstrtspconnection.c's parse_request_line tells an HTTP request: method, uri, version */
+static gboolean
+is_http_post(const gchar *line)
+{
+	return g_str_has_prefix(line, "POST ") &&
+	       (g_str_has_suffix(line, " HTTP/1.0") || g_str_has_suffix(line, " HTTP/1.1"));
 }
 
 static void
@@ -159,10 +178,19 @@ message_ends(CdRequestGuard *self)
 	self->complete = TRUE;
 }
 
-/* the blank line: what follows is a body, a tunnel or the next message */
+/*
+ * The blank line: what follows is a body, a tunnel or the next message. gstrtspconnection.c
+ * ignores the Content-Length of an HTTP POST with an x-sessioncookie (clients announce 32767
+ * or more and send base64 RTSP for as long as the tunnel lives), so it is no body here either.
+ */
 static CdRequestRefusal
 end_of_headers(CdRequestGuard *self)
 {
+	if (self->http_post && self->has_cookie) {
+		self->tunnel = TRUE;
+		message_ends(self);
+		return CD_REQUEST_OK;
+	}
 	if (self->has_length && self->content_length > self->limits.max_body_bytes)
 		return refuse(self, CD_REQUEST_BODY_TOO_LARGE, "a body over the limit");
 	if (self->has_length && self->content_length > 0) {
@@ -182,8 +210,10 @@ end_of_line(CdRequestGuard *self)
 		return end_of_headers(self);
 	if (++self->header_lines > self->limits.max_header_lines)
 		return refuse(self, CD_REQUEST_HEADER_TOO_LARGE, "too many header lines");
-	if (self->header_lines == 1)
+	if (self->header_lines == 1) {
+		self->http_post = is_http_post(self->line);
 		return CD_REQUEST_OK;
+	}
 	if (self->line[0] == ' ' || self->line[0] == '\t')
 		return refuse(self, CD_REQUEST_MALFORMED, "a folded header line");
 	return parse_header_line(self, self->line);
@@ -225,6 +255,9 @@ start_lines(CdRequestGuard *self, guint8 first)
 	self->header_lines = 0;
 	self->has_length = FALSE;
 	self->content_length = 0;
+	self->http_post = FALSE;
+	self->has_cookie = FALSE;
+	self->tunnel = FALSE;
 	message_begins(self);
 	feed_line_byte(self, first);
 }
@@ -276,6 +309,7 @@ cd_request_guard_feed(CdRequestGuard *self, const guint8 *data, gsize length, gb
 				self->state = STATE_DATA_HEADER;
 				self->data_header_len = 0;
 				self->data_message = TRUE;
+				self->tunnel = FALSE;
 				message_begins(self);
 			} else {
 				self->data_message = FALSE;
@@ -358,6 +392,18 @@ cd_request_guard_is_data(CdRequestGuard *self)
 }
 
 /**
+ * cd_request_guard_is_tunnel:
+ *
+ * Returns: whether the message that just ended was an HTTP POST with an x-sessioncookie: the
+ * bytes after it are the base64 of an RTSP-over-HTTP tunnel, not messages; feed no more
+ */
+gboolean
+cd_request_guard_is_tunnel(CdRequestGuard *self)
+{
+	return self->tunnel;
+}
+
+/**
  * cd_request_parse:
  * @text: one whole message, as framed by a guard (leading blank lines allowed)
  * @request: (out caller-allocates): unset with gst_rtsp_message_unset(), also on failure
@@ -398,4 +444,31 @@ cd_request_parse(const gchar *text, GstRTSPMessage *request, gchar **version)
 		gst_rtsp_message_add_header_by_name(request, lines[i], g_strstrip(colon + 1));
 	}
 	return TRUE;
+}
+
+/**
+ * cd_request_get_tunnel_id:
+ * @request: an HTTP request parsed by cd_request_parse()
+ *
+ * Returns: (transfer full) (nullable): the id gst-rtsp-server will know the tunnel of
+ * @request by (its x-sessioncookie, cut where gstrtspconnection.c cuts it), or %NULL when
+ * there is no cookie or it is empty, longer than MAX_COOKIE_CHARS or not printable ASCII
+ */
+gchar *
+cd_request_get_tunnel_id(GstRTSPMessage *request)
+{
+	gchar *cookie = NULL;
+	gsize length;
+
+	if (gst_rtsp_message_get_header(request, GST_RTSP_HDR_X_SESSIONCOOKIE, &cookie, 0) !=
+	    GST_RTSP_OK)
+		return NULL;
+	length = strlen(cookie);
+	if (length == 0 || length > MAX_COOKIE_CHARS)
+		return NULL;
+	for (gsize i = 0; i < length; i++) {
+		if (!g_ascii_isgraph(cookie[i]))
+			return NULL;
+	}
+	return g_strndup(cookie, TUNNEL_ID_CHARS);
 }

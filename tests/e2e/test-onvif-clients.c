@@ -430,7 +430,11 @@ assert_snapshot_uri(const gchar *who, const gchar *uri, const ExpectedProfile *e
 	assert_uri(who, uri, "http", device->onvif_port, expected->snapshot_path, device);
 }
 
-/* ffprobe opens the stream URI with the viewer's credentials and finds what cordon serves */
+/*
+ * ffprobe opens the stream URI with the viewer's credentials and finds what cordon serves; an
+ * http:// URI (GetStreamUri for RTSP over HTTP) is played as ffmpeg users play one: the same
+ * host, port and path as rtsp://, tunnelled (-rtsp_transport http).
+ */
 static void
 assert_ffprobe_plays(const gchar *who, const gchar *uri, const ExpectedProfile *expected)
 {
@@ -451,7 +455,9 @@ assert_ffprobe_plays(const gchar *who, const gchar *uri, const ExpectedProfile *
 
 	if (parsed == NULL)
 		return; /* assert_stream_uri said why */
-	with_login = g_uri_join(G_URI_FLAGS_ENCODED, g_uri_get_scheme(parsed),
+	if (g_str_equal(g_uri_get_scheme(parsed), "http"))
+		argv[4] = "http";
+	with_login = g_uri_join(G_URI_FLAGS_ENCODED, "rtsp",
 				VIEWER_USER ":" VIEWER_PASSWORD, g_uri_get_host(parsed),
 				g_uri_get_port(parsed), g_uri_get_path(parsed),
 				g_uri_get_query(parsed), NULL);
@@ -810,7 +816,8 @@ node_hint(const gchar *message)
 
 /* one media service's view ("media2" or "media") of every profile */
 static void
-assert_node_profiles(GKeyFile *report, const gchar *media, Device *device, gchar **stream_uris)
+assert_node_profiles(GKeyFile *report, const gchar *media, Device *device, gchar **stream_uris,
+		     gchar **tunnel_uris)
 {
 	g_autofree gchar *extra = g_strdup_printf("%s %u", media, (guint)N_PROFILES);
 
@@ -824,6 +831,7 @@ assert_node_profiles(GKeyFile *report, const gchar *media, Device *device, gchar
 		g_autofree gchar *token = NULL;
 		g_autofree gchar *encoding = NULL;
 		g_autofree gchar *stream = NULL;
+		g_autofree gchar *tunnel = NULL;
 		g_autofree gchar *snapshot = NULL;
 		g_autofree gchar *type = NULL;
 		g_autofree gchar *jpeg = NULL;
@@ -856,6 +864,16 @@ assert_node_profiles(GKeyFile *report, const gchar *media, Device *device, gchar
 			stream_uris[i] = g_strdup(stream);
 		else
 			g_assert_cmpstr(stream, ==, stream_uris[i]);
+		/* and for RTSP over HTTP the same, tunnelled on the RTSP port */
+		g_free(who);
+		who = g_strdup_printf("onvif-probe.js %s profile %s HTTP stream", media,
+				      expected->token);
+		tunnel = report_string(report, group, "stream-uri-http");
+		assert_uri(who, tunnel, "http", device->rtsp_port, expected->stream_path, device);
+		if (tunnel_uris[i] == NULL)
+			tunnel_uris[i] = g_strdup(tunnel);
+		else
+			g_assert_cmpstr(tunnel, ==, tunnel_uris[i]);
 
 		g_free(who);
 		who = g_strdup_printf("onvif-probe.js %s profile %s snapshot", media,
@@ -888,6 +906,7 @@ test_node(gconstpointer data)
 	g_autofree gchar *manufacturer = NULL;
 	g_autofree gchar *media2 = NULL;
 	gchar *stream_uris[N_PROFILES + 1] = {NULL};
+	gchar *tunnel_uris[N_PROFILES + 1] = {NULL};
 	gint status;
 
 	g_test_set_nonfatal_assertions();
@@ -921,14 +940,16 @@ test_node(gconstpointer data)
 	g_assert_cmpstr(media2, ==, "true");
 	if (error_stage == NULL) {
 		/* Media2 first (the library prefers it), then Media ver10 */
-		assert_node_profiles(report, "media2", &device, stream_uris);
-		assert_node_profiles(report, "media", &device, stream_uris);
+		assert_node_profiles(report, "media2", &device, stream_uris, tunnel_uris);
+		assert_node_profiles(report, "media", &device, stream_uris, tunnel_uris);
 		for (guint i = 0; i < N_PROFILES; i++) {
 			g_autofree gchar *who = g_strdup_printf("onvif-probe.js %s profile %s", auth,
 								expected_profiles[i].token);
 
 			if (stream_uris[i] != NULL)
 				assert_ffprobe_plays(who, stream_uris[i], &expected_profiles[i]);
+			if (tunnel_uris[i] != NULL)
+				assert_ffprobe_plays(who, tunnel_uris[i], &expected_profiles[i]);
 		}
 	}
 
@@ -946,8 +967,10 @@ test_node(gconstpointer data)
 		g_assert_false(g_key_file_has_group(refused, "media2 0"));
 	}
 out:
-	for (guint i = 0; i < N_PROFILES; i++)
+	for (guint i = 0; i < N_PROFILES; i++) {
 		g_free(stream_uris[i]);
+		g_free(tunnel_uris[i]);
+	}
 	device_stop(&device);
 }
 

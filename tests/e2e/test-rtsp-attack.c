@@ -343,6 +343,72 @@ victim_clear(Victim *victim)
 	g_clear_pointer(&victim->control, g_free);
 }
 
+/* ---- RTSP over HTTP ---- */
+
+/* one of a tunnel's two HTTP requests, as ffmpeg and rtspsrc send them; @auth is a line or NULL */
+static gboolean
+tunnel_send(Raw *raw, const gchar *method, const gchar *cookie, const gchar *auth)
+{
+	gboolean post = g_str_equal(method, "POST");
+	g_autofree gchar *text = g_strdup_printf(
+	    "%s /front HTTP/1.0\r\nx-sessioncookie: %s\r\n%s%s\r\n", method, cookie,
+	    post ? "Content-Type: application/x-rtsp-tunnelled\r\nContent-Length: 32767\r\n"
+		 : "Accept: application/x-rtsp-tunnelled\r\n",
+	    auth != NULL ? auth : "");
+
+	return raw_send(raw, text, strlen(text));
+}
+
+/* the answer of a GET, or of a POST that is refused (the answers of a tunnel go on its GET) */
+static gchar *
+tunnel_request(Raw *raw, const gchar *method, const gchar *cookie, const gchar *auth,
+	       guint *status)
+{
+	if (!tunnel_send(raw, method, cookie, auth))
+		return NULL;
+	return raw_response(raw, status);
+}
+
+static gchar *
+challenge_nonce(const gchar *response)
+{
+	g_autofree gchar *challenge = header_value(response, "WWW-Authenticate");
+	const gchar *start = challenge != NULL ? strstr(challenge, "nonce=\"") : NULL;
+
+	return start != NULL ? g_strndup(start + 7, strcspn(start + 7, "\"")) : NULL;
+}
+
+/* a GET that logged in as ffmpeg does: the 401 on one connection, the answer on another */
+static Raw *
+tunnel_get_logged_in(Fixture *fixture, const gchar *from, const gchar *cookie)
+{
+	g_autoptr(Raw) asking = raw_open(fixture->port, from);
+	Raw *raw = raw_open(fixture->port, from);
+	guint status = 0;
+	g_autofree gchar *challenge = tunnel_request(asking, "GET", cookie, NULL, &status);
+	g_autofree gchar *nonce = challenge_nonce(challenge);
+	g_autofree gchar *auth =
+	    digest_header("GET", "/front", VIEWER_USER, VIEWER_PASSWORD, "cordon", nonce);
+	g_autofree gchar *response = NULL;
+
+	g_assert_cmpuint(status, ==, 401);
+	response = tunnel_request(raw, "GET", cookie, auth, &status);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_nonnull(strstr(response, "application/x-rtsp-tunnelled"));
+	return raw;
+}
+
+/* @request in base64 on @post; its answer comes on @get */
+static gchar *
+tunnel_rtsp(Raw *get, Raw *post, const gchar *request, guint *status)
+{
+	g_autofree gchar *encoded = g_base64_encode((const guchar *)request, strlen(request));
+
+	if (!raw_send(post, encoded, strlen(encoded)))
+		return NULL;
+	return raw_response(get, status);
+}
+
 /*
  * Another connection that knows the victim's Session id (it travels in clear text) must
  * get nothing: not without credentials, not as another user, for no method; and the
@@ -391,19 +457,19 @@ test_session_hijack(void)
 					  OTHER_PASSWORD);
 		g_assert_true(status == 454 || status == 401);
 	}
-	/* RTSP over HTTP: the tunnel that carried the same attack is not served */
+	/* RTSP over HTTP: a tunnel's GET needs a login, and its POST the GET */
 	{
 		g_autoptr(Raw) attacker = raw_open(fixture.port, ATTACKER);
-		const gchar *get = "GET /front HTTP/1.0\r\nx-sessioncookie: abcdefghij\r\n"
-				   "Accept: application/x-rtsp-tunnelled\r\n\r\n";
+		g_autoptr(Raw) poster = raw_open(fixture.port, ATTACKER);
 		guint status = 0;
-		g_autofree gchar *response = NULL;
+		g_autofree gchar *got = tunnel_request(attacker, "GET", "abcdefghij", NULL, &status);
+		g_autofree gchar *posted = tunnel_request(poster, "POST", "abcdefghij", NULL, &status);
 
-		g_assert_true(raw_send(attacker, get, strlen(get)));
-		response = raw_response(attacker, &status);
-		g_assert_nonnull(response);
-		g_assert_true(g_str_has_prefix(response, "HTTP/1.0 403"));
-		g_assert_true(raw_closed_within(attacker, 2000));
+		g_assert_nonnull(got);
+		g_assert_true(g_str_has_prefix(got, "HTTP/1.0 401"));
+		g_assert_nonnull(posted);
+		g_assert_true(g_str_has_prefix(posted, "HTTP/1.0 403"));
+		g_assert_true(raw_closed_within(poster, 2000));
 	}
 	g_assert_true(victim_still_receives(&victim));
 	/* and the owner still controls it */
@@ -711,6 +777,189 @@ test_login_backoff(void)
 	fixture_stop(&fixture);
 }
 
+/*
+ * The GET of a tunnel logs in with HTTP Digest, each nonce once and from the address it was
+ * issued to; nothing else over HTTP is served.
+ */
+static void
+test_tunnel_login(void)
+{
+	Fixture fixture = {0};
+	g_autoptr(Raw) first = NULL;
+	g_autoptr(Raw) wrong = NULL;
+	g_autoptr(Raw) right = NULL;
+	g_autoptr(Raw) replay = NULL;
+	g_autoptr(Raw) moved = NULL;
+	g_autoptr(Raw) plain = NULL;
+	g_autofree gchar *challenge = NULL;
+	g_autofree gchar *nonce = NULL;
+	g_autofree gchar *bad = NULL;
+	g_autofree gchar *good = NULL;
+	g_autofree gchar *response = NULL;
+	g_autofree gchar *header = NULL;
+	guint status = 0;
+
+	fixture_start(&fixture, "");
+	first = raw_open(fixture.port, NULL);
+	challenge = tunnel_request(first, "GET", "cookie-login-1", NULL, &status);
+	g_assert_cmpuint(status, ==, 401);
+	nonce = challenge_nonce(challenge);
+	g_assert_nonnull(nonce);
+	/* hex: node-onvif-style parsers split on '=' */
+	g_assert_cmpuint(strspn(nonce, "0123456789abcdef"), ==, strlen(nonce));
+
+	/* a wrong password, on the same connection: 401 again, nothing handed on */
+	bad = digest_header("GET", "/front", VIEWER_USER, "wrong", "cordon", nonce);
+	g_free(tunnel_request(first, "GET", "cookie-login-1", bad, &status));
+	g_assert_cmpuint(status, ==, 401);
+
+	/* the right one on a new connection, as ffmpeg's HTTP client answers a 401 */
+	good = digest_header("GET", "/front", VIEWER_USER, VIEWER_PASSWORD, "cordon", nonce);
+	right = raw_open(fixture.port, NULL);
+	g_free(tunnel_request(right, "GET", "cookie-login-1", good, &status));
+	g_assert_cmpuint(status, ==, 200);
+
+	/* the same answer again: the nonce is used up */
+	replay = raw_open(fixture.port, NULL);
+	response = tunnel_request(replay, "GET", "cookie-login-2", good, &status);
+	g_assert_cmpuint(status, ==, 401);
+	header = header_value(response, "WWW-Authenticate");
+	g_assert_nonnull(strstr(header, "stale=TRUE"));
+
+	/* a fresh nonce answered from another address than it was issued to */
+	g_clear_pointer(&nonce, g_free);
+	g_clear_pointer(&good, g_free);
+	g_clear_pointer(&challenge, g_free);
+	challenge = tunnel_request(replay, "GET", "cookie-login-3", NULL, &status);
+	nonce = challenge_nonce(challenge);
+	good = digest_header("GET", "/front", VIEWER_USER, VIEWER_PASSWORD, "cordon", nonce);
+	moved = raw_open(fixture.port, ATTACKER);
+	g_free(tunnel_request(moved, "GET", "cookie-login-3", good, &status));
+	g_assert_cmpuint(status, ==, 401);
+
+	/* HTTP that opens no tunnel */
+	plain = raw_open(fixture.port, NULL);
+	g_assert_true(raw_send(plain, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 29));
+	g_free(raw_response(plain, &status));
+	g_assert_cmpuint(status, ==, 403);
+	g_assert_true(raw_closed_within(plain, 2000));
+	fixture_stop(&fixture);
+}
+
+/*
+ * gst-rtsp-server pairs a tunnel's GET and POST by cookie alone, for the whole process: a
+ * stranger who learns a viewer's cookie must not attach a POST (their requests) to the
+ * viewer's GET (its answers), nor a second GET take the cookie; each GET gets one POST.
+ */
+static void
+test_tunnel_takeover(void)
+{
+	Fixture fixture = {0};
+	g_autoptr(Raw) get = NULL;
+	g_autoptr(Raw) post = NULL;
+	g_autoptr(Raw) second_post = NULL;
+	g_autoptr(Raw) stranger = NULL;
+	g_autoptr(Raw) orphan = NULL;
+	g_autoptr(Raw) rival = NULL;
+	g_autofree gchar *describe = NULL;
+	g_autofree gchar *response = NULL;
+	g_autofree gchar *auth = NULL;
+	g_autofree gchar *nonce = NULL;
+	guint status = 0;
+
+	fixture_start(&fixture, "");
+	get = tunnel_get_logged_in(&fixture, NULL, "victim-cookie-0123456789");
+
+	/* the cookie from another address */
+	stranger = raw_open(fixture.port, ATTACKER);
+	g_free(tunnel_request(stranger, "POST", "victim-cookie-0123456789", NULL, &status));
+	g_assert_cmpuint(status, ==, 403);
+	g_assert_true(raw_closed_within(stranger, 2000));
+	/* a cookie no GET opened */
+	orphan = raw_open(fixture.port, NULL);
+	g_free(tunnel_request(orphan, "POST", "nobody-opened-this", NULL, &status));
+	g_assert_cmpuint(status, ==, 403);
+	/* another logged-in GET cannot take a cookie that waits for its POST */
+	g_assert_true(raw_closed_within(orphan, 2000));
+	{
+		g_autoptr(Raw) asking = raw_open(fixture.port, ATTACKER);
+		g_autofree gchar *challenge =
+		    tunnel_request(asking, "GET", "victim-cookie-0123456789", NULL, &status);
+
+		nonce = challenge_nonce(challenge);
+	}
+	auth = digest_header("GET", "/front", OTHER_USER, OTHER_PASSWORD, "cordon", nonce);
+	rival = raw_open(fixture.port, ATTACKER);
+	g_free(tunnel_request(rival, "GET", "victim-cookie-0123456789", auth, &status));
+	g_assert_cmpuint(status, ==, 409);
+
+	/* the viewer's own POST still pairs; the requests in it need credentials */
+	post = raw_open(fixture.port, NULL);
+	g_assert_true(tunnel_send(post, "POST", "victim-cookie-0123456789", NULL));
+	describe = g_strdup_printf("DESCRIBE %s RTSP/1.0\r\nCSeq: 1\r\n\r\n", fixture.url);
+	response = tunnel_rtsp(get, post, describe, &status);
+	g_assert_cmpuint(status, ==, 401);
+	g_clear_pointer(&nonce, g_free);
+	g_clear_pointer(&auth, g_free);
+	g_clear_pointer(&describe, g_free);
+	nonce = challenge_nonce(response);
+	auth = digest_header("DESCRIBE", fixture.url, VIEWER_USER, VIEWER_PASSWORD, "cordon",
+			     nonce);
+	describe = g_strdup_printf("DESCRIBE %s RTSP/1.0\r\nCSeq: 2\r\n%s\r\n", fixture.url,
+				   auth);
+	g_clear_pointer(&response, g_free);
+	response = tunnel_rtsp(get, post, describe, &status);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_nonnull(strstr(response, "m=video"));
+
+	/* one POST per GET */
+	second_post = raw_open(fixture.port, NULL);
+	g_free(tunnel_request(second_post, "POST", "victim-cookie-0123456789", NULL, &status));
+	g_assert_cmpuint(status, ==, 403);
+	fixture_stop(&fixture);
+}
+
+/* two real clients play through the tunnel: ffmpeg and GStreamer's rtspsrc (rtsph://) */
+static void
+test_tunnel_plays(void)
+{
+	Fixture fixture = {0};
+	g_autoptr(GSubprocess) ffprobe = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdTestClient) client = NULL;
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *rtsph = NULL;
+	g_autofree gchar *out = NULL;
+	gint width = 0;
+	gint height = 0;
+
+	if (!g_find_program_in_path("ffprobe")) {
+		g_test_skip("no ffprobe");
+		return;
+	}
+	fixture_start(&fixture, "");
+	url = g_strdup_printf("rtsp://" VIEWER_USER ":" VIEWER_PASSWORD "@127.0.0.1:%u/front/sub",
+			      fixture.port);
+	ffprobe = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+				   &error, "timeout", "20", "ffprobe", "-v", "error",
+				   "-rtsp_transport", "http", "-show_entries",
+				   "stream=codec_name,width,height", "-of", "csv=p=0", url, NULL);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_communicate_utf8(ffprobe, NULL, NULL, &out, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(g_strstrip(out), ==, "h264,160,120");
+
+	rtsph = g_strdup_printf("rtsph://127.0.0.1:%u/front", fixture.port);
+	client = cd_test_client_new(rtsph, VIEWER_USER, VIEWER_PASSWORD, TRUE);
+	cd_test_client_start(client);
+	g_assert_true(cd_test_client_wait_live_frames(client, 15, WAIT_MS));
+	cd_test_client_get_size(client, &width, &height);
+	g_assert_cmpint(width, ==, 160);
+	g_assert_cmpint(height, ==, 120);
+	cd_test_client_stop(client);
+	fixture_stop(&fixture);
+}
+
 /* ffmpeg logs in first time (rtspsrc does in every e2e test) */
 static void
 test_ffprobe_logs_in(void)
@@ -751,5 +1000,8 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/rtsp-attack/digest-checks", test_digest_checks);
 	g_test_add_func("/cordon/rtsp-attack/login-backoff", test_login_backoff);
 	g_test_add_func("/cordon/rtsp-attack/ffprobe-logs-in", test_ffprobe_logs_in);
+	g_test_add_func("/cordon/rtsp-attack/tunnel-login", test_tunnel_login);
+	g_test_add_func("/cordon/rtsp-attack/tunnel-takeover", test_tunnel_takeover);
+	g_test_add_func("/cordon/rtsp-attack/tunnel-plays", test_tunnel_plays);
 	return g_test_run();
 }

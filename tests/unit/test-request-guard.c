@@ -95,6 +95,88 @@ test_framing(void)
 	assert_frames_len(data, sizeof(data) - 1, data_len, 1);
 }
 
+/*
+ * An HTTP POST with an x-sessioncookie opens an RTSP-over-HTTP tunnel: its Content-Length
+ * (32767 from ffmpeg and live555, over max-request-body) announces no body, as
+ * gstrtspconnection.c reads it, so the message ends at the blank line and says so. Any other
+ * POST with that length is a body over the limit.
+ */
+static void
+test_tunnel(void)
+{
+	const gchar *post = "POST /cam HTTP/1.0\r\nx-sessioncookie: 7f3a9c\r\n"
+			    "Content-Type: application/x-rtsp-tunnelled\r\n"
+			    "Content-Length: 32767\r\n\r\n";
+	g_autofree gchar *with_data = g_strconcat(post, "T1BUSU9OUyAqIFJUU1AvMS4w", NULL);
+	const gsize post_len[] = {strlen(post)};
+	g_autoptr(CdRequestGuard) guard = cd_request_guard_new(&limits);
+	gboolean complete = FALSE;
+	gsize taken;
+
+	assert_frames(post, post_len, 1);
+	taken = cd_request_guard_feed(guard, (const guint8 *)with_data, strlen(with_data), &complete);
+	g_assert_true(complete);
+	g_assert_cmpuint(taken, ==, strlen(post));
+	g_assert_true(cd_request_guard_is_tunnel(guard));
+
+	/* no cookie, an RTSP POST, an HTTP GET: the length is a body's */
+	assert_refused("POST /cam HTTP/1.0\r\nContent-Length: 32767\r\n\r\n",
+		       CD_REQUEST_BODY_TOO_LARGE);
+	assert_refused("POST /cam RTSP/1.0\r\nx-sessioncookie: a\r\nContent-Length: 32767\r\n\r\n",
+		       CD_REQUEST_BODY_TOO_LARGE);
+	assert_refused("GET /cam HTTP/1.0\r\nx-sessioncookie: a\r\nContent-Length: 32767\r\n\r\n",
+		       CD_REQUEST_BODY_TOO_LARGE);
+}
+
+static gchar *
+tunnel_id_of(const gchar *cookie_line)
+{
+	g_autofree gchar *text = g_strdup_printf("GET /c HTTP/1.0\r\n%s\r\n", cookie_line);
+	GstRTSPMessage request = {0};
+	gchar *id;
+
+	g_assert_true(cd_request_parse(text, &request, NULL));
+	id = cd_request_get_tunnel_id(&request);
+	gst_rtsp_message_unset(&request);
+	return id;
+}
+
+/* the cookie as gst-rtsp-server will key the tunnel by: its first 23 characters */
+static void
+test_tunnel_id(void)
+{
+	g_autofree gchar *ffmpeg = tunnel_id_of("x-sessioncookie: 1a2b3c4d5e6f7a8b\r\n");
+	g_autofree gchar *longer = tunnel_id_of("x-sessioncookie: abcdefghijklmnopqrstuvwxyz0123\r\n");
+	g_autofree gchar *none = tunnel_id_of("Accept: application/x-rtsp-tunnelled\r\n");
+	g_autofree gchar *empty = tunnel_id_of("x-sessioncookie:\r\n");
+	g_autofree gchar *spaced = tunnel_id_of("x-sessioncookie: a b\r\n");
+	g_autofree gchar *huge_line = g_strdup_printf("x-sessioncookie: %0129d\r\n", 7);
+	g_autofree gchar *huge = tunnel_id_of(huge_line);
+
+	g_assert_cmpstr(ffmpeg, ==, "1a2b3c4d5e6f7a8b");
+	g_assert_cmpstr(longer, ==, "abcdefghijklmnopqrstuvw");
+	g_assert_null(none);
+	g_assert_null(empty);
+	g_assert_null(spaced);
+	g_assert_null(huge);
+}
+
+/* the next message after a tunnel POST's framing is not one */
+static void
+test_tunnel_flag_resets(void)
+{
+	const gchar *text = "POST /c HTTP/1.1\r\nx-sessioncookie: z\r\n\r\n"
+			    "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n";
+	g_autoptr(CdRequestGuard) guard = cd_request_guard_new(&limits);
+	gboolean complete = FALSE;
+	gsize taken = cd_request_guard_feed(guard, (const guint8 *)text, strlen(text), &complete);
+
+	g_assert_true(cd_request_guard_is_tunnel(guard));
+	cd_request_guard_feed(guard, (const guint8 *)text + taken, strlen(text) - taken, &complete);
+	g_assert_true(complete);
+	g_assert_false(cd_request_guard_is_tunnel(guard));
+}
+
 static void
 test_refusals(void)
 {
@@ -181,6 +263,9 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/cordon/request-guard/framing", test_framing);
 	g_test_add_func("/cordon/request-guard/refusals", test_refusals);
+	g_test_add_func("/cordon/request-guard/tunnel", test_tunnel);
+	g_test_add_func("/cordon/request-guard/tunnel-flag-resets", test_tunnel_flag_resets);
+	g_test_add_func("/cordon/request-guard/tunnel-id", test_tunnel_id);
 	g_test_add_func("/cordon/request-guard/message-start", test_message_start);
 	g_test_add_func("/cordon/request-guard/parse", test_parse);
 	return g_test_run();

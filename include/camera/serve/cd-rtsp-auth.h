@@ -73,6 +73,13 @@ cd_rtsp_auth_verify(CdRtspAuth *self,
 		    const gchar **user);
 gchar *
 cd_rtsp_auth_challenge(CdRtspAuth *self, CdRtspNonces *nonces, gboolean stale);
+CdRtspLogin
+cd_rtsp_auth_verify_tunnel(CdRtspAuth *self,
+			   const gchar *address,
+			   GstRTSPMessage *request,
+			   const gchar **user);
+gchar *
+cd_rtsp_auth_challenge_tunnel(CdRtspAuth *self, const gchar *address, gboolean stale);
 void
 cd_rtsp_auth_adopt(CdRtspAuth *self, GstRTSPClient *client, CdRtspNonces *nonces);
 void

@@ -119,7 +119,8 @@ cd_onvif_media_respond_with_encoder_options(const CdOnvifCall *call,
 gchar *
 cd_onvif_media_respond_with_stream_uri(const CdOnvifCall *call,
 				       const CdOnvifProfile *profile,
-				       const CdOnvifMediaVersion *version);
+				       const CdOnvifMediaVersion *version,
+				       gboolean over_http);
 gchar *
 cd_onvif_media_get_snapshot_uri(const CdOnvifCall *call,
 				const CdOnvifMediaVersion *version,

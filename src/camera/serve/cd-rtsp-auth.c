@@ -34,6 +34,7 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
+#include "cd-digest-nonce.h"
 #include "cd-random.h"
 #include "cd-session-pool.h"
 
@@ -43,6 +44,8 @@ GST_DEBUG_CATEGORY_STATIC(cd_rtsp_auth_debug);
 /* a client answers the newest challenge; a few more cover requests already in flight */
 #define NONCES_PER_CONNECTION 4
 #define NONCE_BYTES 16
+/* tunnel logins remembered until their nonce expires; more within nonce-lifetime wait */
+#define MAX_USED_TUNNEL_NONCES 1024
 
 typedef struct {
 	gchar *value;
@@ -71,6 +74,8 @@ struct _CdRtspAuth {
 	GHashTable *users; /* name -> CdRtspUser */
 	CdRtspLoginFunc login_func;
 	gpointer login_data;
+	CdNonceMint *tunnel_nonces;
+	GHashTable *used_tunnel_nonces; /* nonce -> gint64 issued_us */
 };
 
 G_DEFINE_TYPE(CdRtspAuth, cd_rtsp_auth, GST_TYPE_RTSP_AUTH)
@@ -247,21 +252,20 @@ report_login(CdRtspAuth *self, const gchar *address, gboolean success)
 		self->login_func(address, success, self->login_data);
 }
 
-/**
- * cd_rtsp_auth_verify:
- * @nonces: the connection's
- * @address: the peer's, for the back-off
- * @request: the request, whose Authorization header is read
- * @user: (out) (transfer none): the user logged in, on %CD_RTSP_LOGIN_OK
- *
- * Returns: whether @request carries a valid, fresh Digest response of a configured user
- */
-CdRtspLogin
-cd_rtsp_auth_verify(CdRtspAuth *self,
-		    CdRtspNonces *nonces,
-		    const gchar *address,
-		    GstRTSPMessage *request,
-		    const gchar **user)
+/* whether a nonce is one the client may answer with; a TRUE may use it up */
+typedef gboolean (*CdNonceCheck)(CdRtspAuth *self,
+				 gpointer data,
+				 const gchar *nonce,
+				 const gchar *address);
+
+/* the right response of a configured user to a nonce @nonce_check takes */
+static CdRtspLogin
+verify_with(CdRtspAuth *self,
+	    CdNonceCheck nonce_check,
+	    gpointer data,
+	    const gchar *address,
+	    GstRTSPMessage *request,
+	    const gchar **user)
 {
 	GstRTSPAuthCredential **credentials =
 	    gst_rtsp_message_parse_auth_credentials(request, GST_RTSP_HDR_AUTHORIZATION);
@@ -288,7 +292,7 @@ cd_rtsp_auth_verify(CdRtspAuth *self,
 		report_login(self, address, FALSE);
 		goto out;
 	}
-	if (!nonce_is_fresh(self, nonces, params.nonce)) {
+	if (!nonce_check(self, data, params.nonce, address)) {
 		login = CD_RTSP_LOGIN_STALE;
 		goto out;
 	}
@@ -298,6 +302,110 @@ cd_rtsp_auth_verify(CdRtspAuth *self,
 out:
 	gst_rtsp_auth_credentials_free(credentials);
 	return login;
+}
+
+static gboolean
+connection_nonce_is_fresh(CdRtspAuth *self, gpointer data, const gchar *nonce, const gchar *address)
+{
+	return nonce_is_fresh(self, data, nonce);
+}
+
+/**
+ * cd_rtsp_auth_verify:
+ * @nonces: the connection's
+ * @address: the peer's, for the back-off
+ * @request: the request, whose Authorization header is read
+ * @user: (out) (transfer none): the user logged in, on %CD_RTSP_LOGIN_OK
+ *
+ * Returns: whether @request carries a valid, fresh Digest response of a configured user
+ */
+CdRtspLogin
+cd_rtsp_auth_verify(CdRtspAuth *self,
+		    CdRtspNonces *nonces,
+		    const gchar *address,
+		    GstRTSPMessage *request,
+		    const gchar **user)
+{
+	return verify_with(self, connection_nonce_is_fresh, nonces, address, request, user);
+}
+
+/* drops the used tunnel nonces that have expired anyway; returns whether there is room */
+static gboolean
+tunnel_nonces_make_room(CdRtspAuth *self, gint64 now)
+{
+	gint64 lifetime_us = (gint64)self->config->nonce_lifetime_ms * 1000;
+	GHashTableIter iter;
+	gpointer issued;
+
+	if (g_hash_table_size(self->used_tunnel_nonces) < MAX_USED_TUNNEL_NONCES)
+		return TRUE;
+	g_hash_table_iter_init(&iter, self->used_tunnel_nonces);
+	while (g_hash_table_iter_next(&iter, NULL, &issued)) {
+		if (now - *(gint64 *)issued >= lifetime_us)
+			g_hash_table_iter_remove(&iter);
+	}
+	return g_hash_table_size(self->used_tunnel_nonces) < MAX_USED_TUNNEL_NONCES;
+}
+
+/* issued by us to @address, within nonce-lifetime, and never answered before: used up here */
+static gboolean
+tunnel_nonce_is_fresh(CdRtspAuth *self, gpointer data, const gchar *nonce, const gchar *address)
+{
+	gint64 lifetime_us = (gint64)self->config->nonce_lifetime_ms * 1000;
+	gint64 now = g_get_monotonic_time();
+	gint64 issued_us = 0;
+
+	if (!cd_nonce_mint_verify(self->tunnel_nonces, nonce, address, &issued_us) ||
+	    now - issued_us >= lifetime_us ||
+	    g_hash_table_contains(self->used_tunnel_nonces, nonce))
+		return FALSE;
+	if (!tunnel_nonces_make_room(self, now)) {
+		GST_WARNING_OBJECT(self,
+				   "%u tunnel logins within nonce-lifetime: refusing more",
+				   MAX_USED_TUNNEL_NONCES);
+		return FALSE;
+	}
+	g_hash_table_insert(self->used_tunnel_nonces,
+			    g_strdup(nonce),
+			    g_memdup2(&issued_us, sizeof(issued_us)));
+	return TRUE;
+}
+
+/**
+ * cd_rtsp_auth_verify_tunnel:
+ * @address: the peer's: the nonce must have been issued to it
+ * @request: the HTTP GET that opens an RTSP-over-HTTP tunnel
+ * @user: (out) (transfer none): the user logged in, on %CD_RTSP_LOGIN_OK
+ *
+ * Like cd_rtsp_auth_verify(), with the nonces of cd_rtsp_auth_challenge_tunnel(): HTTP
+ * clients answer a 401 on a new connection, so these nonces are not kept per connection but
+ * bound to the address; each is good for one login.
+ */
+CdRtspLogin
+cd_rtsp_auth_verify_tunnel(CdRtspAuth *self,
+			   const gchar *address,
+			   GstRTSPMessage *request,
+			   const gchar **user)
+{
+	return verify_with(self, tunnel_nonce_is_fresh, NULL, address, request, user);
+}
+
+/**
+ * cd_rtsp_auth_challenge_tunnel:
+ * @address: the peer's
+ * @stale: the last response was right but its nonce had expired or been used
+ *
+ * Returns: (transfer full): a WWW-Authenticate value with a new nonce for @address
+ */
+gchar *
+cd_rtsp_auth_challenge_tunnel(CdRtspAuth *self, const gchar *address, gboolean stale)
+{
+	g_autofree gchar *nonce = cd_nonce_mint_issue(self->tunnel_nonces, address);
+
+	return g_strdup_printf("Digest realm=\"%s\", nonce=\"%s\"%s",
+			       self->config->realm,
+			       nonce,
+			       stale ? ", stale=TRUE" : "");
 }
 
 /**
@@ -513,6 +621,8 @@ cd_rtsp_auth_finalize(GObject *object)
 
 	g_clear_pointer(&self->config, cd_config_unref);
 	g_hash_table_unref(self->users);
+	g_hash_table_unref(self->used_tunnel_nonces);
+	cd_nonce_mint_free(self->tunnel_nonces);
 	G_OBJECT_CLASS(cd_rtsp_auth_parent_class)->finalize(object);
 }
 
@@ -535,4 +645,6 @@ cd_rtsp_auth_init(CdRtspAuth *self)
 {
 	self->users =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)cd_rtsp_user_free);
+	self->tunnel_nonces = cd_nonce_mint_new();
+	self->used_tunnel_nonces = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }

@@ -13,11 +13,25 @@
  * logs in, and whatever followed it, go to gst-rtsp-server as the connection's first bytes,
  * with the nonces it was given; gst-rtsp-server and cd-rtsp-auth check it again.
  *
- * Before a login there is nothing to serve, so anything but an RTSP/1.0 request is
- * refused and the connection closed: interleaved data, RTSP-over-HTTP tunnels (whose
- * requests would reach gst-rtsp-server unbounded inside the tunnel), other versions. A
- * client that does not read its answers is not queued for: a reply that does not fit in
- * the socket at once closes the connection.
+ * Before a login there is nothing to serve, so anything but an RTSP/1.0 request or the two
+ * HTTP requests of an RTSP-over-HTTP tunnel is refused and the connection closed: interleaved
+ * data, other HTTP requests, other versions. A client that does not read its answers is not
+ * queued for: a reply that does not fit in the socket at once closes the connection.
+ *
+ * RTSP over HTTP (the QuickTime tunnel that gst-rtsp-server serves on the same port): the
+ * client opens a GET, waits for its 200, then sends its RTSP requests in base64 on a POST
+ * with the same x-sessioncookie, and reads the answers on the GET. gst-rtsp-server pairs the
+ * two by cookie alone, through one table for the whole process (rtsp-client.c,
+ * handle_tunnel), and would parse the requests inside the POST without our limits, so:
+ * - the GET must log in with HTTP Digest like an RTSP request, with nonces that are bound to
+ *   the client's address rather than the connection (cd_rtsp_auth_challenge_tunnel()): HTTP
+ *   clients answer a 401 on a new connection. It is answered 401 until then, and goes to
+ *   gst-rtsp-server (which answers the 200) only once logged in;
+ * - the gate pairs the POST itself: it goes to gst-rtsp-server only if a GET with its cookie
+ *   logged in from the same address within login-timeout and has no POST yet. A stranger who
+ *   learns a cookie cannot attach a POST to another viewer's GET, and a second GET cannot take
+ *   a cookie that is waiting for its POST. The requests inside the tunnel then need Digest
+ *   credentials like any other (cd-rtsp-auth), answered on the GET.
  *
  * Threads: the context the connections were added on (cd-rtsp-frontend's thread).
  * Keys used: [server] login-timeout, request-timeout, max-request-header,
@@ -46,8 +60,21 @@ struct _CdRtspGate {
 	CdRtspAuth *auth;
 	CdRtspGateFuncs funcs;
 	gpointer user_data;
-	GQueue connections; /* of CdGateConnection, oldest first */
+	GQueue connections;  /* of CdGateConnection, oldest first */
+	GHashTable *tunnels; /* tunnel id -> CdTunnelGet: logged-in GETs waiting for their POST */
 };
+
+typedef struct {
+	gchar *address;	     /* the GET's peer: the POST must come from it */
+	gint64 logged_in_at; /* monotonic */
+} CdTunnelGet;
+
+static void
+tunnel_get_free(CdTunnelGet *get)
+{
+	g_free(get->address);
+	g_free(get);
+}
 
 typedef struct {
 	CdRtspGate *gate;
@@ -182,6 +209,125 @@ hand_over(CdGateConnection *connection, const guint8 *rest, gsize rest_len)
 	gate->funcs.logged_in(socket, address, port, initial, nonces, gate->user_data);
 }
 
+/* returns whether the connection is still the gate's */
+static gboolean
+challenge_http(CdGateConnection *connection, gboolean stale)
+{
+	CdRtspGate *gate = connection->gate;
+	g_autofree gchar *value =
+	    cd_rtsp_auth_challenge_tunnel(gate->auth, connection->address, stale);
+	g_autofree gchar *text = g_strdup_printf("HTTP/1.0 401 Unauthorized\r\n"
+						 "WWW-Authenticate: %s\r\n"
+						 "Content-Length: 0\r\n\r\n",
+						 value);
+
+	g_byte_array_set_size(connection->message, 0);
+	if (!answer(connection, text)) {
+		drop(connection, "does not read its answers");
+		return FALSE;
+	}
+	if (++connection->requests >= MAX_REQUESTS_BEFORE_LOGIN) {
+		drop(connection, "too many requests without a login");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* a GET that opens a tunnel: gst-rtsp-server answers it once it has logged in */
+static gboolean
+tunnel_get(CdGateConnection *connection,
+	   GstRTSPMessage *request,
+	   const gchar *id,
+	   const guint8 *rest,
+	   gsize rest_len)
+{
+	CdRtspGate *gate = connection->gate;
+	CdRtspLogin login = CD_RTSP_LOGIN_NONE;
+	const gchar *user = NULL;
+	CdTunnelGet *get;
+
+	if (gate->funcs.may_try(connection->address, gate->user_data))
+		login = cd_rtsp_auth_verify_tunnel(gate->auth, connection->address, request, &user);
+	if (login != CD_RTSP_LOGIN_OK)
+		return challenge_http(connection, login == CD_RTSP_LOGIN_STALE);
+	if (g_hash_table_contains(gate->tunnels, id)) {
+		refuse_and_drop(connection, "HTTP/1.0 409 Conflict", "a tunnel cookie in use");
+		return FALSE;
+	}
+	if (g_hash_table_size(gate->tunnels) >= gate->config->max_connections) {
+		refuse_and_drop(connection,
+				"HTTP/1.0 503 Service Unavailable",
+				"too many tunnels waiting for their POST");
+		return FALSE;
+	}
+	get = g_new0(CdTunnelGet, 1);
+	get->address = g_strdup(connection->address);
+	get->logged_in_at = g_get_monotonic_time();
+	g_hash_table_insert(gate->tunnels, g_strdup(id), get);
+	GST_DEBUG("%s: tunnel GET of %s logged in", connection->address, user);
+	hand_over(connection, rest, rest_len);
+	return FALSE;
+}
+
+/* a POST that carries a tunnel's requests: only the one its GET, from its address, waits for */
+static gboolean
+tunnel_post(CdGateConnection *connection, const gchar *id, const guint8 *rest, gsize rest_len)
+{
+	CdRtspGate *gate = connection->gate;
+	CdTunnelGet *get = g_hash_table_lookup(gate->tunnels, id);
+
+	if (get == NULL) {
+		refuse_and_drop(connection,
+				"HTTP/1.0 403 Forbidden",
+				"a tunnel POST without a logged-in GET");
+		return FALSE;
+	}
+	if (g_strcmp0(get->address, connection->address) != 0) {
+		refuse_and_drop(connection,
+				"HTTP/1.0 403 Forbidden",
+				"a tunnel POST from another address than its GET");
+		return FALSE;
+	}
+	g_hash_table_remove(gate->tunnels, id);
+	hand_over(connection, rest, rest_len);
+	return FALSE;
+}
+
+/* an HTTP request: one of a tunnel's two, or refused. Returns whether it is still ours */
+static gboolean
+handle_http(CdGateConnection *connection,
+	    GstRTSPMessage *request,
+	    const gchar *version,
+	    const guint8 *rest,
+	    gsize rest_len)
+{
+	GstRTSPMethod method = GST_RTSP_INVALID;
+	g_autofree gchar *id = cd_request_get_tunnel_id(request);
+
+	gst_rtsp_message_parse_request(request, &method, NULL, NULL);
+	if (g_strcmp0(version, "HTTP/1.0") != 0 && g_strcmp0(version, "HTTP/1.1") != 0) {
+		refuse_and_drop(connection,
+				"HTTP/1.0 505 HTTP Version Not Supported",
+				"not HTTP/1.0 or 1.1");
+		return FALSE;
+	}
+	if (id == NULL || (method != GST_RTSP_GET && method != GST_RTSP_POST)) {
+		refuse_and_drop(connection,
+				"HTTP/1.0 403 Forbidden",
+				"an HTTP request that does not open a tunnel");
+		return FALSE;
+	}
+	if (method == GST_RTSP_GET)
+		return tunnel_get(connection, request, id, rest, rest_len);
+	if (!cd_request_guard_is_tunnel(connection->guard)) {
+		refuse_and_drop(connection,
+				"HTTP/1.0 400 Bad Request",
+				"a tunnel POST we cannot frame");
+		return FALSE;
+	}
+	return tunnel_post(connection, id, rest, rest_len);
+}
+
 /*
  * A complete message, in connection->message. Returns whether the connection is still
  * the gate's; @rest and @rest_len are the bytes read after the message.
@@ -208,9 +354,9 @@ handle_message(CdGateConnection *connection, const guint8 *rest, gsize rest_len)
 		return FALSE;
 	}
 	if (g_str_has_prefix(version, "HTTP/")) {
+		still_ours = handle_http(connection, &request, version, rest, rest_len);
 		gst_rtsp_message_unset(&request);
-		refuse_and_drop(connection, "HTTP/1.0 403 Forbidden", "an RTSP-over-HTTP tunnel");
-		return FALSE;
+		return still_ours;
 	}
 	if (g_strcmp0(version, "RTSP/1.0") != 0) {
 		gst_rtsp_message_unset(&request);
@@ -318,6 +464,8 @@ cd_rtsp_gate_new(const CdConfig *config,
 	self->funcs = *funcs;
 	self->user_data = user_data;
 	g_queue_init(&self->connections);
+	self->tunnels =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)tunnel_get_free);
 	return self;
 }
 
@@ -329,6 +477,7 @@ cd_rtsp_gate_free(CdRtspGate *self)
 		return;
 	g_clear_pointer(&self->config, cd_config_unref);
 	g_queue_clear_full(&self->connections, (GDestroyNotify)gate_connection_free);
+	g_hash_table_unref(self->tunnels);
 	g_free(self);
 }
 
@@ -393,7 +542,8 @@ cd_rtsp_gate_evict_oldest(CdRtspGate *self)
  * @now: monotonic microseconds
  *
  * Closes the connections past login-timeout, or with a request begun longer than
- * request-timeout ago.
+ * request-timeout ago, and forgets the tunnel GETs whose POST did not come within
+ * login-timeout.
  */
 void
 cd_rtsp_gate_expire(CdRtspGate *self, gint64 now)
@@ -401,6 +551,14 @@ cd_rtsp_gate_expire(CdRtspGate *self, gint64 now)
 	gint64 login_us = (gint64)self->config->login_timeout_ms * 1000;
 	gint64 request_us = (gint64)self->config->request_timeout_ms * 1000;
 	GList *link = self->connections.head;
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, self->tunnels);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		if (now - ((CdTunnelGet *)value)->logged_in_at >= login_us)
+			g_hash_table_iter_remove(&iter);
+	}
 
 	while (link != NULL) {
 		CdGateConnection *connection = link->data;

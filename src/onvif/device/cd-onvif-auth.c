@@ -10,13 +10,9 @@
  * reset it. It decides and says why; the server turns that into status codes, faults and
  * delays. Nothing here logs: the caller logs the reason, which never holds a credential.
  *
- * HTTP Digest nonces are stateless, so no number of unauthenticated requests can flush a
- * client's login in progress or grow memory: a nonce is 16 random bytes (the kernel's CSPRNG),
- * the time it was issued and an HMAC-SHA256 (truncated to 192 bits) over both and the client's
- * address, with a key drawn at start, written in lowercase hex: base64's '=', '+' and '/' break
- * clients that parse the challenge loosely (node-onvif splits each parameter on '=' and loses
- * what follows a second one). It is good from that address only, for
- * onvif-time-window; an older one, or one cordon did not issue to this address (another run,
+ * HTTP Digest nonces are stateless and bound to the client's address (cd-digest-nonce), so no
+ * number of unauthenticated requests can flush a client's login in progress. One is good from
+ * that address only, for onvif-time-window; an older one, or one cordon did not issue to this address (another run,
  * another address), is answered with a fresh challenge with stale=true when the response is
  * otherwise right, so the client retries without asking its user. SoupAuthDomainDigest checks
  * the response, realm and uri but takes any nonce; we check realm and uri again ourselves, so
@@ -36,11 +32,9 @@
 
 #include "cd-onvif-auth.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <string.h>
 
+#include "cd-digest-nonce.h"
 #include "cd-error.h"
 #include "cd-random.h"
 #include "cd-source-limit.h"
@@ -50,14 +44,6 @@
 #define FAILURE_DELAY_MIN_MS 100
 #define FAILURE_DELAY_MAX_MS 300
 
-/* the nonce: random, issue time (ms since the object was made, big-endian), MAC */
-#define NONCE_RANDOM_BYTES 16
-#define NONCE_TIME_BYTES   8
-#define NONCE_HEAD_BYTES   (NONCE_RANDOM_BYTES + NONCE_TIME_BYTES)
-#define NONCE_MAC_BYTES	   24
-#define NONCE_BYTES	   (NONCE_HEAD_BYTES + NONCE_MAC_BYTES)
-#define NONCE_TEXT_LEN	   (NONCE_BYTES * 2) /* lowercase hex */
-#define KEY_BYTES	   32
 
 /* nonces of successful logins whose counts are remembered */
 #define MAX_USES_PER_USER 64
@@ -80,8 +66,7 @@ struct _CdOnvifAuth {
 	CdWsse *wsse;
 	SoupAuthDomain *digest;
 	CdLoginBackoff *backoff;
-	guint8 key[KEY_BYTES];
-	gint64 epoch_us;	/* monotonic time at creation: nonces count from it */
+	CdNonceMint *nonces;
 	GHashTable *user_uses;	/* user name → CdUserUses */
 	guint n_uses;		/* in all of user_uses */
 };
@@ -116,32 +101,7 @@ digest_auth_cb(SoupAuthDomain *domain,
 	return soup_auth_domain_digest_encode_password(username, self->config->realm, password);
 }
 
-/* ---- stateless nonces ---- */
-
-/* FALSE only if OpenSSL fails, and then no nonce verifies: failing closed */
-static gboolean
-nonce_mac(CdOnvifAuth *self, const guint8 *head, const gchar *address, guint8 *mac)
-{
-	gsize address_len = strlen(address);
-	g_autofree guint8 *data = g_malloc(NONCE_HEAD_BYTES + address_len);
-	guint8 full[EVP_MAX_MD_SIZE];
-	unsigned int full_len = 0;
-
-	memcpy(data, head, NONCE_HEAD_BYTES);
-	memcpy(data + NONCE_HEAD_BYTES, address, address_len);
-	if (HMAC(EVP_sha256(),
-		 self->key,
-		 sizeof(self->key),
-		 data,
-		 NONCE_HEAD_BYTES + address_len,
-		 full,
-		 &full_len) == NULL ||
-	    full_len < NONCE_MAC_BYTES)
-		return FALSE;
-	memcpy(mac, full, NONCE_MAC_BYTES);
-	OPENSSL_cleanse(full, sizeof(full));
-	return TRUE;
-}
+/* ---- stateless nonces (cd-digest-nonce) ---- */
 
 /**
  * cd_onvif_auth_nonce_issue:
@@ -152,27 +112,7 @@ nonce_mac(CdOnvifAuth *self, const guint8 *head, const gchar *address, guint8 *m
 gchar *
 cd_onvif_auth_nonce_issue(CdOnvifAuth *self, const gchar *address)
 {
-	static const gchar hex[] = "0123456789abcdef";
-	guint8 nonce[NONCE_BYTES];
-	guint64 issued_ms = (guint64)(g_get_monotonic_time() - self->epoch_us) / 1000;
-	gchar *text;
-
-	cd_random_bytes(nonce, NONCE_RANDOM_BYTES);
-	for (guint i = 0; i < NONCE_TIME_BYTES; i++) {
-		guint shift = 8 * (NONCE_TIME_BYTES - 1 - i);
-
-		nonce[NONCE_RANDOM_BYTES + i] = (guint8)(issued_ms >> shift);
-	}
-	/* a MAC that cannot be made is replaced by noise, which never verifies */
-	if (!nonce_mac(self, nonce, address, nonce + NONCE_HEAD_BYTES))
-		cd_random_bytes(nonce + NONCE_HEAD_BYTES, NONCE_MAC_BYTES);
-	text = g_malloc(NONCE_TEXT_LEN + 1);
-	for (guint i = 0; i < NONCE_BYTES; i++) {
-		text[2 * i] = hex[nonce[i] >> 4];
-		text[2 * i + 1] = hex[nonce[i] & 0x0f];
-	}
-	text[NONCE_TEXT_LEN] = '\0';
-	return text;
+	return cd_nonce_mint_issue(self->nonces, address);
 }
 
 /**
@@ -188,30 +128,7 @@ cd_onvif_auth_nonce_verify(CdOnvifAuth *self,
 			   const gchar *address,
 			   gint64 *issued_us)
 {
-	guint8 nonce[NONCE_BYTES];
-	guint8 mac[NONCE_MAC_BYTES];
-	guint64 issued_ms = 0;
-
-	/* exactly the length we issue, lowercase hex digits only: one text per nonce */
-	if (text == NULL || strlen(text) != NONCE_TEXT_LEN)
-		return FALSE;
-	for (guint i = 0; i < NONCE_BYTES; i++) {
-		const gchar *pair = text + 2 * i;
-
-		if (!g_ascii_isxdigit(pair[0]) || !g_ascii_isxdigit(pair[1]) ||
-		    g_ascii_isupper(pair[0]) || g_ascii_isupper(pair[1]))
-			return FALSE;
-		nonce[i] = (guint8)(g_ascii_xdigit_value(pair[0]) << 4 |
-				    g_ascii_xdigit_value(pair[1]));
-	}
-	if (!nonce_mac(self, nonce, address, mac))
-		return FALSE;
-	if (CRYPTO_memcmp(mac, nonce + NONCE_HEAD_BYTES, NONCE_MAC_BYTES) != 0)
-		return FALSE;
-	for (guint i = 0; i < NONCE_TIME_BYTES; i++)
-		issued_ms = (issued_ms << 8) | nonce[NONCE_RANDOM_BYTES + i];
-	*issued_us = self->epoch_us + (gint64)issued_ms * 1000;
-	return TRUE;
+	return cd_nonce_mint_verify(self->nonces, text, address, issued_us);
 }
 
 /* ---- the replay store: counts of the nonces of successful logins ---- */
@@ -658,7 +575,7 @@ cd_onvif_auth_finalize(GObject *object)
 	g_clear_pointer(&self->wsse, cd_wsse_free);
 	g_clear_pointer(&self->backoff, cd_login_backoff_free);
 	g_hash_table_unref(self->user_uses);
-	OPENSSL_cleanse(self->key, sizeof(self->key));
+	cd_nonce_mint_free(self->nonces);
 	G_OBJECT_CLASS(cd_onvif_auth_parent_class)->finalize(object);
 }
 
@@ -673,8 +590,7 @@ cd_onvif_auth_class_init(CdOnvifAuthClass *klass)
 static void
 cd_onvif_auth_init(CdOnvifAuth *self)
 {
-	cd_random_bytes(self->key, sizeof(self->key));
-	self->epoch_us = g_get_monotonic_time();
+	self->nonces = cd_nonce_mint_new();
 	self->backoff = cd_login_backoff_new();
 	self->user_uses =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)user_uses_free);

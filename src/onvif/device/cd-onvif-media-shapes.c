@@ -600,13 +600,22 @@ cd_onvif_media_get_snapshot_uri(const CdOnvifCall *call,
 	return respond_with_uri(call, version, uri);
 }
 
-/* GetStreamUri's reply, once the version's handler has checked the arguments */
+/*
+ * GetStreamUri's reply, once the version's handler has checked the arguments. RTSP over HTTP
+ * is served on the RTSP port itself (cd-rtsp-gate), and named with the http scheme, as
+ * cameras name it, so that a client knows to tunnel.
+ */
 gchar *
 cd_onvif_media_respond_with_stream_uri(const CdOnvifCall *call,
 				       const CdOnvifProfile *profile,
-				       const CdOnvifMediaVersion *version)
+				       const CdOnvifMediaVersion *version,
+				       gboolean over_http)
 {
-	g_autofree gchar *uri = cd_xml_escape(profile->stream_uri);
+	const gchar *rtsp = profile->stream_uri;
+	g_autofree gchar *http = g_str_has_prefix(rtsp, "rtsp://")
+				     ? g_strconcat("http://", rtsp + strlen("rtsp://"), NULL)
+				     : NULL;
+	g_autofree gchar *uri = cd_xml_escape(over_http && http != NULL ? http : rtsp);
 
 	return respond_with_uri(call, version, uri);
 }

@@ -236,14 +236,15 @@ delete_profile(const CdOnvifCall *call, GError **error)
 
 /*
  * RTP unicast over UDP, over the RTSP connection (TCP, RTSP) all use the same RTSP URL; the
- * client picks the transport in SETUP. Multicast and RTSP over HTTP are not served.
+ * client picks the transport in SETUP. HTTP gets the same path on the same port with the http
+ * scheme: the RTSP port serves the tunnel. Multicast is not served.
  */
 static gchar *
 get_stream_uri(const CdOnvifCall *call, GError **error)
 {
 	static const gchar *const streams[] = {"RTP-Unicast", NULL};
-	static const gchar *const protocols[] = {"RTSP", "UDP", "TCP", NULL};
-
+	static const gchar *const protocols[] = {"RTSP", "UDP", "TCP", "HTTP", NULL};
+	g_autofree gchar *protocol = cd_soap_request_get_text(call->request, "Protocol");
 	const CdOnvifProfile *profile = NULL;
 
 	if (!cd_onvif_media_check_profile(call, TRUE, &profile, error) ||
@@ -255,10 +256,13 @@ get_stream_uri(const CdOnvifCall *call, GError **error)
 	    !cd_onvif_media_check_choice(call,
 					 "Protocol",
 					 protocols,
-					 "only the RTSP, UDP and TCP transports are served",
+					 "only the RTSP, UDP, TCP and HTTP transports are served",
 					 error))
 		return NULL;
-	return cd_onvif_media_respond_with_stream_uri(call, profile, &cd_onvif_media_version_ver10);
+	return cd_onvif_media_respond_with_stream_uri(call,
+						      profile,
+						      &cd_onvif_media_version_ver10,
+						      g_strcmp0(protocol, "HTTP") == 0);
 }
 
 static gchar *

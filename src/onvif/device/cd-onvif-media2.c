@@ -56,23 +56,32 @@ get_profiles(const CdOnvifCall *call, GError **error)
 	return cd_onvif_media_respond_with(call, profile, "tr2:Profiles", append_profile);
 }
 
-/* RtspUnicast is Media2's name; RTSP and RTP-Unicast are what older clients send */
+/*
+ * RtspUnicast is Media2's name; RTSP and RTP-Unicast are what older clients send. RtspOverHttp
+ * gets the http URL of the RTSP port, which serves the tunnel.
+ */
 static gchar *
 get_stream_uri(const CdOnvifCall *call, GError **error)
 {
-	static const gchar *const protocols[] = {"RtspUnicast", "RTSP", "RTP-Unicast", NULL};
+	static const gchar *const protocols[] = {"RtspUnicast",
+						 "RTSP",
+						 "RTP-Unicast",
+						 "RtspOverHttp",
+						 NULL};
+	g_autofree gchar *protocol = cd_soap_request_get_text(call->request, "Protocol");
 	const CdOnvifProfile *profile = NULL;
 
 	if (!cd_onvif_media_check_profile(call, TRUE, &profile, error) ||
 	    !cd_onvif_media_check_choice(call,
 					 "Protocol",
 					 protocols,
-					 "only RtspUnicast streams are served",
+					 "only RtspUnicast and RtspOverHttp streams are served",
 					 error))
 		return NULL;
 	return cd_onvif_media_respond_with_stream_uri(call,
 						      profile,
-						      &cd_onvif_media_version_media2);
+						      &cd_onvif_media_version_media2,
+						      g_strcmp0(protocol, "RtspOverHttp") == 0);
 }
 
 static gchar *

@@ -155,6 +155,10 @@ async function describeProfiles(cam, media) {
 		const stream = await call(cam, `${media} GetStreamUri ${token}`, 'getStreamUri',
 			{ protocol: 'RTSP', profileToken: token });
 		set('stream-uri', stream && stream.uri);
+		// RTSP over HTTP: the library asks RtspOverHttp of Media2 and HTTP of Media ver10
+		const tunnel = await call(cam, `${media} GetStreamUri HTTP ${token}`, 'getStreamUri',
+			{ protocol: 'HTTP', profileToken: token });
+		set('stream-uri-http', tunnel && tunnel.uri);
 		const snapshot = await call(cam, `${media} GetSnapshotUri ${token}`, 'getSnapshotUri',
 			{ profileToken: token });
 		set('snapshot-uri', snapshot && snapshot.uri);
