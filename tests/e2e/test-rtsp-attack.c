@@ -839,7 +839,11 @@ test_tunnel_login(void)
 
 	/* HTTP that opens no tunnel */
 	plain = raw_open(fixture.port, NULL);
-	g_assert_true(raw_send(plain, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 29));
+	{
+		const gchar *get = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+
+		g_assert_true(raw_send(plain, get, strlen(get)));
+	}
 	g_free(raw_response(plain, &status));
 	g_assert_cmpuint(status, ==, 403);
 	g_assert_true(raw_closed_within(plain, 2000));
@@ -930,10 +934,11 @@ test_tunnel_plays(void)
 	g_autofree gchar *url = NULL;
 	g_autofree gchar *rtsph = NULL;
 	g_autofree gchar *out = NULL;
+	g_autofree gchar *ffprobe_path = g_find_program_in_path("ffprobe");
 	gint width = 0;
 	gint height = 0;
 
-	if (!g_find_program_in_path("ffprobe")) {
+	if (ffprobe_path == NULL) {
 		g_test_skip("no ffprobe");
 		return;
 	}
@@ -969,8 +974,9 @@ test_ffprobe_logs_in(void)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *url = NULL;
 	g_autofree gchar *out = NULL;
+	g_autofree gchar *ffprobe_path = g_find_program_in_path("ffprobe");
 
-	if (!g_find_program_in_path("ffprobe")) {
+	if (ffprobe_path == NULL) {
 		g_test_skip("no ffprobe");
 		return;
 	}

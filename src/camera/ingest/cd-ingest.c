@@ -459,6 +459,19 @@ typedef struct {
 	CdCameraRelay *relay; /* nullable */
 } CdIngestConnection;
 
+/*
+ * rtspsrc 1.22 never frees the host of its proxy (finalize frees the user and password
+ * only); setting none frees it. Without this every reconnect of every camera leaks it.
+ */
+static void
+forget_proxy(GstElement *pipeline)
+{
+	g_autoptr(GstElement) src = gst_bin_get_by_name(GST_BIN(pipeline), "camera");
+
+	if (src != NULL)
+		g_object_set(src, "proxy", NULL, NULL);
+}
+
 /* a cd-teardown worker: the ingest may be gone, nothing here touches it */
 static void
 stop_connection_cb(gpointer data)
@@ -471,6 +484,7 @@ stop_connection_cb(gpointer data)
 		cd_camera_relay_close(connection->relay, TEARDOWN_GRACE_MS);
 	/* joins the streaming threads: no probe touches the guard after this */
 	gst_element_set_state(connection->pipeline, GST_STATE_NULL);
+	forget_proxy(connection->pipeline);
 	gst_object_unref(connection->pipeline);
 	cd_stream_guard_free(connection->guard);
 	if (connection->relay != NULL) {
