@@ -2528,6 +2528,23 @@ test_own_address(void)
 	g_assert_false(port_open("127.0.0.1", rtsp_port));
 }
 
+/* cordon with the configuration @text refuses to start with a network error: that error */
+static GError *
+start_fails_on_network(const gchar *text)
+{
+	g_autoptr(CdConfig) config = NULL;
+	g_autoptr(CdDaemon) daemon = NULL;
+	GError *error = NULL;
+
+	config = cd_config_load_from_data(text, "test.conf", &error);
+	g_assert_no_error(error);
+	daemon = cd_daemon_new(config);
+	g_assert_false(cd_daemon_start(daemon, &error));
+	g_assert_error(error, CD_ERROR, CD_ERROR_NETWORK);
+	g_test_message("%s", error->message);
+	return error;
+}
+
 /* a camera's own address taken on the RTSP port: start-up fails, saying which and where */
 static void
 test_own_address_in_use(void)
@@ -2546,18 +2563,11 @@ test_own_address_in_use(void)
 						 "\n\n%s",
 						 port,
 						 section);
-	g_autoptr(CdConfig) config = NULL;
-	g_autoptr(CdDaemon) daemon = NULL;
 	g_autoptr(GError) error = NULL;
 
 	g_assert_true(g_socket_bind(taken, local, TRUE, NULL));
 	g_assert_true(g_socket_listen(taken, NULL));
-	config = cd_config_load_from_data(text, "test.conf", &error);
-	g_assert_no_error(error);
-	daemon = cd_daemon_new(config);
-	g_assert_false(cd_daemon_start(daemon, &error));
-	g_assert_error(error, CD_ERROR, CD_ERROR_NETWORK);
-	g_test_message("%s", error->message);
+	error = start_fails_on_network(text);
 	g_assert_nonnull(strstr(error->message, "[camera front]"));
 	g_assert_nonnull(strstr(error->message, "127.0.0.2"));
 	/* and the main listener did not stay open */
@@ -2578,8 +2588,6 @@ test_own_address_discovery_in_use(void)
 	g_autofree gchar *section =
 	    cd_test_camera_section("front", camera_url, "onvif-address=127.0.0.2\n");
 	g_autofree gchar *text = NULL;
-	g_autoptr(CdConfig) config = NULL;
-	g_autoptr(CdDaemon) daemon = NULL;
 	g_autoptr(GError) error = NULL;
 	guint port;
 
@@ -2592,12 +2600,7 @@ test_own_address_discovery_in_use(void)
 			       "[user " VIEWER_USER "]\npassword=" VIEWER_PASSWORD "\n\n%s",
 			       port,
 			       section);
-	config = cd_config_load_from_data(text, "test.conf", &error);
-	g_assert_no_error(error);
-	daemon = cd_daemon_new(config);
-	g_assert_false(cd_daemon_start(daemon, &error));
-	g_assert_error(error, CD_ERROR, CD_ERROR_NETWORK);
-	g_test_message("%s", error->message);
+	error = start_fails_on_network(text);
 	g_assert_nonnull(strstr(error->message, "test.conf"));
 	g_assert_nonnull(strstr(error->message, "[camera front]"));
 	g_assert_nonnull(strstr(error->message, "WS-Discovery"));

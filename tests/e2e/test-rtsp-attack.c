@@ -786,7 +786,6 @@ test_tunnel_login(void)
 {
 	Fixture fixture = {0};
 	g_autoptr(Raw) first = NULL;
-	g_autoptr(Raw) wrong = NULL;
 	g_autoptr(Raw) right = NULL;
 	g_autoptr(Raw) replay = NULL;
 	g_autoptr(Raw) moved = NULL;
@@ -883,8 +882,8 @@ test_tunnel_takeover(void)
 	orphan = raw_open(fixture.port, NULL);
 	g_free(tunnel_request(orphan, "POST", "nobody-opened-this", NULL, &status));
 	g_assert_cmpuint(status, ==, 403);
-	/* another logged-in GET cannot take a cookie that waits for its POST */
 	g_assert_true(raw_closed_within(orphan, 2000));
+	/* another logged-in GET cannot take a cookie that waits for its POST */
 	{
 		g_autoptr(Raw) asking = raw_open(fixture.port, ATTACKER);
 		g_autofree gchar *challenge =

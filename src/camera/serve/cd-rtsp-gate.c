@@ -157,6 +157,21 @@ refusal_status(CdRequestRefusal refusal)
 	}
 }
 
+/* a 401, counted against the requests a connection may make before its login */
+static gboolean
+answer_challenge(CdGateConnection *connection, const gchar *text)
+{
+	if (!answer(connection, text)) {
+		drop(connection, "does not read its answers");
+		return FALSE;
+	}
+	if (++connection->requests >= MAX_REQUESTS_BEFORE_LOGIN) {
+		drop(connection, "too many requests without a login");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* returns whether the connection is still the gate's */
 static gboolean
 challenge(CdGateConnection *connection, GstRTSPMessage *request, gboolean stale)
@@ -172,15 +187,7 @@ challenge(CdGateConnection *connection, GstRTSPMessage *request, gboolean stale)
 			       cseq != NULL ? cseq : "",
 			       cseq != NULL ? "\r\n" : "",
 			       value);
-	if (!answer(connection, text)) {
-		drop(connection, "does not read its answers");
-		return FALSE;
-	}
-	if (++connection->requests >= MAX_REQUESTS_BEFORE_LOGIN) {
-		drop(connection, "too many requests without a login");
-		return FALSE;
-	}
-	return TRUE;
+	return answer_challenge(connection, text);
 }
 
 /* the connection goes to gst-rtsp-server with @rest (the request and what followed) */
@@ -222,15 +229,7 @@ challenge_http(CdGateConnection *connection, gboolean stale)
 						 value);
 
 	g_byte_array_set_size(connection->message, 0);
-	if (!answer(connection, text)) {
-		drop(connection, "does not read its answers");
-		return FALSE;
-	}
-	if (++connection->requests >= MAX_REQUESTS_BEFORE_LOGIN) {
-		drop(connection, "too many requests without a login");
-		return FALSE;
-	}
-	return TRUE;
+	return answer_challenge(connection, text);
 }
 
 /* a GET that opens a tunnel: gst-rtsp-server answers it once it has logged in */
