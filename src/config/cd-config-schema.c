@@ -232,6 +232,35 @@ static const CdConfigKey keys[] = {
      .min = 0,
      .max = 65535,
      .value = "3702"},
+    {SERVER(run_as_user),
+     .name = "user",
+     .type = CD_VALUE_TEXT,
+     .example = "cordon",
+     .help = "System user cordon runs as when started as root: it opens its listening sockets\n"
+	     "and files (ports below 1024 included), then drops to this user and its groups\n"
+	     "and keeps no capability. Started as root without it, cordon refuses to start.\n"
+	     "The packaged systemd unit starts cordon as this user already."},
+    {SERVER(camera_address),
+     .name = "camera-address",
+     .type = CD_VALUE_HOST,
+     .example = "192.168.10.1",
+     .help = "The camera side: cordon's own address on the isolated camera network, and the\n"
+	     "UDP ports cordon takes RTP and RTCP from cameras on (transport=udp; an even\n"
+	     "count: one pair per stream). `cordon --print-firewall` prints an nftables ruleset\n"
+	     "from these, listen-address and the cameras' URLs: cameras exchange packets with\n"
+	     "cordon's RTSP sessions and nothing else, and recorders reach only cordon's ports."},
+    {SERVER(rtp_port_min),
+     .name = "rtp-port-min",
+     .type = CD_VALUE_UINT,
+     .min = 1024,
+     .max = 65534,
+     .value = "50000"},
+    {SERVER(rtp_port_max),
+     .name = "rtp-port-max",
+     .type = CD_VALUE_UINT,
+     .min = 1025,
+     .max = 65535,
+     .value = "50999"},
 
     /* [user NAME] */
     {USER(password),

@@ -350,6 +350,19 @@ cd_config_parse_server(CdConfigParser *self, CdConfig *config, GError **error)
 				    config->reconnect_initial_ms);
 		return FALSE;
 	}
+	/* rtspsrc takes RTP and RTCP in pairs, RTP on the even port */
+	if (config->rtp_port_min % 2 != 0 || config->rtp_port_max <= config->rtp_port_min ||
+	    (config->rtp_port_max - config->rtp_port_min + 1) % 2 != 0) {
+		cd_config_set_error(error,
+				    self,
+				    group,
+				    "rtp-port-max",
+				    "%u-%u is not a range of whole port pairs; allowed: rtp-port-min "
+				    "even, rtp-port-max odd and above it",
+				    config->rtp_port_min,
+				    config->rtp_port_max);
+		return FALSE;
+	}
 	return TRUE;
 }
 

@@ -37,7 +37,8 @@
  * can wait on the camera, so it runs on a cd-teardown worker, after teardown() has cut the
  * link: nothing of the ingest is touched by the old pipeline afterwards.
  * Keys used: url, username, password, transport, latency; [server] stall-timeout and the
- * limits; reconnect-initial, reconnect-max and auth-retry, for cd-reconnect-policy.
+ * limits; reconnect-initial, reconnect-max and auth-retry, for cd-reconnect-policy; rtp-port-min
+ * and rtp-port-max (the UDP ports rtspsrc takes RTP from cameras on).
  */
 #define G_LOG_DOMAIN "CdIngest"
 
@@ -770,6 +771,9 @@ make_source(CdIngest *self)
 	GstRTSPLowerTrans protocols = camera->transport == CD_TRANSPORT_UDP
 					  ? GST_RTSP_LOWER_TRANS_UDP
 					  : GST_RTSP_LOWER_TRANS_TCP;
+	/* the ports the camera side's firewall opens to cameras (cordon --print-firewall) */
+	g_autofree gchar *ports =
+	    g_strdup_printf("%u-%u", self->config->rtp_port_min, self->config->rtp_port_max);
 
 	g_object_set(src,
 		     "location",
@@ -789,6 +793,8 @@ make_source(CdIngest *self)
 		     (guint64)CAMERA_UDP_TIMEOUT_US,
 		     "user-agent",
 		     "cordon",
+		     "port-range",
+		     ports,
 		     NULL);
 	/* credentials go in properties, never in the URL, so no log line can carry them */
 	if (camera->username != NULL)
