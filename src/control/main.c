@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cordon: options, configuration, main loop and signals. Everything else is in CdDaemon.
+ * cordon: options, configuration, main loop and signals. Everything else is in CdDaemon; the
+ * dropping of root and systemd's notifications are cd-service's.
  */
 #define G_LOG_DOMAIN "Cordon"
 
@@ -15,6 +16,7 @@
 #include "cd-config.h"
 #include "cd-daemon.h"
 #include "cd-error.h"
+#include "cd-service.h"
 
 /* a service manager's reload must not kill the daemon; reloading by diff is not built yet */
 static gboolean
@@ -55,6 +57,7 @@ main(int argc, char **argv)
 	g_autoptr(CdConfig) config = NULL;
 	g_autoptr(CdDaemon) daemon = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
+	g_autoptr(CdServiceNotifier) notifier = NULL;
 	const GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file", "FILE"},
 	    {"check-config", 0, 0, G_OPTION_ARG_FILENAME, &check_path,
@@ -68,6 +71,11 @@ main(int argc, char **argv)
 	    {NULL}};
 
 	mallopt(M_MMAP_THRESHOLD, FRAME_MMAP_THRESHOLD);
+	/* before any thread exists: a daemon reads no desktop settings (dconf wants a home of
+	 * its own to cache them in), and reaches cameras and its relay directly, never through a
+	 * proxy a desktop session or GIO's defaults would pick */
+	g_setenv("GSETTINGS_BACKEND", "memory", TRUE);
+	g_setenv("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
 	setlocale(LC_ALL, "");
 	/* every log line on stderr (GLib puts debug and info on stdout): stdout is for what the
 	 * command itself prints */
@@ -119,12 +127,18 @@ main(int argc, char **argv)
 		g_printerr("cordon: %s\n", error->message);
 		return 1;
 	}
-
-	daemon = cd_daemon_new(config);
-	if (!cd_daemon_start(daemon, &error)) {
+	/* as root only with a user to drop to: said before anything is opened */
+	if (!cd_service_check_user(config, &error)) {
 		g_printerr("cordon: %s\n", error->message);
 		return 1;
 	}
+
+	daemon = cd_daemon_new(config);
+	if (!cd_daemon_start(daemon, &error) || !cd_service_drop_privileges(config, &error)) {
+		g_printerr("cordon: %s\n", error->message);
+		return 1;
+	}
+	notifier = cd_service_notifier_new(daemon);
 
 	loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGINT, quit_cb, loop);
@@ -132,6 +146,8 @@ main(int argc, char **argv)
 	g_unix_signal_add(SIGHUP, hangup_cb, NULL);
 	g_main_loop_run(loop);
 
+	cd_service_notify_stopping();
+	g_clear_pointer(&notifier, cd_service_notifier_free);
 	cd_daemon_stop(daemon);
 	g_clear_object(&daemon);
 	gst_deinit();

@@ -13,9 +13,13 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <gio/gunixsocketaddress.h>
+#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cd-emulator.h"
 #include "hostile-camera.h"
@@ -167,9 +171,12 @@ child_setup_cb(gpointer user_data)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-/* @program: a path under the build directory, such as "src/cordon" */
+/*
+ * @program: a path under the build directory, such as "src/cordon"
+ * @env: (nullable): NAME, VALUE pairs set for it, NULL-terminated
+ */
 static Cordon *
-built_program_spawn(const gchar *program, const gchar *const *args)
+built_program_spawn_env(const gchar *program, const gchar *const *args, const gchar *const *env)
 {
 	g_autoptr(GSubprocessLauncher) launcher =
 	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
@@ -182,6 +189,8 @@ built_program_spawn(const gchar *program, const gchar *const *args)
 	for (guint i = 0; args[i] != NULL; i++)
 		g_ptr_array_add(argv, g_strdup(args[i]));
 	g_ptr_array_add(argv, NULL);
+	for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
+		g_subprocess_launcher_setenv(launcher, env[i], env[i + 1], TRUE);
 	g_subprocess_launcher_set_child_setup(launcher, child_setup_cb, NULL, NULL);
 	cordon->process =
 	    g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
@@ -194,6 +203,12 @@ built_program_spawn(const gchar *program, const gchar *const *args)
 	pipe_read_next(&cordon->err);
 	g_subprocess_wait_async(cordon->process, NULL, cordon_wait_cb, cordon);
 	return cordon;
+}
+
+static Cordon *
+built_program_spawn(const gchar *program, const gchar *const *args)
+{
+	return built_program_spawn_env(program, args, NULL);
 }
 
 static Cordon *
@@ -388,12 +403,18 @@ client_assert_live(CdTestClient *client, Cordon *cordon, guint timeout_ms, gint 
 	g_assert_cmpint(client_height, ==, height);
 }
 
-/* a complete config serving one camera at url; port 0 would let cordon pick one. The ONVIF
- * device takes a free port and discovery is off, so that runs never collide on 8000 or 3702. */
+/*
+ * A complete config serving one camera at url; port 0 would let cordon pick one. The ONVIF
+ * device takes a free port and discovery is off, so that runs never collide on 8000 or 3702.
+ * Run as root (CI), cordon drops to RUN_AS_USER, which Debian always has.
+ */
+#define RUN_AS_USER "nobody"
+
 static gchar *
 config_text(guint port, const gchar *camera_url, const gchar *extra_camera_keys)
 {
 	return g_strdup_printf("[server]\n"
+			       "user=" RUN_AS_USER "\n"
 			       "listen-address=127.0.0.1\n"
 			       "rtsp-port=%u\n"
 			       "onvif-port=0\n"
@@ -718,6 +739,7 @@ test_sigterm_endless_camera(Fixture *fixture, gconstpointer user_data)
 	camera_url = cd_hostile_camera_get_url(camera);
 	port = cd_test_closed_port();
 	text = g_strdup_printf("[server]\n"
+			       "user=" RUN_AS_USER "\n"
 			       "listen-address=127.0.0.1\n"
 			       "rtsp-port=%u\n"
 			       "onvif-port=0\n"
@@ -872,6 +894,246 @@ test_no_args(Fixture *fixture, gconstpointer user_data)
 	}
 }
 
+/* ---- as a service: never root, and what systemd is told ---- */
+
+/* a line of /proc/PID/status of the running cordon, without its name */
+static gchar *
+proc_status_field(Cordon *cordon, const gchar *field)
+{
+	const gchar *pid = g_subprocess_get_identifier(cordon->process);
+	g_autofree gchar *path = g_strdup_printf("/proc/%s/status", pid);
+	g_autofree gchar *text = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (pid == NULL || !g_file_get_contents(path, &text, NULL, NULL))
+		return NULL;
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (g_str_has_prefix(lines[i], field))
+			return g_strstrip(g_strdup(lines[i] + strlen(field)));
+	}
+	return NULL;
+}
+
+/* started as root: without a user to drop to, with root or an unknown user, nothing opens */
+static void
+test_root_needs_user(Fixture *fixture, gconstpointer user_data)
+{
+	const struct {
+		const gchar *line;
+		const gchar *says;
+	} cases[] = {
+	    {"", "set [server] user="},
+	    {"user=root\n", "\"root\" is root"},
+	    {"user=cd-no-such-user\n", "no system user \"cd-no-such-user\""},
+	};
+
+	if (geteuid() != 0) {
+		g_test_skip("not root: there is nothing to drop");
+		return;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		guint port = cd_test_closed_port();
+		g_autofree gchar *base = config_text(port, "rtsp://127.0.0.1:554/stream", "");
+		g_auto(GStrv) halves = g_strsplit(base, "user=" RUN_AS_USER "\n", 2);
+		g_autofree gchar *text = g_strconcat(halves[0], cases[i].line, halves[1], NULL);
+		g_autofree gchar *path = write_file(fixture->tmpdir, "cordon.conf", text);
+		g_autoptr(Cordon) cordon = cordon_run((const gchar *[]){"--config", path, NULL});
+
+		cordon_assert_exit(cordon, 1);
+		g_test_message("%s", cordon->err.text->str);
+		g_assert_nonnull(strstr(cordon->err.text->str, cases[i].says));
+		g_assert_true(port_is_free(port));
+	}
+}
+
+/* the first port below 1024 that nobody listens on, RTSP's own first; 0 if none */
+static guint
+free_privileged_port(void)
+{
+	if (port_is_free(554))
+		return 554;
+	for (guint port = 1023; port >= 600; port--) {
+		if (port_is_free(port))
+			return port;
+	}
+	return 0;
+}
+
+/* a camera for cordon to serve, as test_signal's */
+static CdEmulator *
+small_camera_start(gchar **url)
+{
+	CdEmulator *camera = cd_emulator_new(CD_EMULATOR_CODEC_H264);
+	g_autoptr(GError) error = NULL;
+
+	cd_emulator_set_video(camera, 320, 240, 25);
+	cd_emulator_set_credentials(camera, CAMERA_USER, CAMERA_PASSWORD);
+	g_assert_true(cd_emulator_start(camera, "127.0.0.1", 0, &error));
+	g_assert_no_error(error);
+	*url = cd_emulator_get_url(camera);
+	return camera;
+}
+
+#define SMALL_CAMERA_KEYS                                                                        \
+	"username=" CAMERA_USER "\npassword=" CAMERA_PASSWORD "\nwidth=320\nheight=240\nfps=15\n"
+
+/*
+ * Started as root with user=: it listens on a port below 1024 (RTSP's 554 when free), then
+ * runs as that user and group only, with no capability left, and serves.
+ */
+static void
+test_drops_root(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(CdEmulator) camera = NULL;
+	g_autoptr(CdTestClient) client = NULL;
+	g_autoptr(Cordon) cordon = NULL;
+	g_autofree gchar *camera_url = NULL;
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *ids = NULL;
+	g_autofree gchar *uids = NULL;
+	g_autofree gchar *gids = NULL;
+	g_autofree gchar *groups = NULL;
+	const gchar *caps[] = {"CapEff:", "CapPrm:", "CapAmb:"};
+	struct passwd *entry = getpwnam(RUN_AS_USER);
+	guint port = free_privileged_port();
+
+	if (geteuid() != 0 || entry == NULL || port == 0) {
+		g_test_skip("needs root, a user " RUN_AS_USER " and a free port below 1024");
+		return;
+	}
+	camera = small_camera_start(&camera_url);
+	text = config_text(port, camera_url, SMALL_CAMERA_KEYS);
+	path = write_file(fixture->tmpdir, "cordon.conf", text);
+	cordon = cordon_spawn((const gchar *[]){"--config", path, NULL});
+	cordon_assert_listening(cordon, port);
+
+	url = g_strdup_printf("rtsp://127.0.0.1:%u/cam", port);
+	client = cd_test_client_new(url, VIEWER_USER, VIEWER_PASSWORD, TRUE);
+	cd_test_client_start(client);
+	client_assert_live(client, cordon, WAIT_MS, 320, 240);
+
+	ids = g_strdup_printf("%u\t%u\t%u\t%u", (guint)entry->pw_uid, (guint)entry->pw_uid,
+			      (guint)entry->pw_uid, (guint)entry->pw_uid);
+	uids = proc_status_field(cordon, "Uid:");
+	g_assert_cmpstr(uids, ==, ids);
+	g_free(ids);
+	ids = g_strdup_printf("%u\t%u\t%u\t%u", (guint)entry->pw_gid, (guint)entry->pw_gid,
+			      (guint)entry->pw_gid, (guint)entry->pw_gid);
+	gids = proc_status_field(cordon, "Gid:");
+	g_assert_cmpstr(gids, ==, ids);
+	/* root's group 0 is not among the supplementary ones */
+	groups = g_strdup_printf(" %s ", proc_status_field(cordon, "Groups:"));
+	g_assert_null(strstr(groups, " 0 "));
+	for (guint i = 0; i < G_N_ELEMENTS(caps); i++) {
+		g_autofree gchar *value = proc_status_field(cordon, caps[i]);
+		g_assert_cmpstr(value, ==, "0000000000000000");
+	}
+
+	g_subprocess_send_signal(cordon->process, SIGTERM);
+	g_assert_true(cordon_wait_done(cordon, WAIT_MS));
+	cordon_assert_exit(cordon, 0);
+	cd_test_client_stop(client);
+	cd_emulator_stop(camera);
+}
+
+/* the datagrams systemd would get on $NOTIFY_SOCKET, one per line */
+typedef struct {
+	GSocket *socket;
+	GString *got;
+	const gchar *wanted;
+	guint count; /* of wanted */
+} Notifications;
+
+static gboolean
+notifications_have(gpointer user_data)
+{
+	Notifications *notes = user_data;
+	gchar buffer[4096];
+	gssize n;
+
+	while ((n = g_socket_receive_with_blocking(notes->socket, buffer, sizeof(buffer) - 1, FALSE,
+						    NULL, NULL)) > 0) {
+		buffer[n] = '\0';
+		g_string_append_printf(notes->got, "%s\n", buffer);
+	}
+	{
+		guint found = 0;
+		const gchar *at = notes->got->str;
+
+		while ((at = strstr(at, notes->wanted)) != NULL) {
+			found++;
+			at += strlen(notes->wanted);
+		}
+		return found >= notes->count;
+	}
+}
+
+static void
+notifications_wait(Notifications *notes, const gchar *wanted, guint count)
+{
+	notes->wanted = wanted;
+	notes->count = count;
+	if (!cd_test_wait_until(notifications_have, notes, WAIT_MS))
+		g_test_message("notifications so far:\n%s", notes->got->str);
+	g_assert_true(notifications_have(notes));
+}
+
+/*
+ * Under systemd (Type=notify, WatchdogSec=): READY=1 once the cameras have started, STATUS
+ * with how many are live, WATCHDOG=1 from the main loop every half watchdog period, and
+ * STOPPING=1 on SIGTERM.
+ */
+static void
+test_sd_notify(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(CdEmulator) camera = NULL;
+	g_autoptr(Cordon) cordon = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocketAddress) address = NULL;
+	g_autofree gchar *socket_path = g_build_filename(fixture->tmpdir, "notify", NULL);
+	g_autofree gchar *camera_url = NULL;
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *path = NULL;
+	Notifications notes = {0};
+	guint port = cd_test_closed_port();
+
+	notes.socket = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+				    G_SOCKET_PROTOCOL_DEFAULT, &error);
+	g_assert_no_error(error);
+	address = g_unix_socket_address_new(socket_path);
+	g_assert_true(g_socket_bind(notes.socket, address, FALSE, &error));
+	g_assert_no_error(error);
+	/* run as root, cordon sends as RUN_AS_USER, as systemd's socket lets any service do */
+	g_assert_cmpint(g_chmod(fixture->tmpdir, 0711), ==, 0);
+	g_assert_cmpint(g_chmod(socket_path, 0666), ==, 0);
+	notes.got = g_string_new(NULL);
+
+	camera = small_camera_start(&camera_url);
+	text = config_text(port, camera_url, SMALL_CAMERA_KEYS);
+	path = write_file(fixture->tmpdir, "cordon.conf", text);
+	cordon = built_program_spawn_env("src/cordon",
+					 (const gchar *[]){"--config", path, NULL},
+					 (const gchar *[]){"NOTIFY_SOCKET", socket_path,
+							   "WATCHDOG_USEC", "400000", NULL});
+	notifications_wait(&notes, "READY=1", 1);
+	notifications_wait(&notes, "STATUS=1 of 1 cameras live", 1);
+	/* every 200 ms while the main loop turns */
+	notifications_wait(&notes, "WATCHDOG=1", 5);
+	g_assert_false(cordon->exited);
+
+	g_subprocess_send_signal(cordon->process, SIGTERM);
+	notifications_wait(&notes, "STOPPING=1", 1);
+	g_assert_true(cordon_wait_done(cordon, WAIT_MS));
+	cordon_assert_exit(cordon, 0);
+	g_test_message("notifications:\n%s", notes.got->str);
+	g_object_unref(notes.socket);
+	g_string_free(notes.got, TRUE);
+	cd_emulator_stop(camera);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -917,6 +1179,24 @@ main(int argc, char **argv)
 		   test_sigterm_endless_camera,
 		   fixture_teardown);
 	g_test_add("/cordon/daemon/demo", Fixture, NULL, fixture_setup, test_demo, fixture_teardown);
+	g_test_add("/cordon/daemon/root-needs-user",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_root_needs_user,
+		   fixture_teardown);
+	g_test_add("/cordon/daemon/drops-root",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_drops_root,
+		   fixture_teardown);
+	g_test_add("/cordon/daemon/sd-notify",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_sd_notify,
+		   fixture_teardown);
 	g_test_add("/cordon/daemon/no-args",
 		   Fixture,
 		   NULL,
