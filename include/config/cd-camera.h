@@ -68,6 +68,7 @@ typedef struct {
 	guint onvif_port;    /* ONVIF device listener; 0: any port (set from [server] onvif-port) */
 	gchar *onvif_address; /* nullable: bind the ONVIF device here, default listen-address */
 	gchar *location;      /* nullable: free text for the ONVIF location scope */
+	gchar *device_id;     /* nullable: the ONVIF device's UUID, instead of a derived one */
 	gboolean sub_enabled; /* serve the sub profile too */
 	guint sub_width;      /* the sub profile's size; 0: the main profile's */
 	guint sub_height;

@@ -64,6 +64,7 @@ typedef struct {
 	guint onvif_time_window_ms;  /* WS-Security Created must be this close to now, 300000 */
 	gboolean discovery_enabled;  /* answer WS-Discovery probes, default TRUE */
 	guint discovery_port;	     /* UDP, default 3702; 0: any port (tests) */
+	gchar *site;		     /* nullable: in every virtual device's identity */
 	gchar *run_as_user;	     /* nullable: the system user to drop to when started as root */
 	gchar *camera_address;	     /* nullable: cordon's address on the camera network */
 	guint rtp_port_min;	     /* UDP ports for RTP/RTCP from cameras, 50000.. */

@@ -232,6 +232,16 @@ static const CdConfigKey keys[] = {
      .min = 0,
      .max = 65535,
      .value = "3702"},
+    {SERVER(site),
+     .name = "site",
+     .type = CD_VALUE_TEXT,
+     .example = "hq-building-a",
+     .help = "A name for this site, the same on every cordon host that serves its cameras. It\n"
+	     "goes into each virtual ONVIF device's identity (its UUID, endpoint reference and\n"
+	     "serial number) with the camera's name: a camera keeps its identity when it moves\n"
+	     "to another host of the site, and two sites' cameras of the same name never clash\n"
+	     "in one VMS. Unset, the identity comes from the camera's name alone. Changing it\n"
+	     "changes every device's identity: recorders see new devices."},
     {SERVER(run_as_user),
      .name = "user",
      .type = CD_VALUE_TEXT,
@@ -379,6 +389,13 @@ static const CdConfigKey keys[] = {
      .name = "location",
      .type = CD_VALUE_TEXT,
      .example = "Building A, front door"},
+    {CAMERA(device_id),
+     .name = "device-id",
+     .type = CD_VALUE_TEXT,
+     .example = "3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b",
+     .help = "The virtual ONVIF device's UUID, instead of the one made from site and name:\n"
+	     "keeps a recorder's device (and its footage) when the camera is renamed or moves\n"
+	     "to another site. A UUID as uuidgen prints it."},
     {CAMERA(sub_enabled),
      .name = "sub",
      .type = CD_VALUE_CHOICE,

@@ -474,6 +474,16 @@ cd_config_parse_camera(CdConfigParser *self, const gchar *group, GError **error)
 				  camera->sub_height,
 				  error))
 		return NULL;
+	if (camera->device_id != NULL && !g_uuid_string_is_valid(camera->device_id)) {
+		cd_config_set_error(error,
+				    self,
+				    group,
+				    "device-id",
+				    "\"%s\" is not a UUID; allowed: a UUID as uuidgen prints it, "
+				    "such as 3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b",
+				    camera->device_id);
+		return NULL;
+	}
 	return g_steal_pointer(&camera);
 }
 

@@ -214,7 +214,7 @@ start_discovery(CdDaemon *self, GError **error)
 	for (guint i = 0; i < self->cameras->len; i++) {
 		CdDaemonCamera *entry = g_ptr_array_index(self->cameras, i);
 		const CdCamera *camera = cd_channel_get_camera(entry->channel);
-		g_autofree gchar *reference = cd_onvif_endpoint_reference(camera);
+		g_autofree gchar *reference = cd_onvif_endpoint_reference(self->config, camera);
 		g_auto(GStrv) scopes = cd_onvif_scopes(camera);
 
 		cd_discovery_add_device(discovery,

@@ -601,6 +601,7 @@ test_libonvif(void)
 	g_autofree gchar *expected_uri = NULL;
 	g_autofree gchar *serial = NULL;
 	g_autoptr(CdCamera) front = cd_camera_new("front");
+	g_autoptr(CdConfig) config = cd_config_new();
 	guint plays;
 	gint width;
 	gint height;
@@ -622,7 +623,7 @@ test_libonvif(void)
 	g_assert_cmpstr(run.data->event_service, ==, "");
 	/* cordon's identity, not the camera's */
 	g_assert_cmpint(run.information, ==, 0);
-	serial = cd_onvif_serial_number(front);
+	serial = cd_onvif_serial_number(config, front);
 	g_assert_cmpstr(run.data->serial_number, ==, serial);
 	g_assert_cmpint(run.profile_token, ==, 0);
 	g_assert_cmpstr(run.data->profileToken, ==, "profile_main");
@@ -2246,7 +2247,8 @@ test_two_cameras(void)
 	g_autofree gchar *sections = g_strconcat(front, yard, NULL);
 	gchar *first[2] = {NULL, NULL};
 	g_autoptr(CdCamera) yard_camera = cd_camera_new("yard");
-	g_autofree gchar *yard_reference = cd_onvif_endpoint_reference(yard_camera);
+	g_autoptr(CdConfig) no_site = cd_config_new();
+	g_autofree gchar *yard_reference = cd_onvif_endpoint_reference(no_site, yard_camera);
 
 	for (guint run = 0; run < 2; run++) {
 		g_autoptr(CdDaemon) daemon = cd_test_cordon_start("", sections);
@@ -2670,6 +2672,69 @@ test_password_never_logged(void)
 	g_assert_false(cd_test_logs_contain("wrong-password"));
 }
 
+/* a config whose cameras are @names in that order, on @listen with @server_extra */
+static CdConfig *
+identity_config(const gchar *listen, const gchar *server_extra, const gchar *const *names)
+{
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autoptr(GError) error = NULL;
+	CdConfig *config;
+
+	g_string_append_printf(text, "[server]\nlisten-address=%s\n%s\n[user " VIEWER_USER
+			       "]\npassword=" VIEWER_PASSWORD "\n",
+			       listen, server_extra);
+	for (guint i = 0; names[i] != NULL; i++)
+		g_string_append_printf(text, "[camera %s]\nurl=rtsp://192.0.2.%u/s\n", names[i],
+				       i + 1);
+	config = cd_config_load_from_data(text->str, "test.conf", &error);
+	g_assert_no_error(error);
+	return config;
+}
+
+static gchar *
+identity_of(const CdConfig *config, const gchar *name)
+{
+	return cd_onvif_endpoint_uuid(config, cd_config_find_camera(config, name));
+}
+
+/*
+ * A device's identity depends on nothing of the host: the same site and name give the same
+ * UUID on another cordon host (other addresses, ports, camera order), another site another
+ * one, device-id wins over both, and without a site it is what it always was.
+ */
+static void
+test_identity(void)
+{
+	const gchar *one_host[] = {"front", "yard", NULL};
+	const gchar *other_host[] = {"gate", "yard", "front", NULL};
+	g_autoptr(CdConfig) here = identity_config("127.0.0.1", "site=hq\nrtsp-port=554", one_host);
+	g_autoptr(CdConfig) there =
+	    identity_config("127.0.0.2", "site=hq\nonvif-port=9000", other_host);
+	g_autoptr(CdConfig) branch = identity_config("127.0.0.1", "site=branch", one_host);
+	g_autoptr(CdConfig) no_site = identity_config("127.0.0.1", "", one_host);
+	g_autoptr(CdCamera) renamed = cd_camera_new("front-renamed");
+	g_autofree gchar *front_here = identity_of(here, "front");
+	g_autofree gchar *front_there = identity_of(there, "front");
+	g_autofree gchar *yard_here = identity_of(here, "yard");
+	g_autofree gchar *front_branch = identity_of(branch, "front");
+	g_autofree gchar *front_no_site = identity_of(no_site, "front");
+	g_autofree gchar *kept = NULL;
+	g_autofree gchar *serial = NULL;
+
+	g_assert_cmpstr(front_here, ==, front_there);
+	g_assert_cmpstr(front_here, !=, yard_here);
+	g_assert_cmpstr(front_here, !=, front_branch);
+	/* Python's uuid.uuid5(cordon's namespace, "hq/front") and (…, "front"), before sites */
+	g_assert_cmpstr(front_here, ==, "c1bc9732-715d-53c0-9153-ff3a71e34385");
+	g_assert_cmpstr(front_no_site, ==, "518e3580-3b3a-53fc-9bbd-dded595b23b3");
+	/* a renamed camera keeps its recorder's device with device-id, written in any case */
+	renamed->device_id = g_strdup("C1BC9732-715D-53C0-9153-FF3A71E34385");
+	kept = cd_onvif_endpoint_uuid(branch, renamed);
+	g_assert_cmpstr(kept, ==, front_here);
+	serial = cd_onvif_serial_number(here, cd_config_find_camera(here, "front"));
+	g_assert_cmpstr(serial, ==, "CD-c1bc9732");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2692,6 +2757,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/onvif/refusals", test_refusals);
 	g_test_add_func("/cordon/onvif/services", test_services);
 	g_test_add_func("/cordon/onvif/two-cameras", test_two_cameras);
+	g_test_add_func("/cordon/onvif/identity", test_identity);
 	g_test_add_func("/cordon/onvif/source-rate", test_source_rate);
 	g_test_add_func("/cordon/onvif/discovery", test_discovery);
 	g_test_add_func("/cordon/onvif/own-address", test_own_address);

@@ -268,11 +268,12 @@ static void
 test_add_camera(Test *t, guint index, const gchar *location, const gchar *address, guint port)
 {
 	g_autoptr(CdCamera) camera = cd_camera_new(camera_names[index]);
+	g_autoptr(CdConfig) config = cd_config_new();
 	g_auto(GStrv) scopes = NULL;
 
 	camera->location = g_strdup(location);
 	scopes = cd_onvif_scopes(camera);
-	t->endpoint[index] = cd_onvif_endpoint_reference(camera);
+	t->endpoint[index] = cd_onvif_endpoint_reference(config, camera);
 	t->scopes[index] = g_strjoinv(" ", scopes);
 	cd_discovery_add_device(t->discovery,
 				camera_names[index],
@@ -1406,7 +1407,8 @@ test_address_own_in_use(void)
 	g_autoptr(GSocketAddress) local = NULL;
 	g_autoptr(CdDiscovery) discovery = NULL;
 	g_autoptr(CdCamera) camera = cd_camera_new(CAMERA_C);
-	g_autofree gchar *reference = cd_onvif_endpoint_reference(camera);
+	g_autoptr(CdConfig) config = cd_config_new();
+	g_autofree gchar *reference = cd_onvif_endpoint_reference(config, camera);
 	g_auto(GStrv) scopes = cd_onvif_scopes(camera);
 	g_autoptr(GSocket) after = NULL;
 	g_autoptr(GError) error = NULL;

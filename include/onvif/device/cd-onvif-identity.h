@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "cd-camera.h"
+#include "cd-config.h"
 
 G_BEGIN_DECLS
 
@@ -13,11 +14,11 @@ G_BEGIN_DECLS
 #define CD_ONVIF_HARDWARE_ID  "cordon"
 
 gchar *
-cd_onvif_endpoint_uuid(const CdCamera *camera);
+cd_onvif_endpoint_uuid(const CdConfig *config, const CdCamera *camera);
 gchar *
-cd_onvif_endpoint_reference(const CdCamera *camera);
+cd_onvif_endpoint_reference(const CdConfig *config, const CdCamera *camera);
 gchar *
-cd_onvif_serial_number(const CdCamera *camera);
+cd_onvif_serial_number(const CdConfig *config, const CdCamera *camera);
 const gchar *
 cd_onvif_firmware_version(void);
 GStrv

@@ -91,7 +91,7 @@ get_system_date_and_time(const CdOnvifCall *call, GError **error)
 static gchar *
 get_device_information(const CdOnvifCall *call, GError **error)
 {
-	g_autofree gchar *serial = cd_onvif_serial_number(call->camera);
+	g_autofree gchar *serial = cd_onvif_serial_number(call->config, call->camera);
 	g_autofree gchar *firmware = cd_xml_escape(cd_onvif_firmware_version());
 
 	return g_strdup_printf("<tds:GetDeviceInformationResponse>"
@@ -399,7 +399,7 @@ get_wsdl_url(const CdOnvifCall *call, GError **error)
 static gchar *
 get_endpoint_reference(const CdOnvifCall *call, GError **error)
 {
-	g_autofree gchar *reference = cd_onvif_endpoint_reference(call->camera);
+	g_autofree gchar *reference = cd_onvif_endpoint_reference(call->config, call->camera);
 
 	return g_strdup_printf("<tds:GetEndpointReferenceResponse><tds:GUID>%s</tds:GUID>"
 			       "</tds:GetEndpointReferenceResponse>",

@@ -2,7 +2,11 @@
 /*
  * cd-onvif-identity: who each virtual ONVIF device says it is. The device service and
  * WS-Discovery must agree on it, and a VMS keys recorded footage on the endpoint reference, so
- * it is derived from the camera's name alone and survives restarts and config reordering.
+ * it depends on nothing of the host: the camera's `device-id` when set, otherwise a name-based
+ * UUID of the site's name and the camera's. It survives restarts, config reordering and the
+ * move of a camera to another cordon host of the site (docs/scaling.md).
+ *
+ * Threads: any. Keys used: [server] site; [camera] device-id and the camera's name.
  */
 #define G_LOG_DOMAIN "CdOnvifIdentity"
 
@@ -17,18 +21,26 @@ static const guint8 cd_onvif_uuid_namespace[16] = {0x6b, 0x2f, 0x0c, 0x1e, 0x93,
 
 /**
  * cd_onvif_endpoint_uuid:
+ * @config: for the site's name
  * @camera: a camera
  *
  * Returns: (transfer full): the camera's device UUID, e.g. "1b4e28ba-2fa1-5bd2-883f-0016d3cca427"
  */
 gchar *
-cd_onvif_endpoint_uuid(const CdCamera *camera)
+cd_onvif_endpoint_uuid(const CdConfig *config, const CdCamera *camera)
 {
 	g_autoptr(GChecksum) sha1 = g_checksum_new(G_CHECKSUM_SHA1);
 	guint8 digest[20];
 	gsize len = sizeof(digest);
 
+	if (camera->device_id != NULL)
+		return g_ascii_strdown(camera->device_id, -1);
 	g_checksum_update(sha1, cd_onvif_uuid_namespace, sizeof(cd_onvif_uuid_namespace));
+	/* the site and a separator no name holds ('/'); without a site, as before sites */
+	if (config->site != NULL) {
+		g_checksum_update(sha1, (const guchar *)config->site, -1);
+		g_checksum_update(sha1, (const guchar *)"/", 1);
+	}
 	g_checksum_update(sha1, (const guchar *)camera->name, -1);
 	g_checksum_get_digest(sha1, digest, &len);
 	digest[6] = (digest[6] & 0x0f) | 0x50; /* version 5 */
@@ -42,28 +54,30 @@ cd_onvif_endpoint_uuid(const CdCamera *camera)
 
 /**
  * cd_onvif_endpoint_reference:
+ * @config: for the site's name
  * @camera: a camera
  *
  * Returns: (transfer full): the WS-Addressing endpoint reference, "urn:uuid:…"
  */
 gchar *
-cd_onvif_endpoint_reference(const CdCamera *camera)
+cd_onvif_endpoint_reference(const CdConfig *config, const CdCamera *camera)
 {
-	g_autofree gchar *uuid = cd_onvif_endpoint_uuid(camera);
+	g_autofree gchar *uuid = cd_onvif_endpoint_uuid(config, camera);
 
 	return g_strconcat("urn:uuid:", uuid, NULL);
 }
 
 /**
  * cd_onvif_serial_number:
+ * @config: for the site's name
  * @camera: a camera
  *
  * Returns: (transfer full): a serial number as stable as the endpoint reference
  */
 gchar *
-cd_onvif_serial_number(const CdCamera *camera)
+cd_onvif_serial_number(const CdConfig *config, const CdCamera *camera)
 {
-	g_autofree gchar *uuid = cd_onvif_endpoint_uuid(camera);
+	g_autofree gchar *uuid = cd_onvif_endpoint_uuid(config, camera);
 
 	return g_strdup_printf("CD-%.8s", uuid);
 }
