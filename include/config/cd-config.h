@@ -85,6 +85,12 @@ void
 cd_config_unref(const CdConfig *config);
 const CdCamera *
 cd_config_find_camera(const CdConfig *config, const gchar *name);
+const CdUser *
+cd_config_find_user(const CdConfig *config, const gchar *name);
+const gchar *
+cd_config_server_difference(const CdConfig *a, const CdConfig *b);
+gboolean
+cd_config_users_equal(const CdConfig *a, const CdConfig *b);
 gchar *
 cd_config_example(void);
 gboolean

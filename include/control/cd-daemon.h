@@ -26,6 +26,8 @@ gboolean
 cd_daemon_prepare(CdDaemon *self, GError **error);
 gboolean
 cd_daemon_start(CdDaemon *self, GError **error);
+gboolean
+cd_daemon_reload(CdDaemon *self, const CdConfig *config, GError **error);
 void
 cd_daemon_stop(CdDaemon *self);
 const CdConfig *

@@ -21,6 +21,10 @@ void
 cd_service_notifier_free(CdServiceNotifier *self);
 void
 cd_service_notify_stopping(void);
+void
+cd_service_notify_reloading(void);
+void
+cd_service_notify_ready(void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdServiceNotifier, cd_service_notifier_free)
 

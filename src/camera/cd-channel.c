@@ -80,6 +80,7 @@ keyframe_wanted_cb(CdMediaFactory *factory, gpointer user_data)
 /* a profile's encoder and mount, wired; FALSE only if the encoder template does not build */
 static gboolean
 add_output(CdChannel *self,
+	   const CdConfig *config,
 	   CdProfile profile,
 	   const CdPipelineTemplate *encoder,
 	   CdRtspFrontend *frontend,
@@ -91,7 +92,8 @@ add_output(CdChannel *self,
 	output->transcode = cd_transcode_new(self->camera, profile, encoder, error);
 	if (output->transcode == NULL)
 		return FALSE;
-	output->factory = g_object_ref(cd_rtsp_frontend_add_camera(frontend, self->camera, profile));
+	output->factory =
+	    g_object_ref(cd_rtsp_frontend_add_camera(frontend, config, self->camera, profile));
 	cd_transcode_set_output_func(output->transcode, encoded_cb, output, NULL);
 	g_signal_connect(output->factory, "keyframe-wanted", G_CALLBACK(keyframe_wanted_cb), output);
 	return TRUE;
@@ -118,10 +120,10 @@ cd_channel_new(const CdConfig *config,
 	CdOutput sub;
 
 	self->camera = cd_camera_ref(camera);
-	if (!add_output(self, CD_PROFILE_MAIN, templates->encoder, frontend, error))
+	if (!add_output(self, config, CD_PROFILE_MAIN, templates->encoder, frontend, error))
 		return NULL;
 	if (cd_camera_get_output(camera, CD_PROFILE_SUB, &sub) &&
-	    !add_output(self, CD_PROFILE_SUB, templates->encoder, frontend, error))
+	    !add_output(self, config, CD_PROFILE_SUB, templates->encoder, frontend, error))
 		return NULL;
 	self->ingest = cd_ingest_new(camera, config, templates->decode_h264,
 				     templates->decode_h265);

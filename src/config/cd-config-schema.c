@@ -613,15 +613,13 @@ strv_equal(const gchar *const *a, const gchar *const *b)
 }
 
 /**
- * cd_config_schema_equal:
- * @section: the kind of @a and @b
- * @a: a CdConfig, CdUser or CdCamera
- * @b: another of the same kind
+ * cd_config_schema_first_difference:
  *
- * Returns: whether every key of @section holds the same value in both
+ * Returns: (nullable): the name of the first key of @section whose value differs between @a
+ * and @b, %NULL when none does
  */
-gboolean
-cd_config_schema_equal(CdSection section, gconstpointer a, gconstpointer b)
+const gchar *
+cd_config_schema_first_difference(CdSection section, gconstpointer a, gconstpointer b)
 {
 	for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
 		gconstpointer field_a = G_STRUCT_MEMBER_P(a, keys[i].offset);
@@ -644,7 +642,18 @@ cd_config_schema_equal(CdSection section, gconstpointer a, gconstpointer b)
 			break;
 		}
 		if (!same)
-			return FALSE;
+			return keys[i].name;
 	}
-	return TRUE;
+	return NULL;
+}
+
+/**
+ * cd_config_schema_equal:
+ *
+ * Returns: whether every key of @section holds the same value in both
+ */
+gboolean
+cd_config_schema_equal(CdSection section, gconstpointer a, gconstpointer b)
+{
+	return cd_config_schema_first_difference(section, a, b) == NULL;
 }

@@ -87,5 +87,7 @@ void
 cd_config_schema_clear(CdSection section, gpointer object);
 gboolean
 cd_config_schema_equal(CdSection section, gconstpointer a, gconstpointer b);
+const gchar *
+cd_config_schema_first_difference(CdSection section, gconstpointer a, gconstpointer b);
 
 G_END_DECLS

@@ -784,6 +784,54 @@ cd_config_find_camera(const CdConfig *config, const gchar *name)
 }
 
 /**
+ * cd_config_find_user:
+ *
+ * Returns: (transfer none) (nullable): the user called @name
+ */
+const CdUser *
+cd_config_find_user(const CdConfig *config, const gchar *name)
+{
+	for (guint i = 0; i < config->users->len; i++) {
+		const CdUser *user = g_ptr_array_index(config->users, i);
+		if (g_strcmp0(user->name, name) == 0)
+			return user;
+	}
+	return NULL;
+}
+
+/**
+ * cd_config_server_difference:
+ *
+ * Returns: (nullable): the first [server] key whose value differs between @a and @b, %NULL
+ * when the two serve with the same settings
+ */
+const gchar *
+cd_config_server_difference(const CdConfig *a, const CdConfig *b)
+{
+	return cd_config_schema_first_difference(CD_SECTION_SERVER, a, b);
+}
+
+/**
+ * cd_config_users_equal:
+ *
+ * Returns: whether @a and @b have the same users with the same passwords
+ */
+gboolean
+cd_config_users_equal(const CdConfig *a, const CdConfig *b)
+{
+	if (a->users->len != b->users->len)
+		return FALSE;
+	for (guint i = 0; i < a->users->len; i++) {
+		const CdUser *user = g_ptr_array_index(a->users, i);
+		const CdUser *other = cd_config_find_user(b, user->name);
+
+		if (other == NULL || !cd_config_schema_equal(CD_SECTION_USER, user, other))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/**
  * cd_config_load_from_data:
  * @data: the file's text
  * @path: the file name, for messages and to resolve relative password-file paths

@@ -11,8 +11,13 @@
  * Every pipeline template is loaded and checked before anything starts, so a broken
  * template is reported at start-up with its file name rather than when a camera connects.
  *
+ * A reload (cd_daemon_reload()) compares the new configuration with the running one: cameras
+ * whose settings are equal (cd_camera_equal()) are not touched, others stop, restart or start,
+ * and the users move over to the RTSP and ONVIF logins; [server] needs a restart.
+ *
  * Threads: main thread only. Keys used: [server] onvif, discovery, discovery-port,
- * listen-address, pipelines-dir (through the config); [camera] enabled, encoder.
+ * listen-address, pipelines-dir (through the config), and all of it to compare on reload;
+ * [camera] enabled, encoder; [user] sections on reload.
  */
 #define G_LOG_DOMAIN "CdDaemon"
 
@@ -112,33 +117,44 @@ load_decoder_template(CdDaemon *self, const gchar *name, const gchar *encoding, 
 	return fits ? tmpl : NULL;
 }
 
-static CdDaemonCamera *
-build_camera(CdDaemon *self, const CdCamera *camera, GError **error)
+static gboolean
+load_camera_templates(CdDaemon *self,
+		      const CdCamera *camera,
+		      CdChannelTemplates *templates,
+		      GError **error)
 {
 	g_autofree gchar *encoder_name = g_strdup_printf("encode-%s", camera->encoder);
+
+	templates->encoder = load_template(self, encoder_name, error);
+	if (templates->encoder == NULL)
+		return FALSE;
+	templates->decode_h264 = load_decoder_template(self, "decode-h264", "H264", error);
+	if (templates->decode_h264 == NULL)
+		return FALSE;
+	templates->decode_h265 = load_decoder_template(self, "decode-h265", "H265", error);
+	return templates->decode_h265 != NULL;
+}
+
+/* @config: the configuration @camera is of (a reload's is not self->config yet) */
+static CdDaemonCamera *
+build_camera(CdDaemon *self, const CdConfig *config, const CdCamera *camera, GError **error)
+{
 	CdChannelTemplates templates = {NULL};
 	CdDaemonCamera *entry;
 	CdChannel *channel;
 
-	templates.encoder = load_template(self, encoder_name, error);
-	if (templates.encoder == NULL)
+	if (!load_camera_templates(self, camera, &templates, error))
 		return NULL;
-	templates.decode_h264 = load_decoder_template(self, "decode-h264", "H264", error);
-	if (templates.decode_h264 == NULL)
-		return NULL;
-	templates.decode_h265 = load_decoder_template(self, "decode-h265", "H265", error);
-	if (templates.decode_h265 == NULL)
-		return NULL;
-	channel = cd_channel_new(self->config, camera, &templates, self->frontend, error);
+	channel = cd_channel_new(config, camera, &templates, self->frontend, error);
 	if (channel == NULL)
 		return NULL;
 	entry = g_new0(CdDaemonCamera, 1);
 	entry->channel = channel;
-	if (self->config->onvif_enabled) {
+	if (config->onvif_enabled) {
 		CdCameraView *views[CD_N_PROFILES];
 		for (CdProfile i = 0; i < CD_N_PROFILES; i++)
 			views[i] = cd_channel_get_view(channel, i);
-		entry->onvif = cd_onvif_server_new(self->config, camera, self->onvif_auth, views);
+		entry->onvif = cd_onvif_server_new(config, camera, self->onvif_auth, views);
 	}
 	return entry;
 }
@@ -177,7 +193,7 @@ cd_daemon_prepare(CdDaemon *self, GError **error)
 
 		if (!camera->enabled)
 			continue;
-		entry = build_camera(self, camera, error);
+		entry = build_camera(self, self->config, camera, error);
 		if (entry == NULL)
 			return FALSE;
 		g_ptr_array_add(self->cameras, entry);
@@ -202,6 +218,24 @@ start_onvif(CdDaemon *self, GError **error)
 	return TRUE;
 }
 
+/* the camera's ONVIF device, at the address and port it listens on */
+static void
+announce_camera(CdDaemon *self, CdDiscovery *discovery, CdDaemonCamera *entry)
+{
+	const CdCamera *camera = cd_channel_get_camera(entry->channel);
+	g_autofree gchar *reference = cd_onvif_endpoint_reference(self->config, camera);
+	g_auto(GStrv) scopes = cd_onvif_scopes(camera);
+
+	if (entry->onvif == NULL)
+		return;
+	cd_discovery_add_device(discovery,
+				camera->name,
+				reference,
+				(const gchar *const *)scopes,
+				cd_onvif_server_get_address(entry->onvif),
+				cd_onvif_server_get_port(entry->onvif));
+}
+
 /* one announced device per ONVIF server, at the address and port it listens on */
 static gboolean
 start_discovery(CdDaemon *self, GError **error)
@@ -211,19 +245,8 @@ start_discovery(CdDaemon *self, GError **error)
 	if (!self->config->discovery_enabled || !self->config->onvif_enabled)
 		return TRUE;
 	discovery = cd_discovery_new(self->config->listen_address, self->config->discovery_port);
-	for (guint i = 0; i < self->cameras->len; i++) {
-		CdDaemonCamera *entry = g_ptr_array_index(self->cameras, i);
-		const CdCamera *camera = cd_channel_get_camera(entry->channel);
-		g_autofree gchar *reference = cd_onvif_endpoint_reference(self->config, camera);
-		g_auto(GStrv) scopes = cd_onvif_scopes(camera);
-
-		cd_discovery_add_device(discovery,
-					camera->name,
-					reference,
-					(const gchar *const *)scopes,
-					cd_onvif_server_get_address(entry->onvif),
-					cd_onvif_server_get_port(entry->onvif));
-	}
+	for (guint i = 0; i < self->cameras->len; i++)
+		announce_camera(self, discovery, g_ptr_array_index(self->cameras, i));
 	if (!cd_discovery_start(discovery, error)) {
 		/* as the RTSP and ONVIF listeners' errors: the file whose keys to look at */
 		g_prefix_error(error, "%s: ", self->config->path);
@@ -273,6 +296,174 @@ cd_daemon_start(CdDaemon *self, GError **error)
 		  self->cameras->len,
 		  self->config->listen_address,
 		  cd_daemon_get_rtsp_port(self));
+	return TRUE;
+}
+
+/* ---- reload ---- */
+
+/* whether the RTSP server already listens where @camera of @config is served */
+static gboolean
+rtsp_address_listened(CdDaemon *self, const CdConfig *config, const CdCamera *camera)
+{
+	const gchar *address = cd_config_get_camera_rtsp_address(config, camera);
+
+	if (g_strcmp0(address, self->config->listen_address) == 0)
+		return TRUE;
+	for (guint i = 0; i < self->config->cameras->len; i++) {
+		const CdCamera *old = g_ptr_array_index(self->config->cameras, i);
+		if (g_strcmp0(address, cd_config_get_camera_rtsp_address(self->config, old)) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* a camera of the new configuration that runs now with the same settings */
+static gboolean
+runs_unchanged(CdDaemon *self, const CdCamera *camera)
+{
+	CdDaemonCamera *entry = lookup_camera(self, camera->name);
+
+	return entry != NULL && cd_camera_equal(cd_channel_get_camera(entry->channel), camera);
+}
+
+/*
+ * What a reload can apply is cameras and users. Anything else, and every template a new or
+ * changed camera needs, is checked before anything changes: a reload is taken whole or not
+ * at all.
+ */
+static gboolean
+check_reload(CdDaemon *self, const CdConfig *config, GError **error)
+{
+	const gchar *key = cd_config_server_difference(self->config, config);
+
+	if (key != NULL) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_CONFIG,
+			    "%s: [server] %s changed: restart cordon to apply it",
+			    config->path,
+			    key);
+		return FALSE;
+	}
+	for (guint i = 0; i < config->cameras->len; i++) {
+		const CdCamera *camera = g_ptr_array_index(config->cameras, i);
+		CdChannelTemplates templates;
+
+		if (!camera->enabled || runs_unchanged(self, camera))
+			continue;
+		if (!rtsp_address_listened(self, config, camera)) {
+			g_set_error(error,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_CONFIG,
+				    "%s: [camera %s] onvif-address %s is an address the RTSP server "
+				    "does not listen on yet: restart cordon to apply it",
+				    config->path,
+				    camera->name,
+				    camera->onvif_address);
+			return FALSE;
+		}
+		if (!load_camera_templates(self, camera, &templates, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* the camera leaves: its device says Bye, its viewers are closed, its connection ends */
+static void
+stop_camera(CdDaemon *self, CdDaemonCamera *entry)
+{
+	const CdCamera *camera = cd_channel_get_camera(entry->channel);
+
+	if (self->discovery != NULL) {
+		g_autofree gchar *reference = cd_onvif_endpoint_reference(self->config, camera);
+		cd_discovery_remove_device(self->discovery, reference);
+	}
+	if (entry->onvif != NULL)
+		cd_onvif_server_stop(entry->onvif);
+	cd_channel_disconnect(entry->channel);
+	cd_rtsp_frontend_remove_camera(self->frontend, camera);
+	g_ptr_array_remove(self->cameras, entry);
+}
+
+/* a camera a reload adds; what fails is logged, and the rest of the reload goes on */
+static void
+start_camera(CdDaemon *self, const CdConfig *config, const CdCamera *camera)
+{
+	g_autoptr(GError) error = NULL;
+	CdDaemonCamera *entry = build_camera(self, config, camera, &error);
+
+	if (entry == NULL || !cd_channel_start_encoder(entry->channel, &error)) {
+		g_warning("%s: not started: %s", camera->name, error->message);
+		g_clear_pointer(&entry, daemon_camera_free);
+		return;
+	}
+	g_ptr_array_add(self->cameras, entry);
+	if (entry->onvif != NULL &&
+	    !cd_onvif_server_start(entry->onvif, cd_daemon_get_rtsp_port(self), &error)) {
+		g_warning("%s: no ONVIF device: %s", camera->name, error->message);
+		g_clear_object(&entry->onvif);
+	}
+	if (self->discovery != NULL)
+		announce_camera(self, self->discovery, entry);
+	cd_channel_connect(entry->channel);
+}
+
+/**
+ * cd_daemon_reload:
+ * @config: the configuration read again; a reference is kept when it is taken
+ *
+ * Applies @config to the running daemon: cameras it adds start, cameras it removes or
+ * disables stop, cameras whose settings changed restart, and the viewers of every other
+ * camera keep their sessions, untouched. Users and passwords change from the next request
+ * on; the connections of removed users are closed. A change to [server], or a camera on an
+ * address the RTSP server does not listen on, needs a restart: then nothing changes.
+ *
+ * Errors: %CD_ERROR_INVALID_CONFIG for what needs a restart, as cd_daemon_prepare() for a
+ * template.
+ */
+gboolean
+cd_daemon_reload(CdDaemon *self, const CdConfig *config, GError **error)
+{
+	guint stopped = 0;
+	guint started = 0;
+	gboolean users_changed = !cd_config_users_equal(self->config, config);
+
+	g_return_val_if_fail(self->running, FALSE);
+	if (!check_reload(self, config, error))
+		return FALSE;
+	/* a changed camera stops first: it comes back at the same paths and ports */
+	for (guint i = self->cameras->len; i > 0; i--) {
+		CdDaemonCamera *entry = g_ptr_array_index(self->cameras, i - 1);
+		const CdCamera *now =
+		    cd_config_find_camera(config, cd_channel_get_camera(entry->channel)->name);
+
+		if (now != NULL && now->enabled && runs_unchanged(self, now))
+			continue;
+		cd_camera_message(now != NULL ? now->name : cd_channel_get_camera(entry->channel)->name,
+				  now != NULL && now->enabled ? "settings changed: restarting"
+							      : "removed from the configuration");
+		stop_camera(self, entry);
+		stopped++;
+	}
+	if (users_changed) {
+		cd_onvif_auth_set_users(self->onvif_auth, config);
+		cd_rtsp_frontend_set_users(self->frontend, config);
+	}
+	for (guint i = 0; i < config->cameras->len; i++) {
+		const CdCamera *camera = g_ptr_array_index(config->cameras, i);
+
+		if (!camera->enabled || lookup_camera(self, camera->name) != NULL)
+			continue;
+		start_camera(self, config, camera);
+		started++;
+	}
+	cd_config_unref(self->config);
+	self->config = cd_config_ref(config);
+	g_message("%s reloaded: %u camera(s) stopped, %u started, users %s",
+		  config->path,
+		  stopped,
+		  started,
+		  users_changed ? "changed" : "unchanged");
 	return TRUE;
 }
 

@@ -12,8 +12,8 @@
  *
  * sd_notify (a no-op outside systemd, where $NOTIFY_SOCKET is unset): READY=1 once every
  * camera has started, STATUS with how many cameras are live, WATCHDOG=1 from the main loop
- * every half WatchdogSec, so a main loop that stops turning gets the service restarted, and
- * STOPPING=1 on the way out.
+ * every half WatchdogSec, so a main loop that stops turning gets the service restarted,
+ * RELOADING=1 then READY=1 around a reload, and STOPPING=1 on the way out.
  *
  * Threads: the main thread only (the notifier's timer runs on the main context).
  * Keys used: [server] user; [camera] enabled (through the daemon's camera status).
@@ -231,4 +231,17 @@ void
 cd_service_notify_stopping(void)
 {
 	sd_notify(0, "STOPPING=1");
+}
+
+/* a reload begins: systemctl reload waits for the READY=1 that ends it */
+void
+cd_service_notify_reloading(void)
+{
+	sd_notify(0, "RELOADING=1");
+}
+
+void
+cd_service_notify_ready(void)
+{
+	sd_notify(0, "READY=1");
 }

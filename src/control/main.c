@@ -18,12 +18,29 @@
 #include "cd-error.h"
 #include "cd-service.h"
 
-/* a service manager's reload must not kill the daemon; reloading by diff is not built yet */
+/* what SIGHUP reloads */
+typedef struct {
+	CdDaemon *daemon;
+	const gchar *path;
+} CdReload;
+
+/*
+ * SIGHUP (systemctl reload): the file read again and applied by difference; a file that does
+ * not validate, or a change that needs a restart, is refused whole and the running
+ * configuration kept.
+ */
 static gboolean
 hangup_cb(gpointer user_data)
 {
-	g_message("SIGHUP: configuration reload is not supported yet; restart cordon to apply "
-		  "changes");
+	CdReload *reload = user_data;
+	g_autoptr(CdConfig) config = NULL;
+	g_autoptr(GError) error = NULL;
+
+	cd_service_notify_reloading();
+	config = cd_config_load(reload->path, &error);
+	if (config == NULL || !cd_daemon_reload(reload->daemon, config, &error))
+		g_warning("reload refused, the running configuration is kept: %s", error->message);
+	cd_service_notify_ready();
 	return G_SOURCE_CONTINUE;
 }
 
@@ -58,6 +75,7 @@ main(int argc, char **argv)
 	g_autoptr(CdDaemon) daemon = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
 	g_autoptr(CdServiceNotifier) notifier = NULL;
+	CdReload reload = {NULL};
 	const GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file", "FILE"},
 	    {"check-config", 0, 0, G_OPTION_ARG_FILENAME, &check_path,
@@ -143,7 +161,9 @@ main(int argc, char **argv)
 	loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGINT, quit_cb, loop);
 	g_unix_signal_add(SIGTERM, quit_cb, loop);
-	g_unix_signal_add(SIGHUP, hangup_cb, NULL);
+	reload.daemon = daemon;
+	reload.path = config_path;
+	g_unix_signal_add(SIGHUP, hangup_cb, &reload);
 	g_main_loop_run(loop);
 
 	cd_service_notify_stopping();

@@ -1134,6 +1134,176 @@ test_sd_notify(Fixture *fixture, gconstpointer user_data)
 	cd_emulator_stop(camera);
 }
 
+/* ---- reload (SIGHUP) ---- */
+
+/* the config of the reload test: @server extra keys, @users and @cameras sections */
+static gchar *
+reload_config(guint port, const gchar *server, const gchar *users, const gchar *cameras)
+{
+	return g_strdup_printf("[server]\nuser=" RUN_AS_USER "\nlisten-address=127.0.0.1\n"
+			       "rtsp-port=%u\nonvif-port=0\ndiscovery=false\nreconnect-initial=0.2\n"
+			       "%s\n%s\n%s",
+			       port, server, users, cameras);
+}
+
+#define RELOAD_USERS                                                                             \
+	"[user " VIEWER_USER "]\npassword=" VIEWER_PASSWORD "\n[user " OTHER_USER                  \
+	"]\npassword=" OTHER_PASSWORD "\n"
+#define RELOAD_VIEWER_ONLY "[user " VIEWER_USER "]\npassword=" VIEWER_PASSWORD "\n"
+
+typedef struct {
+	Cordon *cordon;
+	const gchar *line;
+	guint count;
+} LogWait;
+
+static gboolean
+log_has(gpointer user_data)
+{
+	LogWait *wait = user_data;
+	const gchar *at = wait->cordon->err.text->str;
+	guint found = 0;
+
+	while ((at = strstr(at, wait->line)) != NULL) {
+		found++;
+		at += strlen(wait->line);
+	}
+	return found >= wait->count || wait->cordon->exited;
+}
+
+/* writes @text over the config, sends SIGHUP and waits for the @count-th @line in the log */
+static void
+reload_with(Cordon *cordon, const gchar *path, const gchar *text, const gchar *line, guint count)
+{
+	LogWait wait = {cordon, line, count};
+
+	g_assert_true(g_file_set_contents(path, text, -1, NULL));
+	g_subprocess_send_signal(cordon->process, SIGHUP);
+	if (!cd_test_wait_until(log_has, &wait, WAIT_MS))
+		cordon_dump(cordon);
+	g_assert_false(cordon->exited);
+	g_assert_true(log_has(&wait));
+}
+
+static gchar *
+camera_section(const gchar *name, const gchar *url, const gchar *extra)
+{
+	return g_strdup_printf("[camera %s]\nurl=%s\n" SMALL_CAMERA_KEYS "%s", name, url, extra);
+}
+
+static CdTestClient *
+viewer_start(guint port, const gchar *path, const gchar *user, const gchar *password)
+{
+	g_autofree gchar *url = g_strdup_printf("rtsp://127.0.0.1:%u%s", port, path);
+	CdTestClient *client = cd_test_client_new(url, user, password, TRUE);
+
+	cd_test_client_start(client);
+	return client;
+}
+
+/*
+ * SIGHUP applies the file by difference: a camera added starts, one changed restarts, one
+ * removed stops; a user removed is logged out; and a viewer of the camera that did not change
+ * keeps its session, its camera connection untouched, through all of it. A file that does not
+ * validate, or a [server] change, is refused whole and changes nothing.
+ */
+static void
+test_reload(Fixture *fixture, gconstpointer user_data)
+{
+	g_autofree gchar *cam_url = NULL;
+	g_autofree gchar *yard_url = NULL;
+	g_autoptr(CdEmulator) cam_camera = small_camera_start(&cam_url);
+	g_autoptr(CdEmulator) yard_camera = small_camera_start(&yard_url);
+	g_autofree gchar *cam = camera_section("cam", cam_url, "");
+	g_autofree gchar *yard = camera_section("yard", yard_url, "");
+	g_autofree gchar *yard_changed = camera_section("yard", yard_url, "bitrate=300\n");
+	g_autofree gchar *both = g_strconcat(cam, yard, NULL);
+	g_autofree gchar *both_changed = g_strconcat(cam, yard_changed, NULL);
+	guint port = cd_test_closed_port();
+	g_autofree gchar *first = reload_config(port, "", RELOAD_USERS, cam);
+	g_autofree gchar *path = write_file(fixture->tmpdir, "cordon.conf", first);
+	g_autoptr(Cordon) cordon = cordon_spawn((const gchar *[]){"--config", path, NULL});
+	g_autoptr(CdTestClient) viewer = NULL;
+	g_autoptr(CdTestClient) other = NULL;
+	g_autoptr(CdTestClient) yard_viewer = NULL;
+	guint live;
+
+	cordon_assert_listening(cordon, port);
+	/* run as root, cordon reads it again as RUN_AS_USER: as the package's 0640 root:cordon */
+	g_assert_cmpint(g_chmod(fixture->tmpdir, 0711), ==, 0);
+	g_assert_cmpint(g_chmod(path, 0644), ==, 0);
+	viewer = viewer_start(port, "/cam", VIEWER_USER, VIEWER_PASSWORD);
+	other = viewer_start(port, "/cam", OTHER_USER, OTHER_PASSWORD);
+	client_assert_live(viewer, cordon, WAIT_MS, 320, 240);
+	g_assert_true(cd_test_client_wait_live_frames(other, 5, WAIT_MS));
+	g_assert_cmpuint(cd_emulator_get_play_count(cam_camera), ==, 1);
+
+	/* a camera added, a user removed: the user's viewer is closed, the other goes on */
+	{
+		g_autofree gchar *text = reload_config(port, "", RELOAD_VIEWER_ONLY, both);
+		reload_with(cordon, path, text, "0 camera(s) stopped, 1 started, users changed", 1);
+	}
+	g_assert_true(cd_test_wait_until(client_is_gone, other, WAIT_MS));
+	/* closed by the reload, not by its next keepalive's 401 */
+	g_assert_nonnull(strstr(cordon->err.text->str,
+				"closed 1 viewer connection(s) of users no longer configured"));
+	g_assert_cmpuint(cd_test_rtsp_describe("127.0.0.1", port, "/cam", OTHER_USER,
+					       OTHER_PASSWORD, NULL),
+			 ==, 401);
+	yard_viewer = viewer_start(port, "/yard", VIEWER_USER, VIEWER_PASSWORD);
+	g_assert_true(cd_test_client_wait_live_frames(yard_viewer, 5, WAIT_MS));
+
+	/* a camera changed: it restarts, its viewer is closed; the other camera's goes on */
+	{
+		g_autofree gchar *text = reload_config(port, "", RELOAD_VIEWER_ONLY, both_changed);
+		reload_with(cordon, path, text, "1 camera(s) stopped, 1 started, users unchanged", 1);
+	}
+	g_assert_true(cd_test_wait_until(client_is_gone, yard_viewer, WAIT_MS));
+	g_assert_nonnull(strstr(cordon->err.text->str, "yard: closed 1 viewer connection(s)"));
+	g_clear_pointer(&yard_viewer, cd_test_client_free);
+	yard_viewer = viewer_start(port, "/yard", VIEWER_USER, VIEWER_PASSWORD);
+	g_assert_true(cd_test_client_wait_live_frames(yard_viewer, 5, WAIT_MS));
+
+	/* refused whole: a file that does not validate, a [server] change */
+	reload_with(cordon, path, "[server]\nrtsp-port=nope\n", "reload refused", 1);
+	g_assert_nonnull(strstr(cordon->err.text->str, "rtsp-port"));
+	{
+		g_autofree gchar *text = reload_config(port, "max-connections=100\n",
+						       RELOAD_VIEWER_ONLY, both_changed);
+		reload_with(cordon, path, text, "reload refused", 2);
+		g_assert_nonnull(strstr(cordon->err.text->str,
+					"[server] max-connections changed: restart cordon"));
+	}
+	g_assert_false(cd_test_client_has_failed(yard_viewer));
+
+	/* a camera removed: 404 for it, its viewer closed */
+	{
+		g_autofree gchar *text = reload_config(port, "", RELOAD_VIEWER_ONLY, cam);
+		reload_with(cordon, path, text, "1 camera(s) stopped, 0 started, users unchanged", 1);
+	}
+	g_assert_true(cd_test_wait_until(client_is_gone, yard_viewer, WAIT_MS));
+	g_assert_cmpuint(cd_test_rtsp_describe("127.0.0.1", port, "/yard", VIEWER_USER,
+					       VIEWER_PASSWORD, NULL),
+			 ==, 404);
+
+	/* through all of it, the unchanged camera's viewer kept its session and its frames, and
+	 * cordon kept its one connection to that camera */
+	live = cd_test_client_get_live_frames(viewer);
+	g_assert_true(cd_test_client_wait_live_frames(viewer, live + 15, WAIT_MS));
+	g_assert_false(cd_test_client_has_failed(viewer));
+	g_assert_false(cd_test_client_has_ended(viewer));
+	g_assert_cmpuint(cd_emulator_get_play_count(cam_camera), ==, 1);
+
+	g_subprocess_send_signal(cordon->process, SIGTERM);
+	g_assert_true(cordon_wait_done(cordon, WAIT_MS));
+	cordon_assert_exit(cordon, 0);
+	cd_test_client_stop(viewer);
+	cd_test_client_stop(other);
+	cd_test_client_stop(yard_viewer);
+	cd_emulator_stop(cam_camera);
+	cd_emulator_stop(yard_camera);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1190,6 +1360,12 @@ main(int argc, char **argv)
 		   NULL,
 		   fixture_setup,
 		   test_drops_root,
+		   fixture_teardown);
+	g_test_add("/cordon/daemon/reload",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_reload,
 		   fixture_teardown);
 	g_test_add("/cordon/daemon/sd-notify",
 		   Fixture,

@@ -86,6 +86,10 @@ void
 cd_rtsp_auth_watch_client(CdRtspAuth *self, GstRTSPClient *client);
 void
 cd_rtsp_auth_set_login_func(CdRtspAuth *self, CdRtspLoginFunc func, gpointer user_data);
+void
+cd_rtsp_auth_set_users(CdRtspAuth *self, const CdConfig *config);
+const gchar *
+cd_rtsp_auth_get_client_user(GstRTSPClient *client);
 
 gboolean
 cd_digest_params_find(GstRTSPAuthCredential **credentials, CdDigestParams *params);

@@ -21,8 +21,13 @@ CdRtspFrontend *
 cd_rtsp_frontend_new(const CdConfig *config);
 CdMediaFactory *
 cd_rtsp_frontend_add_camera(CdRtspFrontend *self,
+			    const CdConfig *config,
 			    const CdCamera *camera,
 			    CdProfile profile);
+void
+cd_rtsp_frontend_remove_camera(CdRtspFrontend *self, const CdCamera *camera);
+void
+cd_rtsp_frontend_set_users(CdRtspFrontend *self, const CdConfig *config);
 gboolean
 cd_rtsp_frontend_start(CdRtspFrontend *self, GError **error);
 void

@@ -43,6 +43,8 @@ typedef enum {
 
 CdOnvifAuth *
 cd_onvif_auth_new(const CdConfig *config);
+void
+cd_onvif_auth_set_users(CdOnvifAuth *self, const CdConfig *config);
 CdOnvifAuthResult
 cd_onvif_auth_check(CdOnvifAuth *self,
 		    SoupServerMessage *msg,

@@ -61,6 +61,7 @@ struct _CdRtspNonces {
 typedef struct {
 	CdRtspNonces *nonces;
 	gboolean stale; /* the last response was right but its nonce expired */
+	gchar *user;	/* nullable: who the last good response was from */
 } CdClientAuth;
 
 typedef struct {
@@ -102,6 +103,7 @@ static void
 client_auth_free(CdClientAuth *state)
 {
 	cd_rtsp_nonces_free(state->nonces);
+	g_free(state->user);
 	g_free(state);
 }
 
@@ -296,7 +298,7 @@ verify_with(CdRtspAuth *self,
 		login = CD_RTSP_LOGIN_STALE;
 		goto out;
 	}
-	*user = name; /* the table's key: lives as long as the object */
+	*user = name; /* the table's key: lives until cd_rtsp_auth_set_users() */
 	login = CD_RTSP_LOGIN_OK;
 	report_login(self, address, TRUE);
 out:
@@ -444,8 +446,13 @@ cd_rtsp_auth_authenticate(GstRTSPAuth *auth, GstRTSPContext *ctx)
 
 	ctx->token = NULL;
 	state->stale = login == CD_RTSP_LOGIN_STALE;
-	if (login == CD_RTSP_LOGIN_OK)
+	if (login == CD_RTSP_LOGIN_OK) {
 		ctx->token = ((CdRtspUser *)g_hash_table_lookup(self->users, user))->token;
+		if (g_strcmp0(state->user, user) != 0) {
+			g_free(state->user);
+			state->user = g_strdup(user);
+		}
+	}
 	return TRUE;
 }
 
@@ -588,6 +595,54 @@ cd_rtsp_auth_set_login_func(CdRtspAuth *self, CdRtspLoginFunc func, gpointer use
 	self->login_data = user_data;
 }
 
+/* the users of self->config, whose passwords the table borrows */
+static void
+fill_users(CdRtspAuth *self)
+{
+	g_hash_table_remove_all(self->users);
+	for (guint i = 0; i < self->config->users->len; i++) {
+		const CdUser *config_user = g_ptr_array_index(self->config->users, i);
+		CdRtspUser *user = g_new0(CdRtspUser, 1);
+
+		user->password = config_user->password;
+		user->token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
+						 G_TYPE_STRING,
+						 config_user->name,
+						 NULL);
+		g_hash_table_insert(self->users, g_strdup(config_user->name), user);
+	}
+}
+
+/**
+ * cd_rtsp_auth_set_users:
+ * @config: a reload's configuration, with the same [server] keys; a reference is kept
+ *
+ * From the next request on, the users and passwords of @config log in. The frontend's
+ * thread only, as every login.
+ */
+void
+cd_rtsp_auth_set_users(CdRtspAuth *self, const CdConfig *config)
+{
+	const CdConfig *old = self->config;
+
+	self->config = cd_config_ref(config);
+	fill_users(self);
+	cd_config_unref(old);
+}
+
+/**
+ * cd_rtsp_auth_get_client_user:
+ *
+ * Returns: (nullable): the user whose credentials @client's last login carried
+ */
+const gchar *
+cd_rtsp_auth_get_client_user(GstRTSPClient *client)
+{
+	CdClientAuth *state = g_object_get_qdata(G_OBJECT(client), client_auth_quark);
+
+	return state != NULL ? state->user : NULL;
+}
+
 /**
  * cd_rtsp_auth_new:
  * @config: a reference is kept
@@ -598,17 +653,7 @@ cd_rtsp_auth_new(const CdConfig *config)
 	CdRtspAuth *self = g_object_new(CD_TYPE_RTSP_AUTH, NULL);
 
 	self->config = cd_config_ref(config);
-	for (guint i = 0; i < config->users->len; i++) {
-		const CdUser *config_user = g_ptr_array_index(config->users, i);
-		CdRtspUser *user = g_new0(CdRtspUser, 1);
-
-		user->password = config_user->password;
-		user->token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
-						 G_TYPE_STRING,
-						 config_user->name,
-						 NULL);
-		g_hash_table_insert(self->users, g_strdup(config_user->name), user);
-	}
+	fill_users(self);
 	gst_rtsp_auth_set_supported_methods(GST_RTSP_AUTH(self), GST_RTSP_AUTH_DIGEST);
 	gst_rtsp_auth_set_realm(GST_RTSP_AUTH(self), config->realm);
 	return self;

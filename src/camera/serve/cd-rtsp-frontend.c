@@ -37,6 +37,11 @@
  * low priority idle after its "closed" (see client_closed_cb), to keep gst-rtsp-server
  * 1.22.0 from running a queued close on a freed client.
  *
+ * Reload: the mounts and who may open them are cd-mount-table's. A reload's new users
+ * (cd_rtsp_frontend_set_users()) and a camera's removal (cd_rtsp_frontend_remove_camera()) run
+ * on the frontend's thread, as every login and client does, and close the connections of users
+ * no longer configured, or of the removed camera's viewers.
+ *
  * Stuck viewers: once a second (check_clients_cb) the frontend hands its clients to its
  * cd-viewer-watchdog, which drops a TCP viewer whose peer has taken no data for
  * client-timeout. The frontend bounds each connection's send buffer (client-buffer), the
@@ -57,6 +62,7 @@
 
 #include "cd-error.h"
 #include "cd-log.h"
+#include "cd-mount-table.h"
 #include "cd-rtsp-auth.h"
 #include "cd-rtsp-gate.h"
 #include "cd-session-pool.h"
@@ -96,6 +102,7 @@ struct _CdRtspFrontend {
 	gint connections; /* atomic: clients accepted since start, for tests and stats */
 	/* frontend thread only */
 	GHashTable *per_address; /* peer address -> connections open from it (GUINT_TO_POINTER) */
+	CdMountTable *mount_table; /* any thread */
 	guint open_connections;
 	guint refused;		   /* since the last report */
 	const gchar *refused_why;  /* the last refusal's reason, static */
@@ -364,6 +371,10 @@ cd_rtsp_frontend_new(const CdConfig *config)
 	cd_rtsp_auth_set_login_func(self->auth, login_done_cb, self);
 	self->gate = cd_rtsp_gate_new(config, self->auth, &gate_funcs, self);
 	self->server = gst_rtsp_server_new();
+	{
+		g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(self->server);
+		self->mount_table = cd_mount_table_new(mounts);
+	}
 	gst_rtsp_server_set_address(self->server, config->listen_address);
 	gst_rtsp_server_set_service(self->server, service);
 	gst_rtsp_server_set_auth(self->server, GST_RTSP_AUTH(self->auth));
@@ -385,27 +396,9 @@ cd_rtsp_frontend_new(const CdConfig *config)
 	return self;
 }
 
-static void
-grant_viewers(GstRTSPMediaFactory *factory, const CdConfig *config, const CdCamera *camera)
-{
-	for (guint i = 0; i < config->users->len; i++) {
-		CdUser *user = g_ptr_array_index(config->users, i);
-		if (!cd_camera_viewer_allowed(camera, user->name))
-			continue;
-		gst_rtsp_media_factory_add_role(factory,
-						user->name,
-						GST_RTSP_PERM_MEDIA_FACTORY_ACCESS,
-						G_TYPE_BOOLEAN,
-						TRUE,
-						GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
-						G_TYPE_BOOLEAN,
-						TRUE,
-						NULL);
-	}
-}
-
 /**
  * cd_rtsp_frontend_add_camera:
+ * @config: whose users may view it
  * @camera: a reference is kept
  * @profile: which of its profiles the mount serves
  *
@@ -415,16 +408,177 @@ grant_viewers(GstRTSPMediaFactory *factory, const CdConfig *config, const CdCame
  * Returns: (transfer none): the mount's factory, to feed with encoded video
  */
 CdMediaFactory *
-cd_rtsp_frontend_add_camera(CdRtspFrontend *self, const CdCamera *camera, CdProfile profile)
+cd_rtsp_frontend_add_camera(CdRtspFrontend *self,
+			    const CdConfig *config,
+			    const CdCamera *camera,
+			    CdProfile profile)
 {
-	g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(self->server);
-	CdMediaFactory *factory = cd_media_factory_new(camera);
-	g_autofree gchar *path = cd_camera_get_mount_path(camera, profile);
+	return cd_mount_table_add(self->mount_table, config, camera, profile);
+}
 
-	grant_viewers(GST_RTSP_MEDIA_FACTORY(factory), self->config, camera);
-	/* the mount points take the only reference */
-	gst_rtsp_mount_points_add_factory(mounts, path, GST_RTSP_MEDIA_FACTORY(factory));
-	return factory;
+/* what a reload hands the frontend's thread */
+typedef struct {
+	CdRtspFrontend *frontend; /* a reference */
+	const CdConfig *config;	  /* nullable: a reference; set_users */
+	gchar *paths[CD_N_PROFILES + 1]; /* remove_camera: the camera's mount paths */
+} CdFrontendChange;
+
+static void
+change_free(CdFrontendChange *change)
+{
+	g_object_unref(change->frontend);
+	g_clear_pointer(&change->config, cd_config_unref);
+	for (guint i = 0; i < CD_N_PROFILES; i++)
+		g_free(change->paths[i]);
+	g_free(change);
+}
+
+/* on the frontend's thread once it runs, where every client is served; at once before */
+static void
+run_on_frontend(CdRtspFrontend *self, GSourceFunc func, CdFrontendChange *change)
+{
+	if (self->context == NULL) {
+		func(change);
+		change_free(change);
+		return;
+	}
+	g_main_context_invoke_full(self->context,
+				   G_PRIORITY_DEFAULT,
+				   func,
+				   change,
+				   (GDestroyNotify)change_free);
+}
+
+typedef gboolean (*CdClientPick)(GstRTSPClient *client, CdFrontendChange *change);
+
+/* frontend thread: closes the connected clients @pick chooses; returns how many */
+static guint
+close_clients_where(CdRtspFrontend *self, CdClientPick pick, CdFrontendChange *change)
+{
+	g_autoptr(GPtrArray) chosen = g_ptr_array_new_with_free_func(g_object_unref);
+
+	g_mutex_lock(&self->lock);
+	for (guint i = 0; i < self->clients->len; i++) {
+		GstRTSPClient *client = g_ptr_array_index(self->clients, i);
+		if (gst_rtsp_client_get_connection(client) != NULL && pick(client, change))
+			g_ptr_array_add(chosen, g_object_ref(client));
+	}
+	g_mutex_unlock(&self->lock);
+	/* closing emits "closed", which takes the lock */
+	for (guint i = 0; i < chosen->len; i++)
+		gst_rtsp_client_close(g_ptr_array_index(chosen, i));
+	return chosen->len;
+}
+
+static gboolean
+user_removed(GstRTSPClient *client, CdFrontendChange *change)
+{
+	const gchar *user = cd_rtsp_auth_get_client_user(client);
+
+	return user != NULL && cd_config_find_user(change->config, user) == NULL;
+}
+
+/* frontend thread */
+static gboolean
+set_users_cb(gpointer user_data)
+{
+	CdFrontendChange *change = user_data;
+	CdRtspFrontend *self = change->frontend;
+
+	guint closed;
+
+	cd_rtsp_auth_set_users(self->auth, change->config);
+	cd_mount_table_grant(self->mount_table, change->config);
+	closed = close_clients_where(self, user_removed, change);
+	if (closed > 0)
+		g_message("closed %u viewer connection(s) of users no longer configured", closed);
+	return G_SOURCE_REMOVE;
+}
+
+/**
+ * cd_rtsp_frontend_set_users:
+ * @config: a reload's configuration, with the same [server] keys; a reference is kept
+ *
+ * The users and passwords of @config log in from now on, each camera's viewers among them
+ * may view it, and the connections of users @config no longer has are closed.
+ */
+void
+cd_rtsp_frontend_set_users(CdRtspFrontend *self, const CdConfig *config)
+{
+	CdFrontendChange *change = g_new0(CdFrontendChange, 1);
+
+	change->frontend = g_object_ref(self);
+	change->config = cd_config_ref(config);
+	run_on_frontend(self, set_users_cb, change);
+}
+
+typedef struct {
+	CdFrontendChange *change;
+	gboolean found;
+} CdPathSearch;
+
+static GstRTSPFilterResult
+session_media_cb(GstRTSPSession *session, GstRTSPSessionMedia *media, gpointer user_data)
+{
+	CdPathSearch *search = user_data;
+
+	for (guint i = 0; search->change->paths[i] != NULL; i++) {
+		const gchar *path = search->change->paths[i];
+		gint matched = 0;
+
+		/* the media's path is a prefix of @path: equal only if all of it matched */
+		if (gst_rtsp_session_media_matches(media, path, &matched) &&
+		    (gsize)matched == strlen(path))
+			search->found = TRUE;
+	}
+	return GST_RTSP_FILTER_KEEP;
+}
+
+static GstRTSPFilterResult
+client_session_cb(GstRTSPClient *client, GstRTSPSession *session, gpointer user_data)
+{
+	gst_rtsp_session_filter(session, session_media_cb, user_data);
+	return GST_RTSP_FILTER_KEEP;
+}
+
+static gboolean
+watches_camera(GstRTSPClient *client, CdFrontendChange *change)
+{
+	CdPathSearch search = {change, FALSE};
+
+	gst_rtsp_client_session_filter(client, client_session_cb, &search);
+	return search.found;
+}
+
+/* frontend thread */
+static gboolean
+close_viewers_cb(gpointer user_data)
+{
+	CdFrontendChange *change = user_data;
+	guint closed = close_clients_where(change->frontend, watches_camera, change);
+
+	if (closed > 0)
+		g_message("%s: closed %u viewer connection(s)", change->paths[0] + 1, closed);
+	return G_SOURCE_REMOVE;
+}
+
+/**
+ * cd_rtsp_frontend_remove_camera:
+ * @camera: a camera added with cd_rtsp_frontend_add_camera()
+ *
+ * Takes the camera's mounts away (404 from now on) and closes the connections of its
+ * viewers, which a removed or restarted camera no longer feeds.
+ */
+void
+cd_rtsp_frontend_remove_camera(CdRtspFrontend *self, const CdCamera *camera)
+{
+	CdFrontendChange *change = g_new0(CdFrontendChange, 1);
+
+	change->frontend = g_object_ref(self);
+	for (CdProfile i = 0; i < CD_N_PROFILES; i++)
+		change->paths[i] = cd_camera_get_mount_path(camera, i);
+	cd_mount_table_remove_camera(self->mount_table, camera->name);
+	run_on_frontend(self, close_viewers_cb, change);
 }
 
 /**
@@ -844,6 +998,7 @@ cd_rtsp_frontend_dispose(GObject *object)
 		g_signal_handlers_disconnect_by_data(self->server, self);
 	g_clear_object(&self->server);
 	g_clear_pointer(&self->gate, cd_rtsp_gate_free);
+	g_clear_pointer(&self->mount_table, cd_mount_table_free);
 	g_clear_object(&self->auth);
 	g_clear_pointer(&self->backoff, cd_login_backoff_free);
 	g_clear_pointer(&self->watchdog, cd_viewer_watchdog_free);

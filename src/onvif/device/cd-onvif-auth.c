@@ -468,6 +468,22 @@ cd_onvif_auth_new(const CdConfig *config)
 }
 
 /**
+ * cd_onvif_auth_set_users:
+ * @config: a reload's configuration, with the same [server] keys; a reference is kept
+ *
+ * The users and passwords of @config log in from the next request on. The thread of the
+ * servers' main context, as every check.
+ */
+void
+cd_onvif_auth_set_users(CdOnvifAuth *self, const CdConfig *config)
+{
+	const CdConfig *old = self->config;
+
+	self->config = cd_config_ref(config);
+	cd_config_unref(old);
+}
+
+/**
  * cd_onvif_auth_check:
  * @msg: the HTTP request
  * @request: (nullable): its SOAP envelope, %NULL for plain HTTP (the snapshot)
