@@ -16,6 +16,7 @@
 #include "cd-config.h"
 #include "cd-daemon.h"
 #include "cd-error.h"
+#include "cd-firewall.h"
 #include "cd-service.h"
 
 /* what SIGHUP reloads */
@@ -69,6 +70,7 @@ main(int argc, char **argv)
 	gboolean demo = FALSE;
 	gboolean version = FALSE;
 	gboolean print_example = FALSE;
+	gboolean print_firewall = FALSE;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GOptionContext) context = g_option_context_new("- a trusted proxy for untrusted IP cameras");
 	g_autoptr(CdConfig) config = NULL;
@@ -86,6 +88,8 @@ main(int argc, char **argv)
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
 	    {"print-example-config", 0, 0, G_OPTION_ARG_NONE, &print_example,
 	     "Print a commented configuration with every key and its default, then exit", NULL},
+	    {"print-firewall", 0, 0, G_OPTION_ARG_NONE, &print_firewall,
+	     "Print an nftables ruleset for the configuration (for nft -f -), then exit", NULL},
 	    {NULL}};
 
 	mallopt(M_MMAP_THRESHOLD, FRAME_MMAP_THRESHOLD);
@@ -134,6 +138,10 @@ main(int argc, char **argv)
 			   "cordon-demo from the build directory (build/cordon-demo)\n");
 		return 1;
 	}
+	if (print_firewall && config_path == NULL) {
+		g_printerr("cordon: --print-firewall needs --config FILE\n");
+		return 1;
+	}
 	if (config_path == NULL) {
 		g_printerr("cordon: give --config FILE (config/cordon.conf is a commented example), "
 			   "or run cordon-demo from the build directory to try cordon with a demo "
@@ -144,6 +152,16 @@ main(int argc, char **argv)
 	if (config == NULL) {
 		g_printerr("cordon: %s\n", error->message);
 		return 1;
+	}
+	if (print_firewall) {
+		g_autofree gchar *ruleset = cd_firewall_ruleset(config, &error);
+
+		if (ruleset == NULL) {
+			g_printerr("cordon: %s\n", error->message);
+			return 1;
+		}
+		g_print("%s", ruleset);
+		return 0;
 	}
 	/* as root only with a user to drop to: said before anything is opened */
 	if (!cd_service_check_user(config, &error)) {
