@@ -27,6 +27,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -111,11 +112,14 @@ cd_service_drop_privileges(const CdConfig *config, GError **error)
 {
 	const gchar *name = config->run_as_user;
 	struct passwd *entry;
+	int death_signal = 0;
 
 	if (geteuid() != 0)
 		return TRUE;
 	if (!cd_service_check_user(config, error))
 		return FALSE;
+	/* the kernel forgets the signal a parent asked for at our death when the ids change */
+	prctl(PR_GET_PDEATHSIG, &death_signal);
 	entry = getpwnam(name);
 	if (entry == NULL)
 		return errno_error(error, "getpwnam", name);
@@ -131,6 +135,8 @@ cd_service_drop_privileges(const CdConfig *config, GError **error)
 		g_set_error(error, CD_ERROR, CD_ERROR_INTERNAL, "root could be regained after dropping it");
 		return FALSE;
 	}
+	if (death_signal != 0)
+		prctl(PR_SET_PDEATHSIG, death_signal);
 	g_message("running as user %s (uid %u)", name, (guint)entry->pw_uid);
 	return TRUE;
 }
