@@ -17,6 +17,7 @@ G_BEGIN_DECLS
  * @CD_ERROR_LIMIT: a camera's stream broke one of the configured limits
  * @CD_ERROR_INVALID_REQUEST: a client's request (SOAP, HTTP) is malformed or over a limit
  * @CD_ERROR_NOT_AUTHORIZED: a client's credentials are missing, wrong, stale or replayed
+ * @CD_ERROR_DISABLED: what was asked for is configured but switched off
  */
 typedef enum {
 	CD_ERROR_INVALID_CONFIG,
@@ -27,6 +28,7 @@ typedef enum {
 	CD_ERROR_LIMIT,
 	CD_ERROR_INVALID_REQUEST,
 	CD_ERROR_NOT_AUTHORIZED,
+	CD_ERROR_DISABLED,
 } CdError;
 
 GQuark cd_error_quark(void);

@@ -50,6 +50,12 @@ CdCameraView *
 cd_channel_get_view(CdChannel *self, CdProfile profile);
 CdCameraStatus *
 cd_channel_get_status(CdChannel *self);
+void
+cd_channel_get_input_stats(CdChannel *self, CdInputStats *stats);
+gboolean
+cd_channel_get_output_stats(CdChannel *self, CdProfile profile, CdOutputStats *stats);
+void
+cd_channel_restart(CdChannel *self);
 CdIngest *
 cd_channel_get_ingest(CdChannel *self);
 CdTranscode *

@@ -44,5 +44,13 @@ guint
 cd_daemon_get_onvif_port(CdDaemon *self, const gchar *camera_name);
 guint
 cd_daemon_get_discovery_port(CdDaemon *self);
+gboolean
+cd_daemon_restart_camera(CdDaemon *self, const gchar *camera_name, GError **error);
+gint64
+cd_daemon_get_started_at(CdDaemon *self);
+gint64
+cd_daemon_get_loaded_at(CdDaemon *self);
+guint
+cd_daemon_get_reload_count(CdDaemon *self);
 
 G_END_DECLS

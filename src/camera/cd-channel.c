@@ -178,6 +178,47 @@ cd_channel_disconnect(CdChannel *self)
 	cd_ingest_stop(self->ingest);
 }
 
+/**
+ * cd_channel_restart:
+ *
+ * Drops the camera's session and connects again at once, whatever back-off or auth-retry it
+ * was waiting out: an operator's "try now". The encoders go on, serving the slate meanwhile,
+ * so viewers keep their sessions.
+ */
+void
+cd_channel_restart(CdChannel *self)
+{
+	cd_ingest_reconnect_now(self->ingest);
+}
+
+/**
+ * cd_channel_get_input_stats:
+ * @stats: (out caller-allocates): filled; clear with cd_input_stats_clear()
+ *
+ * What the camera sends, as the ingest measured it. Main thread.
+ */
+void
+cd_channel_get_input_stats(CdChannel *self, CdInputStats *stats)
+{
+	cd_ingest_get_input_stats(self->ingest, stats);
+}
+
+/**
+ * cd_channel_get_output_stats:
+ * @stats: (out caller-allocates): filled
+ *
+ * Returns: %FALSE if the channel does not serve @profile
+ */
+gboolean
+cd_channel_get_output_stats(CdChannel *self, CdProfile profile, CdOutputStats *stats)
+{
+	g_return_val_if_fail(profile < CD_N_PROFILES, FALSE);
+	if (self->outputs[profile].transcode == NULL)
+		return FALSE;
+	cd_transcode_get_output_stats(self->outputs[profile].transcode, stats);
+	return TRUE;
+}
+
 const CdCamera *
 cd_channel_get_camera(CdChannel *self)
 {

@@ -52,6 +52,8 @@ struct _CdDaemon {
 	gboolean prepared;
 	gboolean running;
 	gint64 started_at; /* wall clock */
+	gint64 loaded_at;  /* wall clock: start, or the last reload applied */
+	guint reloads;	   /* reloads applied */
 };
 
 G_DEFINE_TYPE(CdDaemon, cd_daemon, G_TYPE_OBJECT)
@@ -292,6 +294,7 @@ cd_daemon_start(CdDaemon *self, GError **error)
 	}
 	self->running = TRUE;
 	self->started_at = g_get_real_time();
+	self->loaded_at = self->started_at;
 	g_message("serving %u camera(s) on rtsp://%s:%u/",
 		  self->cameras->len,
 		  self->config->listen_address,
@@ -459,6 +462,8 @@ cd_daemon_reload(CdDaemon *self, const CdConfig *config, GError **error)
 	}
 	cd_config_unref(self->config);
 	self->config = cd_config_ref(config);
+	self->loaded_at = g_get_real_time();
+	self->reloads++;
 	g_message("%s reloaded: %u camera(s) stopped, %u started, users %s",
 		  config->path,
 		  stopped,
@@ -574,6 +579,72 @@ cd_daemon_get_camera_status(CdDaemon *self, const gchar *camera_name)
 	status->state = CD_CAMERA_STATE_DISABLED;
 	status->since = self->started_at;
 	return status;
+}
+
+/**
+ * cd_daemon_restart_camera:
+ * @camera_name: a configured camera
+ *
+ * Drops the camera's session and connects again at once (an operator's "try now": after the
+ * camera's password or firmware was fixed, say), whatever back-off it was waiting out. Its
+ * viewers keep their sessions and see the slate meanwhile.
+ *
+ * Errors: %CD_ERROR_NOT_FOUND for a name not configured, %CD_ERROR_DISABLED for a camera
+ * that is configured but not enabled.
+ */
+gboolean
+cd_daemon_restart_camera(CdDaemon *self, const gchar *camera_name, GError **error)
+{
+	CdChannel *channel = cd_daemon_get_channel(self, camera_name);
+
+	if (channel == NULL && cd_config_find_camera(self->config, camera_name) == NULL) {
+		g_set_error(error, CD_ERROR, CD_ERROR_NOT_FOUND, "no camera named \"%s\"", camera_name);
+		return FALSE;
+	}
+	if (channel == NULL) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_DISABLED,
+			    "camera \"%s\" is disabled in the configuration",
+			    camera_name);
+		return FALSE;
+	}
+	cd_camera_message(camera_name, "session restart asked for by an operator");
+	cd_channel_restart(channel);
+	return TRUE;
+}
+
+/**
+ * cd_daemon_get_started_at:
+ *
+ * Returns: the wall-clock time (µs) the daemon started serving, 0 before
+ */
+gint64
+cd_daemon_get_started_at(CdDaemon *self)
+{
+	return self->started_at;
+}
+
+/**
+ * cd_daemon_get_loaded_at:
+ *
+ * Returns: the wall-clock time (µs) the running configuration was applied
+ */
+gint64
+cd_daemon_get_loaded_at(CdDaemon *self)
+{
+	return self->loaded_at;
+}
+
+/**
+ * cd_daemon_get_reload_count:
+ *
+ * Returns: reloads applied since start
+ */
+guint
+cd_daemon_get_reload_count(CdDaemon *self)
+{
+	return self->reloads;
 }
 
 static void

@@ -646,6 +646,58 @@ test_pacer_too_fast(Fixture *f, gconstpointer data)
 	assert_pts_grid(frames, 0, INTERVAL_US * GST_USECOND);
 }
 
+/* a camera at 2.5 times the output rate, with its own timestamps (25 fps into a 10 fps sub
+ * profile): each slot has two or three frames to choose from, and the third one, which comes
+ * off the slot's beat, must not start a run a slot ahead: that took every frame, and the
+ * grid ran ahead of the clock at the camera's rate */
+static void
+test_pacer_too_fast_with_clock(Fixture *f, gconstpointer data)
+{
+	gdouble gaps[75];
+	gboolean accepted[G_N_ELEMENTS(gaps)] = {FALSE};
+	Pusher pusher = {
+	    .gaps = gaps,
+	    .n = G_N_ELEMENTS(gaps),
+	    .interval_us = INTERVAL_US,
+	    .pts_step = 0.4,
+	    .pts_origin = 10 * GST_SECOND,
+	    .accepted = accepted,
+	};
+	g_autoptr(GArray) frames = NULL;
+	guint32 last_accepted = 0;
+	gint64 elapsed;
+
+	for (guint k = 0; k < G_N_ELEMENTS(gaps); k++)
+		gaps[k] = 0.4;
+	fixture_start_pacer(f, FPS, HOLD_US);
+	pusher.pacer = f->pacer;
+	g_assert_true(wait_frames(f, 1, WAIT_MS));
+	run_pusher(&pusher);
+	for (guint k = 0; k < pusher.n; k++) {
+		if (accepted[k])
+			last_accepted = k + 1;
+	}
+	g_assert_cmpuint(last_accepted, >, 0);
+	g_assert_true(wait_until(f, has_live, &last_accepted, WAIT_MS));
+
+	elapsed = pusher.ended - pusher.started;
+	g_test_message("%u of %u live frames accepted in %" G_GINT64_FORMAT " us",
+		       pusher.n_accepted,
+		       pusher.n,
+		       elapsed);
+	/* never above the output rate, plus the first frame and the slots a live frame may
+	 * take ahead of its time (its fill delay: 3 at 25 fps), and about it */
+	g_assert_cmpuint(pusher.n_accepted, <=, elapsed / INTERVAL_US + 4);
+	g_assert_cmpuint(pusher.n_accepted, >=, elapsed / INTERVAL_US * 3 / 5);
+
+	frames = frames_snapshot(f);
+	assert_pts_increasing(frames);
+	assert_due_on_grid(frames);
+	check_live_accepted(frames, &pusher);
+	/* one frame per slot, and the grid keeps to the clock */
+	assert_pts_grid(frames, 0, INTERVAL_US * GST_USECOND);
+}
+
 /* a camera at the output rate with jitter loses (almost) nothing */
 static void
 test_pacer_jitter(Fixture *f, gconstpointer data)
@@ -1177,6 +1229,12 @@ main(int argc, char **argv)
 		   NULL,
 		   fixture_setup,
 		   test_pacer_too_fast,
+		   fixture_teardown);
+	g_test_add("/cordon/frame-pacer/too-fast-with-clock",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_pacer_too_fast_with_clock,
 		   fixture_teardown);
 	g_test_add("/cordon/frame-pacer/jitter",
 		   Fixture,

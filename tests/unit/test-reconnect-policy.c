@@ -2,7 +2,7 @@
 /*
  * CdReconnectPolicy, the decisions alone: the backoff doubles to its cap, a refused login
  * waits auth-retry and leaves the backoff alone, and a connection that stayed live long
- * enough starts the backoff over. Time is passed in, so nothing here waits.
+ * enough or an operator's reset starts the backoff over. Time is passed in, so nothing here waits.
  */
 #include "cd-reconnect-policy.h"
 
@@ -75,6 +75,26 @@ test_long_live_starts_over(void)
 			 2000);
 }
 
+static void
+test_reset_starts_over(void)
+{
+	g_autoptr(CdReconnectPolicy) policy =
+	    cd_reconnect_policy_new(INITIAL_MS, MAX_MS, AUTH_RETRY_MS);
+
+	for (guint i = 0; i < 4; i++)
+		cd_reconnect_policy_next_delay(policy, CD_CAMERA_STATE_BACKOFF, 1);
+	/* an operator's "try now": the failures before it are forgotten */
+	cd_reconnect_policy_reset(policy);
+	g_assert_cmpuint(cd_reconnect_policy_next_delay(policy, CD_CAMERA_STATE_BACKOFF, 2), ==,
+			 INITIAL_MS);
+	g_assert_cmpuint(cd_reconnect_policy_next_delay(policy, CD_CAMERA_STATE_BACKOFF, 3), ==,
+			 2 * INITIAL_MS);
+	/* a refused login still waits auth-retry after it */
+	cd_reconnect_policy_reset(policy);
+	g_assert_cmpuint(cd_reconnect_policy_next_delay(policy, CD_CAMERA_STATE_AUTH_FAILED, 4), ==,
+			 AUTH_RETRY_MS);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -82,5 +102,6 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/reconnect-policy/backoff", test_backoff_doubles_to_cap);
 	g_test_add_func("/cordon/reconnect-policy/auth-failed", test_auth_failure_waits_auth_retry);
 	g_test_add_func("/cordon/reconnect-policy/long-live", test_long_live_starts_over);
+	g_test_add_func("/cordon/reconnect-policy/reset", test_reset_starts_over);
 	return g_test_run();
 }

@@ -4,6 +4,7 @@
 #include <gst/gst.h>
 
 #include "cd-camera-state.h"
+#include "cd-camera-stats.h"
 #include "cd-camera.h"
 #include "cd-config.h"
 #include "cd-pipeline-template.h"
@@ -40,6 +41,8 @@ void
 cd_ingest_start(CdIngest *self);
 void
 cd_ingest_stop(CdIngest *self);
+void
+cd_ingest_reconnect_now(CdIngest *self);
 CdCameraState
 cd_ingest_get_state(CdIngest *self);
 CdCameraStatus *
@@ -48,5 +51,7 @@ guint64
 cd_ingest_get_frame_count(CdIngest *self);
 guint64
 cd_ingest_get_damaged_count(CdIngest *self);
+void
+cd_ingest_get_input_stats(CdIngest *self, CdInputStats *stats);
 
 G_END_DECLS

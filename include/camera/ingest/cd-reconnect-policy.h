@@ -29,6 +29,8 @@ void
 cd_reconnect_policy_went_live(CdReconnectPolicy *self, gint64 now);
 guint
 cd_reconnect_policy_next_delay(CdReconnectPolicy *self, CdCameraState failure, gint64 now);
+void
+cd_reconnect_policy_reset(CdReconnectPolicy *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdReconnectPolicy, cd_reconnect_policy_free)
 

@@ -15,6 +15,7 @@ G_BEGIN_DECLS
  * RTP pad, and the picture size in the caps the decoder is about to accept. A breach posts
  * a %CD_ERROR_LIMIT error on the bus and drops everything after it. A size out of the limits
  * after one within them is a damaged SPS: it and what follows are dropped until a good one.
+ * It counts the RTP payload bytes it lets through.
  */
 typedef struct _CdStreamGuard CdStreamGuard;
 
@@ -24,6 +25,8 @@ void
 cd_stream_guard_watch_rtp(CdStreamGuard *guard, GstPad *rtp_pad);
 gboolean
 cd_stream_guard_watch_decoder(CdStreamGuard *guard, GstElement *decode_bin);
+guint64
+cd_stream_guard_get_payload_bytes(CdStreamGuard *guard);
 void
 cd_stream_guard_free(CdStreamGuard *guard);
 

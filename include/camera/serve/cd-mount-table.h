@@ -23,5 +23,10 @@ void
 cd_mount_table_remove_camera(CdMountTable *self, const gchar *camera_name);
 void
 cd_mount_table_grant(CdMountTable *self, const CdConfig *config);
+gboolean
+cd_mount_table_find_media(CdMountTable *self,
+			  GstRTSPSessionMedia *media,
+			  gchar **camera_name,
+			  CdProfile *profile);
 
 G_END_DECLS

@@ -4,6 +4,7 @@
 #include <glib-object.h>
 
 #include "cd-config.h"
+#include "cd-camera-stats.h"
 #include "cd-media-factory.h"
 
 G_BEGIN_DECLS
@@ -37,7 +38,11 @@ cd_rtsp_frontend_get_port(CdRtspFrontend *self);
 guint
 cd_rtsp_frontend_get_connection_count(CdRtspFrontend *self);
 guint
+cd_rtsp_frontend_get_open_connection_count(CdRtspFrontend *self);
+guint
 cd_rtsp_frontend_get_client_count(CdRtspFrontend *self);
+GPtrArray *
+cd_rtsp_frontend_list_viewers(CdRtspFrontend *self);
 CdMediaFactory *
 cd_rtsp_frontend_lookup_factory(CdRtspFrontend *self, const gchar *camera_name);
 

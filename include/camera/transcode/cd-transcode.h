@@ -4,6 +4,7 @@
 #include <gst/gst.h>
 
 #include "cd-camera-view.h"
+#include "cd-camera-stats.h"
 #include "cd-camera.h"
 #include "cd-pipeline-template.h"
 
@@ -50,5 +51,7 @@ GstSample *
 cd_transcode_get_last_frame(CdTranscode *self);
 guint
 cd_transcode_get_output_rate(CdTranscode *self);
+void
+cd_transcode_get_output_stats(CdTranscode *self, CdOutputStats *stats);
 
 G_END_DECLS

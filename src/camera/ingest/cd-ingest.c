@@ -29,6 +29,14 @@
  * rtspsrc reaches the camera through a cd-camera-relay of the attempt's own (rtsp:// cameras;
  * rtsps:// ends TLS in rtspsrc), which hands it only whole replies within limits and in time.
  *
+ * The measured input (cd_ingest_get_input_stats()) is numbers only, counted here: the codec the
+ * connection chose, the decoder's picture size (a caps probe after the decoder), good frames
+ * and RTP payload bytes (cd-stream-guard's probe, atomics) with their rates (cd-rate-meter,
+ * sampled by the watchdog and on each read), stalls, and the RTP session's packet, loss and
+ * jitter counts (cd-rtp-stats, read on the main thread from the rtpbin rtspsrc announces with
+ * new-manager). cd_ingest_reconnect_now() is an operator's "try now": the connection is
+ * dropped and made again at once, whatever wait the camera was in.
+ *
  * Threads: public functions, the watchdog and bus handling run on the main thread: the
  * thread-default context of the thread that made the object, where every source of it is
  * attached (cd-source);
@@ -44,6 +52,7 @@
 
 #include "cd-ingest.h"
 
+#include <string.h>
 #include <gst/app/gstappsink.h>
 #include <gst/rtsp/gstrtspmessage.h>
 #include <gst/rtsp/gstrtsptransport.h>
@@ -52,7 +61,9 @@
 #include "cd-conceal.h"
 #include "cd-error.h"
 #include "cd-log.h"
+#include "cd-rate-meter.h"
 #include "cd-reconnect-policy.h"
+#include "cd-rtp-stats.h"
 #include "cd-source.h"
 #include "cd-stream-guard.h"
 #include "cd-teardown.h"
@@ -73,6 +84,7 @@ GST_DEBUG_CATEGORY_STATIC(cd_ingest_debug);
 #define CAMERA_TCP_TIMEOUT_US (10 * G_USEC_PER_SEC)
 #define CAMERA_UDP_TIMEOUT_US (5 * G_USEC_PER_SEC)
 #define LIVE_MESSAGE_NAME     "cordon-ingest-live"
+#define MANAGER_MESSAGE_NAME  "cordon-ingest-rtp-manager"
 #define WATCHDOG_INTERVAL_MS  250
 /* how long rtspsrc has to send TEARDOWN before the relay closes under it */
 #define TEARDOWN_GRACE_MS 500
@@ -180,6 +192,13 @@ struct _CdIngest {
 	guint64 logged_damaged;     /* damaged count at the last damage report */
 	guint64 logged_frames;      /* frame count at the last damage report */
 
+	/* the measured input, main thread */
+	guint stalls;		   /* times the camera went stalled */
+	guint64 ended_bytes;	   /* RTP payload bytes of the connections that ended */
+	CdRateMeter frame_rate;	   /* of good frames */
+	CdRateMeter payload_rate;  /* of RTP payload bytes */
+	CdRtpStats *rtp_stats;
+
 	CdFrameFunc frame_func;
 	gpointer frame_data;
 	GDestroyNotify frame_notify;
@@ -187,12 +206,21 @@ struct _CdIngest {
 	gint output_width;  /* atomic: 0 keeps the source size */
 	gint output_height; /* atomic */
 	gint video_selected; /* atomic, per connection */
+	gint video_stream;   /* atomic, per connection: its number, the RTP session id; -1 none */
+	gint codec;	     /* atomic: CdIngestCodec of the last connection that chose one */
+	gint decoded_size;   /* atomic: the decoder's picture, width << 16 | height; 0 unknown */
 	gint live_posted;    /* atomic, per connection */
 	gsize frames;	     /* atomic: good frames */
 	gsize damaged;	     /* atomic: frames found damaged, dropped or shown marked */
 };
 
 G_DEFINE_TYPE(CdIngest, cd_ingest, G_TYPE_OBJECT)
+
+typedef enum {
+	CD_INGEST_CODEC_NONE,
+	CD_INGEST_CODEC_H264,
+	CD_INGEST_CODEC_H265,
+} CdIngestCodec;
 
 enum { SIGNAL_STATE_CHANGED, SIGNAL_LAST };
 static guint signals[SIGNAL_LAST];
@@ -245,6 +273,8 @@ static void
 enter_state(CdIngest *self, CdCameraState state, const gchar *reason)
 {
 	log_transition(self, state, reason);
+	if (state == CD_CAMERA_STATE_STALLED)
+		self->stalls++;
 	if (cd_camera_state_is_failure(state)) {
 		g_free(self->reason);
 		self->reason = g_strdup(reason);
@@ -287,6 +317,7 @@ select_stream_cb(GstElement *src, guint num, GstCaps *caps, gpointer user_data)
 		GST_DEBUG_OBJECT(src, "camera %s: skipping extra video %u", self->camera->name, num);
 		return FALSE;
 	}
+	g_atomic_int_set(&self->video_stream, (gint)num);
 	return TRUE;
 }
 
@@ -355,6 +386,34 @@ linked_damaged_cb(guint frames, gpointer user_data)
 	link_leave(link);
 }
 
+/* the decoder's streaming thread: the camera's picture as decoded, before any scaling */
+static GstPadProbeReturn
+linked_decoded_caps_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	CdIngestLink *link = user_data;
+	GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+	GstCaps *caps = NULL;
+	GstStructure *s;
+	gint width = 0;
+	gint height = 0;
+	CdIngest *self;
+
+	if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS)
+		return GST_PAD_PROBE_OK;
+	gst_event_parse_caps(event, &caps);
+	s = gst_caps_get_structure(caps, 0);
+	/* within max-width and max-height (cd-stream-guard), at most 16384: packed in one int */
+	if (!gst_structure_get_int(s, "width", &width) ||
+	    !gst_structure_get_int(s, "height", &height) || width <= 0 || height <= 0 ||
+	    width > G_MAXINT16 || height > G_MAXUINT16)
+		return GST_PAD_PROBE_OK;
+	self = link_enter(link);
+	if (self != NULL)
+		g_atomic_int_set(&self->decoded_size, width << 16 | height);
+	link_leave(link);
+	return GST_PAD_PROBE_OK;
+}
+
 static GstElement *
 make_video_branch(CdIngest *self, const gchar *codec, GError **error)
 {
@@ -370,6 +429,7 @@ make_video_branch(CdIngest *self, const gchar *codec, GError **error)
 	GstElement *sink = gst_element_factory_make("appsink", NULL);
 	GstAppSinkCallbacks callbacks = {.new_sample = linked_new_sample_cb};
 	g_autoptr(GstPad) sink_pad = NULL;
+	g_autoptr(GstPad) decoded_pad = NULL;
 
 	g_hash_table_insert(vars, "threads", g_strdup_printf("%u", DECODER_THREADS));
 	decode = cd_pipeline_template_make_bin(tmpl, vars, error);
@@ -396,6 +456,12 @@ make_video_branch(CdIngest *self, const gchar *codec, GError **error)
 	g_object_set(filter, "caps", caps, NULL);
 	g_object_set(sink, "sync", FALSE, "max-buffers", 2, "drop", TRUE, NULL);
 	gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, link_ref(self->link), link_unref);
+	decoded_pad = gst_element_get_static_pad(convert, "sink");
+	gst_pad_add_probe(decoded_pad,
+			  GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+			  linked_decoded_caps_cb,
+			  link_ref(self->link),
+			  link_unref);
 	gst_bin_add_many(GST_BIN(bin), decode, convert, scale, filter, sink, NULL);
 	gst_element_link_many(decode, convert, scale, filter, sink, NULL);
 	sink_pad = gst_element_get_static_pad(decode, "sink");
@@ -440,6 +506,8 @@ pad_added_cb(GstElement *src, GstPad *pad, gpointer user_data)
 		return;
 	}
 	cd_stream_guard_watch_rtp(self->guard, pad);
+	g_atomic_int_set(&self->codec,
+			 g_str_equal(codec, "h265") ? CD_INGEST_CODEC_H265 : CD_INGEST_CODEC_H264);
 	gst_bin_add(GST_BIN(self->pipeline), branch);
 	gst_element_sync_state_with_parent(branch);
 	sink_pad = gst_element_get_static_pad(branch, "sink");
@@ -451,6 +519,23 @@ pad_added_cb(GstElement *src, GstPad *pad, gpointer user_data)
 			    codec);
 		post_branch_error(self, src, error);
 	}
+}
+
+/* main thread: RTP payload bytes since start */
+static guint64
+payload_bytes(CdIngest *self)
+{
+	guint64 live = self->guard != NULL ? cd_stream_guard_get_payload_bytes(self->guard) : 0;
+
+	return self->ended_bytes + live;
+}
+
+/* main thread: at most one sample a second is kept (cd-rate-meter) */
+static void
+sample_rates(CdIngest *self, gint64 now)
+{
+	cd_rate_meter_sample(&self->frame_rate, cd_ingest_get_frame_count(self), now);
+	cd_rate_meter_sample(&self->payload_rate, payload_bytes(self), now);
 }
 
 /* one connection, handed to a cd-teardown worker to stop */
@@ -505,6 +590,9 @@ teardown(CdIngest *self)
 	link_cut(&self->link);
 	if (self->pipeline == NULL)
 		return;
+	/* the connection's last counts, while its pipeline still runs */
+	self->ended_bytes = payload_bytes(self);
+	cd_rtp_stats_end_connection(self->rtp_stats, g_atomic_int_get(&self->video_stream));
 	connection = g_new0(CdIngestConnection, 1);
 	connection->pipeline = g_steal_pointer(&self->pipeline);
 	connection->guard = g_steal_pointer(&self->guard);
@@ -589,6 +677,21 @@ report_damage(CdIngest *self, guint64 frames, guint64 damaged, gint64 now)
 	self->logged_frames = frames;
 }
 
+/* main thread: the connection's RTP manager, whose session counts packets, loss and jitter */
+static void
+got_rtp_manager(CdIngest *self, GstMessage *message)
+{
+	g_autoptr(GstElement) manager = NULL;
+
+	gst_structure_get(gst_message_get_structure(message),
+			  "manager",
+			  GST_TYPE_ELEMENT,
+			  &manager,
+			  NULL);
+	if (manager != NULL)
+		cd_rtp_stats_set_manager(self->rtp_stats, manager);
+}
+
 /* main thread: a connection that yields no new good frame for stall-timeout is cut */
 static gboolean
 watchdog_cb(gpointer user_data)
@@ -599,6 +702,7 @@ watchdog_cb(gpointer user_data)
 	gint64 now = g_get_monotonic_time();
 	g_autofree gchar *what = NULL;
 
+	sample_rates(self, now);
 	report_damage(self, frames, damaged, now);
 	if (frames != self->progress_frames) {
 		self->progress_frames = frames;
@@ -653,6 +757,8 @@ bus_cb(GstBus *bus, GstMessage *message, gpointer user_data)
 	case GST_MESSAGE_APPLICATION:
 		if (gst_message_has_name(message, LIVE_MESSAGE_NAME))
 			went_live(self, message);
+		else if (gst_message_has_name(message, MANAGER_MESSAGE_NAME))
+			got_rtp_manager(self, message);
 		return G_SOURCE_CONTINUE;
 	default:
 		return G_SOURCE_CONTINUE;
@@ -757,6 +863,19 @@ linked_new_sample_cb(GstAppSink *sink, gpointer user_data)
 	return result;
 }
 
+/*
+ * rtspsrc's task thread, as it sets up the connection's RTP manager (rtpbin): handed to the
+ * main thread on the bus, which reads its session's statistics. Touches nothing of the ingest.
+ */
+static void
+new_manager_cb(GstElement *src, GstElement *manager, gpointer user_data)
+{
+	GstStructure *s =
+	    gst_structure_new(MANAGER_MESSAGE_NAME, "manager", GST_TYPE_ELEMENT, manager, NULL);
+
+	gst_element_post_message(src, gst_message_new_application(GST_OBJECT(src), s));
+}
+
 static void
 connect_linked(GstElement *src, const gchar *signal, GCallback callback, CdIngestLink *link)
 {
@@ -808,6 +927,7 @@ make_source(CdIngest *self)
 	connect_linked(src, "before-send", G_CALLBACK(linked_before_send_cb), self->link);
 	connect_linked(src, "select-stream", G_CALLBACK(linked_select_stream_cb), self->link);
 	connect_linked(src, "pad-added", G_CALLBACK(linked_pad_added_cb), self->link);
+	g_signal_connect(src, "new-manager", G_CALLBACK(new_manager_cb), NULL);
 	return src;
 }
 
@@ -844,6 +964,7 @@ connect_camera(CdIngest *self)
 	src = make_source(self);
 	gst_bin_add(GST_BIN(self->pipeline), src);
 	g_atomic_int_set(&self->video_selected, 0);
+	g_atomic_int_set(&self->video_stream, -1);
 	g_atomic_int_set(&self->live_posted, 0);
 	bus = gst_element_get_bus(self->pipeline);
 	gst_bus_set_sync_handler(bus, bus_sync_cb, NULL, NULL);
@@ -1007,6 +1128,7 @@ cd_ingest_finalize(GObject *object)
 	g_free(self->reason);
 	g_free(self->logged_reason);
 	g_clear_pointer(&self->reconnect, cd_reconnect_policy_free);
+	g_clear_pointer(&self->rtp_stats, cd_rtp_stats_free);
 	g_main_context_unref(self->context);
 	G_OBJECT_CLASS(cd_ingest_parent_class)->finalize(object);
 }
@@ -1045,4 +1167,80 @@ cd_ingest_init(CdIngest *self)
 	self->state = CD_CAMERA_STATE_CONNECTING;
 	self->state_since = g_get_real_time();
 	self->damage_logged_at = g_get_monotonic_time();
+	self->video_stream = -1;
+	self->rtp_stats = cd_rtp_stats_new();
+}
+
+static const gchar *
+codec_name(CdIngestCodec codec)
+{
+	switch (codec) {
+	case CD_INGEST_CODEC_H264:
+		return "H.264";
+	case CD_INGEST_CODEC_H265:
+		return "H.265";
+	default:
+		return NULL;
+	}
+}
+
+/**
+ * cd_ingest_get_input_stats:
+ * @stats: (out caller-allocates): filled; clear with cd_input_stats_clear()
+ *
+ * What the camera has sent, as measured here (see #CdInputStats). Counters run from the
+ * ingest's start through every reconnect; the rates are over the last few seconds. The
+ * codec and the picture size are the last connection's. Main thread; reads counters and
+ * the live connection's RTP session, never waits on the camera.
+ */
+void
+cd_ingest_get_input_stats(CdIngest *self, CdInputStats *stats)
+{
+	gint64 now = g_get_monotonic_time();
+	gint size;
+
+	g_return_if_fail(CD_IS_INGEST(self));
+	memset(stats, 0, sizeof(*stats));
+	size = g_atomic_int_get(&self->decoded_size);
+	sample_rates(self, now);
+	cd_rtp_stats_update(self->rtp_stats, g_atomic_int_get(&self->video_stream));
+	stats->codec = g_strdup(codec_name(g_atomic_int_get(&self->codec)));
+	stats->width = (guint)size >> 16;
+	stats->height = (guint)size & 0xffff;
+	stats->frames = cd_ingest_get_frame_count(self);
+	stats->fps = cd_rate_meter_get_rate(&self->frame_rate, stats->frames, now);
+	stats->bytes = payload_bytes(self);
+	stats->bitrate_bps =
+	    (guint64)(cd_rate_meter_get_rate(&self->payload_rate, stats->bytes, now) * 8 + 0.5);
+	stats->damaged_frames = cd_ingest_get_damaged_count(self);
+	stats->connects = self->connects;
+	stats->reconnects = self->connects > 0 ? self->connects - 1 : 0;
+	stats->stalls = self->stalls;
+	stats->rtp_packets = cd_rtp_stats_get_packets(self->rtp_stats);
+	stats->rtp_packets_lost = cd_rtp_stats_get_packets_lost(self->rtp_stats);
+	stats->rtp_jitter_seconds = cd_rtp_stats_get_jitter_seconds(self->rtp_stats);
+}
+
+/**
+ * cd_ingest_reconnect_now:
+ *
+ * Drops the current connection, if any, and connects again at once, forgetting any back-off
+ * or auth-retry wait (the backoff starts over from reconnect-initial): an operator's "try
+ * now". Safe in every state of a started ingest: connecting, live, stalled, backoff,
+ * auth-failed, rejected. The frame function just stops being called until the new
+ * connection delivers, as after any failure. Main thread; does nothing if the ingest is
+ * stopped or was never started.
+ */
+void
+cd_ingest_reconnect_now(CdIngest *self)
+{
+	g_return_if_fail(CD_IS_INGEST(self));
+	if (self->pipeline == NULL && self->retry_id == 0)
+		return;
+	cd_camera_message(self->camera->name, "reconnecting now, as asked (was %s)",
+			  cd_camera_state_to_string(self->state));
+	cd_source_remove(self->context, &self->retry_id);
+	cd_reconnect_policy_reset(self->reconnect);
+	teardown(self);
+	connect_camera(self);
 }

@@ -9,6 +9,7 @@
  *   - the backoff starts over once a connection has stayed live for
  *     CD_RECONNECT_POLICY_RESET_AFTER_US, so a camera that goes live and breaks again at once
  *     (garbage, a limit broken every few seconds) keeps backing off.
+ *   - an operator's "try now" (cd_reconnect_policy_reset()) starts the backoff over.
  * Nothing gives up: every failure gets a delay. The policy holds no timer and reads no clock:
  * the caller passes the monotonic time, so it is tested without waiting.
  *
@@ -93,4 +94,17 @@ cd_reconnect_policy_next_delay(CdReconnectPolicy *self, CdCameraState failure, g
 	delay = self->backoff_next_ms;
 	self->backoff_next_ms = MIN(self->backoff_next_ms * 2, self->max_ms);
 	return delay;
+}
+
+/**
+ * cd_reconnect_policy_reset:
+ *
+ * An operator asked to connect again now: the failures so far are forgotten, and the next
+ * backoff delay is the initial one again.
+ */
+void
+cd_reconnect_policy_reset(CdReconnectPolicy *self)
+{
+	self->backoff_next_ms = self->initial_ms;
+	self->live_at = 0;
 }

@@ -13,8 +13,13 @@
  * back, and the connection goes on (a camera that stays out of them delivers no frame and is
  * cut after stall-timeout). The first access unit after that gap is marked DISCONT.
  *
+ * The RTP probe also counts the payload bytes it lets through, for the status API's measured
+ * input (cd_stream_guard_get_payload_bytes()).
+ *
  * Threads: both probes run on the connection's streaming threads; each counter is touched
- * by one thread only. The guard lives as long as the connection's pipeline.
+ * by one thread only, but for the payload byte count, which the ingest reads from the main
+ * thread (atomic, no lock on the streaming thread). The guard lives as long as the
+ * connection's pipeline.
  * Keys used: [server] max-width, max-height, max-fps, max-bitrate, max-access-unit.
  */
 #define G_LOG_DOMAIN "CdStreamGuard"
@@ -36,6 +41,7 @@ GST_DEBUG_CATEGORY_STATIC(cd_stream_guard_debug);
 struct _CdStreamGuard {
 	CdLimits limits;
 	gint breached; /* atomic: once set, every buffer is dropped */
+	gsize payload_bytes; /* atomic: RTP payload bytes let through */
 
 	/* decoder pad thread only */
 	gboolean size_accepted; /* a size within the limits came on this connection */
@@ -136,6 +142,7 @@ rtp_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 	marker = gst_rtp_buffer_get_marker(&rtp);
 	gst_rtp_buffer_unmap(&rtp);
 
+	g_atomic_pointer_add(&guard->payload_bytes, payload);
 	if (guard->window_start == 0)
 		guard->window_start = now;
 	guard->window_bytes += payload;
@@ -158,6 +165,19 @@ void
 cd_stream_guard_watch_rtp(CdStreamGuard *guard, GstPad *rtp_pad)
 {
 	gst_pad_add_probe(rtp_pad, GST_PAD_PROBE_TYPE_BUFFER, rtp_probe_cb, guard, NULL);
+}
+
+/**
+ * cd_stream_guard_get_payload_bytes:
+ *
+ * Any thread.
+ *
+ * Returns: the RTP payload bytes the connection's video pad has carried so far
+ */
+guint64
+cd_stream_guard_get_payload_bytes(CdStreamGuard *guard)
+{
+	return (guint64)g_atomic_pointer_get(&guard->payload_bytes);
 }
 
 /* the decoder's streaming thread: an access unit going in */

@@ -4,7 +4,8 @@
  * and who may open them. A mount's factory lets in the users of the camera's `viewers` list,
  * or every configured user when there is none; gst-rtsp-server's mount points cannot be
  * listed, so the table keeps each mount's camera to grant again when a reload changes the
- * users, and to take a camera's mounts away when a reload removes or changes it.
+ * users, to take a camera's mounts away when a reload removes or changes it, and to name the
+ * camera and profile a client's media plays (cd_mount_table_find_media()).
  *
  * Threads: any; one lock guards the table (the mount points have their own).
  * Keys used: [user] sections (the names); [camera] viewers.
@@ -13,8 +14,11 @@
 
 #include "cd-mount-table.h"
 
+#include <string.h>
+
 typedef struct {
 	const CdCamera *camera; /* a reference */
+	CdProfile profile;
 	GstRTSPMediaFactory *factory;
 } CdMount;
 
@@ -96,6 +100,7 @@ cd_mount_table_add(CdMountTable *self,
 
 	grant_viewers(GST_RTSP_MEDIA_FACTORY(factory), config, camera);
 	mount->camera = cd_camera_ref(camera);
+	mount->profile = profile;
 	mount->factory = g_object_ref(GST_RTSP_MEDIA_FACTORY(factory));
 	g_mutex_lock(&self->lock);
 	g_hash_table_replace(self->table, g_strdup(path), mount);
@@ -152,4 +157,42 @@ cd_mount_table_grant(CdMountTable *self, const CdConfig *config)
 		grant_viewers(mount->factory, config, mount->camera);
 	}
 	g_mutex_unlock(&self->lock);
+}
+
+/**
+ * cd_mount_table_find_media:
+ * @media: a client's media, set up on one of the mounts
+ * @camera_name: (out) (transfer full): the mount's camera
+ * @profile: (out): which of its profiles
+ *
+ * Returns: %FALSE if @media is on no mount the table has (its camera was taken away)
+ */
+gboolean
+cd_mount_table_find_media(CdMountTable *self,
+			  GstRTSPSessionMedia *media,
+			  gchar **camera_name,
+			  CdProfile *profile)
+{
+	GHashTableIter iter;
+	gpointer path;
+	gpointer value;
+	gboolean found = FALSE;
+
+	g_mutex_lock(&self->lock);
+	g_hash_table_iter_init(&iter, self->table);
+	while (!found && g_hash_table_iter_next(&iter, &path, &value)) {
+		CdMount *mount = value;
+		gint matched = 0;
+
+		/* the media's path is a prefix of @path: equal only if all of it matched, so
+		 * "/front" is not taken for "/front/sub" */
+		if (!gst_rtsp_session_media_matches(media, path, &matched) ||
+		    (gsize)matched != strlen(path))
+			continue;
+		*camera_name = g_strdup(mount->camera->name);
+		*profile = mount->profile;
+		found = TRUE;
+	}
+	g_mutex_unlock(&self->lock);
+	return found;
 }

@@ -47,6 +47,14 @@
  * client-timeout. The frontend bounds each connection's send buffer (client-buffer), the
  * kernel's part of such a viewer's backlog.
  *
+ * Viewers for the status API (cd_rtsp_frontend_list_viewers()): a client's connection and
+ * sessions may only be read on the frontend's thread (closing a connection frees what it
+ * holds), and the daemon's thread must not wait for this one, which may be busy preparing a
+ * media for seconds. So this thread keeps a list of every viewer (cd-viewer-list) under the
+ * lock, made again once a second and right after a client sets up, tears down, plays or
+ * closes, and the daemon's thread copies it: who views what is current, bytes sent are at
+ * most a second old.
+ *
  * Keys used: [server] listen-address, rtsp-port, realm, client-buffer, max-connections,
  * max-connections-per-address, login-timeout, request-timeout, max-request-header,
  * max-request-headers, max-request-body, onvif; [user] password; [camera] viewers,
@@ -67,6 +75,7 @@
 #include "cd-rtsp-gate.h"
 #include "cd-session-pool.h"
 #include "cd-source-limit.h"
+#include "cd-viewer-list.h"
 #include "cd-viewer-watchdog.h"
 
 GST_DEBUG_CATEGORY_STATIC(cd_rtsp_frontend_debug);
@@ -96,14 +105,18 @@ struct _CdRtspFrontend {
 	GMainLoop *loop;
 	GThread *thread;
 	GSource *stuck_check;
+	GSource *viewers_update; /* frontend thread: a pending update_viewers_cb */
 	GMutex lock;
 	/* (element-type GstRTSPClient) connected, or closed awaiting release; protected by lock */
 	GPtrArray *clients;
 	gint connections; /* atomic: clients accepted since start, for tests and stats */
+	/* (element-type CdViewerStats) every viewer, as update_viewers() last saw them;
+	 * protected by lock */
+	GPtrArray *viewers;
 	/* frontend thread only */
 	GHashTable *per_address; /* peer address -> connections open from it (GUINT_TO_POINTER) */
 	CdMountTable *mount_table; /* any thread */
-	guint open_connections;
+	gint open_connections;	   /* written here, read atomically by the status API */
 	guint refused;		   /* since the last report */
 	const gchar *refused_why;  /* the last refusal's reason, static */
 	gint64 refusals_reported_at;
@@ -136,10 +149,13 @@ typedef struct {
 	GstRTSPClient *client;
 } CdClientRelease;
 
-/* per client, frontend thread only: its place in the connection counts */
+/* per client, frontend thread only: its place in the connection counts, and who it is */
 typedef struct {
 	gchar *address;
+	guint16 port;
+	gint64 connected_at; /* wall clock */
 	gboolean counted;    /* in per_address and open_connections */
+	gboolean closed;
 } CdClientAdmission;
 
 static void
@@ -151,6 +167,71 @@ client_admission_free(CdClientAdmission *admission)
 
 static GQuark client_admission_quark;
 static GQuark gate_nonces_quark;
+
+/* frontend thread: @client's viewers, appended to @viewers */
+static void
+list_client_viewers(CdRtspFrontend *self, GstRTSPClient *client, GPtrArray *viewers)
+{
+	CdClientAdmission *admission = g_object_get_qdata(G_OBJECT(client), client_admission_quark);
+	CdViewerStats who = {0};
+
+	if (admission == NULL || admission->closed ||
+	    gst_rtsp_client_get_connection(client) == NULL)
+		return;
+	/* borrowed: cd_viewer_list_add_client() copies them */
+	who.user = (gchar *)cd_rtsp_auth_get_client_user(client);
+	who.address = admission->address;
+	who.port = admission->port;
+	who.since = admission->connected_at;
+	cd_viewer_list_add_client(viewers, client, self->mount_table, &who);
+}
+
+/* frontend thread: the list cd_rtsp_frontend_list_viewers() copies is made again */
+static void
+update_viewers(CdRtspFrontend *self)
+{
+	g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(GPtrArray) viewers =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)cd_viewer_stats_free);
+
+	/* not under the lock: a client's own locks are taken, and it may emit signals */
+	g_mutex_lock(&self->lock);
+	for (guint i = 0; i < self->clients->len; i++)
+		g_ptr_array_add(clients, g_object_ref(g_ptr_array_index(self->clients, i)));
+	g_mutex_unlock(&self->lock);
+	for (guint i = 0; i < clients->len; i++)
+		list_client_viewers(self, g_ptr_array_index(clients, i), viewers);
+	g_mutex_lock(&self->lock);
+	g_ptr_array_unref(self->viewers);
+	self->viewers = g_steal_pointer(&viewers);
+	g_mutex_unlock(&self->lock);
+}
+
+/* frontend thread, from the idle viewers_changed() added */
+static gboolean
+update_viewers_cb(gpointer user_data)
+{
+	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
+
+	g_clear_pointer(&self->viewers_update, g_source_unref);
+	update_viewers(self);
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * Frontend thread: a client set up, played, tore down or closed. The list is made again
+ * from an idle, once the request is carried out (TEARDOWN's signal comes before the media
+ * is released); a burst of requests costs one update.
+ */
+static void
+viewers_changed(CdRtspFrontend *self)
+{
+	if (self->viewers_update != NULL || self->context == NULL)
+		return;
+	self->viewers_update = g_idle_source_new();
+	g_source_set_callback(self->viewers_update, update_viewers_cb, self, NULL);
+	g_source_attach(self->viewers_update, self->context);
+}
 
 /* frontend thread */
 static void
@@ -165,6 +246,14 @@ play_request_cb(GstRTSPClient *client, GstRTSPContext *ctx, gpointer user_data)
 	factory = gst_rtsp_mount_points_match(mounts, ctx->uri->abspath, NULL);
 	if (factory != NULL && CD_IS_MEDIA_FACTORY(factory))
 		cd_media_factory_viewer_joined(CD_MEDIA_FACTORY(factory));
+	viewers_changed(CD_RTSP_FRONTEND(user_data));
+}
+
+/* frontend thread: after a SETUP or before a TEARDOWN is carried out */
+static void
+setup_or_teardown_cb(GstRTSPClient *client, GstRTSPContext *ctx, gpointer user_data)
+{
+	viewers_changed(CD_RTSP_FRONTEND(user_data));
 }
 
 /* frontend thread, from a low priority idle */
@@ -217,8 +306,11 @@ client_closed_cb(GstRTSPClient *client, gpointer user_data)
 	CdClientAdmission *admission = g_object_get_qdata(G_OBJECT(client), client_admission_quark);
 
 	GST_DEBUG_OBJECT(client, "closed");
-	if (admission != NULL)
+	if (admission != NULL) {
 		forget_connection(self, admission);
+		admission->closed = TRUE;
+	}
+	viewers_changed(self);
 	cd_viewer_watchdog_unwatch(self->watchdog, client);
 	g_signal_handlers_disconnect_by_data(client, self);
 	release->self = self;
@@ -242,6 +334,17 @@ bound_send_buffer(CdRtspFrontend *self, GstRTSPClient *client)
 		GST_WARNING_OBJECT(client, "cannot bound the send buffer");
 }
 
+/* the peer's port of a connected socket, 0 if unknown */
+static guint16
+socket_peer_port(GSocket *socket)
+{
+	g_autoptr(GSocketAddress) address = g_socket_get_remote_address(socket, NULL);
+
+	if (address == NULL || !G_IS_INET_SOCKET_ADDRESS(address))
+		return 0;
+	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(address));
+}
+
 /* frontend thread */
 static void
 client_connected_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_data)
@@ -255,6 +358,8 @@ client_connected_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_
 
 	/* counted when accepted (take_connection) */
 	admission->address = g_strdup(gst_rtsp_connection_get_ip(connection));
+	admission->port = socket_peer_port(socket);
+	admission->connected_at = g_get_real_time();
 	admission->counted = TRUE;
 	cd_viewer_watchdog_watch(self->watchdog, client, g_get_monotonic_time());
 	if (nonces != NULL)
@@ -272,6 +377,8 @@ client_connected_cb(GstRTSPServer *server, GstRTSPClient *client, gpointer user_
 	bound_send_buffer(self, client);
 	g_signal_connect(client, "closed", G_CALLBACK(client_closed_cb), self);
 	g_signal_connect(client, "play-request", G_CALLBACK(play_request_cb), self);
+	g_signal_connect(client, "setup-request", G_CALLBACK(setup_or_teardown_cb), self);
+	g_signal_connect(client, "teardown-request", G_CALLBACK(setup_or_teardown_cb), self);
 }
 
 /* frontend thread (the gate's, auth's): may @address try a login now? */
@@ -335,6 +442,8 @@ check_clients_cb(gpointer user_data)
 	/* closing emits "closed", which takes the lock */
 	cd_viewer_watchdog_drop(self->watchdog, stuck);
 	report_refusals(self);
+	/* the bytes each viewer was sent move on, and sessions may have timed out */
+	update_viewers(self);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -612,7 +721,7 @@ admission_refused(CdRtspFrontend *self, const gchar *address)
 		return "in login back-off after failed logins";
 	if (from_address >= self->config->max_connections_per_address)
 		return "max-connections-per-address reached";
-	if (self->open_connections < self->config->max_connections)
+	if ((guint)g_atomic_int_get(&self->open_connections) < self->config->max_connections)
 		return NULL;
 	/* the longest waiting stranger makes room; it is counted out by gate_gone_cb */
 	if (!cd_rtsp_gate_evict_oldest(self->gate))
@@ -626,7 +735,7 @@ count_connection(CdRtspFrontend *self, const gchar *address)
 	guint count = GPOINTER_TO_UINT(g_hash_table_lookup(self->per_address, address));
 
 	g_hash_table_insert(self->per_address, g_strdup(address), GUINT_TO_POINTER(count + 1));
-	self->open_connections++;
+	g_atomic_int_inc(&self->open_connections);
 }
 
 static void
@@ -634,7 +743,7 @@ uncount_connection(CdRtspFrontend *self, const gchar *address)
 {
 	guint count = GPOINTER_TO_UINT(g_hash_table_lookup(self->per_address, address));
 
-	self->open_connections--;
+	g_atomic_int_add(&self->open_connections, -1);
 	if (count <= 1)
 		g_hash_table_remove(self->per_address, address);
 	else
@@ -949,9 +1058,14 @@ cd_rtsp_frontend_stop(CdRtspFrontend *self)
 	 * free; what it still holds goes with its last reference. Clients that never said
 	 * "closed" are dropped here.
 	 */
+	if (self->viewers_update != NULL) {
+		g_source_destroy(self->viewers_update);
+		g_clear_pointer(&self->viewers_update, g_source_unref);
+	}
 	g_mutex_lock(&self->lock);
 	clients = g_steal_pointer(&self->clients);
 	self->clients = g_ptr_array_new_with_free_func(g_object_unref);
+	g_ptr_array_set_size(self->viewers, 0);
 	g_mutex_unlock(&self->lock);
 	for (guint i = 0; i < clients->len; i++)
 		g_signal_handlers_disconnect_by_data(g_ptr_array_index(clients, i), self);
@@ -969,6 +1083,19 @@ guint
 cd_rtsp_frontend_get_connection_count(CdRtspFrontend *self)
 {
 	return (guint)g_atomic_int_get(&self->connections);
+}
+
+/**
+ * cd_rtsp_frontend_get_open_connection_count:
+ *
+ * Any thread.
+ *
+ * Returns: recorder-side connections open now, logged in or not
+ */
+guint
+cd_rtsp_frontend_get_open_connection_count(CdRtspFrontend *self)
+{
+	return (guint)MAX(g_atomic_int_get(&self->open_connections), 0);
 }
 
 /**
@@ -1012,6 +1139,7 @@ cd_rtsp_frontend_finalize(GObject *object)
 
 	g_clear_pointer(&self->config, cd_config_unref);
 	g_ptr_array_unref(self->clients);
+	g_ptr_array_unref(self->viewers);
 	g_ptr_array_unref(self->listeners);
 	g_hash_table_unref(self->per_address);
 	g_mutex_clear(&self->lock);
@@ -1036,6 +1164,28 @@ cd_rtsp_frontend_init(CdRtspFrontend *self)
 {
 	g_mutex_init(&self->lock);
 	self->clients = g_ptr_array_new_with_free_func(g_object_unref);
+	self->viewers = g_ptr_array_new_with_free_func((GDestroyNotify)cd_viewer_stats_free);
 	self->listeners = g_ptr_array_new_with_free_func((GDestroyNotify)listener_free);
 	self->per_address = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/**
+ * cd_rtsp_frontend_list_viewers:
+ *
+ * Every viewer: one per client and camera profile it has set up, with its user, address,
+ * transport, since when it is connected and the bytes it was sent, as the frontend's thread
+ * last looked (at most a second ago, and after each SETUP, PLAY, TEARDOWN and close). Never
+ * waits for that thread. Any thread.
+ *
+ * Returns: (transfer full) (element-type CdViewerStats): the viewers
+ */
+GPtrArray *
+cd_rtsp_frontend_list_viewers(CdRtspFrontend *self)
+{
+	GPtrArray *viewers;
+
+	g_mutex_lock(&self->lock);
+	viewers = cd_viewer_list_copy(self->viewers);
+	g_mutex_unlock(&self->lock);
+	return viewers;
 }

@@ -18,7 +18,8 @@
  * away. So:
  *   - a camera at the output rate comes out one to one: every picture exactly once;
  *   - a faster camera loses the frames that find their slot taken by a live frame (a
- *     60 fps camera at 30 fps output, every other one);
+ *     60 fps camera at 30 fps output, every other one), and those that would start a run
+ *     in a slot not due yet (at 25 fps into 10, the third frame that rounds to a slot);
  *   - a slower camera, or a lost frame, leaves slots that get the last live frame again.
  * Live frames are pushed into the encoder the moment they come, with their slot's PTS: a
  * frame waits for nothing.
@@ -65,8 +66,9 @@ GST_DEBUG_CATEGORY_STATIC(cd_frame_pacer_debug);
 /* frames the pacer keeps until the encoder has them out: the encoder's input queue holds
  * no more (cd-transcode's appsrc max-buffers), so an older one is lost anyway */
 #define MAX_IN_FLIGHT 16
-/* a live frame without a timestamp may come this early for the next slot, in fifths of an
- * interval: under one interval, so the long-run rate stays capped at the output rate */
+/* a live frame its run does not place (it has no timestamp, or it would start a new run)
+ * may come this early for the next slot, in fifths of an interval: under one interval, so
+ * the long-run rate stays capped at the output rate */
 #define EARLY_TOLERANCE_FIFTHS 4
 /* slots a late filler or a new run may make up at once; further behind, the grid skips */
 #define MAX_CATCHUP (250 * GST_MSECOND)
@@ -434,6 +436,13 @@ slot_in_run(CdFramePacer *self, GstClockTime pts, gint64 now, guint64 *slot)
 	return *slot + 1 >= self->next_slot && slot_due(self, *slot) <= now + fill_delay(self);
 }
 
+/* under lock: how early a live frame may come for a slot that does not follow from its run */
+static gint64
+early_tolerance(CdFramePacer *self)
+{
+	return (gint64)(slot_offset(self, 1) * EARLY_TOLERANCE_FIFTHS / 5);
+}
+
 /* under lock: the slot of a live frame without a timestamp, by when it came: the next one,
  * unless that is due so far ahead that the camera is over the output rate (then one already
  * taken, so the frame is dropped) or so long ago that the frame starts a new run */
@@ -441,9 +450,8 @@ static guint64
 slot_by_arrival(CdFramePacer *self, gint64 now)
 {
 	gint64 due = slot_due(self, self->next_slot);
-	GstClockTime interval = slot_offset(self, 1);
 
-	if (self->next_slot > 0 && due > now + (gint64)(interval * EARLY_TOLERANCE_FIFTHS / 5))
+	if (self->next_slot > 0 && due > now + early_tolerance(self))
 		return self->next_slot - 1;
 	if (due < now - (gint64)JITTER_ALLOWANCE / 2)
 		return MAX(self->next_slot, slot_near(self, now));
@@ -468,6 +476,12 @@ live_slot(CdFramePacer *self, GstClockTime pts, gint64 now)
 		return slot;
 	/* a new run, from the slot due now */
 	slot = MAX(self->next_slot, slot_near(self, now));
+	/* ... unless that is the next free slot and it is not due for a while yet: the camera is
+	 * faster than the output rate and this frame fell between its beats (at 25 fps into 10,
+	 * every third frame). A run started there took each such frame a slot ahead, and the
+	 * grid ran off ahead of the clock at the camera's rate */
+	if (slot > 0 && slot_due(self, slot) > now + early_tolerance(self))
+		return slot - 1;
 	GST_DEBUG("camera frame %" GST_TIME_FORMAT " starts a run in slot %" G_GUINT64_FORMAT
 		  " (next %" G_GUINT64_FORMAT ", %" G_GINT64_FORMAT " us before it is due)",
 		  GST_TIME_ARGS(pts),

@@ -20,12 +20,20 @@
  * cd_transcode_get_last_frame()); the transcode attaches it, resets it whenever the pipeline
  * stops, and has its watchdog give a frame that went stale back to its pool.
  *
+ * What the encoder made is counted for the status API (cd_transcode_get_output_stats()):
+ * access units, keyframes and bytes as they leave for the output function, with their rates
+ * over the last seconds (cd-rate-meter, sampled at most once a second as they leave and when
+ * read); the pacer's counts of live, repeated, slate and dropped frames; the time each frame
+ * spends in the encoder template (cd-encode-timer, on the template's two pads); and the
+ * encoder's restarts.
+ *
  * The transcode is where the output format is decided and the served picture passes, so it
  * is what implements #CdCameraView, the read-only face of the camera that ONVIF gets.
  *
  * Threads: cd_transcode_push_frame() is called from the ingest's streaming thread; the output
  * function and the frame tap's probe from this pipeline's streaming thread; the pacer has its
- * own; cd_transcode_get_last_frame() and cd_transcode_request_keyframe() from any thread;
+ * own; cd_transcode_get_last_frame(), cd_transcode_request_keyframe() and
+ * cd_transcode_get_output_stats() from any thread;
  * everything else from the main thread: the thread-default context of the thread that made the
  * object, where every source of it is attached (cd-source). Keys used: width, height, fps,
  * bitrate, gop for the main profile, sub-width, sub-height, sub-fps, sub-bitrate, sub-gop for
@@ -44,10 +52,12 @@
 #include <gst/video/video.h>
 #include <string.h>
 
+#include "cd-encode-timer.h"
 #include "cd-error.h"
 #include "cd-frame-pacer.h"
 #include "cd-frame-tap.h"
 #include "cd-log.h"
+#include "cd-rate-meter.h"
 #include "cd-source.h"
 
 GST_DEBUG_CATEGORY_STATIC(cd_transcode_debug);
@@ -83,7 +93,7 @@ struct _CdTranscode {
 	guint retune_id;	/* main thread: a restart with the thread count for the real size */
 	guint threads;		/* protected by lock: encoder threads now */
 	gboolean threads_from_template; /* the template takes {threads} */
-	guint restarts;
+	guint restarts;		/* main thread: failures, for the log */
 	CdEncodedFunc output_func;
 	gpointer output_data;
 	GDestroyNotify output_notify;
@@ -97,6 +107,17 @@ struct _CdTranscode {
 	gint64 last_frame_at;	/* protected by lock: monotonic time of the last live frame */
 	gboolean showing_live;	/* protected by lock: the live pad is visible */
 	guint watchdog_id;
+
+	/* what left the encoder, for cd_transcode_get_output_stats(): the output thread counts,
+	 * any thread reads */
+	GMutex stats_lock;
+	guint64 out_frames;	/* protected by stats_lock */
+	guint64 out_keyframes;	/* protected by stats_lock */
+	guint64 out_bytes;	/* protected by stats_lock */
+	CdRateMeter frame_rate; /* protected by stats_lock */
+	CdRateMeter byte_rate;	/* protected by stats_lock */
+	guint out_restarts;	/* protected by stats_lock: cd_transcode_restart() */
+	CdEncodeTimer *encode_timer;
 };
 
 static void
@@ -202,6 +223,24 @@ sample_at_running_time(GstSample *sample)
 	return result;
 }
 
+/* encoder streaming thread: @sample is about to go to the output function */
+static void
+count_output(CdTranscode *self, GstSample *sample, gboolean keyframe)
+{
+	GstBuffer *buffer = gst_sample_get_buffer(sample);
+	gint64 now = g_get_monotonic_time();
+
+	g_mutex_lock(&self->stats_lock);
+	self->out_frames++;
+	if (keyframe)
+		self->out_keyframes++;
+	self->out_bytes += buffer != NULL ? gst_buffer_get_size(buffer) : 0;
+	/* at most once a second each: the meters keep the rest */
+	cd_rate_meter_sample(&self->frame_rate, self->out_frames, now);
+	cd_rate_meter_sample(&self->byte_rate, self->out_bytes, now);
+	g_mutex_unlock(&self->stats_lock);
+}
+
 /* encoder streaming thread */
 static GstFlowReturn
 new_sample_cb(GstAppSink *sink, gpointer user_data)
@@ -209,16 +248,19 @@ new_sample_cb(GstAppSink *sink, gpointer user_data)
 	CdTranscode *self = CD_TRANSCODE(user_data);
 	g_autoptr(GstSample) pulled = gst_app_sink_pull_sample(sink);
 	g_autoptr(GstSample) sample = NULL;
+	gboolean keyframe;
 
 	if (pulled == NULL)
 		return GST_FLOW_EOS;
 	sample = sample_at_running_time(pulled);
 	cd_frame_pacer_encoded(self->pacer, GST_BUFFER_PTS(gst_sample_get_buffer(sample)));
-	if (sample_is_keyframe(sample)) {
+	keyframe = sample_is_keyframe(sample);
+	if (keyframe) {
 		g_mutex_lock(&self->lock);
 		self->keyframe_requested_at = 0;
 		g_mutex_unlock(&self->lock);
 	}
+	count_output(self, sample, keyframe);
 	if (self->output_func != NULL)
 		self->output_func(sample, self->output_data);
 	return GST_FLOW_OK;
@@ -324,6 +366,9 @@ cd_transcode_restart(CdTranscode *self)
 	gst_element_set_state(self->pipeline, GST_STATE_NULL);
 	cd_frame_tap_reset(self->tap);
 	self->restart_id = cd_source_add_timeout(self->context, RESTART_DELAY_MS, restart_cb, self);
+	g_mutex_lock(&self->stats_lock);
+	self->out_restarts++;
+	g_mutex_unlock(&self->stats_lock);
 }
 
 /* main thread */
@@ -359,6 +404,8 @@ build_pipeline(CdTranscode *self, const CdPipelineTemplate *encoder, GError **er
 	g_autoptr(GstElement) pipeline = NULL;
 	g_autoptr(GstElement) parse = NULL;
 	g_autoptr(GstPad) encoder_input = NULL;
+	g_autoptr(GstPad) template_input = NULL;
+	g_autoptr(GstPad) template_output = NULL;
 	GstElement *encoder_bin;
 	GstElement *sink;
 	GstAppSinkCallbacks callbacks = {.new_sample = new_sample_cb};
@@ -405,6 +452,11 @@ build_pipeline(CdTranscode *self, const CdPipelineTemplate *encoder, GError **er
 	}
 	encoder_input = gst_element_get_static_pad(self->slate_text, "src");
 	cd_frame_tap_attach(self->tap, encoder_input);
+	/* the template's own ghost pads (cd_pipeline_template_make_bin() makes one of each) */
+	template_input = gst_element_get_static_pad(encoder_bin, "sink");
+	template_output = gst_element_get_static_pad(encoder_bin, "src");
+	if (template_input != NULL && template_output != NULL)
+		cd_encode_timer_attach(self->encode_timer, template_input, template_output);
 	self->live_src = gst_bin_get_by_name(GST_BIN(pipeline), "live");
 	self->pacer = cd_frame_pacer_new(self->live_src, LIVE_FRAME_HOLD_US);
 	/* set once: textoverlay lays text out in its streaming thread without a lock against
@@ -721,7 +773,10 @@ cd_transcode_finalize(GObject *object)
 	g_clear_pointer(&self->camera, cd_camera_unref);
 	g_free(self->label);
 	g_clear_object(&self->tap);
+	/* after the pipeline, whose pads' probes it serves */
+	g_clear_pointer(&self->encode_timer, cd_encode_timer_free);
 	g_mutex_clear(&self->lock);
+	g_mutex_clear(&self->stats_lock);
 	g_main_context_unref(self->context);
 	G_OBJECT_CLASS(cd_transcode_parent_class)->finalize(object);
 }
@@ -741,7 +796,9 @@ cd_transcode_init(CdTranscode *self)
 {
 	self->context = g_main_context_ref_thread_default();
 	g_mutex_init(&self->lock);
+	g_mutex_init(&self->stats_lock);
 	self->tap = cd_frame_tap_new();
+	self->encode_timer = cd_encode_timer_new();
 }
 
 static void
@@ -767,4 +824,47 @@ camera_view_init(CdCameraViewInterface *iface)
 {
 	iface->get_output_format = view_get_output_format;
 	iface->get_last_frame = view_get_last_frame;
+}
+
+/**
+ * cd_transcode_get_output_stats:
+ * @stats: (out caller-allocates): filled
+ *
+ * What this profile's encoder has made since the transcode was made: counters through every
+ * encoder restart, rates over the last CD_RATE_METER_SECONDS. slate_seconds is the slate's
+ * frames at the output rate now. A few locks, no allocation: cheap enough for every request.
+ * Any thread; the caller holds a reference to @self.
+ */
+void
+cd_transcode_get_output_stats(CdTranscode *self, CdOutputStats *stats)
+{
+	CdFramePacerCounts counts = {0};
+	gint64 now = g_get_monotonic_time();
+	guint fps;
+
+	g_return_if_fail(CD_IS_TRANSCODE(self));
+	memset(stats, 0, sizeof(*stats));
+	fps = cd_transcode_get_output_rate(self);
+	g_mutex_lock(&self->stats_lock);
+	/* a stopped encoder's rates fall to 0 without a frame to sample them */
+	cd_rate_meter_sample(&self->frame_rate, self->out_frames, now);
+	cd_rate_meter_sample(&self->byte_rate, self->out_bytes, now);
+	stats->frames = self->out_frames;
+	stats->keyframes = self->out_keyframes;
+	stats->bytes = self->out_bytes;
+	stats->fps = cd_rate_meter_get_rate(&self->frame_rate, self->out_frames, now);
+	stats->bitrate_bps =
+	    (guint64)(8.0 * cd_rate_meter_get_rate(&self->byte_rate, self->out_bytes, now) + 0.5);
+	stats->restarts = self->out_restarts;
+	g_mutex_unlock(&self->stats_lock);
+
+	/* the pacer lives as long as the transcode and never resets its counts */
+	if (self->pacer != NULL)
+		cd_frame_pacer_get_counts(self->pacer, &counts);
+	stats->frames_live = counts.live;
+	stats->frames_repeated = counts.repeated;
+	stats->frames_slate = counts.slate;
+	stats->frames_dropped = counts.dropped;
+	stats->slate_seconds = fps > 0 ? (gdouble)counts.slate / fps : 0.0;
+	cd_encode_timer_get(self->encode_timer, &stats->encode_seconds, &stats->encode_frames);
 }
