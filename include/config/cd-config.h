@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 /**
  * CdUser:
  *
- * A viewer allowed to open streams. @password is a secret.
+ * A viewer allowed to open streams ([user NAME]), or an administrator of the management API
+ * ([admin NAME]): the same name and password rules, two separate lists. @password is a secret.
  */
 typedef struct {
 	gchar *name;
@@ -69,7 +70,11 @@ typedef struct {
 	gchar *camera_address;	     /* nullable: cordon's address on the camera network */
 	guint rtp_port_min;	     /* UDP ports for RTP/RTCP from cameras, 50000.. */
 	guint rtp_port_max;	     /* ..50999 */
+	gboolean admin_enabled;	     /* serve the management API when there are admins, on */
+	gchar *admin_address;	     /* its listen address, default 127.0.0.1 */
+	guint admin_port;	     /* default 9990; 0: any port */
 	GPtrArray *users;	     /* (element-type CdUser) */
+	GPtrArray *admins;	     /* (element-type CdUser) [admin NAME], in file order */
 	GPtrArray *cameras;	     /* (element-type CdCamera) in file order */
 } CdConfig;
 
@@ -87,10 +92,14 @@ const CdCamera *
 cd_config_find_camera(const CdConfig *config, const gchar *name);
 const CdUser *
 cd_config_find_user(const CdConfig *config, const gchar *name);
+const CdUser *
+cd_config_find_admin(const CdConfig *config, const gchar *name);
 const gchar *
 cd_config_server_difference(const CdConfig *a, const CdConfig *b);
 gboolean
 cd_config_users_equal(const CdConfig *a, const CdConfig *b);
+gboolean
+cd_config_admins_equal(const CdConfig *a, const CdConfig *b);
 gchar *
 cd_config_example(void);
 gboolean

@@ -23,6 +23,7 @@
 
 #define SERVER(field) .section = CD_SECTION_SERVER, .offset = G_STRUCT_OFFSET(CdConfig, field)
 #define USER(field)   .section = CD_SECTION_USER, .offset = G_STRUCT_OFFSET(CdUser, field)
+#define ADMIN(field)  .section = CD_SECTION_ADMIN, .offset = G_STRUCT_OFFSET(CdUser, field)
 #define CAMERA(field) .section = CD_SECTION_CAMERA, .offset = G_STRUCT_OFFSET(CdCamera, field)
 
 /* indexed by CdTransport */
@@ -38,6 +39,15 @@ static const CdConfigSectionInfo sections[] = {
      "Viewers: one [user NAME] section each, at least one. NAME is a letter or digit, then up\n"
      "to 63 letters, digits, ., _, @ or -. Each user needs exactly one of password and\n"
      "password-file. Prefer password-file, mode 0600, so this file holds no secret."},
+    {CD_SECTION_ADMIN,
+     "admin",
+     "operator",
+     "Administrators of the management API, status page and metrics ([server] admin-port):\n"
+     "one [admin NAME] section each, with the same name and password rules as users. They\n"
+     "are a list of their own: an admin cannot watch a stream, a viewer cannot log in to\n"
+     "the API. Without any [admin NAME] section the management server does not start.\n"
+     "Browsers log in with HTTP Digest; Prometheus can only send Basic, which carries the\n"
+     "password in every request: keep admin-address on loopback or a management network."},
     {CD_SECTION_CAMERA,
      "camera",
      "front-door",
@@ -137,7 +147,8 @@ static const CdConfigKey keys[] = {
      .value = "10",
      .help = "A viewer whose RTSP/TCP connection takes no data for this long is dropped: a\n"
 	     "stuck recorder must not hold memory or delay the camera's other viewers. An ONVIF\n"
-	     "connection that sends or takes nothing for this long is closed too."},
+	     "or management (admin-port) connection that sends or takes nothing for this long\n"
+	     "is closed too."},
     {SERVER(client_buffer_bytes),
      .name = "client-buffer",
      .type = CD_VALUE_KIB,
@@ -271,6 +282,23 @@ static const CdConfigKey keys[] = {
      .min = 1025,
      .max = 65535,
      .value = "50999"},
+    {SERVER(admin_enabled),
+     .name = "admin",
+     .type = CD_VALUE_CHOICE,
+     .choices = switch_names,
+     .value = "on",
+     .help = "The management server: a JSON API (/api/v1/...), Prometheus metrics (/metrics)\n"
+	     "and a status page (/), for the [admin NAME] users below, on its own address and\n"
+	     "port; 0 picks a free port (tests). It starts only when there is an [admin NAME]\n"
+	     "section. Every request logs in (HTTP Digest or Basic); each address may make 50\n"
+	     "requests a second (200 at once), 16 connections, with bodies of 1 KiB at most."},
+    {SERVER(admin_address), .name = "admin-address", .type = CD_VALUE_HOST, .value = "127.0.0.1"},
+    {SERVER(admin_port),
+     .name = "admin-port",
+     .type = CD_VALUE_UINT,
+     .min = 0,
+     .max = 65535,
+     .value = "9990"},
 
     /* [user NAME] */
     {USER(password),
@@ -284,6 +312,20 @@ static const CdConfigKey keys[] = {
      .name = "password-file",
      .type = CD_VALUE_PASSWORD_FILE,
      .example = "viewer.password",
+     .help = "Or the password in a file of its own, mode 0600."},
+
+    /* [admin NAME] */
+    {ADMIN(password),
+     .name = "password",
+     .type = CD_VALUE_PASSWORD,
+     .excludes = "password-file",
+     .flags = CD_KEY_SET,
+     .example = "change-me-too",
+     .help = "The password, inline."},
+    {ADMIN(password),
+     .name = "password-file",
+     .type = CD_VALUE_PASSWORD_FILE,
+     .example = "operator.password",
      .help = "Or the password in a file of its own, mode 0600."},
 
     /* [camera NAME] */

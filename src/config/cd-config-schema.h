@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 typedef enum {
 	CD_SECTION_SERVER, /* [server], into CdConfig */
 	CD_SECTION_USER,   /* [user NAME], into CdUser */
+	CD_SECTION_ADMIN,  /* [admin NAME], into CdUser */
 	CD_SECTION_CAMERA, /* [camera NAME], into CdCamera */
 } CdSection;
 
@@ -68,7 +69,7 @@ typedef struct {
  */
 typedef struct {
 	CdSection section;
-	const gchar *kind;	   /* "server", "user" or "camera" */
+	const gchar *kind;	   /* "server", "user", "admin" or "camera" */
 	const gchar *example_name; /* the NAME of the example section; NULL for [server] */
 	const gchar *help;	   /* the comment above the example section */
 } CdConfigSectionInfo;

@@ -31,6 +31,7 @@
 #define ALLOWED_SECRET "one of password, password-file"
 #define ALLOWED_CAMERA "a letter or digit, then up to 63 letters, digits, _ or -"
 #define ALLOWED_USER   "a letter or digit, then up to 63 letters, digits, ., _, @ or -"
+#define ALLOWED_SECTIONS "[server], [user NAME], [admin NAME], [camera NAME]"
 #define CAMERA_EXTRA   "_-"
 #define USER_EXTRA     "._@-"
 
@@ -149,7 +150,7 @@ cd_config_check_lines(CdConfigParser *self, const gchar *data, GError **error)
 						    NULL,
 						    NULL,
 						    "line %u: is not a valid [section] header; "
-						    "allowed: [server], [user NAME], [camera NAME]",
+						    "allowed: " ALLOWED_SECTIONS,
 						    lineno);
 				return FALSE;
 			}
@@ -192,7 +193,7 @@ cd_config_check_lines(CdConfigParser *self, const gchar *data, GError **error)
 			    NULL,
 			    NULL,
 			    "line %u: key=value comes before any section; "
-			    "allowed: keys inside [server], [user NAME], [camera NAME]",
+			    "allowed: keys inside " ALLOWED_SECTIONS,
 			    lineno);
 			return FALSE;
 		}
@@ -366,10 +367,15 @@ cd_config_parse_server(CdConfigParser *self, CdConfig *config, GError **error)
 	return TRUE;
 }
 
+/* a [user NAME] or an [admin NAME]: @kind is "user" or "admin" */
 static CdUser *
-cd_config_parse_user(CdConfigParser *self, const gchar *group, GError **error)
+cd_config_parse_user(CdConfigParser *self,
+		     CdSection section,
+		     const gchar *kind,
+		     const gchar *group,
+		     GError **error)
 {
-	const gchar *name = group[strlen("user")] == ' ' ? group + strlen("user ") : "";
+	const gchar *name = group[strlen(kind)] == ' ' ? group + strlen(kind) + 1 : "";
 	g_autoptr(CdUser) user = NULL;
 
 	if (!cd_config_name_is_valid(name, USER_EXTRA)) {
@@ -377,14 +383,16 @@ cd_config_parse_user(CdConfigParser *self, const gchar *group, GError **error)
 				    self,
 				    group,
 				    NULL,
-				    "\"%s\" is not a valid user name; allowed: [user NAME], NAME "
+				    "\"%s\" is not a valid %s name; allowed: [%s NAME], NAME "
 				    "being " ALLOWED_USER,
-				    name);
+				    name,
+				    kind,
+				    kind);
 		return NULL;
 	}
 	user = g_new0(CdUser, 1);
 	user->name = g_strdup(name);
-	if (!cd_config_parse_section(self, CD_SECTION_USER, group, user, error))
+	if (!cd_config_parse_section(self, section, group, user, error))
 		return NULL;
 	if (user->password == NULL) {
 		cd_config_set_error(error,
@@ -597,6 +605,42 @@ cd_config_assign_onvif_ports(CdConfigParser *self, CdConfig *config, GError **er
 	return TRUE;
 }
 
+/* the management server's port is no other listener's: the RTSP port on any address (RTSP
+ * may listen on several), an ONVIF device's on an address both take */
+static gboolean
+cd_config_check_admin_port(CdConfigParser *self, CdConfig *config, GError **error)
+{
+	if (!config->admin_enabled || config->admin_port == 0)
+		return TRUE;
+	if (config->admin_port == config->rtsp_port) {
+		cd_config_set_error(error,
+				    self,
+				    "server",
+				    "admin-port",
+				    "%u is the RTSP port; allowed: a port no other listener uses",
+				    config->admin_port);
+		return FALSE;
+	}
+	for (guint i = 0; config->onvif_enabled && i < config->cameras->len; i++) {
+		const CdCamera *camera = g_ptr_array_index(config->cameras, i);
+
+		if (camera->onvif_port != config->admin_port ||
+		    !cd_config_listen_addresses_overlap(onvif_address(config, camera),
+							config->admin_address))
+			continue;
+		cd_config_set_error(error,
+				    self,
+				    "server",
+				    "admin-port",
+				    "%u is the ONVIF port of [camera %s]; allowed: a port no other "
+				    "listener uses",
+				    config->admin_port,
+				    camera->name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* "user", "user NAME" or "user  NAME" but not "username" */
 static gboolean
 cd_config_group_is(const gchar *group, const gchar *kind)
@@ -647,17 +691,24 @@ cd_config_parse(const gchar *data, const gchar *path, gboolean *has_inline_passw
 			if (!cd_config_parse_server(&self, config, error))
 				return NULL;
 		} else if (cd_config_group_is(groups[i], "user")) {
-			CdUser *user = cd_config_parse_user(&self, groups[i], error);
+			CdUser *user =
+			    cd_config_parse_user(&self, CD_SECTION_USER, "user", groups[i], error);
 			if (user == NULL)
 				return NULL;
 			g_ptr_array_add(config->users, user);
+		} else if (cd_config_group_is(groups[i], "admin")) {
+			CdUser *admin =
+			    cd_config_parse_user(&self, CD_SECTION_ADMIN, "admin", groups[i], error);
+			if (admin == NULL)
+				return NULL;
+			g_ptr_array_add(config->admins, admin);
 		} else if (!cd_config_group_is(groups[i], "camera")) {
 			cd_config_set_error(error,
 					    &self,
 					    groups[i],
 					    NULL,
 					    "is not a known section; "
-					    "allowed: [server], [user NAME], [camera NAME]");
+					    "allowed: " ALLOWED_SECTIONS);
 			return NULL;
 		}
 	}
@@ -688,11 +739,16 @@ cd_config_parse(const gchar *data, const gchar *path, gboolean *has_inline_passw
 				    "has no [camera NAME] section; allowed: at least one");
 		return NULL;
 	}
-	if (!cd_config_assign_onvif_ports(&self, config, error))
+	if (!cd_config_assign_onvif_ports(&self, config, error) ||
+	    !cd_config_check_admin_port(&self, config, error))
 		return NULL;
 	if (has_inline_password != NULL)
 		*has_inline_password = self.has_inline_password;
-	g_debug("%s: %u users, %u cameras", path, config->users->len, config->cameras->len);
+	g_debug("%s: %u users, %u admins, %u cameras",
+		path,
+		config->users->len,
+		config->admins->len,
+		config->cameras->len);
 	return g_steal_pointer(&config);
 }
 
@@ -719,6 +775,7 @@ cd_config_clear(CdConfig *config)
 	g_free(config->path);
 	cd_config_schema_clear(CD_SECTION_SERVER, config);
 	g_ptr_array_unref(config->users);
+	g_ptr_array_unref(config->admins);
 	g_ptr_array_unref(config->cameras);
 }
 
@@ -736,6 +793,7 @@ cd_config_new(void)
 	config->path = g_strdup("defaults");
 	cd_config_schema_set_defaults(CD_SECTION_SERVER, config);
 	config->users = g_ptr_array_new_with_free_func((GDestroyNotify)cd_user_free);
+	config->admins = g_ptr_array_new_with_free_func((GDestroyNotify)cd_user_free);
 	config->cameras = g_ptr_array_new_with_free_func((GDestroyNotify)cd_camera_unref);
 	return config;
 }
@@ -800,6 +858,23 @@ cd_config_find_user(const CdConfig *config, const gchar *name)
 }
 
 /**
+ * cd_config_find_admin:
+ *
+ * Returns: (transfer none) (nullable): the administrator called @name ([admin NAME]); a
+ * viewer of the same name is not one
+ */
+const CdUser *
+cd_config_find_admin(const CdConfig *config, const gchar *name)
+{
+	for (guint i = 0; i < config->admins->len; i++) {
+		const CdUser *admin = g_ptr_array_index(config->admins, i);
+		if (g_strcmp0(admin->name, name) == 0)
+			return admin;
+	}
+	return NULL;
+}
+
+/**
  * cd_config_server_difference:
  *
  * Returns: (nullable): the first [server] key whose value differs between @a and @b, %NULL
@@ -826,6 +901,26 @@ cd_config_users_equal(const CdConfig *a, const CdConfig *b)
 		const CdUser *other = cd_config_find_user(b, user->name);
 
 		if (other == NULL || !cd_config_schema_equal(CD_SECTION_USER, user, other))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * cd_config_admins_equal:
+ *
+ * Returns: whether @a and @b have the same administrators with the same passwords
+ */
+gboolean
+cd_config_admins_equal(const CdConfig *a, const CdConfig *b)
+{
+	if (a->admins->len != b->admins->len)
+		return FALSE;
+	for (guint i = 0; i < a->admins->len; i++) {
+		const CdUser *admin = g_ptr_array_index(a->admins, i);
+		const CdUser *other = cd_config_find_admin(b, admin->name);
+
+		if (other == NULL || !cd_config_schema_equal(CD_SECTION_ADMIN, admin, other))
 			return FALSE;
 	}
 	return TRUE;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cordon: options, configuration, main loop and signals. Everything else is in CdDaemon; the
- * dropping of root and systemd's notifications are cd-service's.
+ * cordon: options, configuration, main loop and signals. Everything else is in CdDaemon and,
+ * beside it, the management server (CdAdminServer); the dropping of root and systemd's
+ * notifications are cd-service's.
  */
 #define G_LOG_DOMAIN "Cordon"
 
@@ -13,6 +14,7 @@
 #include <malloc.h>
 #include <stdio.h>
 
+#include "cd-admin-server.h"
 #include "cd-config.h"
 #include "cd-daemon.h"
 #include "cd-error.h"
@@ -22,6 +24,7 @@
 /* what SIGHUP reloads */
 typedef struct {
 	CdDaemon *daemon;
+	CdAdminServer *admin;
 	const gchar *path;
 } CdReload;
 
@@ -41,6 +44,8 @@ hangup_cb(gpointer user_data)
 	config = cd_config_load(reload->path, &error);
 	if (config == NULL || !cd_daemon_reload(reload->daemon, config, &error))
 		g_warning("reload refused, the running configuration is kept: %s", error->message);
+	else
+		cd_admin_server_set_users(reload->admin, config);
 	cd_service_notify_ready();
 	return G_SOURCE_CONTINUE;
 }
@@ -75,6 +80,7 @@ main(int argc, char **argv)
 	g_autoptr(GOptionContext) context = g_option_context_new("- a trusted proxy for untrusted IP cameras");
 	g_autoptr(CdConfig) config = NULL;
 	g_autoptr(CdDaemon) daemon = NULL;
+	g_autoptr(CdAdminServer) admin = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
 	g_autoptr(CdServiceNotifier) notifier = NULL;
 	CdReload reload = {NULL};
@@ -170,7 +176,10 @@ main(int argc, char **argv)
 	}
 
 	daemon = cd_daemon_new(config);
-	if (!cd_daemon_start(daemon, &error) || !cd_service_drop_privileges(config, &error)) {
+	admin = cd_admin_server_new(daemon);
+	/* both listen before root is dropped: a port below 1024 needs it */
+	if (!cd_daemon_start(daemon, &error) || !cd_admin_server_start(admin, &error) ||
+	    !cd_service_drop_privileges(config, &error)) {
 		g_printerr("cordon: %s\n", error->message);
 		return 1;
 	}
@@ -180,12 +189,15 @@ main(int argc, char **argv)
 	g_unix_signal_add(SIGINT, quit_cb, loop);
 	g_unix_signal_add(SIGTERM, quit_cb, loop);
 	reload.daemon = daemon;
+	reload.admin = admin;
 	reload.path = config_path;
 	g_unix_signal_add(SIGHUP, hangup_cb, &reload);
 	g_main_loop_run(loop);
 
 	cd_service_notify_stopping();
 	g_clear_pointer(&notifier, cd_service_notifier_free);
+	cd_admin_server_stop(admin);
+	g_clear_object(&admin);
 	cd_daemon_stop(daemon);
 	g_clear_object(&daemon);
 	gst_deinit();

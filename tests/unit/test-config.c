@@ -267,6 +267,17 @@ test_config_example(void)
 	g_assert_cmpstr(user->name, ==, "viewer");
 	g_assert_cmpstr(user->password, ==, "change-me");
 
+	/* the management server is on, on loopback, for one admin who is not a viewer */
+	g_assert_true(config->admin_enabled);
+	g_assert_cmpstr(config->admin_address, ==, "127.0.0.1");
+	g_assert_cmpuint(config->admin_port, ==, 9990);
+	g_assert_cmpuint(config->admins->len, ==, 1);
+	user = g_ptr_array_index(config->admins, 0);
+	g_assert_cmpstr(user->name, ==, "operator");
+	g_assert_cmpstr(user->password, ==, "change-me-too");
+	g_assert_null(cd_config_find_user(config, "operator"));
+	g_assert_null(cd_config_find_admin(config, "viewer"));
+
 	g_assert_cmpuint(config->cameras->len, ==, 2);
 	camera = g_ptr_array_index(config->cameras, 0);
 	g_assert_cmpstr(camera->name, ==, "front-door");
@@ -329,7 +340,11 @@ test_config_defaults(Fixture *fixture, gconstpointer user_data)
 	g_assert_cmpuint(config->onvif_time_window_ms, ==, 300000);
 	g_assert_true(config->discovery_enabled);
 	g_assert_cmpuint(config->discovery_port, ==, 3702);
+	g_assert_true(config->admin_enabled);
+	g_assert_cmpstr(config->admin_address, ==, "127.0.0.1");
+	g_assert_cmpuint(config->admin_port, ==, 9990);
 	g_assert_cmpuint(config->users->len, ==, 1);
+	g_assert_cmpuint(config->admins->len, ==, 0);
 	g_assert_cmpuint(config->cameras->len, ==, 1);
 
 	camera = g_ptr_array_index(config->cameras, 0);
@@ -583,6 +598,64 @@ test_config_password_file(Fixture *fixture, gconstpointer user_data)
 	g_assert_cmpstr(user->password, ==, SECRET);
 }
 
+/* admins: a list of their own, the same password rules, compared on their own for reload */
+static void
+test_config_admins(Fixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdConfig) config = NULL;
+	g_autoptr(CdConfig) same = NULL;
+	g_autoptr(CdConfig) changed = NULL;
+	g_autoptr(CdConfig) other_port = NULL;
+	const gchar *admins = "[server]\nadmin-address=::1\nadmin-port=0\n"
+			      "[admin alice]\npassword-file=viewer.password\n"
+			      "[admin ops@site]\npassword=other\n" VALID;
+	const CdUser *admin;
+
+	config = test_load(fixture, admins, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(config->admin_address, ==, "::1");
+	g_assert_cmpuint(config->admin_port, ==, 0);
+	g_assert_cmpuint(config->admins->len, ==, 2);
+	/* alice is a viewer and an admin: two accounts that share a name, not a password */
+	admin = cd_config_find_admin(config, "alice");
+	g_assert_nonnull(admin);
+	g_assert_cmpstr(admin->password, ==, SECRET);
+	g_assert_true(admin != cd_config_find_user(config, "alice"));
+	g_assert_cmpstr(cd_config_find_admin(config, "ops@site")->password, ==, "other");
+	g_assert_null(cd_config_find_user(config, "ops@site"));
+
+	same = test_load(fixture, admins, &error);
+	g_assert_no_error(error);
+	g_assert_true(cd_config_admins_equal(config, same));
+	g_assert_true(cd_config_users_equal(config, same));
+	changed = test_load(fixture,
+			    "[server]\nadmin-address=::1\nadmin-port=0\n"
+			    "[admin alice]\npassword-file=viewer.password\n"
+			    "[admin ops@site]\npassword=changed\n" VALID,
+			    &error);
+	g_assert_no_error(error);
+	g_assert_false(cd_config_admins_equal(config, changed));
+	/* admins change on reload; viewers and [server] do not move with them */
+	g_assert_true(cd_config_users_equal(config, changed));
+	g_assert_null(cd_config_server_difference(config, changed));
+
+	/* the management server's own keys are [server] keys: a restart applies them */
+	other_port = test_load(fixture,
+			       "[server]\nadmin-address=::1\nadmin-port=9991\n"
+			       "[admin alice]\npassword-file=viewer.password\n"
+			       "[admin ops@site]\npassword=other\n" VALID,
+			       &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(cd_config_server_difference(config, other_port), ==, "admin-port");
+
+	/* switched off, its port may be anything */
+	g_clear_pointer(&other_port, cd_config_unref);
+	other_port = test_load(fixture, "[server]\nadmin=off\nadmin-port=8554\n" VALID, &error);
+	g_assert_no_error(error);
+	g_assert_false(other_port->admin_enabled);
+}
+
 static void
 test_config_viewers_order(Fixture *fixture, gconstpointer user_data)
 {
@@ -728,6 +801,37 @@ static const InvalidCase invalid_cases[] = {
     {"user-name-bad",
      "[user al:ice]\npassword=" SECRET "\n" CAMERA_DOOR,
      {"[user al:ice]:", "user name"}},
+    {"admin-name-bad",
+     "[admin al:ice]\npassword=" SECRET "\n" VALID,
+     {"[admin al:ice]:", "admin name", "[admin NAME]"}},
+    {"admin-name-empty", "[admin]\npassword=" SECRET "\n" VALID, {"[admin]:", "admin name"}},
+    {"admin-no-password", "[admin ops]\n" VALID, {"[admin ops] password:", "missing"}},
+    {"admin-both-passwords",
+     "[admin ops]\npassword=" SECRET "\npassword-file=viewer.password\n" VALID,
+     {"[admin ops] password:", "password-file"}},
+    {"admin-password-file-missing",
+     "[admin ops]\npassword-file=missing.password\n" VALID,
+     {"[admin ops] password-file:", "missing.password"}},
+    {"admin-unknown-key",
+     "[admin ops]\npassword=" SECRET "\nviewers=alice\n" VALID,
+     {"[admin ops] viewers:", "not a known key", "password, password-file"}},
+    {"duplicate-admin",
+     "[admin ops]\npassword=" SECRET "\n" VALID "[admin ops]\npassword=x\n",
+     {"[admin ops]:", "line 9", "line 1"}},
+    /* an admin is no viewer: viewers= names [user] sections only */
+    {"viewers-admin",
+     "[admin ops]\npassword=" SECRET "\n" VALID "viewers=ops\n",
+     {"[camera door] viewers:", "\"ops\""}},
+    {"admin-switch-bad", "[server]\nadmin=true\n" VALID, {"[server] admin:", "off, on"}},
+    {"admin-address-bad", "[server]\nadmin-address=a b\n" VALID, {"[server] admin-address:"}},
+    {"admin-port-big", "[server]\nadmin-port=65536\n" VALID, {"[server] admin-port:"}},
+    {"admin-port-rtsp",
+     "[server]\nadmin-port=8554\n" VALID,
+     {"[server] admin-port:", "RTSP port"}},
+    {"admin-port-onvif",
+     "[server]\nadmin-port=8000\n" VALID,
+     {"[server] admin-port:", "[camera door]"}},
+    {"section-unknown-lists-admin", VALID "[operator x]\n", {"[operator x]:", "[admin NAME]"}},
     /* keys */
     {"unknown-key", VALID "colour=red\n", {"[camera door] colour:", "not a known key"}},
     {"unknown-key-server", "[server]\nport=8554\n" VALID, {"[server] port:"}},
@@ -1009,6 +1113,12 @@ main(int argc, char **argv)
 		   NULL,
 		   test_fixture_setup,
 		   test_config_password_file,
+		   test_fixture_teardown);
+	g_test_add("/cordon/config/admins",
+		   Fixture,
+		   NULL,
+		   test_fixture_setup,
+		   test_config_admins,
 		   test_fixture_teardown);
 	g_test_add("/cordon/config/viewers-order",
 		   Fixture,
