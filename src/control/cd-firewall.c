@@ -15,7 +15,9 @@
  *   RTSP (rtsp-port), each ONVIF device (its port) and WS-Discovery (discovery-port, unicast
  *   and the multicast group) there, and replies to what this host opened; anything else to
  *   those addresses is dropped. A wildcard listen-address makes every local address of its
- *   family recorder side (camera-address excepted: its rules come first).
+ *   family recorder side (camera-address excepted: its rules come first). The management
+ *   server's port is opened only where admin-address is a recorder-side address (or a
+ *   wildcard): on loopback or a management network it is not the ruleset's business.
  * - nothing is forwarded, from anywhere to anywhere: cordon is a proxy, not a router. A
  *   camera that takes another address, or spoofs one, still reaches nothing past this host.
  * Traffic on lo, and to this host's other addresses (a management network), is left alone.
@@ -26,7 +28,8 @@
  *
  * Threads: the main thread (the resolver blocks it). Keys used: [server] camera-address,
  * rtp-port-min, rtp-port-max, listen-address, rtsp-port, onvif, onvif-port, discovery,
- * discovery-port; [camera] url, transport, enabled, onvif-port, onvif-address.
+ * discovery-port, admin, admin-address, admin-port; [admin NAME] (whether there is one);
+ * [camera] url, transport, enabled, onvif-port, onvif-address.
  */
 #define G_LOG_DOMAIN "CdFirewall"
 
@@ -302,6 +305,44 @@ add_onvif_device(Fw *fw, const CdCamera *camera, guint index, GError **error)
 	       add_recorder_port(fw, address, "udp", config->discovery_port, discovery, error);
 }
 
+/*
+ * The management server, where admin-address is on the recorder side: the operator chose to
+ * reach it from there. On loopback or a management network it is left alone like the rest of
+ * those addresses; its port is never opened on an address that is not recorder side already.
+ */
+static gboolean
+add_admin_port(Fw *fw, GError **error)
+{
+	const CdConfig *config = fw->config;
+	const gchar *comment = "[server] admin-port on admin-address";
+	GList *addresses;
+
+	if (!config->admin_enabled || config->admins->len == 0)
+		return TRUE;
+	addresses = resolve(config->admin_address, "[server] admin-address", error);
+	if (addresses == NULL)
+		return FALSE;
+	for (GList *l = addresses; l != NULL; l = l->next) {
+		guint family = family_of(l->data);
+		g_autofree gchar *text = g_inet_address_to_string(l->data);
+		g_autofree gchar *match = NULL;
+
+		if (g_inet_address_get_is_any(l->data))
+			/* on every address, so on every recorder-side one; "::" takes IPv4 too */
+			match = g_strdup(family == FAMILY_IPV4 ? "meta nfproto ipv4 " : "");
+		else if (fw->any_recorder[family] ||
+			 fw_set_contains(&fw->recorder_side, family, text))
+			match = g_strdup_printf("%s daddr %s ", family == FAMILY_IPV6 ? "ip6" : "ip",
+						text);
+		else
+			continue;
+		g_string_append_printf(fw->recorder_rules, "\t\t%stcp dport %u accept comment \"%s\"\n",
+				       match, config->admin_port, comment);
+	}
+	g_resolver_free_addresses(addresses);
+	return TRUE;
+}
+
 /* ---- what the ruleset needs from the config ---- */
 
 static gboolean
@@ -320,6 +361,8 @@ check_config(const CdConfig *config, GError **error)
 				   "network, which the cameras' rules are bound to");
 	if (config->rtsp_port == 0)
 		return fail(error, "a fixed [server] rtsp-port, not 0 (any port)");
+	if (config->admin_enabled && config->admins->len > 0 && config->admin_port == 0)
+		return fail(error, "a fixed [server] admin-port, not 0 (any port), or admin=off");
 	if (config->discovery_enabled && config->discovery_port == 0)
 		return fail(error, "a fixed [server] discovery-port, not 0 (any port), or "
 				   "discovery=false");
@@ -377,7 +420,7 @@ collect(Fw *fw, GError **error)
 		if (config->onvif_enabled && !add_onvif_device(fw, camera, i, error))
 			return FALSE;
 	}
-	return check_sides_apart(fw, error);
+	return add_admin_port(fw, error) && check_sides_apart(fw, error);
 }
 
 /* ---- the text ---- */

@@ -52,6 +52,7 @@
 #define RTSP_PORT	8554
 #define ONVIF_PORT	8000 /* camera n's device on ONVIF_PORT + n */
 #define DISCOVERY_PORT	3702
+#define ADMIN_PORT	9990 /* the management server, on the recorder side here */
 #define OTHER_PORT	2222 /* a listener on cordon's host that nobody may reach */
 #define CENTRAL_PORT	8080 /* TCP listener and UDP echo in the central network */
 #define PROBE_TIMEOUT	"5"  /* seconds, `timeout` around every probe; probe.py gives up at 2 */
@@ -173,6 +174,8 @@ static const Probe probes[] = {
     {"a camera reaches an ONVIF device", NS_CAMERA, PROBE_TCP, RECORDER_SIDE, ONVIF_PORT, FALSE},
     {"a camera is answered by WS-Discovery", NS_CAMERA, PROBE_DISCOVERY, RECORDER_SIDE,
      DISCOVERY_PORT, FALSE},
+    {"a camera reaches the management server", NS_CAMERA, PROBE_TCP, RECORDER_SIDE, ADMIN_PORT,
+     FALSE},
     {"the recorder reaches another port of cordon's listen-address", NS_RECORDER, PROBE_TCP,
      RECORDER_SIDE, OTHER_PORT, FALSE},
     {"the recorder reaches a camera through cordon's host", NS_RECORDER, PROBE_TCP, CAMERA_HOST,
@@ -186,6 +189,9 @@ static const Probe probes[] = {
      ONVIF_PORT + 1, TRUE},
     {"the recorder is answered by WS-Discovery", NS_RECORDER, PROBE_DISCOVERY, RECORDER_SIDE,
      DISCOVERY_PORT, TRUE},
+    /* admin-address on the recorder side: the operator chose to reach it from there */
+    {"the recorder reaches the management server", NS_RECORDER, PROBE_TCP, RECORDER_SIDE,
+     ADMIN_PORT, TRUE},
 };
 
 static const gchar *const camera_names[] = {"cam-tcp", "cam-udp"};
@@ -450,11 +456,15 @@ config_text(const gchar *server_extra)
 			       "rtsp-port=%u\n"
 			       "onvif-port=%u\n"
 			       "discovery-port=%u\n"
+			       "admin-address=" RECORDER_SIDE "\n"
+			       "admin-port=%u\n"
 			       "reconnect-initial=0.2\n"
 			       "reconnect-max=1\n"
 			       "%s"
 			       "[user " VIEWER_USER "]\n"
 			       "password=" VIEWER_PASSWORD "\n"
+			       "[admin ops]\n"
+			       "password=firewall-admin-pass\n"
 			       "[camera cam-tcp]\n"
 			       "url=rtsp://" CAMERA_HOST ":%u/stream\n"
 			       CAMERA_OUTPUT
@@ -462,7 +472,8 @@ config_text(const gchar *server_extra)
 			       "url=rtsp://" CAMERA_HOST ":%u/stream\n"
 			       "transport=udp\n"
 			       CAMERA_OUTPUT,
-			       RTSP_PORT, ONVIF_PORT, DISCOVERY_PORT, server_extra, TCP_CAMERA_PORT,
+			       RTSP_PORT, ONVIF_PORT, DISCOVERY_PORT, ADMIN_PORT, server_extra,
+			       TCP_CAMERA_PORT,
 			       UDP_CAMERA_PORT);
 }
 
