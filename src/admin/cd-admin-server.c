@@ -25,16 +25,14 @@
  * ever in a response: the report holds neither.
  *
  * libsoup 3.2's defaults, and what is done about them: its own listener leaks a GSocket per
- * connection, and a kept-alive connection that the client closes while idle is never closed
- * at all, file descriptor included (fixed in libsoup 3.3: "soup-listener: Plug a leak", "server:
- * do not leak idle connections closed by the client"); so connections are accepted here, by a
- * GSocketService, counted, and handed to libsoup with soup_server_accept_iostream(), which
- * serves one request per connection and closes it (Connection: close says so). It reads up to
- * 64 KiB of headers before anyone sees them (our limits answer after that); it never times a
- * connection out (a GSocket timeout, and a deadline per request that shuts the socket); it
- * limits neither connections nor bodies (both done here); it answers Range requests with parts
- * (Range is dropped); it decodes %-escapes in paths and refuses "/../" (cd-admin-request reads
- * the decoded path).
+ * connection and never closes a kept-alive connection that the client closes while idle, file
+ * descriptor included, so connections are accepted by a #CdHttpListener instead, which counts
+ * them, times them out (client-timeout without progress, REQUEST_DEADLINE_US for the request
+ * to arrive) and has libsoup serve one request on each and close it (Connection: close says
+ * so). libsoup reads up to 64 KiB of headers before anyone sees them (our limits answer after
+ * that); it limits no bodies (done here); it answers Range requests with parts (Range is
+ * dropped); it decodes %-escapes in paths and refuses "/../" (cd-admin-request reads the
+ * decoded path).
  *
  * Threads: the thread-default main context of the thread that calls cd_admin_server_start()
  * (the daemon's main loop); snapshots encode in workers while their request is paused, and a
@@ -47,8 +45,6 @@
 #include "cd-admin-server.h"
 
 #include <libsoup/soup.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
 
 #include "cd-admin-auth.h"
@@ -57,6 +53,7 @@
 #include "cd-admin-resources.h"
 #include "cd-admin-snapshots.h"
 #include "cd-error.h"
+#include "cd-http-listener.h"
 #include "cd-log.h"
 #include "cd-metrics.h"
 #include "cd-onvif-auth.h"
@@ -93,128 +90,13 @@ struct _CdAdminServer {
 	CdAdminSnapshots *snapshots;
 	CdSourceBudget *budget;	      /* requests per address */
 	CdSourceBudget *total_budget; /* requests of every address, under one key */
-	SoupServer *server;	      /* while running: serves what the service accepts */
-	GSocketService *service;      /* while running: the listener */
-	guint port;
-	GCancellable *cancellable; /* per run: stop() cancels it */
-	GPtrArray *delays;	   /* (element-type CdAdminDelay) failed logins held back */
-	GHashTable *connections;   /* remote GSocketAddress → CdAdminConnection */
-	GHashTable *per_address;   /* address → connections from it */
+	SoupServer *server;	      /* while running: serves what the listener accepts */
+	CdHttpListener *listener;     /* while running */
+	GCancellable *cancellable;    /* per run: stop() cancels it */
+	GPtrArray *delays;	      /* (element-type CdAdminDelay) failed logins held back */
 };
 
 G_DEFINE_TYPE(CdAdminServer, cd_admin_server, G_TYPE_OBJECT)
-
-static GQuark deadline_quark;
-
-/* ---- connections ---- */
-
-/* one accepted connection, until libsoup lets go of it */
-typedef struct {
-	CdAdminServer *self;
-	GSocketConnection *connection; /* weak: its end ends the entry */
-	GSocketAddress *remote;	       /* the key: libsoup names the peer with this very object */
-	gchar *address;
-} CdAdminConnection;
-
-static void
-connection_free(CdAdminConnection *connection)
-{
-	g_object_unref(connection->remote);
-	g_free(connection->address);
-	g_free(connection);
-}
-
-static void
-connection_gone_cb(gpointer user_data, GObject *where_the_object_was)
-{
-	CdAdminConnection *connection = user_data;
-	CdAdminServer *self = connection->self;
-	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(self->per_address, connection->address));
-
-	if (n <= 1)
-		g_hash_table_remove(self->per_address, connection->address);
-	else
-		g_hash_table_insert(self->per_address,
-				    g_strdup(connection->address),
-				    GUINT_TO_POINTER(n - 1));
-	/* frees the connection */
-	g_hash_table_remove(self->connections, connection->remote);
-}
-
-static gchar *
-remote_host(GSocketAddress *remote)
-{
-	if (!G_IS_INET_SOCKET_ADDRESS(remote))
-		return g_strdup("");
-	return g_inet_address_to_string(
-	    g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(remote)));
-}
-
-/* main context: a new connection, kept and handed to libsoup, or closed at once when its
- * address, or everyone, already has as many as allowed */
-static gboolean
-incoming_cb(GSocketService *service,
-	    GSocketConnection *socket_connection,
-	    GObject *source_object,
-	    gpointer user_data)
-{
-	CdAdminServer *self = CD_ADMIN_SERVER(user_data);
-	g_autoptr(GSocketAddress) remote =
-	    g_socket_connection_get_remote_address(socket_connection, NULL);
-	g_autoptr(GSocketAddress) local =
-	    g_socket_connection_get_local_address(socket_connection, NULL);
-	g_autofree gchar *address = remote != NULL ? remote_host(remote) : g_strdup("");
-	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(self->per_address, address));
-	CdAdminConnection *connection;
-
-	if (remote == NULL || local == NULL ||
-	    g_hash_table_size(self->connections) >= MAX_CONNECTIONS ||
-	    n >= MAX_CONNECTIONS_PER_ADDRESS) {
-		g_debug("refused a connection from %s: %u from it, %u in all",
-			address,
-			n,
-			g_hash_table_size(self->connections));
-		g_io_stream_close(G_IO_STREAM(socket_connection), NULL, NULL);
-		return TRUE;
-	}
-	g_socket_set_timeout(g_socket_connection_get_socket(socket_connection),
-			     MAX(1, self->config->client_timeout_ms / 1000));
-	/* the headers and the body leave in separate writes: no waiting between them */
-	g_socket_set_option(g_socket_connection_get_socket(socket_connection),
-			    IPPROTO_TCP,
-			    TCP_NODELAY,
-			    TRUE,
-			    NULL);
-	connection = g_new0(CdAdminConnection, 1);
-	connection->self = self;
-	connection->connection = socket_connection;
-	connection->remote = g_object_ref(remote);
-	connection->address = g_strdup(address);
-	g_hash_table_insert(self->connections, connection->remote, connection);
-	g_hash_table_insert(self->per_address, g_steal_pointer(&address), GUINT_TO_POINTER(n + 1));
-	g_object_weak_ref(G_OBJECT(socket_connection), connection_gone_cb, connection);
-	soup_server_accept_iostream(self->server,
-				    G_IO_STREAM(socket_connection),
-				    local,
-				    remote,
-				    NULL);
-	return TRUE;
-}
-
-static void
-connections_clear(CdAdminServer *self)
-{
-	GHashTableIter iter;
-	CdAdminConnection *connection;
-
-	g_hash_table_iter_init(&iter, self->connections);
-	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&connection))
-		g_object_weak_unref(G_OBJECT(connection->connection),
-				    connection_gone_cb,
-				    connection);
-	g_hash_table_remove_all(self->connections);
-	g_hash_table_remove_all(self->per_address);
-}
 
 /* ---- answers ---- */
 
@@ -405,46 +287,6 @@ got_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
 		refuse_early(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "the request is too large");
 }
 
-/* the socket lives as long as the message, which holds its connection */
-static gboolean
-deadline_cb(gpointer user_data)
-{
-	GSocket *socket = user_data;
-
-	g_debug("a request took over %u s to arrive: closing its connection",
-		(guint)(REQUEST_DEADLINE_US / G_USEC_PER_SEC));
-	g_socket_shutdown(socket, TRUE, TRUE, NULL);
-	return G_SOURCE_REMOVE;
-}
-
-static void
-deadline_free(GSource *source)
-{
-	g_source_destroy(source);
-	g_source_unref(source);
-}
-
-/* read whole: the deadline no longer applies */
-static void
-got_body_cb(SoupServerMessage *msg, gpointer user_data)
-{
-	g_object_set_qdata(G_OBJECT(msg), deadline_quark, NULL);
-}
-
-/* the source holds no reference: the message's end destroys it */
-static void
-set_deadline(SoupServerMessage *msg, GSocket *socket)
-{
-	GSource *source = g_timeout_source_new(REQUEST_DEADLINE_US / 1000);
-
-	g_source_set_callback(source, deadline_cb, socket, NULL);
-	g_source_attach(source, g_main_context_get_thread_default());
-	g_object_set_qdata_full(G_OBJECT(msg),
-				deadline_quark,
-				source,
-				(GDestroyNotify)deadline_free);
-}
-
 static void
 set_security_headers(SoupServerMessage *msg)
 {
@@ -454,24 +296,15 @@ set_security_headers(SoupServerMessage *msg)
 	set_header(msg, "Cross-Origin-Resource-Policy", "same-origin");
 	set_header(msg, "Referrer-Policy", "no-referrer");
 	set_header(msg, "Content-Security-Policy", CONTENT_SECURITY_POLICY);
-	/* libsoup closes it after one request (see the file's comment): the client knows */
-	set_header(msg, "Connection", "close");
 }
 
 /* main context: a connection's request is started as soon as libsoup has it */
 static void
 request_started_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
 {
-	CdAdminServer *self = CD_ADMIN_SERVER(user_data);
-	CdAdminConnection *connection =
-	    g_hash_table_lookup(self->connections, soup_server_message_get_remote_address(msg));
-
-	g_return_if_fail(connection != NULL);
-	set_deadline(msg, g_socket_connection_get_socket(connection->connection));
 	set_security_headers(msg);
 	g_signal_connect(msg, "got-headers", G_CALLBACK(got_headers_cb), NULL);
 	g_signal_connect(msg, "got-chunk", G_CALLBACK(got_chunk_cb), NULL);
-	g_signal_connect(msg, "got-body", G_CALLBACK(got_body_cb), NULL);
 }
 
 /* ---- the routes ---- */
@@ -807,23 +640,6 @@ cd_admin_server_new(CdDaemon *daemon)
 	return self;
 }
 
-/* an address, or a host name resolved once at start */
-static GSocketAddress *
-resolve_address(CdAdminServer *self, GError **error)
-{
-	g_autoptr(GInetAddress) inet = g_inet_address_new_from_string(self->config->admin_address);
-	g_autoptr(GResolver) resolver = NULL;
-	g_autolist(GInetAddress) found = NULL;
-
-	if (inet != NULL)
-		return g_inet_socket_address_new(inet, self->config->admin_port);
-	resolver = g_resolver_get_default();
-	found = g_resolver_lookup_by_name(resolver, self->config->admin_address, NULL, error);
-	if (found == NULL)
-		return NULL;
-	return g_inet_socket_address_new(found->data, self->config->admin_port);
-}
-
 /**
  * cd_admin_server_start:
  *
@@ -836,10 +652,14 @@ resolve_address(CdAdminServer *self, GError **error)
 gboolean
 cd_admin_server_start(CdAdminServer *self, GError **error)
 {
-	g_autoptr(GError) error_local = NULL;
-	g_autoptr(GSocketAddress) address = NULL;
-	g_autoptr(GSocketAddress) bound = NULL;
-	g_autoptr(GSocketService) service = NULL;
+	CdHttpListenerLimits limits = {
+	    .max_connections = MAX_CONNECTIONS,
+	    .max_connections_per_address = MAX_CONNECTIONS_PER_ADDRESS,
+	    .idle_timeout_ms = self->config->client_timeout_ms,
+	    .request_deadline_us = REQUEST_DEADLINE_US,
+	};
+	g_autoptr(SoupServer) server = NULL;
+	g_autoptr(CdHttpListener) listener = NULL;
 
 	g_return_val_if_fail(self->server == NULL, FALSE);
 
@@ -851,39 +671,29 @@ cd_admin_server_start(CdAdminServer *self, GError **error)
 		g_message("no [admin NAME] section: no management API, metrics or status page");
 		return TRUE;
 	}
-	address = resolve_address(self, &error_local);
-	service = g_socket_service_new();
-	g_socket_listener_set_backlog(G_SOCKET_LISTENER(service), MAX_CONNECTIONS);
-	if (address == NULL || !g_socket_listener_add_address(G_SOCKET_LISTENER(service),
-							      address,
-							      G_SOCKET_TYPE_STREAM,
-							      G_SOCKET_PROTOCOL_TCP,
-							      NULL,
-							      &bound,
-							      &error_local)) {
-		g_set_error(error,
-			    CD_ERROR,
-			    CD_ERROR_NETWORK,
-			    "%s: [server] cannot listen for the management API on %s port %u: %s",
-			    self->config->path,
-			    self->config->admin_address,
-			    self->config->admin_port,
-			    error_local->message);
+	server = g_object_new(SOUP_TYPE_SERVER, "server-header", NULL, NULL);
+	soup_server_add_handler(server, NULL, handler_cb, self, NULL);
+	g_signal_connect(server, "request-started", G_CALLBACK(request_started_cb), self);
+	listener = cd_http_listener_new(server, &limits);
+	if (!cd_http_listener_start(listener,
+				    self->config->admin_address,
+				    self->config->admin_port,
+				    error)) {
+		g_prefix_error(error,
+			       "%s: [server] cannot listen for the management API on %s port %u: ",
+			       self->config->path,
+			       self->config->admin_address,
+			       self->config->admin_port);
 		return FALSE;
 	}
-	self->server = g_object_new(SOUP_TYPE_SERVER, "server-header", NULL, NULL);
-	soup_server_add_handler(self->server, NULL, handler_cb, self, NULL);
-	g_signal_connect(self->server, "request-started", G_CALLBACK(request_started_cb), self);
-	self->service = g_steal_pointer(&service);
-	g_signal_connect(self->service, "incoming", G_CALLBACK(incoming_cb), self);
-	g_socket_service_start(self->service);
-	self->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	self->server = g_steal_pointer(&server);
+	self->listener = g_steal_pointer(&listener);
 	self->cancellable = g_cancellable_new();
 	g_message("management API, metrics and status page at http://%s%s%s:%u/ for %u admin(s)",
 		  strchr(self->config->admin_address, ':') != NULL ? "[" : "",
 		  self->config->admin_address,
 		  strchr(self->config->admin_address, ':') != NULL ? "]" : "",
-		  self->port,
+		  cd_http_listener_get_port(self->listener),
 		  self->config->admins->len);
 	return TRUE;
 }
@@ -900,16 +710,12 @@ cd_admin_server_stop(CdAdminServer *self)
 		return;
 	g_cancellable_cancel(self->cancellable);
 	g_clear_object(&self->cancellable);
-	g_socket_service_stop(self->service);
-	g_socket_listener_close(G_SOCKET_LISTENER(self->service));
-	g_signal_handlers_disconnect_by_data(self->service, self);
-	g_clear_object(&self->service);
 	g_ptr_array_set_size(self->delays, 0);
-	connections_clear(self);
-	soup_server_disconnect(self->server);
+	/* closes the connections too */
+	cd_http_listener_stop(self->listener);
+	g_clear_object(&self->listener);
 	g_signal_handlers_disconnect_by_data(self->server, self);
 	g_clear_object(&self->server);
-	self->port = 0;
 }
 
 /**
@@ -959,7 +765,7 @@ cd_admin_server_is_running(CdAdminServer *self)
 guint
 cd_admin_server_get_port(CdAdminServer *self)
 {
-	return self->port;
+	return self->listener != NULL ? cd_http_listener_get_port(self->listener) : 0;
 }
 
 const gchar *
@@ -989,8 +795,6 @@ cd_admin_server_finalize(GObject *object)
 	cd_source_budget_free(self->budget);
 	cd_source_budget_free(self->total_budget);
 	g_ptr_array_unref(self->delays);
-	g_hash_table_unref(self->connections);
-	g_hash_table_unref(self->per_address);
 	G_OBJECT_CLASS(cd_admin_server_parent_class)->finalize(object);
 }
 
@@ -1001,7 +805,6 @@ cd_admin_server_class_init(CdAdminServerClass *klass)
 
 	object_class->dispose = cd_admin_server_dispose;
 	object_class->finalize = cd_admin_server_finalize;
-	deadline_quark = g_quark_from_static_string("cd-admin-deadline");
 }
 
 static void
@@ -1012,9 +815,4 @@ cd_admin_server_init(CdAdminServer *self)
 	self->budget = cd_source_budget_new(REQUEST_RATE, REQUEST_BURST);
 	self->total_budget = cd_source_budget_new(TOTAL_RATE, TOTAL_BURST);
 	self->delays = g_ptr_array_new_with_free_func((GDestroyNotify)delay_free);
-	self->connections = g_hash_table_new_full(g_direct_hash,
-						  g_direct_equal,
-						  NULL,
-						  (GDestroyNotify)connection_free);
-	self->per_address = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 }

@@ -39,6 +39,12 @@
 #define WAIT_MS	    20000
 #define MAX_READ    (4 * 1024 * 1024)
 #define MIB	    (1024 * 1024)
+/* connections a client opens and closes in /cordon/onvif/closed-keep-alive, and how many of
+ * them cordon may still hold once they are all closed (one being torn down, say) */
+#define KEEP_ALIVE_CONNECTIONS	 40
+#define KEEP_ALIVE_SOCKET_MARGIN 2
+/* cd-onvif-server.c's MAX_CONNECTIONS_PER_ADDRESS */
+#define ONVIF_CONNECTIONS_PER_ADDRESS 8
 
 #define NS_WSSE "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 #define NS_WSU	"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
@@ -1626,6 +1632,7 @@ typedef struct {
 	guint port;
 	GSocketConnection *connection;
 	guint status;
+	gboolean close_announced; /* the answer said Connection: close */
 	gboolean closed;
 } KeepAlive;
 
@@ -1666,6 +1673,8 @@ keep_alive_open(gpointer user_data)
 			keep->status = (guint)atoi(line + strlen("HTTP/1.1 "));
 		if (g_ascii_strncasecmp(line, "Content-Length:", 15) == 0)
 			length = g_ascii_strtoull(line + 15, NULL, 10);
+		if (g_ascii_strcasecmp(line, "Connection: close") == 0)
+			keep->close_announced = TRUE;
 		if (line[0] == '\0')
 			break;
 	}
@@ -2661,6 +2670,227 @@ test_idle_connections(void)
 	onvif_stop(&onvif);
 }
 
+/* the inodes of the TCP connections to or from local @port, not the listener ("0A") */
+static void
+add_connection_inodes(GHashTable *inodes, const gchar *table, guint port)
+{
+	g_autofree gchar *text = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (!g_file_get_contents(table, &text, NULL, NULL))
+		return;
+	lines = g_strsplit(text, "\n", -1);
+	/* "sl local_address rem_address st tx_queue:rx_queue tr:when retrnsmt uid timeout inode" */
+	for (guint i = 1; lines[i] != NULL; i++) {
+		g_auto(GStrv) fields = g_strsplit_set(g_strstrip(lines[i]), " ", -1);
+		g_autoptr(GPtrArray) words = g_ptr_array_new();
+		const gchar *colon;
+		const gchar *inode;
+
+		for (guint j = 0; fields[j] != NULL; j++) {
+			if (fields[j][0] != '\0')
+				g_ptr_array_add(words, fields[j]);
+		}
+		if (words->len < 10)
+			continue;
+		colon = strrchr(g_ptr_array_index(words, 1), ':');
+		if (colon == NULL || g_ascii_strtoull(colon + 1, NULL, 16) != port ||
+		    g_strcmp0(g_ptr_array_index(words, 3), "0A") == 0)
+			continue;
+		inode = g_ptr_array_index(words, 9);
+		g_hash_table_add(inodes, g_strdup_printf("socket:[%s]", inode));
+	}
+}
+
+/* the connections to local @port this process holds a descriptor of (cordon runs in it) */
+static guint
+count_connections_to(guint port)
+{
+	g_autoptr(GHashTable) inodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GDir) dir = g_dir_open("/proc/self/fd", 0, NULL);
+	const gchar *name;
+	guint n = 0;
+
+	add_connection_inodes(inodes, "/proc/net/tcp", port);
+	add_connection_inodes(inodes, "/proc/net/tcp6", port);
+	g_assert_nonnull(dir);
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *path = g_build_filename("/proc/self/fd", name, NULL);
+		g_autofree gchar *target = g_file_read_link(path, NULL);
+
+		if (target != NULL && g_hash_table_contains(inodes, target))
+			n++;
+	}
+	return n;
+}
+
+typedef struct {
+	guint port;
+	guint baseline;
+	guint now;
+} SocketCount;
+
+static gboolean
+sockets_back_to_baseline(gpointer user_data)
+{
+	SocketCount *count = user_data;
+
+	count->now = count_connections_to(count->port);
+	return count->now <= count->baseline + KEEP_ALIVE_SOCKET_MARGIN;
+}
+
+/* one keep-alive request answered, then the client hangs up: as a recorder polling a device */
+static void
+keep_alive_once(guint port, gboolean *close_announced)
+{
+	KeepAlive keep = {port};
+
+	run_in_thread(keep_alive_open, &keep);
+	g_assert_cmpuint(keep.status, ==, 200);
+	*close_announced = keep.close_announced;
+	g_io_stream_close(G_IO_STREAM(keep.connection), NULL, NULL);
+	g_object_unref(keep.connection);
+}
+
+/*
+ * libsoup 3.2's own listener never closed a kept-alive connection that its client closed while
+ * idle: each one kept a file descriptor for good, so anyone on the recorder side could use up
+ * cordon's. Every connection a device accepted and its client closed must be given back.
+ */
+static void
+test_closed_keep_alive(void)
+{
+	Onvif onvif = {0};
+	SocketCount count = {0};
+	gboolean close_announced = FALSE;
+	guint announced = 0;
+
+	/* a second of client-timeout, well within the wait: a timeout reclaimed none of them */
+	onvif_start(&onvif, "client-timeout=1");
+	/* a first one opens whatever is opened once */
+	keep_alive_once(onvif.port, &close_announced);
+	count.port = onvif.port;
+	count.baseline = count_connections_to(onvif.port);
+	for (guint i = 0; i < KEEP_ALIVE_CONNECTIONS; i++) {
+		keep_alive_once(onvif.port, &close_announced);
+		announced += close_announced ? 1 : 0;
+	}
+	count.now = count_connections_to(onvif.port);
+	g_test_message("descriptors of connections to the device: %u before, %u after %u closed "
+		       "keep-alive connections",
+		       count.baseline,
+		       count.now,
+		       KEEP_ALIVE_CONNECTIONS);
+	if (!cd_test_wait_until(sockets_back_to_baseline, &count, WAIT_MS))
+		g_test_message("still %u after %u ms", count.now, WAIT_MS);
+	g_assert_cmpuint(count.now, <=, count.baseline + KEEP_ALIVE_SOCKET_MARGIN);
+	/* one request per connection: every answer says so, so no client waits to reuse it */
+	g_assert_cmpuint(announced, ==, KEEP_ALIVE_CONNECTIONS);
+	assert_device_answers(&onvif);
+	onvif_stop(&onvif);
+}
+
+/* a plain socket from @source (a loopback address) to cordon on 127.0.0.1, not blocking */
+static GSocket *
+connect_from(const gchar *source, guint port)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocket) socket =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+	g_autoptr(GInetAddress) local = g_inet_address_new_from_string(source);
+	g_autoptr(GSocketAddress) local_address = g_inet_socket_address_new(local, 0);
+	g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) address = g_inet_socket_address_new(loopback, port);
+
+	g_assert_no_error(error);
+	g_assert_true(g_socket_bind(socket, local_address, FALSE, &error));
+	/* the kernel completes it from the listen backlog: cordon need not be iterated */
+	g_assert_true(g_socket_connect(socket, address, NULL, &error));
+	g_assert_no_error(error);
+	g_socket_set_blocking(socket, FALSE);
+	return g_steal_pointer(&socket);
+}
+
+typedef struct {
+	GSocket *socket;
+	gsize received;
+} Unanswered;
+
+/* TRUE once the peer has closed; counts what it sent before */
+static gboolean
+closed_counting(gpointer user_data)
+{
+	Unanswered *wait = user_data;
+	gchar buffer[4096];
+	g_autoptr(GError) error = NULL;
+	gssize got;
+
+	if (g_socket_condition_check(wait->socket, G_IO_IN | G_IO_HUP | G_IO_ERR) == 0)
+		return FALSE;
+	got = g_socket_receive(wait->socket, buffer, sizeof(buffer), NULL, &error);
+	if (got > 0)
+		wait->received += got;
+	return got == 0 || (got < 0 && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
+}
+
+static gboolean
+connections_reach(gpointer user_data)
+{
+	SocketCount *count = user_data;
+
+	count->now = count_connections_to(count->port);
+	return count->now == count->baseline;
+}
+
+/*
+ * A peer that opens connections and sends nothing holds at most ONVIF_CONNECTIONS_PER_ADDRESS
+ * of a device's: one more is shut unanswered, another address is still served, and one closed
+ * makes room.
+ */
+static void
+test_connection_limits(void)
+{
+	Onvif onvif = {0};
+	g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autofree gchar *document = envelope(NULL, "<tds:GetSystemDateAndTime/>");
+	g_autoptr(GBytes) request = NULL;
+	g_autoptr(GSocket) extra = NULL;
+	g_autoptr(HttpReply) reply = NULL;
+	Unanswered unanswered = {0};
+	SocketCount count = {0};
+
+	/* long enough for the held connections to outlast the test, under valgrind too */
+	onvif_start(&onvif, "client-timeout=60");
+	request = post_request(onvif.port, "/onvif/device_service", NULL, document);
+	count = (SocketCount){onvif.port, ONVIF_CONNECTIONS_PER_ADDRESS, 0};
+	for (guint i = 0; i < ONVIF_CONNECTIONS_PER_ADDRESS; i++)
+		g_ptr_array_add(held, connect_from("127.0.0.3", onvif.port));
+	g_assert_true(cd_test_wait_until(connections_reach, &count, WAIT_MS));
+
+	extra = connect_from("127.0.0.3", onvif.port);
+	unanswered.socket = extra;
+	g_socket_send(extra,
+		      g_bytes_get_data(request, NULL),
+		      g_bytes_get_size(request),
+		      NULL,
+		      NULL);
+	g_assert_true(cd_test_wait_until(closed_counting, &unanswered, WAIT_MS));
+	g_assert_cmpuint(unanswered.received, ==, 0);
+
+	reply = http_send_from("127.0.0.1", onvif.port, request);
+	assert_ok(reply, "<tds:GetSystemDateAndTimeResponse>");
+
+	g_ptr_array_remove_index(held, 0);
+	count.baseline = ONVIF_CONNECTIONS_PER_ADDRESS - 1;
+	g_assert_true(cd_test_wait_until(connections_reach, &count, WAIT_MS));
+	g_clear_pointer(&reply, http_reply_free);
+	reply = http_send_from("127.0.0.3", onvif.port, request);
+	assert_ok(reply, "<tds:GetSystemDateAndTimeResponse>");
+
+	g_ptr_array_set_size(held, 0);
+	onvif_stop(&onvif);
+}
+
 static void
 test_password_never_logged(void)
 {
@@ -2765,6 +2995,8 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/onvif/own-address-discovery-in-use",
 			test_own_address_discovery_in_use);
 	g_test_add_func("/cordon/onvif/idle-connections", test_idle_connections);
+	g_test_add_func("/cordon/onvif/closed-keep-alive", test_closed_keep_alive);
+	g_test_add_func("/cordon/onvif/connection-limits", test_connection_limits);
 	/* last: it reads what every test above logged */
 	g_test_add_func("/cordon/onvif/password-never-logged", test_password_never_logged);
 	return g_test_run();

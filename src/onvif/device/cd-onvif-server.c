@@ -18,6 +18,14 @@
  * "not now" rather than "wrong password", so a VMS does not mark the camera's login as bad,
  * and ONVIF clients that do not know 429 still see a failed call with the usual fault.
  *
+ * Limits, for a peer that never logs in: a request's body (413 past CD_SOAP_MAX_REQUEST_BYTES);
+ * and, through the #CdHttpListener that accepts for the device in place of libsoup 3.2's own
+ * listener (which leaks a file descriptor per kept-alive connection its client closes, and a
+ * GSocket per connection), connections (MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS: one more
+ * is shut at once), the time a request may take to arrive (REQUEST_DEADLINE_US) and to sit idle
+ * ([server] client-timeout). Each connection serves one request and is closed, and every
+ * answer says Connection: close, so that no client waits to send another on it.
+ *
  * Nothing is ever forwarded to a camera: every answer is built from cordon's configuration and
  * the camera's read-only view (#CdCameraView: what cordon's own encoder serves), and every
  * URL handed out is built from the address the client used to reach this device (the Host
@@ -41,6 +49,7 @@
 #include <string.h>
 
 #include "cd-error.h"
+#include "cd-http-listener.h"
 #include "cd-log.h"
 #include "cd-onvif-services.h"
 #include "cd-snapshot.h"
@@ -55,6 +64,11 @@
 #define STATUS_TOO_MANY_REQUESTS 429
 /* "[" IPv6 "]" ":" port, or a DNS name and port */
 #define MAX_HOST_LEN 261
+/* per device: a recorder makes one call at a time or a few, each on a connection of its own */
+#define MAX_CONNECTIONS		    32
+#define MAX_CONNECTIONS_PER_ADDRESS 8
+/* a few KiB of SOAP: a client still sending after this is trickling on purpose */
+#define REQUEST_DEADLINE_US (10 * G_USEC_PER_SEC)
 
 struct _CdOnvifServer {
 	GObject parent_instance;
@@ -64,8 +78,8 @@ struct _CdOnvifServer {
 	CdCameraView *views[CD_N_PROFILES]; /* what each profile serves; NULL: not served */
 	CdSnapshotCache *snapshots;
 	SoupServer *server;	   /* while running */
+	CdHttpListener *listener;  /* while running: accepts for the server */
 	gchar *address;		   /* where it listens */
-	guint port;		   /* the bound port, while running */
 	guint rtsp_port;	   /* cordon's RTSP port, for the stream URI */
 	GCancellable *cancellable; /* per run: stop() cancels it, late snapshots are dropped */
 	GPtrArray *delays;	   /* (element-type CdOnvifDelay) failed logins held back */
@@ -254,19 +268,11 @@ got_chunk_cb(SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
 		refuse_too_large(msg);
 }
 
-/*
- * libsoup 3.2's server never times a connection out: a client that connects and sends nothing,
- * or trickles a request, would hold a socket for ever. With a GSocket timeout, its next read
- * or write fails after client-timeout without progress and libsoup closes the connection.
- */
+/* main context: a connection's one request is started as soon as it is accepted (the
+ * connection's timeouts are the listener's) */
 static void
 request_started_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
 {
-	CdOnvifServer *self = CD_ONVIF_SERVER(user_data);
-	GSocket *socket = soup_server_message_get_socket(msg);
-
-	if (socket != NULL)
-		g_socket_set_timeout(socket, MAX(1, self->config->client_timeout_ms / 1000));
 	g_signal_connect(msg, "got-headers", G_CALLBACK(got_headers_cb), NULL);
 	g_signal_connect(msg, "got-chunk", G_CALLBACK(got_chunk_cb), NULL);
 }
@@ -461,7 +467,7 @@ call_operation(CdOnvifServer *self,
 	    .camera = self->camera,
 	    .request = request,
 	    .local_address = local != NULL ? g_inet_socket_address_get_address(local) : NULL,
-	    .onvif_port = self->port,
+	    .onvif_port = cd_onvif_server_get_port(self),
 	    .rtsp_port = self->rtsp_port,
 	    .service = service,
 	    .services = cd_onvif_services(),
@@ -774,38 +780,6 @@ cd_onvif_server_new(const CdConfig *config,
 	return self;
 }
 
-/* an address, or a host name resolved once at start */
-static GSocketAddress *
-resolve_address(CdOnvifServer *self, GError **error)
-{
-	g_autoptr(GInetAddress) inet = g_inet_address_new_from_string(self->address);
-	g_autoptr(GResolver) resolver = NULL;
-	g_autolist(GInetAddress) found = NULL;
-
-	if (inet != NULL)
-		return g_inet_socket_address_new(inet, self->camera->onvif_port);
-	resolver = g_resolver_get_default();
-	found = g_resolver_lookup_by_name(resolver, self->address, NULL, error);
-	if (found == NULL)
-		return NULL;
-	return g_inet_socket_address_new(found->data, self->camera->onvif_port);
-}
-
-static guint
-bound_port(SoupServer *server)
-{
-	GSList *listeners = soup_server_get_listeners(server);
-	g_autoptr(GSocketAddress) local = NULL;
-	guint port = 0;
-
-	if (listeners != NULL)
-		local = g_socket_get_local_address(listeners->data, NULL);
-	if (local != NULL && G_IS_INET_SOCKET_ADDRESS(local))
-		port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
-	g_slist_free(listeners);
-	return port;
-}
-
 /**
  * cd_onvif_server_start:
  * @rtsp_port: where cordon's RTSP server listens, for the stream URI
@@ -818,36 +792,40 @@ bound_port(SoupServer *server)
 gboolean
 cd_onvif_server_start(CdOnvifServer *self, guint rtsp_port, GError **error)
 {
-	g_autoptr(GError) error_local = NULL;
-	g_autoptr(GSocketAddress) address = NULL;
+	CdHttpListenerLimits limits = {
+	    .max_connections = MAX_CONNECTIONS,
+	    .max_connections_per_address = MAX_CONNECTIONS_PER_ADDRESS,
+	    .idle_timeout_ms = self->config->client_timeout_ms,
+	    .request_deadline_us = REQUEST_DEADLINE_US,
+	    /* as soup_server_listen() did */
+	    .ipv6_only = TRUE,
+	};
 	g_autoptr(SoupServer) server = NULL;
+	g_autoptr(CdHttpListener) listener = NULL;
 
 	g_return_val_if_fail(self->server == NULL, FALSE);
 
-	address = resolve_address(self, &error_local);
 	server = g_object_new(SOUP_TYPE_SERVER, NULL);
 	soup_server_add_handler(server, "/onvif", handler_cb, self, NULL);
 	g_signal_connect(server, "request-started", G_CALLBACK(request_started_cb), self);
-	if (address == NULL || !soup_server_listen(server, address, 0, &error_local)) {
-		g_set_error(error,
-			    CD_ERROR,
-			    CD_ERROR_NETWORK,
-			    "%s: [camera %s] cannot listen for ONVIF on %s port %u: %s",
-			    self->config->path,
-			    self->camera->name,
-			    self->address,
-			    self->camera->onvif_port,
-			    error_local->message);
+	listener = cd_http_listener_new(server, &limits);
+	if (!cd_http_listener_start(listener, self->address, self->camera->onvif_port, error)) {
+		g_prefix_error(error,
+			       "%s: [camera %s] cannot listen for ONVIF on %s port %u: ",
+			       self->config->path,
+			       self->camera->name,
+			       self->address,
+			       self->camera->onvif_port);
 		return FALSE;
 	}
 	self->server = g_steal_pointer(&server);
-	self->port = bound_port(self->server);
+	self->listener = g_steal_pointer(&listener);
 	self->rtsp_port = rtsp_port;
 	self->cancellable = g_cancellable_new();
 	cd_camera_message(self->camera->name,
 			  "ONVIF device at http://%s:%u" CD_ONVIF_PATH_DEVICE,
 			  self->address,
-			  self->port);
+			  cd_http_listener_get_port(self->listener));
 	return TRUE;
 }
 
@@ -864,10 +842,11 @@ cd_onvif_server_stop(CdOnvifServer *self)
 	g_cancellable_cancel(self->cancellable);
 	g_clear_object(&self->cancellable);
 	g_ptr_array_set_size(self->delays, 0);
-	soup_server_disconnect(self->server);
+	/* closes the connections too */
+	cd_http_listener_stop(self->listener);
+	g_clear_object(&self->listener);
 	g_signal_handlers_disconnect_by_data(self->server, self);
 	g_clear_object(&self->server);
-	self->port = 0;
 }
 
 /**
@@ -878,7 +857,7 @@ cd_onvif_server_stop(CdOnvifServer *self)
 guint
 cd_onvif_server_get_port(CdOnvifServer *self)
 {
-	return self->port;
+	return self->listener != NULL ? cd_http_listener_get_port(self->listener) : 0;
 }
 
 const gchar *
