@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "cd-audit.h"
 #include "cd-config.h"
 
 G_BEGIN_DECLS
@@ -39,6 +40,8 @@ void
 cd_admin_auth_free(CdAdminAuth *self);
 void
 cd_admin_auth_set_users(CdAdminAuth *self, const CdConfig *config);
+void
+cd_admin_auth_set_audit(CdAdminAuth *self, CdAudit *audit);
 CdAdminLogin
 cd_admin_auth_check(CdAdminAuth *self,
 		    const gchar *method,

@@ -71,6 +71,7 @@ void
 cd_admin_route_clear(CdAdminRoute *route);
 gboolean
 cd_admin_request_check_post(const gchar *host,
+			    gboolean tls,
 			    const gchar *origin,
 			    const gchar *fetch_site,
 			    const gchar *content_type,

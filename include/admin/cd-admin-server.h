@@ -3,6 +3,7 @@
 
 #include <glib-object.h>
 
+#include "cd-audit.h"
 #include "cd-config.h"
 #include "cd-daemon.h"
 
@@ -27,6 +28,8 @@ void
 cd_admin_server_stop(CdAdminServer *self);
 void
 cd_admin_server_set_users(CdAdminServer *self, const CdConfig *config);
+void
+cd_admin_server_set_audit(CdAdminServer *self, CdAudit *audit);
 gboolean
 cd_admin_server_is_running(CdAdminServer *self);
 guint

@@ -73,6 +73,17 @@ typedef struct {
 	gboolean admin_enabled;	     /* serve the management API when there are admins, on */
 	gchar *admin_address;	     /* its listen address, default 127.0.0.1 */
 	guint admin_port;	     /* default 9990; 0: any port */
+	gchar *state_dir;	     /* cordon's own files (certificate, audit trail), /var/lib/cordon */
+	gboolean tls_enabled;	     /* RTSPS, ONVIF over HTTPS and the API over HTTPS, on */
+	gchar *tls_certificate;	     /* nullable: PEM; default state-dir/tls-certificate.pem */
+	gchar *tls_key;		     /* nullable: PEM; default state-dir/tls-key.pem */
+	guint rtsps_port;	     /* RTSP over TLS, beside rtsp-port, default 8322; 0: any port */
+	gboolean require_tls;	     /* refuse logins on the plain ports, off */
+	gboolean audit_enabled;	     /* the HMAC-chained audit file, on */
+	gchar *audit_file;	     /* nullable: default state-dir/audit.log */
+	gchar *audit_key_file;	     /* nullable: default state-dir/audit.key */
+	guint audit_rotate_bytes;    /* a file this big is rotated, 16 MiB */
+	guint audit_keep;	     /* rotated files kept, 10 */
 	GPtrArray *users;	     /* (element-type CdUser) */
 	GPtrArray *admins;	     /* (element-type CdUser) [admin NAME], in file order */
 	GPtrArray *cameras;	     /* (element-type CdCamera) in file order */
@@ -106,6 +117,8 @@ gboolean
 cd_config_listen_addresses_overlap(const gchar *a, const gchar *b);
 const gchar *
 cd_config_get_camera_rtsp_address(const CdConfig *config, const CdCamera *camera);
+gchar *
+cd_config_get_state_path(const CdConfig *config, const gchar *configured, const gchar *name);
 void
 cd_user_free(CdUser *user);
 

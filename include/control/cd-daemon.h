@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 #include "cd-camera-state.h"
 #include "cd-channel.h"
@@ -36,6 +36,14 @@ guint
 cd_daemon_get_rtsp_port(CdDaemon *self);
 CdRtspFrontend *
 cd_daemon_get_frontend(CdDaemon *self);
+void
+cd_daemon_set_audit(CdDaemon *self, CdAudit *audit);
+void
+cd_daemon_set_tls_certificate(CdDaemon *self, GTlsCertificate *certificate);
+GTlsCertificate *
+cd_daemon_get_tls_certificate(CdDaemon *self);
+guint
+cd_daemon_get_rtsps_port(CdDaemon *self);
 CdChannel *
 cd_daemon_get_channel(CdDaemon *self, const gchar *camera_name);
 CdCameraStatus *

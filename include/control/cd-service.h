@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "cd-config.h"
 #include "cd-daemon.h"
@@ -12,6 +12,10 @@ gboolean
 cd_service_check_user(const CdConfig *config, GError **error);
 gboolean
 cd_service_drop_privileges(const CdConfig *config, GError **error);
+gboolean
+cd_service_make_state_dir(const CdConfig *config, GError **error);
+GTlsCertificate *
+cd_service_load_certificate(const CdConfig *config, GError **error);
 
 typedef struct _CdServiceNotifier CdServiceNotifier;
 

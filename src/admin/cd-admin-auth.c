@@ -23,6 +23,12 @@
  * are compared in constant time (Basic through their SHA-256, so the length does not leak
  * either). Nothing here logs; reasons never hold a credential.
  *
+ * Refusals that are failed logins go to the audit trail (cd_admin_auth_set_audit()), service
+ * "api", with the user name the Digest or Basic credentials carry and why: an unknown user,
+ * the refusal's reason for a known one, a nonce count used again (a replay; an expired nonce
+ * is routine) or an address in back-off. The name is taken from Basic's decoded text, which
+ * is wiped at once, as the password next to it is.
+ *
  * Threads: the admin server's main context only (the replay store has no lock).
  * Keys used: [server] realm; [admin] password, password-file.
  */
@@ -34,6 +40,7 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
+#include "cd-audit.h"
 #include "cd-digest-nonce.h"
 #include "cd-error.h"
 #include "cd-onvif-auth.h"
@@ -65,6 +72,7 @@ struct _CdAdminAuth {
 	CdLoginBackoff *backoff;
 	GHashTable *user_uses; /* admin name → CdUserUses */
 	guint n_uses;	       /* in all of user_uses */
+	CdAudit *audit;	       /* nullable: failed logins are recorded there */
 };
 
 static void
@@ -107,7 +115,18 @@ cd_admin_auth_free(CdAdminAuth *self)
 	cd_nonce_mint_free(self->nonces);
 	cd_login_backoff_free(self->backoff);
 	g_hash_table_unref(self->user_uses);
+	g_clear_object(&self->audit);
 	g_free(self);
+}
+
+/**
+ * cd_admin_auth_set_audit:
+ * @audit: (nullable): where failed logins are recorded; a reference is kept
+ */
+void
+cd_admin_auth_set_audit(CdAdminAuth *self, CdAudit *audit)
+{
+	g_set_object(&self->audit, audit);
 }
 
 /**
@@ -529,6 +548,64 @@ scheme_params(const gchar *header, const gchar *scheme)
 	return header;
 }
 
+/* the user name a refused Digest or Basic header claims, %NULL without one */
+static gchar *
+claimed_user(const gchar *digest, const gchar *basic)
+{
+	g_autoptr(GHashTable) params = NULL;
+	g_autofree guchar *decoded = NULL;
+	gsize decoded_len = 0;
+	const gchar *colon;
+	gchar *name = NULL;
+
+	if (digest != NULL) {
+		params = soup_header_parse_param_list_strict(digest);
+		return params != NULL ? g_strdup(g_hash_table_lookup(params, "username")) : NULL;
+	}
+	if (basic == NULL || strlen(basic) > MAX_BASIC_BYTES)
+		return NULL;
+	decoded = g_base64_decode(basic, &decoded_len);
+	colon = decoded != NULL ? memchr(decoded, ':', decoded_len) : NULL;
+	if (colon != NULL)
+		name = g_strndup((const gchar *)decoded, colon - (const gchar *)decoded);
+	if (decoded != NULL)
+		OPENSSL_cleanse(decoded, decoded_len);
+	return name;
+}
+
+/* a refusal that is a failed login, for the trail; routine ones are not */
+static void
+audit_refusal(CdAdminAuth *self,
+	      const gchar *digest,
+	      const gchar *basic,
+	      const gchar *address,
+	      CdAdminLogin login,
+	      const GError *error)
+{
+	g_autofree gchar *user = NULL;
+	const gchar *why = error != NULL ? error->message : "refused";
+	const gchar *reason;
+
+	if (self->audit == NULL || login == CD_ADMIN_LOGIN_ACCEPTED ||
+	    login == CD_ADMIN_LOGIN_MISSING)
+		return;
+	/* a stale nonce is routine, a count used again is a replay */
+	if (login == CD_ADMIN_LOGIN_STALE && g_strcmp0(why, "a nonce count used before") != 0)
+		return;
+	user = claimed_user(digest, basic);
+	if (login == CD_ADMIN_LOGIN_STALE)
+		reason = "replayed nonce: a nonce count used before";
+	else if (login == CD_ADMIN_LOGIN_BACKOFF)
+		reason = "back-off: too many failed logins from this address, not checked";
+	else if (find_password(self, user) == NULL)
+		reason = "unknown user";
+	else if (g_str_has_suffix(why, "credentials refused"))
+		reason = "wrong password";
+	else
+		reason = why;
+	cd_audit_login_failed(self->audit, "api", user, address, reason);
+}
+
 /**
  * cd_admin_auth_check:
  * @method: the request's method, as signed
@@ -561,10 +638,10 @@ cd_admin_auth_check(CdAdminAuth *self,
 
 	*retry_after_us = 0;
 	if (!cd_login_backoff_check(self->backoff, address, now_us, retry_after_us))
-		return refused(error,
-			       CD_ADMIN_LOGIN_BACKOFF,
-			       "too many failed logins from this address, not checked");
-	if (digest != NULL)
+		login = refused(error,
+				CD_ADMIN_LOGIN_BACKOFF,
+				"too many failed logins from this address, not checked");
+	else if (digest != NULL)
 		login = check_digest(self, digest, method, target, address, now_us, user, error);
 	else if (basic != NULL)
 		login = check_basic(self, basic, user, error);
@@ -578,6 +655,7 @@ cd_admin_auth_check(CdAdminAuth *self,
 		cd_login_backoff_failed(self->backoff, address, now_us);
 	else if (login == CD_ADMIN_LOGIN_ACCEPTED)
 		cd_login_backoff_succeeded(self->backoff, address);
+	audit_refusal(self, digest, basic, address, login, error != NULL ? *error : NULL);
 	return login;
 }
 

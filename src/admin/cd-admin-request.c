@@ -3,7 +3,8 @@
  * cd-admin-request: what a management request asks for, read from its method, path and query
  * alone (the one table of routes is cd_admin_route_parse()), and the checks a POST must pass
  * before it changes anything: it comes from the page's own origin (no Origin, or one equal to
- * the Host it was sent to; no Sec-Fetch-Site but same-origin) and is no form (a browser posts
+ * the scheme, http or https, and Host it was sent to; no Sec-Fetch-Site but same-origin) and
+ * is no form (a browser posts
  * a form, or a "simple" fetch, to any site without asking: those content types are refused),
  * so another site open in an administrator's browser cannot restart a camera with the
  * browser's cached login (CSRF), nor a name rebound to this address (DNS rebinding: its Origin
@@ -235,6 +236,7 @@ media_type(const gchar *content_type)
 /**
  * cd_admin_request_check_post:
  * @host: (nullable): the request's Host header
+ * @tls: whether it came over TLS: the page's own origin is then https://HOST
  * @origin: (nullable): its Origin header
  * @fetch_site: (nullable): its Sec-Fetch-Site header
  * @content_type: (nullable): its Content-Type header
@@ -245,6 +247,7 @@ media_type(const gchar *content_type)
  */
 gboolean
 cd_admin_request_check_post(const gchar *host,
+			    gboolean tls,
 			    const gchar *origin,
 			    const gchar *fetch_site,
 			    const gchar *content_type,
@@ -263,7 +266,8 @@ cd_admin_request_check_post(const gchar *host,
 		return FALSE;
 	}
 	if (origin != NULL) {
-		g_autofree gchar *own = host != NULL ? g_strconcat("http://", host, NULL) : NULL;
+		g_autofree gchar *own =
+		    host != NULL ? g_strconcat(tls ? "https://" : "http://", host, NULL) : NULL;
 
 		if (own == NULL || g_ascii_strcasecmp(origin, own) != 0) {
 			g_set_error_literal(error,

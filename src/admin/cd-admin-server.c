@@ -10,6 +10,9 @@
  *            take to arrive (REQUEST_DEADLINE_US) and to sit idle ([server] client-timeout);
  *   rate     REQUEST_RATE requests a second per address, REQUEST_BURST at once, and a total
  *            for all addresses (429 with Retry-After, before anything else is looked at);
+ *   tls      with [server] require-tls, a request over plain HTTP is refused whole: 403 with
+ *            the code tls-required and the https:// address of this server, no challenge (no
+ *            password or digest is invited over clear text), not counted as a failed login;
  *   login    cd-admin-auth on every path: 401 with Digest and Basic challenges, at once when
  *            no credentials came or only a nonce was stale, after a random 100-300 ms when
  *            they were wrong; 429 with Retry-After while the address is in login back-off;
@@ -18,6 +21,10 @@
  *   answer   JSON from a CdReport taken for the request (cd-admin-json), Prometheus text
  *            (cd-metrics), the page's files from the GResource, a camera restart
  *            (cd_daemon_restart_camera(), 202), or a JPEG thumbnail (cd-admin-snapshots).
+ *
+ * HTTPS: when the daemon has a certificate (cd_daemon_get_tls_certificate()), the listener
+ * serves HTTPS with it on the same port as plain HTTP; the page and the API are the same over
+ * both, and a POST's Origin must be the scheme it came over.
  *
  * Every response says Cache-Control: no-store, X-Content-Type-Options: nosniff,
  * X-Frame-Options: DENY, Cross-Origin-Resource-Policy: same-origin and a Content-Security-Policy
@@ -37,8 +44,8 @@
  * Threads: the thread-default main context of the thread that calls cd_admin_server_start()
  * (the daemon's main loop); snapshots encode in workers while their request is paused, and a
  * failed login waits in a timeout source, paused too: no thread ever sleeps.
- * Keys used: [server] admin, admin-address, admin-port, client-timeout, realm (through
- * cd-admin-auth); [admin NAME] sections.
+ * Keys used: [server] admin, admin-address, admin-port, client-timeout, require-tls, realm
+ * (through cd-admin-auth); [admin NAME] sections.
  */
 #define G_LOG_DOMAIN "CdAdminServer"
 
@@ -57,6 +64,7 @@
 #include "cd-log.h"
 #include "cd-metrics.h"
 #include "cd-onvif-auth.h"
+#include "cd-onvif-server.h"
 #include "cd-report.h"
 #include "cd-source-limit.h"
 
@@ -511,6 +519,7 @@ serve(CdAdminServer *self, SoupServerMessage *msg, const gchar *user)
 	}
 	if (g_strcmp0(method, "POST") == 0 &&
 	    !cd_admin_request_check_post(soup_message_headers_get_one(headers, "Host"),
+					 cd_http_listener_message_is_tls(msg),
 					 soup_message_headers_get_one(headers, "Origin"),
 					 soup_message_headers_get_one(headers, "Sec-Fetch-Site"),
 					 soup_message_headers_get_one(headers, "Content-Type"),
@@ -569,6 +578,51 @@ refuse_login(CdAdminServer *self,
 		send_after_delay(self, msg);
 }
 
+/*
+ * This server's https:// address, as the client named it (Host, when it is a plain
+ * host[:port]; a Host without a port means the port the request came to), or the socket's.
+ */
+static gchar *
+https_url(SoupServerMessage *msg)
+{
+	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
+	const gchar *host = soup_message_headers_get_one(headers, "Host");
+	GSocketAddress *local = soup_server_message_get_local_address(msg);
+	guint port = G_IS_INET_SOCKET_ADDRESS(local)
+			 ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local))
+			 : 0;
+	gboolean has_port = FALSE;
+	gsize host_len = cd_onvif_parse_host_header(host, &has_port);
+	g_autofree gchar *address = NULL;
+
+	if (host_len > 0 && has_port)
+		return g_strdup_printf("https://%s/", host);
+	if (host_len > 0)
+		return g_strdup_printf("https://%.*s:%u/", (gint)host_len, host, port);
+	if (!G_IS_INET_SOCKET_ADDRESS(local))
+		return g_strdup("https://");
+	address = g_inet_address_to_string(
+	    g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(local)));
+	if (strchr(address, ':') != NULL)
+		return g_strdup_printf("https://[%s]:%u/", address, port);
+	return g_strdup_printf("https://%s:%u/", address, port);
+}
+
+/* require-tls, on plain HTTP: see the file's comment */
+static void
+refuse_plain(SoupServerMessage *msg)
+{
+	g_autofree gchar *url = https_url(msg);
+	g_autofree gchar *message =
+	    g_strdup_printf("this server takes logins over HTTPS only (require-tls): use %s", url);
+
+	g_debug("refused a plain HTTP request from %s: require-tls",
+		soup_server_message_get_remote_host(msg));
+	reply_json(msg,
+		   SOUP_STATUS_FORBIDDEN,
+		   cd_admin_json_error(SOUP_STATUS_FORBIDDEN, "tls-required", message));
+}
+
 /* the request-target as clients sign it: the path, and ?query if there is one */
 static gchar *
 request_target(SoupServerMessage *msg)
@@ -602,6 +656,11 @@ handler_cb(SoupServer *server,
 	    !cd_source_budget_take(self->total_budget, "*", 1.0, now_us)) {
 		reply_error(msg, STATUS_TOO_MANY_REQUESTS, "too many requests, slow down");
 		set_header(msg, "Retry-After", "1");
+		return;
+	}
+	/* before the Authorization header is as much as looked at */
+	if (self->config->require_tls && !cd_http_listener_message_is_tls(msg)) {
+		refuse_plain(msg);
 		return;
 	}
 	login = cd_admin_auth_check(
@@ -644,8 +703,9 @@ cd_admin_server_new(CdDaemon *daemon)
  * cd_admin_server_start:
  *
  * Listens on admin-address:admin-port and serves on the thread-default main context until
- * cd_admin_server_stop(). With admin=off or without any [admin NAME] section it says so in
- * one line and listens nowhere: that is no error.
+ * cd_admin_server_stop(): HTTP, and HTTPS on the same port when the daemon has a certificate.
+ * With admin=off or without any [admin NAME] section it says so in one line and listens
+ * nowhere: that is no error.
  *
  * Errors: %CD_ERROR_NETWORK if the address does not resolve or cannot be bound.
  */
@@ -658,6 +718,7 @@ cd_admin_server_start(CdAdminServer *self, GError **error)
 	    .idle_timeout_ms = self->config->client_timeout_ms,
 	    .request_deadline_us = REQUEST_DEADLINE_US,
 	};
+	GTlsCertificate *certificate = cd_daemon_get_tls_certificate(self->daemon);
 	g_autoptr(SoupServer) server = NULL;
 	g_autoptr(CdHttpListener) listener = NULL;
 
@@ -675,6 +736,7 @@ cd_admin_server_start(CdAdminServer *self, GError **error)
 	soup_server_add_handler(server, NULL, handler_cb, self, NULL);
 	g_signal_connect(server, "request-started", G_CALLBACK(request_started_cb), self);
 	listener = cd_http_listener_new(server, &limits);
+	cd_http_listener_set_certificate(listener, certificate);
 	if (!cd_http_listener_start(listener,
 				    self->config->admin_address,
 				    self->config->admin_port,
@@ -689,12 +751,15 @@ cd_admin_server_start(CdAdminServer *self, GError **error)
 	self->server = g_steal_pointer(&server);
 	self->listener = g_steal_pointer(&listener);
 	self->cancellable = g_cancellable_new();
-	g_message("management API, metrics and status page at http://%s%s%s:%u/ for %u admin(s)",
+	g_message("management API, metrics and status page at http://%s%s%s:%u/ for %u admin(s)%s",
 		  strchr(self->config->admin_address, ':') != NULL ? "[" : "",
 		  self->config->admin_address,
 		  strchr(self->config->admin_address, ':') != NULL ? "]" : "",
 		  cd_http_listener_get_port(self->listener),
-		  self->config->admins->len);
+		  self->config->admins->len,
+		  certificate == NULL		 ? ""
+		  : self->config->require_tls ? ", logins over https only"
+					      : ", https too");
 	return TRUE;
 }
 
@@ -716,6 +781,18 @@ cd_admin_server_stop(CdAdminServer *self)
 	g_clear_object(&self->listener);
 	g_signal_handlers_disconnect_by_data(self->server, self);
 	g_clear_object(&self->server);
+}
+
+/**
+ * cd_admin_server_set_audit:
+ * @audit: (nullable): where failed logins are recorded; a reference is kept
+ *
+ * Main context; main.c hands it over, in-process tests opt in.
+ */
+void
+cd_admin_server_set_audit(CdAdminServer *self, CdAudit *audit)
+{
+	cd_admin_auth_set_audit(self->auth, audit);
 }
 
 /**

@@ -180,8 +180,8 @@ static const CdConfigKey keys[] = {
      .type = CD_VALUE_SECONDS,
      .value = "20",
      .help = "A viewer connection must log in (send a request with valid credentials) within\n"
-	     "login-timeout, and a request it has begun must be complete within\n"
-	     "request-timeout."},
+	     "login-timeout, and a request it has begun (on rtsps-port, its TLS handshake too)\n"
+	     "must be complete within request-timeout."},
     {SERVER(request_timeout_ms), .name = "request-timeout", .type = CD_VALUE_SECONDS, .value = "5"},
     {SERVER(max_request_header_bytes),
      .name = "max-request-header",
@@ -299,6 +299,89 @@ static const CdConfigKey keys[] = {
      .min = 0,
      .max = 65535,
      .value = "9990"},
+    {SERVER(state_dir),
+     .name = "state-dir",
+     .type = CD_VALUE_PATH,
+     .value = "/var/lib/cordon",
+     .help = "cordon's own files: the certificate it makes, the audit trail and its key. Started\n"
+	     "as root, cordon creates it 0700 for [server] user; under systemd it is the unit's\n"
+	     "StateDirectory."},
+    {SERVER(tls_enabled),
+     .name = "tls",
+     .type = CD_VALUE_CHOICE,
+     .choices = switch_names,
+     .value = "on",
+     .help = "One certificate for RTSPS (rtsps-port), ONVIF over HTTPS and the management API\n"
+	     "over HTTPS (on the same ports as their plain HTTP). Without tls-certificate,\n"
+	     "cordon makes a self-signed EC P-256 one in state-dir the first time it starts and\n"
+	     "logs its SHA-256 fingerprint at every start, for clients to pin. TLS 1.2 at least."},
+    {SERVER(tls_certificate),
+     .name = "tls-certificate",
+     .type = CD_VALUE_PATH,
+     .example = "/etc/cordon/tls/cordon.crt",
+     .help = "Your own certificate (PEM, then any intermediates), instead of the one cordon\n"
+	     "makes: state-dir/tls-certificate.pem. Needs tls-key."},
+    {SERVER(tls_key),
+     .name = "tls-key",
+     .type = CD_VALUE_PATH,
+     .example = "/etc/cordon/tls/cordon.key",
+     .help = "Its private key (PEM), mode 0600 or 0640 root:cordon; default\n"
+	     "state-dir/tls-key.pem."},
+    {SERVER(rtsps_port),
+     .name = "rtsps-port",
+     .type = CD_VALUE_UINT,
+     .min = 0,
+     .max = 65535,
+     .value = "8322",
+     .help = "TCP port of RTSP over TLS (rtsps://), on listen-address beside rtsp-port; 0 picks a\n"
+	     "free port (tests)."},
+    {SERVER(require_tls),
+     .name = "require-tls",
+     .type = CD_VALUE_CHOICE,
+     .choices = switch_names,
+     .value = "off",
+     .help = "on: the plain ports take no login at all (no RTSP digest, no ONVIF PasswordText\n"
+	     "or digest, no API password over clear text); recorders must use rtsps:// and\n"
+	     "https://. What needs no login (WS-Discovery, ONVIF's pre-login calls) still works."},
+    {SERVER(audit_enabled),
+     .name = "audit",
+     .type = CD_VALUE_CHOICE,
+     .choices = switch_names,
+     .value = "on",
+     .help = "The audit trail: every viewer session, failed login and configuration load, in\n"
+	     "the journal and in audit-file, where each record carries an HMAC-SHA256 chaining it\n"
+	     "to the one before (key in audit-key-file, made 0600 on first start). cordon\n"
+	     "--verify-audit FILE names the first record edited, removed or reordered. off: no\n"
+	     "file and no key; the records still go to the journal."},
+    {SERVER(audit_file),
+     .name = "audit-file",
+     .type = CD_VALUE_PATH,
+     .example = "/var/lib/cordon/audit.log",
+     .help = "Default: state-dir/audit.log, made 0600. Rotated files are audit.log.1 (newest)\n"
+	     "and on; rotation renames files in its directory as [server] user, who must be\n"
+	     "able to write there (state-dir is that user's)."},
+    {SERVER(audit_key_file),
+     .name = "audit-key-file",
+     .type = CD_VALUE_PATH,
+     .example = "/var/lib/cordon/audit.key",
+     .help = "Default: state-dir/audit.key: 32 random bytes, made 0600 on first start; cordon\n"
+	     "refuses to start when it is readable by group or others, or not 32 bytes. Keep a\n"
+	     "copy off the host to verify with: whoever holds it can forge records."},
+    {SERVER(audit_rotate_bytes),
+     .name = "audit-rotate",
+     .type = CD_VALUE_KIB,
+     .min = 64,
+     .max = 1024 * 1024,
+     .value = "16384",
+     .help = "Rotate audit-file when it reaches this many KiB; the new file's first record\n"
+	     "carries the last HMAC of the old one, so the chain goes on across files."},
+    {SERVER(audit_keep),
+     .name = "audit-keep",
+     .type = CD_VALUE_UINT,
+     .min = 1,
+     .max = 1000,
+     .value = "10",
+     .help = "Rotated audit files kept; older ones are deleted."},
 
     /* [user NAME] */
     {USER(password),

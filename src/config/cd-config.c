@@ -550,6 +550,58 @@ cd_config_get_camera_rtsp_address(const CdConfig *config, const CdCamera *camera
 	return camera->onvif_address;
 }
 
+/**
+ * cd_config_get_state_path:
+ * @configured: (nullable): the key's value, when the file gives one
+ * @name: the file's name in state-dir otherwise
+ *
+ * Returns: (transfer full): @configured, or state-dir/@name
+ */
+gchar *
+cd_config_get_state_path(const CdConfig *config, const gchar *configured, const gchar *name)
+{
+	if (configured != NULL)
+		return g_strdup(configured);
+	return g_build_filename(config->state_dir, name, NULL);
+}
+
+/* TLS and the audit trail: keys that only make sense together */
+static gboolean
+cd_config_check_tls(CdConfigParser *self, CdConfig *config, GError **error)
+{
+	if ((config->tls_certificate == NULL) != (config->tls_key == NULL)) {
+		cd_config_set_error(error,
+				    self,
+				    "server",
+				    config->tls_certificate == NULL ? "tls-certificate" : "tls-key",
+				    "is missing; allowed: tls-certificate and tls-key together, or "
+				    "neither (cordon makes a certificate in state-dir)");
+		return FALSE;
+	}
+	if (config->require_tls && !config->tls_enabled) {
+		cd_config_set_error(error,
+				    self,
+				    "server",
+				    "require-tls",
+				    "is on with tls=off: nobody could log in; allowed: tls=on, or "
+				    "require-tls=off");
+		return FALSE;
+	}
+	if (config->tls_enabled && config->rtsps_port != 0 &&
+	    (config->rtsps_port == config->rtsp_port ||
+	     (config->admin_enabled && config->rtsps_port == config->admin_port))) {
+		cd_config_set_error(error,
+				    self,
+				    "server",
+				    "rtsps-port",
+				    "%u is the %s port; allowed: a port no other listener uses",
+				    config->rtsps_port,
+				    config->rtsps_port == config->rtsp_port ? "RTSP" : "management");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* camera n (file order) listens on onvif-port + n unless it names its own port; a base of 0
  * leaves every unset port to the kernel. Two devices on one port would answer for each other. */
 static gboolean
@@ -740,7 +792,8 @@ cd_config_parse(const gchar *data, const gchar *path, gboolean *has_inline_passw
 		return NULL;
 	}
 	if (!cd_config_assign_onvif_ports(&self, config, error) ||
-	    !cd_config_check_admin_port(&self, config, error))
+	    !cd_config_check_admin_port(&self, config, error) ||
+	    !cd_config_check_tls(&self, config, error))
 		return NULL;
 	if (has_inline_password != NULL)
 		*has_inline_password = self.has_inline_password;

@@ -15,6 +15,11 @@
  * whose settings are equal (cd_camera_equal()) are not touched, others stop, restart or start,
  * and the users move over to the RTSP and ONVIF logins; [server] needs a restart.
  *
+ * TLS: the daemon loads no certificate. main.c (or cordon-demo, or a test) hands it one with
+ * cd_daemon_set_tls_certificate() before the start; the RTSP server then serves RTSPS too, and
+ * the ONVIF devices and the management server take it from cd_daemon_get_tls_certificate().
+ * Without one nothing is served over TLS, which is what in-process tests get unless they opt in.
+ *
  * Threads: main thread only. Keys used: [server] onvif, discovery, discovery-port,
  * listen-address, pipelines-dir (through the config), and all of it to compare on reload;
  * [camera] enabled, encoder; [user] sections on reload.
@@ -47,6 +52,7 @@ struct _CdDaemon {
 	CdRtspFrontend *frontend;
 	CdOnvifAuth *onvif_auth;
 	CdDiscovery *discovery; /* while running, with [server] discovery=true */
+	GTlsCertificate *tls_certificate; /* nullable: main.c's, for RTSPS, ONVIF and the API */
 	GHashTable *templates; /* name -> CdPipelineTemplate */
 	GPtrArray *cameras;    /* (element-type CdDaemonCamera) */
 	gboolean prepared;
@@ -204,17 +210,23 @@ cd_daemon_prepare(CdDaemon *self, GError **error)
 	return TRUE;
 }
 
+/* a device points TLS clients at the RTSPS port, which is known once the RTSP server runs */
+static gboolean
+start_onvif_server(CdDaemon *self, CdOnvifServer *onvif, GError **error)
+{
+	cd_onvif_server_set_tls(onvif, self->tls_certificate, cd_daemon_get_rtsps_port(self));
+	return cd_onvif_server_start(onvif, cd_daemon_get_rtsp_port(self), error);
+}
+
 static gboolean
 start_onvif(CdDaemon *self, GError **error)
 {
-	guint rtsp_port = cd_daemon_get_rtsp_port(self);
-
 	for (guint i = 0; i < self->cameras->len; i++) {
 		CdDaemonCamera *entry = g_ptr_array_index(self->cameras, i);
 
 		if (entry->onvif == NULL)
 			continue;
-		if (!cd_onvif_server_start(entry->onvif, rtsp_port, error))
+		if (!start_onvif_server(self, entry->onvif, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -247,6 +259,8 @@ start_discovery(CdDaemon *self, GError **error)
 	if (!self->config->discovery_enabled || !self->config->onvif_enabled)
 		return TRUE;
 	discovery = cd_discovery_new(self->config->listen_address, self->config->discovery_port);
+	/* the devices serve HTTPS on their port too: XAddrs says so, after http:// */
+	cd_discovery_set_https(discovery, self->tls_certificate != NULL);
 	for (guint i = 0; i < self->cameras->len; i++)
 		announce_camera(self, discovery, g_ptr_array_index(self->cameras, i));
 	if (!cd_discovery_start(discovery, error)) {
@@ -295,10 +309,19 @@ cd_daemon_start(CdDaemon *self, GError **error)
 	self->running = TRUE;
 	self->started_at = g_get_real_time();
 	self->loaded_at = self->started_at;
-	g_message("serving %u camera(s) on rtsp://%s:%u/",
-		  self->cameras->len,
-		  self->config->listen_address,
-		  cd_daemon_get_rtsp_port(self));
+	if (cd_daemon_get_rtsps_port(self) != 0)
+		g_message("serving %u camera(s) on rtsp://%s:%u/ and rtsps://%s:%u/%s",
+			  self->cameras->len,
+			  self->config->listen_address,
+			  cd_daemon_get_rtsp_port(self),
+			  self->config->listen_address,
+			  cd_daemon_get_rtsps_port(self),
+			  self->config->require_tls ? " (logins over TLS only)" : "");
+	else
+		g_message("serving %u camera(s) on rtsp://%s:%u/",
+			  self->cameras->len,
+			  self->config->listen_address,
+			  cd_daemon_get_rtsp_port(self));
 	return TRUE;
 }
 
@@ -401,8 +424,7 @@ start_camera(CdDaemon *self, const CdConfig *config, const CdCamera *camera)
 		return;
 	}
 	g_ptr_array_add(self->cameras, entry);
-	if (entry->onvif != NULL &&
-	    !cd_onvif_server_start(entry->onvif, cd_daemon_get_rtsp_port(self), &error)) {
+	if (entry->onvif != NULL && !start_onvif_server(self, entry->onvif, &error)) {
 		g_warning("%s: no ONVIF device: %s", camera->name, error->message);
 		g_clear_object(&entry->onvif);
 	}
@@ -514,6 +536,63 @@ CdRtspFrontend *
 cd_daemon_get_frontend(CdDaemon *self)
 {
 	return self->frontend;
+}
+
+/**
+ * cd_daemon_set_audit:
+ * @audit: (nullable): the audit trail; a reference is kept by those who record
+ *
+ * Before cd_daemon_start(): viewer sessions and failed RTSP and ONVIF logins are recorded
+ * there. Without one, nothing is: main.c opens the trail, in-process tests opt in.
+ */
+void
+cd_daemon_set_audit(CdDaemon *self, CdAudit *audit)
+{
+	g_return_if_fail(!self->running);
+
+	cd_rtsp_frontend_set_audit(self->frontend, audit);
+	cd_onvif_auth_set_audit(self->onvif_auth, audit);
+}
+
+/**
+ * cd_daemon_set_tls_certificate:
+ * @certificate: (nullable): the server certificate, with its key; a reference is kept
+ *
+ * Before cd_daemon_start(): with [server] tls=on, the RTSP server then also listens for
+ * RTSPS on rtsps-port, and the ONVIF devices and the management server (which ask
+ * cd_daemon_get_tls_certificate()) serve HTTPS. Without one, nothing is served over TLS: the
+ * daemon loads no files itself (main.c does, as does cordon-demo), so in-process tests opt in.
+ * A reload keeps it: TLS is [server], which needs a restart.
+ */
+void
+cd_daemon_set_tls_certificate(CdDaemon *self, GTlsCertificate *certificate)
+{
+	g_return_if_fail(!self->running);
+
+	g_set_object(&self->tls_certificate, certificate);
+	cd_rtsp_frontend_set_tls_certificate(self->frontend, certificate);
+}
+
+/**
+ * cd_daemon_get_tls_certificate:
+ *
+ * Returns: (transfer none) (nullable): the certificate cd_daemon_set_tls_certificate() gave
+ */
+GTlsCertificate *
+cd_daemon_get_tls_certificate(CdDaemon *self)
+{
+	return self->tls_certificate;
+}
+
+/**
+ * cd_daemon_get_rtsps_port:
+ *
+ * Returns: the RTSPS port, once started with a certificate; 0 when RTSPS is not served
+ */
+guint
+cd_daemon_get_rtsps_port(CdDaemon *self)
+{
+	return cd_rtsp_frontend_get_tls_port(self->frontend);
 }
 
 /**
@@ -656,6 +735,7 @@ cd_daemon_dispose(GObject *object)
 		cd_daemon_stop(self);
 	g_clear_object(&self->frontend);
 	g_clear_object(&self->onvif_auth);
+	g_clear_object(&self->tls_certificate);
 	G_OBJECT_CLASS(cd_daemon_parent_class)->dispose(object);
 }
 

@@ -12,7 +12,8 @@
  *   IPv6 neighbour discovery. Anything else from or to a camera, or to camera-address, is
  *   dropped.
  * - the recorder side, listen-address and each camera's own onvif-address: recorders reach
- *   RTSP (rtsp-port), each ONVIF device (its port) and WS-Discovery (discovery-port, unicast
+ *   RTSP (rtsp-port, and rtsps-port with tls), each ONVIF device (its port, HTTP and HTTPS
+ *   alike) and WS-Discovery (discovery-port, unicast
  *   and the multicast group) there, and replies to what this host opened; anything else to
  *   those addresses is dropped. A wildcard listen-address makes every local address of its
  *   family recorder side (camera-address excepted: its rules come first). The management
@@ -27,7 +28,8 @@
  * -) and the config path escaped into a comment; never a host name or URL from the config.
  *
  * Threads: the main thread (the resolver blocks it). Keys used: [server] camera-address,
- * rtp-port-min, rtp-port-max, listen-address, rtsp-port, onvif, onvif-port, discovery,
+ * rtp-port-min, rtp-port-max, listen-address, rtsp-port, tls, rtsps-port, onvif, onvif-port,
+ * discovery,
  * discovery-port, admin, admin-address, admin-port; [admin NAME] (whether there is one);
  * [camera] url, transport, enabled, onvif-port, onvif-address.
  */
@@ -267,6 +269,10 @@ add_listen_address(Fw *fw, GError **error)
 	if (!add_recorder_port(fw, config->listen_address, "tcp", config->rtsp_port,
 			       "[server] rtsp-port on listen-address", error))
 		return FALSE;
+	if (config->tls_enabled &&
+	    !add_recorder_port(fw, config->listen_address, "tcp", config->rtsps_port,
+			       "[server] rtsps-port on listen-address", error))
+		return FALSE;
 	return !config->discovery_enabled ||
 	       add_recorder_port(fw, config->listen_address, "udp", config->discovery_port,
 				 "[server] discovery-port on listen-address", error);
@@ -291,6 +297,8 @@ add_onvif_device(Fw *fw, const CdCamera *camera, guint index, GError **error)
 	g_autofree gchar *onvif = onvif_comment(config, camera, index);
 	g_autofree gchar *rtsp = g_strdup_printf("[server] rtsp-port on [camera %s] onvif-address",
 						 camera->name);
+	g_autofree gchar *rtsps =
+	    g_strdup_printf("[server] rtsps-port on [camera %s] onvif-address", camera->name);
 	g_autofree gchar *discovery =
 	    g_strdup_printf("[server] discovery-port on [camera %s] onvif-address", camera->name);
 
@@ -299,7 +307,9 @@ add_onvif_device(Fw *fw, const CdCamera *camera, guint index, GError **error)
 	if (camera->onvif_address == NULL)
 		return TRUE;
 	if (cd_config_get_camera_rtsp_address(config, camera) != NULL &&
-	    !add_recorder_port(fw, address, "tcp", config->rtsp_port, rtsp, error))
+	    (!add_recorder_port(fw, address, "tcp", config->rtsp_port, rtsp, error) ||
+	     (config->tls_enabled &&
+	      !add_recorder_port(fw, address, "tcp", config->rtsps_port, rtsps, error))))
 		return FALSE;
 	return !config->discovery_enabled ||
 	       add_recorder_port(fw, address, "udp", config->discovery_port, discovery, error);
@@ -361,6 +371,8 @@ check_config(const CdConfig *config, GError **error)
 				   "network, which the cameras' rules are bound to");
 	if (config->rtsp_port == 0)
 		return fail(error, "a fixed [server] rtsp-port, not 0 (any port)");
+	if (config->tls_enabled && config->rtsps_port == 0)
+		return fail(error, "a fixed [server] rtsps-port, not 0 (any port), or tls=off");
 	if (config->admin_enabled && config->admins->len > 0 && config->admin_port == 0)
 		return fail(error, "a fixed [server] admin-port, not 0 (any port), or admin=off");
 	if (config->discovery_enabled && config->discovery_port == 0)

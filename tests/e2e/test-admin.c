@@ -48,6 +48,13 @@ typedef struct {
 	GString *seen; /* every header and body cordon answered, for the secrets check */
 } Fixture;
 
+/*
+ * The running test's state-dir, in its temporary directory: the certificate and the audit
+ * trail go there, never to /var/lib/cordon. Run as root, cordon makes it for nobody, who must
+ * get through the temporary directory to it.
+ */
+static gchar *state_dir;
+
 static void
 remove_tree(const gchar *path)
 {
@@ -72,6 +79,8 @@ fixture_setup(Fixture *fixture, gconstpointer user_data)
 
 	fixture->tmpdir = g_dir_make_tmp("cordon-test-admin-XXXXXX", &error);
 	g_assert_no_error(error);
+	g_assert_cmpint(g_chmod(fixture->tmpdir, 0711), ==, 0);
+	state_dir = g_build_filename(fixture->tmpdir, "state", NULL);
 	fixture->seen = g_string_new(NULL);
 }
 
@@ -80,6 +89,7 @@ fixture_teardown(Fixture *fixture, gconstpointer user_data)
 {
 	remove_tree(fixture->tmpdir);
 	g_clear_pointer(&fixture->tmpdir, g_free);
+	g_clear_pointer(&state_dir, g_free);
 	g_string_free(fixture->seen, TRUE);
 }
 
@@ -759,6 +769,8 @@ config_text(guint rtsp_port, guint admin_port, const gchar *admins, const gchar 
 			       "user=" RUN_AS_USER "\n"
 			       "listen-address=127.0.0.1\n"
 			       "rtsp-port=%u\n"
+			       "rtsps-port=0\n"
+			       "state-dir=%s\n"
 			       "onvif-port=0\n"
 			       "discovery=false\n"
 			       "reconnect-initial=0.2\n"
@@ -768,6 +780,7 @@ config_text(guint rtsp_port, guint admin_port, const gchar *admins, const gchar 
 			       "password=" VIEWER_PASSWORD "\n"
 			       "%s%s",
 			       rtsp_port,
+			       state_dir,
 			       admin_port,
 			       admins,
 			       cameras);

@@ -46,6 +46,13 @@ typedef struct {
 	gchar *tmpdir;
 } Fixture;
 
+/*
+ * The running test's state-dir, in its temporary directory: the certificate and the audit
+ * trail go there, never to /var/lib/cordon. Run as root, cordon makes it for nobody, who must
+ * get through the temporary directory to it.
+ */
+static gchar *state_dir;
+
 static void
 remove_tree(const gchar *path)
 {
@@ -70,6 +77,8 @@ fixture_setup(Fixture *fixture, gconstpointer user_data)
 
 	fixture->tmpdir = g_dir_make_tmp("cordon-test-daemon-XXXXXX", &error);
 	g_assert_no_error(error);
+	g_assert_cmpint(g_chmod(fixture->tmpdir, 0711), ==, 0);
+	state_dir = g_build_filename(fixture->tmpdir, "state", NULL);
 }
 
 static void
@@ -77,6 +86,7 @@ fixture_teardown(Fixture *fixture, gconstpointer user_data)
 {
 	remove_tree(fixture->tmpdir);
 	g_clear_pointer(&fixture->tmpdir, g_free);
+	g_clear_pointer(&state_dir, g_free);
 }
 
 /* mode 0600 like a real config, or cordon rightly warns that its secrets are readable */
@@ -417,6 +427,8 @@ config_text(guint port, const gchar *camera_url, const gchar *extra_camera_keys)
 			       "user=" RUN_AS_USER "\n"
 			       "listen-address=127.0.0.1\n"
 			       "rtsp-port=%u\n"
+			       "rtsps-port=0\n"
+			       "state-dir=%s\n"
 			       "onvif-port=0\n"
 			       "discovery=false\n"
 			       "reconnect-initial=0.2\n"
@@ -428,6 +440,7 @@ config_text(guint port, const gchar *camera_url, const gchar *extra_camera_keys)
 			       "url=%s\n"
 			       "%s",
 			       port,
+			       state_dir,
 			       camera_url,
 			       extra_camera_keys);
 }
@@ -742,6 +755,8 @@ test_sigterm_endless_camera(Fixture *fixture, gconstpointer user_data)
 			       "user=" RUN_AS_USER "\n"
 			       "listen-address=127.0.0.1\n"
 			       "rtsp-port=%u\n"
+			       "rtsps-port=0\n"
+			       "state-dir=%s\n"
 			       "onvif-port=0\n"
 			       "discovery=false\n"
 			       "reconnect-initial=0.2\n"
@@ -755,6 +770,7 @@ test_sigterm_endless_camera(Fixture *fixture, gconstpointer user_data)
 			       "width=160\n"
 			       "height=120\n",
 			       port,
+			       state_dir,
 			       camera_url);
 	path = write_file(fixture->tmpdir, "cordon.conf", text);
 	cordon = cordon_spawn((const gchar *[]){"--config", path, NULL});
@@ -842,6 +858,22 @@ test_demo(Fixture *fixture, gconstpointer user_data)
 	g_assert_cmpstr(url, ==, expected_url);
 	g_assert_cmpstr(user, ==, "demo");
 	g_assert_cmpuint(strlen(password), >=, 8);
+	/* RTSPS beside it, with the fingerprint of the certificate it made, as cordon logs it */
+	{
+		g_autoptr(GRegex) tls = g_regex_new("tls +rtsps://127\\.0\\.0\\.1:[0-9]+/demo .*\n"
+						    " +([0-9A-F:]{95})\\)",
+						    0, 0, &error);
+		g_autoptr(GMatchInfo) match = NULL;
+		g_autofree gchar *fingerprint = NULL;
+		g_autofree gchar *logged = NULL;
+
+		g_assert_no_error(error);
+		g_assert_true(g_regex_match(tls, cordon->out.text->str, 0, &match));
+		fingerprint = g_match_info_fetch(match, 1);
+		logged = g_strdup_printf("TLS certificate SHA-256 fingerprint %s (made now, ",
+					 fingerprint);
+		g_assert_nonnull(strstr(cordon->err.text->str, logged));
+	}
 
 	/* the password means something: no credentials, no stream */
 	g_assert_cmpuint(cd_test_rtsp_describe_status("127.0.0.1", DEMO_PORT, "/demo"), ==, 401);
@@ -1141,9 +1173,10 @@ static gchar *
 reload_config(guint port, const gchar *server, const gchar *users, const gchar *cameras)
 {
 	return g_strdup_printf("[server]\nuser=" RUN_AS_USER "\nlisten-address=127.0.0.1\n"
-			       "rtsp-port=%u\nonvif-port=0\ndiscovery=false\nreconnect-initial=0.2\n"
+			       "rtsp-port=%u\nrtsps-port=0\nstate-dir=%s\nonvif-port=0\n"
+			       "discovery=false\nreconnect-initial=0.2\n"
 			       "%s\n%s\n%s",
-			       port, server, users, cameras);
+			       port, state_dir, server, users, cameras);
 }
 
 #define RELOAD_USERS                                                                             \

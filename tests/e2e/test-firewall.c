@@ -18,8 +18,8 @@
  * can fail), then the ruleset is loaded (twice: loading it again replaces it), cordon is
  * started again so that it reaches the cameras under the ruleset, and every probe is run again:
  * the cameras reach nothing but their RTSP sessions (both cameras live again, the central
- * network, other ports and the recorder side unreachable), the recorder reaches RTSP, ONVIF and
- * WS-Discovery and nothing else, and ffprobe gets both streams from the recorder side.
+ * network, other ports and the recorder side unreachable), the recorder reaches RTSP, RTSPS,
+ * ONVIF and WS-Discovery and nothing else, and ffprobe gets both streams from the recorder side.
  *
  * Needs root, `ip`, `nft`, python3 and ffprobe; skipped without them. Namespaces are named
  * cdfw-PID-ROLE, deleted in the fixture's teardown (checks fail without aborting, so it runs),
@@ -50,6 +50,7 @@
 #define TCP_CAMERA_PORT 554
 #define UDP_CAMERA_PORT 556
 #define RTSP_PORT	8554
+#define RTSPS_PORT	8322
 #define ONVIF_PORT	8000 /* camera n's device on ONVIF_PORT + n */
 #define DISCOVERY_PORT	3702
 #define ADMIN_PORT	9990 /* the management server, on the recorder side here */
@@ -171,6 +172,8 @@ static const Probe probes[] = {
      CAMERA_SIDE, OTHER_PORT, FALSE},
     {"a camera reaches cordon's RTSP port on the recorder side", NS_CAMERA, PROBE_TCP,
      RECORDER_SIDE, RTSP_PORT, FALSE},
+    {"a camera reaches cordon's RTSPS port on the recorder side", NS_CAMERA, PROBE_TCP,
+     RECORDER_SIDE, RTSPS_PORT, FALSE},
     {"a camera reaches an ONVIF device", NS_CAMERA, PROBE_TCP, RECORDER_SIDE, ONVIF_PORT, FALSE},
     {"a camera is answered by WS-Discovery", NS_CAMERA, PROBE_DISCOVERY, RECORDER_SIDE,
      DISCOVERY_PORT, FALSE},
@@ -183,6 +186,7 @@ static const Probe probes[] = {
     {"the central network reaches a camera through cordon's host", NS_CENTRAL, PROBE_TCP,
      CAMERA_HOST, TCP_CAMERA_PORT, FALSE},
     {"the recorder reaches RTSP", NS_RECORDER, PROBE_TCP, RECORDER_SIDE, RTSP_PORT, TRUE},
+    {"the recorder reaches RTSPS", NS_RECORDER, PROBE_TCP, RECORDER_SIDE, RTSPS_PORT, TRUE},
     {"the recorder reaches the first ONVIF device", NS_RECORDER, PROBE_TCP, RECORDER_SIDE,
      ONVIF_PORT, TRUE},
     {"the recorder reaches the second ONVIF device", NS_RECORDER, PROBE_TCP, RECORDER_SIDE,
@@ -195,6 +199,9 @@ static const Probe probes[] = {
 };
 
 static const gchar *const camera_names[] = {"cam-tcp", "cam-udp"};
+
+/* the running test's state-dir (cordon's certificate and audit trail), in its tmpdir */
+static gchar *state_dir;
 
 typedef struct {
 	gchar *tmpdir;
@@ -395,6 +402,9 @@ fixture_setup(Fixture *f, gconstpointer data)
 
 	f->tmpdir = g_dir_make_tmp("cordon-test-firewall-XXXXXX", &error);
 	g_assert_no_error(error);
+	/* cordon, root dropping to nobody, makes its state-dir in here */
+	g_assert_cmpint(g_chmod(f->tmpdir, 0711), ==, 0);
+	state_dir = g_build_filename(f->tmpdir, "state", NULL);
 	for (guint i = 0; i < N_NS; i++)
 		f->ns[i] = g_strdup_printf(NS_PREFIX "%d-%s", (gint)getpid(), ns_roles[i]);
 	f->processes = g_ptr_array_new_with_free_func(g_object_unref);
@@ -408,7 +418,13 @@ remove_tree(const gchar *path)
 
 	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
 		g_autofree gchar *child = g_build_filename(path, name, NULL);
-		g_unlink(child);
+
+		/* state-dir is the one directory in here */
+		if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
+		    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+			remove_tree(child);
+		else
+			g_unlink(child);
 	}
 	g_rmdir(path);
 }
@@ -426,6 +442,7 @@ fixture_teardown(Fixture *f, gconstpointer data)
 	}
 	remove_tree(f->tmpdir);
 	g_free(f->tmpdir);
+	g_clear_pointer(&state_dir, g_free);
 	g_free(f->probe_script);
 	g_free(f->config_path);
 }
@@ -454,6 +471,8 @@ config_text(const gchar *server_extra)
 	return g_strdup_printf("[server]\n"
 			       "listen-address=" RECORDER_SIDE "\n"
 			       "rtsp-port=%u\n"
+			       "rtsps-port=%u\n"
+			       "state-dir=%s\n"
 			       "onvif-port=%u\n"
 			       "discovery-port=%u\n"
 			       "admin-address=" RECORDER_SIDE "\n"
@@ -472,7 +491,8 @@ config_text(const gchar *server_extra)
 			       "url=rtsp://" CAMERA_HOST ":%u/stream\n"
 			       "transport=udp\n"
 			       CAMERA_OUTPUT,
-			       RTSP_PORT, ONVIF_PORT, DISCOVERY_PORT, ADMIN_PORT, server_extra,
+			       RTSP_PORT, RTSPS_PORT, state_dir, ONVIF_PORT, DISCOVERY_PORT, ADMIN_PORT,
+			       server_extra,
 			       TCP_CAMERA_PORT,
 			       UDP_CAMERA_PORT);
 }
@@ -756,6 +776,7 @@ test_print(Fixture *f, gconstpointer data)
 	    "elements = { " CAMERA_HOST " }",
 	    "elements = { " CAMERA_HOST " . 554, " CAMERA_HOST " . 556 }",
 	    "ip daddr " RECORDER_SIDE " tcp dport 8554 accept",
+	    "ip daddr " RECORDER_SIDE " tcp dport 8322 accept",
 	    "ip daddr " RECORDER_SIDE " tcp dport 8000 accept comment \"[camera cam-tcp] ONVIF",
 	    "ip daddr " RECORDER_SIDE " tcp dport 8001 accept comment \"[camera cam-udp] ONVIF",
 	    "udp dport 50000-50999 accept",

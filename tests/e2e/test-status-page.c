@@ -210,17 +210,21 @@ camera_section(const gchar *name, CdEmulator *camera, const gchar *location)
 }
 
 /* cordon serving @up and @down on @rtsp_port, its management server on @admin_port; its
- * config file is written in @dir, mode 0600 as a real one */
+ * config file is written in @dir, mode 0600 as a real one, and its state-dir (certificate,
+ * audit trail) is made in @dir, for nobody when run as root */
 static Child *
 cordon_start(const gchar *dir, guint rtsp_port, guint admin_port, CdEmulator *up,
 	     CdEmulator *down)
 {
 	g_autofree gchar *up_section = camera_section(UP_CAMERA, up, "Main gate");
 	g_autofree gchar *down_section = camera_section(DOWN_CAMERA, down, "Yard, north side");
+	g_autofree gchar *state_dir = g_build_filename(dir, "state", NULL);
 	g_autofree gchar *text = g_strdup_printf("[server]\n"
 						 "%s"
 						 "listen-address=127.0.0.1\n"
 						 "rtsp-port=%u\n"
+						 "rtsps-port=0\n"
+						 "state-dir=%s\n"
 						 "onvif-port=0\n"
 						 "discovery=false\n"
 						 "reconnect-initial=0.2\n"
@@ -236,6 +240,7 @@ cordon_start(const gchar *dir, guint rtsp_port, guint admin_port, CdEmulator *up
 						 "\n%s%s",
 						 geteuid() == 0 ? "user=" RUN_AS_USER "\n" : "",
 						 rtsp_port,
+						 state_dir,
 						 admin_port,
 						 up_section,
 						 down_section);
@@ -248,6 +253,7 @@ cordon_start(const gchar *dir, guint rtsp_port, guint admin_port, CdEmulator *up
 
 	g_file_set_contents_full(config, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error);
 	g_assert_no_error(error);
+	g_assert_cmpint(g_chmod(dir, 0711), ==, 0);
 	/* the environment, CORDON_PIPELINES_DIR and GST_REGISTRY included, is inherited */
 	cordon = child_spawn((const gchar *[]){binary, "--config", config, NULL},
 			     G_SUBPROCESS_FLAGS_STDOUT_SILENCE, log, NULL);

@@ -117,6 +117,7 @@ check_post(SoupMessageHeaders *headers)
 	g_autoptr(GError) error = NULL;
 	gboolean allowed =
 	    cd_admin_request_check_post(host,
+					FALSE,
 					origin,
 					soup_message_headers_get_one(headers, "Sec-Fetch-Site"),
 					content_type,

@@ -343,6 +343,22 @@ test_config_defaults(Fixture *fixture, gconstpointer user_data)
 	g_assert_true(config->admin_enabled);
 	g_assert_cmpstr(config->admin_address, ==, "127.0.0.1");
 	g_assert_cmpuint(config->admin_port, ==, 9990);
+	/* TLS on, with a certificate cordon makes in state-dir; logins on the plain ports */
+	g_assert_cmpstr(config->state_dir, ==, "/var/lib/cordon");
+	g_assert_true(config->tls_enabled);
+	g_assert_null(config->tls_certificate);
+	g_assert_null(config->tls_key);
+	g_assert_cmpuint(config->rtsps_port, ==, 8322);
+	g_assert_false(config->require_tls);
+	{
+		g_autofree gchar *cert = cd_config_get_state_path(config, config->tls_certificate,
+								  "tls-certificate.pem");
+		g_autofree gchar *key = cd_config_get_state_path(config, config->tls_key,
+								 "tls-key.pem");
+
+		g_assert_cmpstr(cert, ==, "/var/lib/cordon/tls-certificate.pem");
+		g_assert_cmpstr(key, ==, "/var/lib/cordon/tls-key.pem");
+	}
 	g_assert_cmpuint(config->users->len, ==, 1);
 	g_assert_cmpuint(config->admins->len, ==, 0);
 	g_assert_cmpuint(config->cameras->len, ==, 1);
@@ -832,6 +848,24 @@ static const InvalidCase invalid_cases[] = {
      "[server]\nadmin-port=8000\n" VALID,
      {"[server] admin-port:", "[camera door]"}},
     {"section-unknown-lists-admin", VALID "[operator x]\n", {"[operator x]:", "[admin NAME]"}},
+    /* TLS: a certificate comes with its key, require-tls needs TLS, RTSPS a port of its own */
+    {"tls-certificate-alone",
+     "[server]\ntls-certificate=/etc/cordon/tls/cordon.crt\n" VALID,
+     {"[server] tls-key:", "is missing", "together"}},
+    {"tls-key-alone",
+     "[server]\ntls-key=/etc/cordon/tls/cordon.key\n" VALID,
+     {"[server] tls-certificate:", "is missing"}},
+    {"require-tls-without-tls",
+     "[server]\ntls=off\nrequire-tls=on\n" VALID,
+     {"[server] require-tls:", "tls=off"}},
+    {"rtsps-port-rtsp",
+     "[server]\nrtsps-port=8554\n" VALID,
+     {"[server] rtsps-port:", "8554 is the RTSP port"}},
+    {"rtsps-port-admin",
+     "[server]\nrtsps-port=9990\n" VALID,
+     {"[server] rtsps-port:", "management port"}},
+    {"rtsps-port-big", "[server]\nrtsps-port=65536\n" VALID, {"[server] rtsps-port:"}},
+    {"tls-switch-bad", "[server]\ntls=yes\n" VALID, {"[server] tls:", "off, on"}},
     /* keys */
     {"unknown-key", VALID "colour=red\n", {"[camera door] colour:", "not a known key"}},
     {"unknown-key-server", "[server]\nport=8554\n" VALID, {"[server] port:"}},

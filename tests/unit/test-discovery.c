@@ -296,6 +296,17 @@ set_expected_xaddrs(Test *t, guint index, const gchar *host, guint port)
 					   port);
 }
 
+/* "http://X/onvif/device_service https://X/onvif/device_service": http first, as ever */
+static void
+expect_https_xaddrs(Test *t, guint index)
+{
+	gchar *http = t->xaddrs[index];
+
+	g_assert_true(g_str_has_prefix(http, "http://"));
+	t->xaddrs[index] = g_strdup_printf("%s https://%s", http, http + strlen("http://"));
+	g_free(http);
+}
+
 static GSocket *
 udp_socket_bound(const gchar *host, guint port, gboolean reuse)
 {
@@ -1341,6 +1352,20 @@ test_rate_limit_total(void)
 
 /* ---- tests: addresses ---- */
 
+/* devices that serve HTTPS too list their https:// address after their http:// one */
+static void
+test_address_https(void)
+{
+	g_autoptr(Test) t = test_new("127.0.0.1", 0, "127.0.0.1", "127.0.0.1", ADDRESS_B);
+
+	cd_discovery_set_https(t->discovery, TRUE);
+	/* the two cameras test_new() adds */
+	expect_https_xaddrs(t, 0);
+	expect_https_xaddrs(t, 1);
+	test_start(t);
+	assert_probe(t, "A B", scopes_probe, NULL, "");
+}
+
 static void
 test_address_hostname(void)
 {
@@ -1707,7 +1732,10 @@ test_multicast_unavailable(void)
 	assert_probe(t, "A B", scopes_probe, NULL, "");
 }
 
-/* libonvif's own discovery, a multicast Probe to 3702, finds both cameras */
+/*
+ * libonvif's own discovery, a multicast Probe to 3702, finds both cameras; with HTTPS, at
+ * their http:// address still (libonvif has no TLS, and takes the first XAddr)
+ */
 static void
 test_libonvif_discovery(void)
 {
@@ -1729,6 +1757,8 @@ test_libonvif_discovery(void)
 					     ADDRESS_B);
 		g_autofree struct OnvifSession *session = g_new0(struct OnvifSession, 1);
 		g_autofree struct OnvifData *data = g_new0(struct OnvifData, 1);
+		g_autofree gchar *http_a = g_strdup(t->xaddrs[0]);
+		g_autofree gchar *http_b = g_strdup(t->xaddrs[1]);
 		Libonvif onvif = {0};
 
 		g_assert_true(libonvif_load(&onvif));
@@ -1738,12 +1768,15 @@ test_libonvif_discovery(void)
 		g_strlcpy(session->preferred_network_address,
 			  "127.0.0.1",
 			  sizeof(session->preferred_network_address));
-		/* 1: the WCF Probe of getDiscoveryXml2(), else getDiscoveryXml()'s */
-		for (gint kind = 1; kind <= 2; kind++) {
+		/* 1, 2: the WCF Probe of getDiscoveryXml2(), else getDiscoveryXml()'s; 3: with
+		 * HTTPS announced too */
+		for (gint kind = 1; kind <= 3; kind++) {
 			g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_free);
 			gint n;
 
-			session->discovery_msg_id = kind;
+			if (kind == 3)
+				cd_discovery_set_https(t->discovery, TRUE);
+			session->discovery_msg_id = kind == 3 ? 1 : kind;
 			n = onvif.broadcast(session);
 			g_assert_cmpint(n, ==, 2);
 			for (gint i = 0; i < n; i++) {
@@ -1754,8 +1787,8 @@ test_libonvif_discovery(void)
 				g_ptr_array_add(found, g_strdup(data->xaddrs));
 			}
 			g_ptr_array_sort(found, compare_strings);
-			g_assert_cmpstr(g_ptr_array_index(found, 0), ==, t->xaddrs[0]);
-			g_assert_cmpstr(g_ptr_array_index(found, 1), ==, t->xaddrs[1]);
+			g_assert_cmpstr(g_ptr_array_index(found, 0), ==, http_a);
+			g_assert_cmpstr(g_ptr_array_index(found, 1), ==, http_b);
 		}
 	}
 #endif
@@ -1778,6 +1811,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/discovery/rate-limit/total", test_rate_limit_total);
 	g_test_add_func("/cordon/discovery/address/hostname", test_address_hostname);
 	g_test_add_func("/cordon/discovery/address/ipv6", test_address_ipv6);
+	g_test_add_func("/cordon/discovery/address/https", test_address_https);
 	g_test_add_func("/cordon/discovery/address/own", test_address_own);
 	g_test_add_func("/cordon/discovery/address/own-in-use", test_address_own_in_use);
 	g_test_add_func("/cordon/discovery/multicast/hello-bye", test_hello_bye);

@@ -3,6 +3,7 @@
 
 #include <gst/rtsp-server/rtsp-server.h>
 
+#include "cd-audit.h"
 #include "cd-config.h"
 
 G_BEGIN_DECLS
@@ -85,7 +86,18 @@ cd_rtsp_auth_adopt(CdRtspAuth *self, GstRTSPClient *client, CdRtspNonces *nonces
 void
 cd_rtsp_auth_watch_client(CdRtspAuth *self, GstRTSPClient *client);
 void
+cd_rtsp_auth_set_client_tls(CdRtspAuth *self, GstRTSPClient *client);
+gboolean
+cd_rtsp_auth_get_client_tls(GstRTSPClient *client);
+void
 cd_rtsp_auth_set_login_func(CdRtspAuth *self, CdRtspLoginFunc func, gpointer user_data);
+void
+cd_rtsp_auth_set_audit(CdRtspAuth *self, CdAudit *audit);
+void
+cd_rtsp_auth_report_backoff(CdRtspAuth *self,
+			    const gchar *address,
+			    GstRTSPMessage *request,
+			    gboolean tunnel);
 void
 cd_rtsp_auth_set_users(CdRtspAuth *self, const CdConfig *config);
 const gchar *

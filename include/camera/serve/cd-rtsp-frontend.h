@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
+#include "cd-audit.h"
 #include "cd-config.h"
 #include "cd-camera-stats.h"
 #include "cd-media-factory.h"
@@ -35,6 +36,12 @@ void
 cd_rtsp_frontend_stop(CdRtspFrontend *self);
 guint
 cd_rtsp_frontend_get_port(CdRtspFrontend *self);
+void
+cd_rtsp_frontend_set_tls_certificate(CdRtspFrontend *self, GTlsCertificate *certificate);
+void
+cd_rtsp_frontend_set_audit(CdRtspFrontend *self, CdAudit *audit);
+guint
+cd_rtsp_frontend_get_tls_port(CdRtspFrontend *self);
 guint
 cd_rtsp_frontend_get_connection_count(CdRtspFrontend *self);
 guint

@@ -13,10 +13,13 @@ G_BEGIN_DECLS
  * @logged_in: a connection's request carried valid credentials: @socket (transfer full),
  *   @initial (the request and whatever followed it, as received) and @nonces (transfer
  *   full) go to gst-rtsp-server
+ * @logged_in_tls: the same for an RTSPS connection: @connection (transfer full) is
+ *   gst-rtsp-server's, its TLS session done, and @request (transfer none, valid during the
+ *   call) is the request that logged in, for gst_rtsp_client_handle_message()
  * @gone: a connection closed before logging in; @why is a static string
  * @may_try: whether @address may try a login now (the per-address back-off)
  *
- * Both are called on the gate's context.
+ * All are called on the gate's context.
  */
 typedef struct {
 	void (*logged_in)(GSocket *socket,
@@ -25,6 +28,10 @@ typedef struct {
 			  const gchar *initial,
 			  CdRtspNonces *nonces,
 			  gpointer user_data);
+	void (*logged_in_tls)(GstRTSPConnection *connection,
+			      GstRTSPMessage *request,
+			      CdRtspNonces *nonces,
+			      gpointer user_data);
 	void (*gone)(const gchar *address, const gchar *why, gpointer user_data);
 	gboolean (*may_try)(const gchar *address, gpointer user_data);
 } CdRtspGateFuncs;
@@ -39,11 +46,14 @@ cd_rtsp_gate_new(const CdConfig *config,
 void
 cd_rtsp_gate_free(CdRtspGate *self);
 void
+cd_rtsp_gate_set_tls_port(CdRtspGate *self, guint port);
+void
 cd_rtsp_gate_add(CdRtspGate *self,
 		 GMainContext *context,
 		 GSocket *socket,
 		 const gchar *address,
-		 guint16 port);
+		 guint16 port,
+		 GTlsCertificate *certificate);
 gboolean
 cd_rtsp_gate_evict_oldest(CdRtspGate *self);
 void

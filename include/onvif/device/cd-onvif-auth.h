@@ -3,6 +3,7 @@
 
 #include <libsoup/soup.h>
 
+#include "cd-audit.h"
 #include "cd-camera.h"
 #include "cd-config.h"
 #include "cd-soap.h"
@@ -45,6 +46,8 @@ CdOnvifAuth *
 cd_onvif_auth_new(const CdConfig *config);
 void
 cd_onvif_auth_set_users(CdOnvifAuth *self, const CdConfig *config);
+void
+cd_onvif_auth_set_audit(CdOnvifAuth *self, CdAudit *audit);
 CdOnvifAuthResult
 cd_onvif_auth_check(CdOnvifAuth *self,
 		    SoupServerMessage *msg,

@@ -120,7 +120,8 @@ gchar *
 cd_onvif_media_respond_with_stream_uri(const CdOnvifCall *call,
 				       const CdOnvifProfile *profile,
 				       const CdOnvifMediaVersion *version,
-				       gboolean over_http);
+				       gboolean over_http,
+				       GError **error);
 gchar *
 cd_onvif_media_get_snapshot_uri(const CdOnvifCall *call,
 				const CdOnvifMediaVersion *version,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 #include "cd-camera-view.h"
 #include "cd-camera.h"
@@ -15,7 +15,8 @@ G_BEGIN_DECLS
  *
  * One camera's virtual ONVIF device on the recorder side: an HTTP listener of its own that
  * serves the device, media and Media2 services and a snapshot endpoint, all describing and
- * pointing at cordon. Runs on the thread-default main context of the thread that starts it.
+ * pointing at cordon, over HTTP and, given a certificate, HTTPS on the same port. Runs on the
+ * thread-default main context of the thread that starts it.
  */
 #define CD_TYPE_ONVIF_SERVER (cd_onvif_server_get_type())
 G_DECLARE_FINAL_TYPE(CdOnvifServer, cd_onvif_server, CD, ONVIF_SERVER, GObject)
@@ -25,6 +26,8 @@ cd_onvif_server_new(const CdConfig *config,
 		    const CdCamera *camera,
 		    CdOnvifAuth *auth,
 		    CdCameraView *const *views);
+void
+cd_onvif_server_set_tls(CdOnvifServer *self, GTlsCertificate *certificate, guint rtsps_port);
 gboolean
 cd_onvif_server_start(CdOnvifServer *self, guint rtsp_port, GError **error);
 void

@@ -43,7 +43,7 @@ typedef struct {
 	const gchar *name;	    /* "main" or "sub" */
 	const gchar *encoder_token; /* its video encoder configuration's */
 	const gchar *snapshot_path; /* below the device's base URL */
-	const gchar *stream_uri;    /* cordon's rtsp:// URL of it, no credentials */
+	const gchar *stream_uri;    /* cordon's rtsp:// (rtsps:// over TLS) URL, no credentials */
 	guint width;		    /* the encoder's output, as served now */
 	guint height;
 	guint fps;
@@ -62,10 +62,13 @@ typedef struct {
 	const CdConfig *config;
 	const CdCamera *camera;
 	CdSoapRequest *request;
-	const gchar *base_url;	     /* "http://HOST:PORT" as the client addressed us */
+	const gchar *base_url;	     /* "http[s]://HOST:PORT" as the client addressed us */
 	GInetAddress *local_address; /* where the request arrived: the recorder-side interface */
-	guint onvif_port;	     /* the device's listening port */
+	guint onvif_port;	     /* the device's listening port, HTTP and HTTPS */
 	guint rtsp_port;	     /* cordon's RTSP port */
+	guint rtsps_port;	     /* cordon's RTSPS port, 0: none */
+	gboolean serves_tls;	     /* the device answers HTTPS too, on onvif_port */
+	gboolean tls;		     /* this request came over TLS: hand out TLS addresses only */
 	guint width;		     /* the video source: the main profile's output, now */
 	guint height;
 	guint fps;

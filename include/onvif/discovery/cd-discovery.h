@@ -20,6 +20,8 @@ G_DECLARE_FINAL_TYPE(CdDiscovery, cd_discovery, CD, DISCOVERY, GObject)
 CdDiscovery *
 cd_discovery_new(const gchar *interface_address, guint port);
 void
+cd_discovery_set_https(CdDiscovery *self, gboolean https);
+void
 cd_discovery_add_device(CdDiscovery *self,
 			const gchar *name,
 			const gchar *endpoint_reference,

@@ -21,6 +21,15 @@
  *   otherwise, which says nothing about whether the session exists); the session pool is
  *   per connection besides (cd-session-pool).
  * - A request for a camera needs its user among the camera's viewers (404 otherwise).
+ * - On an RTSPS connection (cd_rtsp_auth_set_client_tls()), a SETUP must ask for RTP over
+ *   that connection (RTP/AVP/TCP): RTP over UDP would leave TLS and carry the video in clear,
+ *   so it is answered 461 Unsupported Transport, which clients take to try TCP.
+ *
+ * Failed logins go to the audit trail (cd_rtsp_auth_set_audit()), service "rtsp" or, for the
+ * GET of an HTTP tunnel, "rtsp-tunnel", with the user name as sent and why: an unknown user, a
+ * wrong password, a tunnel nonce used a second time (a replay: a right answer with a nonce
+ * that only expired is routine and not recorded), or an attempt while the address is in
+ * back-off (cd_rtsp_auth_report_backoff(), from the gate).
  *
  * Threads: the frontend's thread, which runs every client; the per-connection state hangs
  * on the GstRTSPClient and is touched only there.
@@ -34,6 +43,7 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
+#include "cd-audit.h"
 #include "cd-digest-nonce.h"
 #include "cd-random.h"
 #include "cd-session-pool.h"
@@ -62,6 +72,7 @@ typedef struct {
 	CdRtspNonces *nonces;
 	gboolean stale; /* the last response was right but its nonce expired */
 	gchar *user;	/* nullable: who the last good response was from */
+	gboolean tls;	/* the connection came over RTSPS */
 } CdClientAuth;
 
 typedef struct {
@@ -76,6 +87,7 @@ struct _CdRtspAuth {
 	CdRtspLoginFunc login_func;
 	gpointer login_data;
 	CdNonceMint *tunnel_nonces;
+	CdAudit *audit; /* nullable: failed logins are recorded there */
 	GHashTable *used_tunnel_nonces; /* nonce -> gint64 issued_us */
 };
 
@@ -260,6 +272,25 @@ typedef gboolean (*CdNonceCheck)(CdRtspAuth *self,
 				 const gchar *nonce,
 				 const gchar *address);
 
+static gboolean tunnel_nonce_is_fresh(CdRtspAuth *self,
+				      gpointer data,
+				      const gchar *nonce,
+				      const gchar *address);
+
+static void
+audit_failure(CdRtspAuth *self,
+	      CdNonceCheck nonce_check,
+	      const gchar *user,
+	      const gchar *address,
+	      const gchar *reason)
+{
+	cd_audit_login_failed(self->audit,
+			      nonce_check == tunnel_nonce_is_fresh ? "rtsp-tunnel" : "rtsp",
+			      user,
+			      address,
+			      reason);
+}
+
 /* the right response of a configured user to a nonce @nonce_check takes */
 static CdRtspLogin
 verify_with(CdRtspAuth *self,
@@ -292,10 +323,23 @@ verify_with(CdRtspAuth *self,
 					((CdRtspUser *)entry)->password)) {
 		login = CD_RTSP_LOGIN_FAILED;
 		report_login(self, address, FALSE);
+		audit_failure(self,
+			      nonce_check,
+			      params.username,
+			      address,
+			      entry == NULL ? "unknown user" : "wrong password");
 		goto out;
 	}
 	if (!nonce_check(self, data, params.nonce, address)) {
 		login = CD_RTSP_LOGIN_STALE;
+		/* a tunnel nonce is good for one login: a second is a replay */
+		if (nonce_check == tunnel_nonce_is_fresh &&
+		    g_hash_table_contains(self->used_tunnel_nonces, params.nonce))
+			audit_failure(self,
+				      nonce_check,
+				      params.username,
+				      address,
+				      "replayed nonce: a tunnel login answered a second time");
 		goto out;
 	}
 	*user = name; /* the table's key: lives until cd_rtsp_auth_set_users() */
@@ -513,6 +557,43 @@ camera_allowed(GstRTSPContext *ctx, const gchar *user)
 	return allowed;
 }
 
+/* every transport the SETUP offers is RTP over this connection */
+static gboolean
+transport_is_interleaved(GstRTSPMessage *request)
+{
+	gchar *value = NULL;
+	gboolean found = FALSE;
+
+	for (gint i = 0; gst_rtsp_message_get_header(request, GST_RTSP_HDR_TRANSPORT, &value, i) ==
+			 GST_RTSP_OK;
+	     i++) {
+		g_auto(GStrv) offers = g_strsplit(value, ",", -1);
+
+		for (guint j = 0; offers[j] != NULL; j++) {
+			GstRTSPTransport *transport = NULL;
+			gboolean interleaved;
+
+			gst_rtsp_transport_new(&transport);
+			interleaved = gst_rtsp_transport_parse(g_strstrip(offers[j]), transport) ==
+					  GST_RTSP_OK &&
+				      transport->lower_transport == GST_RTSP_LOWER_TRANS_TCP;
+			gst_rtsp_transport_free(transport);
+			if (!interleaved)
+				return FALSE;
+			found = TRUE;
+		}
+	}
+	return found;
+}
+
+static gboolean
+refuse_with(GstRTSPContext *ctx, GstRTSPStatusCode code, const gchar *reason)
+{
+	gst_rtsp_message_init_response(ctx->response, code, reason, ctx->request);
+	gst_rtsp_client_send_message(ctx->client, NULL, ctx->response);
+	return FALSE;
+}
+
 static gboolean
 check_request(CdRtspAuth *self, GstRTSPContext *ctx)
 {
@@ -534,6 +615,14 @@ check_request(CdRtspAuth *self, GstRTSPContext *ctx)
 	}
 	if (!camera_allowed(ctx, user))
 		return refuse(self, ctx, GST_RTSP_STS_NOT_FOUND);
+	if (ctx->method == GST_RTSP_SETUP && client_auth(ctx->client)->tls &&
+	    !transport_is_interleaved(ctx->request)) {
+		GST_INFO_OBJECT(self, "a SETUP over RTSPS asked for RTP outside the connection");
+		return refuse_with(ctx,
+				   GST_RTSP_STS_UNSUPPORTED_TRANSPORT,
+				   "Unsupported transport (RTSPS carries RTP over the "
+				   "connection only: RTP/AVP/TCP)");
+	}
 	return TRUE;
 }
 
@@ -573,6 +662,30 @@ cd_rtsp_auth_adopt(CdRtspAuth *self, GstRTSPClient *client, CdRtspNonces *nonces
 }
 
 /**
+ * cd_rtsp_auth_set_client_tls:
+ *
+ * @client came in over RTSPS: its SETUPs may ask for RTP over the connection only.
+ */
+void
+cd_rtsp_auth_set_client_tls(CdRtspAuth *self, GstRTSPClient *client)
+{
+	client_auth(client)->tls = TRUE;
+}
+
+/**
+ * cd_rtsp_auth_get_client_tls:
+ *
+ * Returns: whether @client came in over RTSPS
+ */
+gboolean
+cd_rtsp_auth_get_client_tls(GstRTSPClient *client)
+{
+	CdClientAuth *state = g_object_get_qdata(G_OBJECT(client), client_auth_quark);
+
+	return state != NULL && state->tls;
+}
+
+/**
  * cd_rtsp_auth_watch_client:
  *
  * Must be called for each client before its first request: its sessions get their owner.
@@ -581,6 +694,47 @@ void
 cd_rtsp_auth_watch_client(CdRtspAuth *self, GstRTSPClient *client)
 {
 	g_signal_connect(client, "new-session", G_CALLBACK(new_session_cb), NULL);
+}
+
+/**
+ * cd_rtsp_auth_set_audit:
+ * @audit: (nullable): where failed logins are recorded; a reference is kept
+ *
+ * Before the frontend starts.
+ */
+void
+cd_rtsp_auth_set_audit(CdRtspAuth *self, CdAudit *audit)
+{
+	g_set_object(&self->audit, audit);
+}
+
+/**
+ * cd_rtsp_auth_report_backoff:
+ * @address: the peer's, in back-off
+ * @request: a request that was not checked; recorded only if it carries credentials
+ * @tunnel: the GET of an HTTP tunnel
+ *
+ * A login attempt refused unchecked because its address failed too often lately.
+ */
+void
+cd_rtsp_auth_report_backoff(CdRtspAuth *self,
+			    const gchar *address,
+			    GstRTSPMessage *request,
+			    gboolean tunnel)
+{
+	GstRTSPAuthCredential **credentials = NULL;
+	CdDigestParams params;
+
+	if (self->audit == NULL)
+		return;
+	credentials = gst_rtsp_message_parse_auth_credentials(request, GST_RTSP_HDR_AUTHORIZATION);
+	if (cd_digest_params_find(credentials, &params))
+		cd_audit_login_failed(self->audit,
+				      tunnel ? "rtsp-tunnel" : "rtsp",
+				      params.username,
+				      address,
+				      "back-off: too many failed logins from this address, not checked");
+	gst_rtsp_auth_credentials_free(credentials);
 }
 
 /**
@@ -665,6 +819,7 @@ cd_rtsp_auth_finalize(GObject *object)
 	CdRtspAuth *self = CD_RTSP_AUTH(object);
 
 	g_clear_pointer(&self->config, cd_config_unref);
+	g_clear_object(&self->audit);
 	g_hash_table_unref(self->users);
 	g_hash_table_unref(self->used_tunnel_nonces);
 	cd_nonce_mint_free(self->tunnel_nonces);

@@ -26,6 +26,16 @@
  * in as the others'. A host name is resolved once, at start; an address that resolves to one
  * already listened on is not bound twice.
  *
+ * RTSPS (with [server] tls and a certificate, cd_rtsp_frontend_set_tls_certificate()): the
+ * same listeners again on rtsps-port, through the same counts, gate and logins. The gate does
+ * the TLS handshake and hands over gst-rtsp-server's connection with its TLS session; this
+ * module then makes the client as gst_rtsp_server_transfer_connection() would and gives it
+ * the request that logged in (gate_logged_in_tls_cb). Such a client is not in the server's
+ * own list, so stop() closes it from ours. A client is closed only after its socket is shut
+ * down (close_client()): closing a TLS session sends a close_notify and waits, without a
+ * timeout, for a peer that may take nothing, on the thread that serves every viewer.
+ * cd-rtsp-auth refuses a SETUP over RTSPS that asks for RTP outside the connection.
+ *
  * Threads: the listening sockets and every client connection run on the frontend's own
  * thread and main context, made by cd_rtsp_frontend_start() and joined by
  * cd_rtsp_frontend_stop(): client-connected, closed, play-request and the request handling
@@ -55,7 +65,14 @@
  * closes, and the daemon's thread copies it: who views what is current, bytes sent are at
  * most a second old.
  *
- * Keys used: [server] listen-address, rtsp-port, realm, client-buffer, max-connections,
+ * Audit (cd_rtsp_frontend_set_audit()): each viewer session's start and end go to the trail
+ * through cd-viewer-sessions, which reads every viewer list this thread makes; how a session
+ * ended is said per connection (CdClientAdmission's end_reason and torn_down): the client tore
+ * it down or closed, it timed out, or cordon closed it, and why. Failed logins are
+ * cd-rtsp-auth's to record.
+ *
+ * Keys used: [server] listen-address, rtsp-port, tls, rtsps-port, realm, client-buffer,
+ * max-connections,
  * max-connections-per-address, login-timeout, request-timeout, max-request-header,
  * max-request-headers, max-request-body, onvif; [user] password; [camera] viewers,
  * onvif-address, enabled; client-timeout through cd-viewer-watchdog.
@@ -76,6 +93,7 @@
 #include "cd-session-pool.h"
 #include "cd-source-limit.h"
 #include "cd-viewer-list.h"
+#include "cd-viewer-sessions.h"
 #include "cd-viewer-watchdog.h"
 
 GST_DEBUG_CATEGORY_STATIC(cd_rtsp_frontend_debug);
@@ -98,9 +116,13 @@ struct _CdRtspFrontend {
 	CdRtspGate *gate;	/* connections before their login; frontend thread */
 	CdLoginBackoff *backoff; /* failed logins per peer address */
 	CdViewerWatchdog *watchdog; /* stuck viewers; frontend thread */
-	/* (element-type CdListener) listen-address first, then cameras' own; while running */
+	CdViewerSessions *sessions; /* nullable: no audit; frontend thread */
+	/* (element-type CdListener) listen-address first, then cameras' own; RTSPS after them
+	 * likewise; while running */
 	GPtrArray *listeners;
 	guint port;
+	GTlsCertificate *certificate; /* nullable: no RTSPS */
+	guint tls_port;		      /* while running; 0: no RTSPS */
 	GMainContext *context; /* clients and listening sockets, while running */
 	GMainLoop *loop;
 	GThread *thread;
@@ -126,8 +148,10 @@ G_DEFINE_TYPE(CdRtspFrontend, cd_rtsp_frontend, G_TYPE_OBJECT)
 
 /* one listening socket, and its watch on the frontend's context once that runs */
 typedef struct {
+	CdRtspFrontend *frontend;
 	GSocket *socket;
 	GSource *source; /* nullable: not watched yet */
+	gboolean tls;	 /* RTSPS */
 } CdListener;
 
 /* the port closes now */
@@ -156,6 +180,9 @@ typedef struct {
 	gint64 connected_at; /* wall clock */
 	gboolean counted;    /* in per_address and open_connections */
 	gboolean closed;
+	gboolean tls;	     /* RTSPS: not in the server's own list of clients */
+	const gchar *end_reason; /* static: why cordon closed it, for the audit trail */
+	gboolean torn_down;	 /* a TEARDOWN since the last viewer list */
 } CdClientAdmission;
 
 static void
@@ -167,6 +194,24 @@ client_admission_free(CdClientAdmission *admission)
 
 static GQuark client_admission_quark;
 static GQuark gate_nonces_quark;
+
+/*
+ * Frontend thread. The socket is shut down first: the TLS session of an RTSPS client closes
+ * with the connection and would wait, with no timeout, to send its close_notify to a peer that
+ * may take nothing (a stuck viewer is one). Shut down, that write fails at once. For plain
+ * RTSP it changes nothing: what was sent still goes before the FIN.
+ */
+static void
+close_client(GstRTSPClient *client)
+{
+	GstRTSPConnection *connection = gst_rtsp_client_get_connection(client);
+	GSocket *socket = connection != NULL ? gst_rtsp_connection_get_write_socket(connection)
+					     : NULL;
+
+	if (socket != NULL)
+		g_socket_shutdown(socket, TRUE, TRUE, NULL);
+	gst_rtsp_client_close(client);
+}
 
 /* frontend thread: @client's viewers, appended to @viewers */
 static void
@@ -186,6 +231,57 @@ list_client_viewers(CdRtspFrontend *self, GstRTSPClient *client, GPtrArray *view
 	cd_viewer_list_add_client(viewers, client, self->mount_table, &who);
 }
 
+/* frontend thread: @clients are about to be closed by cordon, for @why (static) */
+static void
+mark_clients(GPtrArray *clients, const gchar *why)
+{
+	for (guint i = 0; clients != NULL && i < clients->len; i++) {
+		CdClientAdmission *admission = g_object_get_qdata(
+		    G_OBJECT(g_ptr_array_index(clients, i)), client_admission_quark);
+
+		if (admission != NULL && admission->end_reason == NULL)
+			admission->end_reason = why;
+	}
+}
+
+/* frontend thread: how a connection's sessions that are gone from its viewers ended */
+static const gchar *
+session_ending(CdClientAdmission *admission)
+{
+	if (admission->end_reason != NULL)
+		return admission->end_reason;
+	if (admission->torn_down)
+		return "teardown by the client";
+	if (admission->closed)
+		return "connection closed by the client or the network";
+	return "session timed out";
+}
+
+/* frontend thread: the trail hears of the sessions that began and ended since the last list */
+static void
+audit_sessions(CdRtspFrontend *self, GPtrArray *clients, GPtrArray *viewers)
+{
+	g_autoptr(GHashTable) endings = NULL;
+
+	if (self->sessions == NULL)
+		return;
+	endings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; i < clients->len; i++) {
+		CdClientAdmission *admission = g_object_get_qdata(
+		    G_OBJECT(g_ptr_array_index(clients, i)), client_admission_quark);
+
+		if (admission == NULL)
+			continue;
+		g_hash_table_insert(endings,
+				    cd_viewer_sessions_connection_key(admission->address,
+								      admission->port,
+								      admission->connected_at),
+				    (gpointer)session_ending(admission));
+		admission->torn_down = FALSE;
+	}
+	cd_viewer_sessions_update(self->sessions, viewers, endings, g_get_real_time());
+}
+
 /* frontend thread: the list cd_rtsp_frontend_list_viewers() copies is made again */
 static void
 update_viewers(CdRtspFrontend *self)
@@ -201,6 +297,7 @@ update_viewers(CdRtspFrontend *self)
 	g_mutex_unlock(&self->lock);
 	for (guint i = 0; i < clients->len; i++)
 		list_client_viewers(self, g_ptr_array_index(clients, i), viewers);
+	audit_sessions(self, clients, viewers);
 	g_mutex_lock(&self->lock);
 	g_ptr_array_unref(self->viewers);
 	self->viewers = g_steal_pointer(&viewers);
@@ -253,6 +350,11 @@ play_request_cb(GstRTSPClient *client, GstRTSPContext *ctx, gpointer user_data)
 static void
 setup_or_teardown_cb(GstRTSPClient *client, GstRTSPContext *ctx, gpointer user_data)
 {
+	CdClientAdmission *admission = g_object_get_qdata(G_OBJECT(client), client_admission_quark);
+
+	/* the sessions that end next ended by the client's own choice */
+	if (ctx->method == GST_RTSP_TEARDOWN && admission != NULL)
+		admission->torn_down = TRUE;
 	viewers_changed(CD_RTSP_FRONTEND(user_data));
 }
 
@@ -439,6 +541,7 @@ check_clients_cb(gpointer user_data)
 	stuck = cd_viewer_watchdog_find_stuck(self->watchdog, self->clients, now);
 	g_mutex_unlock(&self->lock);
 	cd_rtsp_gate_expire(self->gate, now);
+	mark_clients(stuck, "stuck viewer dropped: it took no data for client-timeout");
 	/* closing emits "closed", which takes the lock */
 	cd_viewer_watchdog_drop(self->watchdog, stuck);
 	report_refusals(self);
@@ -454,9 +557,14 @@ static void gate_logged_in_cb(GSocket *socket,
 			      const gchar *initial,
 			      CdRtspNonces *nonces,
 			      gpointer user_data);
+static void gate_logged_in_tls_cb(GstRTSPConnection *connection,
+				  GstRTSPMessage *request,
+				  CdRtspNonces *nonces,
+				  gpointer user_data);
 
 static const CdRtspGateFuncs gate_funcs = {
     .logged_in = gate_logged_in_cb,
+    .logged_in_tls = gate_logged_in_tls_cb,
     .gone = gate_gone_cb,
     .may_try = login_may_try,
 };
@@ -530,6 +638,7 @@ typedef struct {
 	CdRtspFrontend *frontend; /* a reference */
 	const CdConfig *config;	  /* nullable: a reference; set_users */
 	gchar *paths[CD_N_PROFILES + 1]; /* remove_camera: the camera's mount paths */
+	const gchar *why; /* static: why the connections it closes are closed, for the trail */
 } CdFrontendChange;
 
 static void
@@ -573,10 +682,20 @@ close_clients_where(CdRtspFrontend *self, CdClientPick pick, CdFrontendChange *c
 			g_ptr_array_add(chosen, g_object_ref(client));
 	}
 	g_mutex_unlock(&self->lock);
+	if (change != NULL && change->why != NULL)
+		mark_clients(chosen, change->why);
 	/* closing emits "closed", which takes the lock */
 	for (guint i = 0; i < chosen->len; i++)
-		gst_rtsp_client_close(g_ptr_array_index(chosen, i));
+		close_client(g_ptr_array_index(chosen, i));
 	return chosen->len;
+}
+
+static gboolean
+client_is_open(GstRTSPClient *client, CdFrontendChange *change)
+{
+	CdClientAdmission *admission = g_object_get_qdata(G_OBJECT(client), client_admission_quark);
+
+	return admission != NULL && !admission->closed;
 }
 
 static gboolean
@@ -618,6 +737,7 @@ cd_rtsp_frontend_set_users(CdRtspFrontend *self, const CdConfig *config)
 
 	change->frontend = g_object_ref(self);
 	change->config = cd_config_ref(config);
+	change->why = "user removed by a reload";
 	run_on_frontend(self, set_users_cb, change);
 }
 
@@ -666,6 +786,10 @@ close_viewers_cb(gpointer user_data)
 	CdFrontendChange *change = user_data;
 	guint closed = close_clients_where(change->frontend, watches_camera, change);
 
+	if (change->frontend->sessions != NULL)
+		cd_viewer_sessions_camera_stopping(change->frontend->sessions,
+						   change->paths[0] + 1,
+						   FALSE);
 	if (closed > 0)
 		g_message("%s: closed %u viewer connection(s)", change->paths[0] + 1, closed);
 	return G_SOURCE_REMOVE;
@@ -686,6 +810,10 @@ cd_rtsp_frontend_remove_camera(CdRtspFrontend *self, const CdCamera *camera)
 	change->frontend = g_object_ref(self);
 	for (CdProfile i = 0; i < CD_N_PROFILES; i++)
 		change->paths[i] = cd_camera_get_mount_path(camera, i);
+	change->why = "camera removed or restarted by a reload";
+	/* before the mount goes: a session that vanishes with it ended for this reason */
+	if (self->sessions != NULL)
+		cd_viewer_sessions_camera_stopping(self->sessions, camera->name, TRUE);
 	cd_mount_table_remove_camera(self->mount_table, camera->name);
 	run_on_frontend(self, close_viewers_cb, change);
 }
@@ -783,6 +911,38 @@ gate_logged_in_cb(GSocket *socket,
 	}
 }
 
+/*
+ * Frontend thread: an RTSPS connection logged in. gst_rtsp_server_transfer_connection() takes
+ * a socket only, so the client is made here as it would make it, with the server's
+ * create_client() (session pool, mount points, auth, limits), set up by client_connected_cb
+ * as any other, then run on this thread's context and given the request that logged in.
+ */
+static void
+gate_logged_in_tls_cb(GstRTSPConnection *connection,
+		      GstRTSPMessage *request,
+		      CdRtspNonces *nonces,
+		      gpointer user_data)
+{
+	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
+	g_autoptr(GstRTSPClient) client =
+	    GST_RTSP_SERVER_GET_CLASS(self->server)->create_client(self->server);
+	GSocket *socket = gst_rtsp_connection_get_read_socket(connection);
+	CdClientAdmission *admission;
+
+	g_object_set_qdata_full(G_OBJECT(socket),
+				gate_nonces_quark,
+				nonces,
+				(GDestroyNotify)cd_rtsp_nonces_free);
+	/* takes the connection */
+	gst_rtsp_client_set_connection(client, connection);
+	client_connected_cb(self->server, client, self);
+	admission = g_object_get_qdata(G_OBJECT(client), client_admission_quark);
+	admission->tls = TRUE;
+	cd_rtsp_auth_set_client_tls(self->auth, client);
+	gst_rtsp_client_attach(client, self->context);
+	gst_rtsp_client_handle_message(client, request);
+}
+
 static gchar *
 peer_address(GSocket *socket, guint16 *port)
 {
@@ -798,7 +958,7 @@ peer_address(GSocket *socket, guint16 *port)
 
 /* frontend thread: a counted, guarded connection for gst-rtsp-server, or a refusal */
 static void
-take_connection(CdRtspFrontend *self, GSocket *socket)
+take_connection(CdRtspFrontend *self, GSocket *socket, gboolean tls)
 {
 	guint16 port = 0;
 	g_autofree gchar *address = peer_address(socket, &port);
@@ -812,14 +972,20 @@ take_connection(CdRtspFrontend *self, GSocket *socket)
 		return;
 	}
 	count_connection(self, address);
-	cd_rtsp_gate_add(self->gate, self->context, socket, address, port);
+	cd_rtsp_gate_add(self->gate,
+			 self->context,
+			 socket,
+			 address,
+			 port,
+			 tls ? self->certificate : NULL);
 }
 
 /* frontend thread, when a listening socket has connections waiting */
 static gboolean
 accept_cb(GSocket *listen_socket, GIOCondition condition, gpointer user_data)
 {
-	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
+	CdListener *listener = user_data;
+	CdRtspFrontend *self = listener->frontend;
 
 	for (guint i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
 		g_autoptr(GError) error = NULL;
@@ -830,7 +996,7 @@ accept_cb(GSocket *listen_socket, GIOCondition condition, gpointer user_data)
 				GST_WARNING("accept: %s", error->message);
 			break;
 		}
-		take_connection(self, socket);
+		take_connection(self, socket, listener->tls);
 	}
 	return G_SOURCE_CONTINUE;
 }
@@ -857,17 +1023,19 @@ listen_port(GSocket *socket)
 }
 
 static void
-add_listener(CdRtspFrontend *self, GSocket *socket)
+add_listener(CdRtspFrontend *self, GSocket *socket, gboolean tls)
 {
 	CdListener *listener = g_new0(CdListener, 1);
 
+	listener->frontend = self;
 	listener->socket = socket;
+	listener->tls = tls;
 	g_ptr_array_add(self->listeners, listener);
 }
 
-/* whether a listener already takes @address on our port */
+/* whether a listener already takes @address on our port (RTSPS: on our RTSPS port) */
 static gboolean
-listening_on(CdRtspFrontend *self, GInetAddress *address)
+listening_on(CdRtspFrontend *self, GInetAddress *address, gboolean tls)
 {
 	g_autofree gchar *text = g_inet_address_to_string(address);
 
@@ -876,7 +1044,7 @@ listening_on(CdRtspFrontend *self, GInetAddress *address)
 		g_autoptr(GSocketAddress) local = g_socket_get_local_address(listener->socket, NULL);
 		g_autofree gchar *bound = NULL;
 
-		if (local == NULL || !G_IS_INET_SOCKET_ADDRESS(local))
+		if (listener->tls != tls || local == NULL || !G_IS_INET_SOCKET_ADDRESS(local))
 			continue;
 		bound = g_inet_address_to_string(
 		    g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(local)));
@@ -888,7 +1056,7 @@ listening_on(CdRtspFrontend *self, GInetAddress *address)
 
 /* listens as gst_rtsp_server_create_socket() does: reused address, our backlog */
 static gboolean
-listen_on(CdRtspFrontend *self, const gchar *name, GError **error)
+listen_on(CdRtspFrontend *self, const gchar *name, guint port, gboolean tls, GError **error)
 {
 	g_autoptr(GResolver) resolver = g_resolver_get_default();
 	g_autolist(GInetAddress) found = NULL;
@@ -899,9 +1067,9 @@ listen_on(CdRtspFrontend *self, const gchar *name, GError **error)
 	found = g_resolver_lookup_by_name(resolver, name, NULL, error);
 	if (found == NULL)
 		return FALSE;
-	if (listening_on(self, found->data))
+	if (listening_on(self, found->data, tls))
 		return TRUE;
-	local = g_inet_socket_address_new(found->data, self->port);
+	local = g_inet_socket_address_new(found->data, port);
 	socket = g_socket_new(g_inet_address_get_family(found->data),
 			      G_SOCKET_TYPE_STREAM,
 			      G_SOCKET_PROTOCOL_TCP,
@@ -912,33 +1080,79 @@ listen_on(CdRtspFrontend *self, const gchar *name, GError **error)
 	g_socket_set_listen_backlog(socket, (gint)self->config->max_connections);
 	if (!g_socket_bind(socket, local, TRUE, error) || !g_socket_listen(socket, error))
 		return FALSE;
-	add_listener(self, g_steal_pointer(&socket));
+	add_listener(self, g_steal_pointer(&socket), tls);
 	return TRUE;
 }
 
 /* a listener on each camera's own onvif-address that listen-address does not take */
 static gboolean
-listen_on_camera_addresses(CdRtspFrontend *self, GError **error)
+listen_on_camera_addresses(CdRtspFrontend *self, gboolean tls, GError **error)
 {
+	guint port = tls ? self->tls_port : self->port;
+
 	for (guint i = 0; i < self->config->cameras->len; i++) {
 		const CdCamera *camera = g_ptr_array_index(self->config->cameras, i);
 		const gchar *address = cd_config_get_camera_rtsp_address(self->config, camera);
 		g_autoptr(GError) error_local = NULL;
 
-		if (address == NULL || listen_on(self, address, &error_local))
+		if (address == NULL || listen_on(self, address, port, tls, &error_local))
 			continue;
 		g_set_error(error,
 			    CD_ERROR,
 			    CD_ERROR_NETWORK,
-			    "%s: [camera %s] cannot listen for RTSP on its onvif-address %s port %u: %s",
+			    "%s: [camera %s] cannot listen for %s on its onvif-address %s port "
+			    "%u: %s",
 			    self->config->path,
 			    camera->name,
+			    tls ? "RTSPS" : "RTSP",
 			    address,
-			    self->port,
+			    port,
 			    error_local->message);
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/* RTSPS: listen-address on rtsps-port, then the cameras' own addresses on the port it got */
+static gboolean
+listen_tls(CdRtspFrontend *self, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+
+	self->tls_port = 0;
+	if (self->certificate == NULL || !self->config->tls_enabled)
+		return TRUE;
+	if (!g_tls_backend_supports_tls(g_tls_backend_get_default())) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INTERNAL,
+			    "%s: [server] tls: GIO has no TLS backend (install glib-networking)",
+			    self->config->path);
+		return FALSE;
+	}
+	if (!listen_on(self,
+		       self->config->listen_address,
+		       self->config->rtsps_port,
+		       TRUE,
+		       &error_local)) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_NETWORK,
+			    "%s: [server] cannot listen for RTSPS on %s port %u: %s",
+			    self->config->path,
+			    self->config->listen_address,
+			    self->config->rtsps_port,
+			    error_local->message);
+		return FALSE;
+	}
+	/* the first RTSPS listener, on listen-address: the port it got */
+	for (guint i = 0; i < self->listeners->len && self->tls_port == 0; i++) {
+		CdListener *listener = g_ptr_array_index(self->listeners, i);
+
+		if (listener->tls)
+			self->tls_port = listen_port(listener->socket);
+	}
+	return listen_on_camera_addresses(self, TRUE, error);
 }
 
 /**
@@ -970,12 +1184,14 @@ cd_rtsp_frontend_start(CdRtspFrontend *self, GError **error)
 		return FALSE;
 	}
 	self->port = listen_port(socket);
-	add_listener(self, socket);
-	if (!listen_on_camera_addresses(self, error)) {
+	add_listener(self, socket, FALSE);
+	if (!listen_on_camera_addresses(self, FALSE, error) || !listen_tls(self, error)) {
 		g_ptr_array_set_size(self->listeners, 0);
 		self->port = 0;
+		self->tls_port = 0;
 		return FALSE;
 	}
+	cd_rtsp_gate_set_tls_port(self->gate, self->tls_port);
 	/* a context per run: one left by stop() may still hold closes queued for freed clients */
 	self->context = g_main_context_new();
 	self->loop = g_main_loop_new(self->context, FALSE);
@@ -985,7 +1201,7 @@ cd_rtsp_frontend_start(CdRtspFrontend *self, GError **error)
 		listener->source = g_socket_create_source(listener->socket, G_IO_IN, NULL);
 		g_source_set_callback(listener->source,
 				      (GSourceFunc)(GCallback)accept_cb,
-				      self,
+				      listener,
 				      NULL);
 		g_source_attach(listener->source, self->context);
 	}
@@ -1009,9 +1225,15 @@ close_clients_cb(gpointer user_data)
 {
 	CdRtspFrontend *self = CD_RTSP_FRONTEND(user_data);
 
+	/* whatever session ends now ends because cordon stops */
+	g_mutex_lock(&self->lock);
+	mark_clients(self->clients, "cordon stopping");
+	g_mutex_unlock(&self->lock);
 	cd_rtsp_gate_close_all(self->gate);
 	g_list_free_full(gst_rtsp_server_client_filter(self->server, remove_client_cb, NULL),
 			 g_object_unref);
+	/* RTSPS clients are not in the server's list */
+	close_clients_where(self, client_is_open, NULL);
 	return G_SOURCE_REMOVE;
 }
 
@@ -1062,6 +1284,9 @@ cd_rtsp_frontend_stop(CdRtspFrontend *self)
 		g_source_destroy(self->viewers_update);
 		g_clear_pointer(&self->viewers_update, g_source_unref);
 	}
+	/* the thread is gone: its sessions are ours to end */
+	if (self->sessions != NULL)
+		cd_viewer_sessions_end_all(self->sessions, "cordon stopping", g_get_real_time());
 	g_mutex_lock(&self->lock);
 	clients = g_steal_pointer(&self->clients);
 	self->clients = g_ptr_array_new_with_free_func(g_object_unref);
@@ -1077,6 +1302,49 @@ guint
 cd_rtsp_frontend_get_port(CdRtspFrontend *self)
 {
 	return self->port;
+}
+
+/**
+ * cd_rtsp_frontend_set_audit:
+ * @audit: (nullable): the trail; a reference is kept
+ *
+ * Before cd_rtsp_frontend_start(): viewer sessions and failed RTSP logins are recorded there.
+ * Without one, nothing is (in-process tests opt in).
+ */
+void
+cd_rtsp_frontend_set_audit(CdRtspFrontend *self, CdAudit *audit)
+{
+	g_return_if_fail(self->thread == NULL);
+
+	g_clear_pointer(&self->sessions, cd_viewer_sessions_free);
+	if (audit != NULL)
+		self->sessions = cd_viewer_sessions_new(audit);
+	cd_rtsp_auth_set_audit(self->auth, audit);
+}
+
+/**
+ * cd_rtsp_frontend_set_tls_certificate:
+ * @certificate: (nullable): the server's certificate with its key; a reference is kept
+ *
+ * Before cd_rtsp_frontend_start(): with [server] tls, RTSPS is served too.
+ */
+void
+cd_rtsp_frontend_set_tls_certificate(CdRtspFrontend *self, GTlsCertificate *certificate)
+{
+	g_return_if_fail(self->thread == NULL);
+
+	g_set_object(&self->certificate, certificate);
+}
+
+/**
+ * cd_rtsp_frontend_get_tls_port:
+ *
+ * Returns: the RTSPS port while running; 0 when RTSPS is not served
+ */
+guint
+cd_rtsp_frontend_get_tls_port(CdRtspFrontend *self)
+{
+	return self->tls_port;
 }
 
 guint
@@ -1127,8 +1395,10 @@ cd_rtsp_frontend_dispose(GObject *object)
 	g_clear_pointer(&self->gate, cd_rtsp_gate_free);
 	g_clear_pointer(&self->mount_table, cd_mount_table_free);
 	g_clear_object(&self->auth);
+	g_clear_object(&self->certificate);
 	g_clear_pointer(&self->backoff, cd_login_backoff_free);
 	g_clear_pointer(&self->watchdog, cd_viewer_watchdog_free);
+	g_clear_pointer(&self->sessions, cd_viewer_sessions_free);
 	G_OBJECT_CLASS(cd_rtsp_frontend_parent_class)->dispose(object);
 }
 

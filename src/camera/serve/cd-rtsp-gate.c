@@ -33,9 +33,24 @@
  *   a cookie that is waiting for its POST. The requests inside the tunnel then need Digest
  *   credentials like any other (cd-rtsp-auth), answered on the GET.
  *
- * Threads: the context the connections were added on (cd-rtsp-frontend's thread).
+ * RTSPS (a connection added with a certificate): the TLS handshake comes first, run by GIO
+ * (glib-networking) on a thread of its own (GTask's pool, shared with the rest of the
+ * process), so it must be done within request-timeout, like a request; then the
+ * connection is read as above, through the TLS session. The session lives in the
+ * GstRTSPConnection that gst-rtsp-server goes on with (gst_rtsp_connection_get_tls()), so the
+ * gate makes that connection itself and hands it over whole with the parsed request that
+ * logged in (gst-rtsp-server cannot be given a TLS session, nor bytes read through one, with
+ * a socket). A client that sent more before that request was answered is refused: nothing
+ * could give those bytes back. RTSP over HTTP is not served over TLS: HTTP there is refused.
+ *
+ * require-tls: the plain port takes no login at all. Every request on it is answered 403 with
+ * the rtsps:// address to use in the reason phrase, and the connection closed, before any
+ * credentials are looked at: none are checked, so none count as failed logins.
+ *
+ * Threads: the context the connections were added on (cd-rtsp-frontend's thread); a TLS
+ * handshake's own thread touches only its GTlsConnection.
  * Keys used: [server] login-timeout, request-timeout, max-request-header,
- * max-request-headers, max-request-body.
+ * max-request-headers, max-request-body, require-tls.
  */
 #define G_LOG_DOMAIN "CdRtspGate"
 
@@ -60,6 +75,7 @@ struct _CdRtspGate {
 	CdRtspAuth *auth;
 	CdRtspGateFuncs funcs;
 	gpointer user_data;
+	guint tls_port; /* RTSPS, for the address a refusal under require-tls names; 0: none */
 	GQueue connections;  /* of CdGateConnection, oldest first */
 	GHashTable *tunnels; /* tunnel id -> CdTunnelGet: logged-in GETs waiting for their POST */
 };
@@ -79,7 +95,12 @@ tunnel_get_free(CdTunnelGet *get)
 typedef struct {
 	CdRtspGate *gate;
 	GList *link; /* in gate->connections */
-	GSocket *socket;
+	GSocket *socket; /* the connection; with TLS a reference beside gst's, to shut it down */
+	/* RTSPS: gst-rtsp-server's connection to be, whose stream is the TLS session @tls */
+	GstRTSPConnection *rtsp;
+	GTlsConnection *tls;	   /* (transfer none) nullable: plain RTSP */
+	GCancellable *handshake; /* while the TLS handshake runs */
+	GMainContext *context;	 /* where it is read */
 	gchar *address;
 	guint16 port;
 	GSource *source;
@@ -90,6 +111,28 @@ typedef struct {
 	guint requests;	     /* answered so far */
 } CdGateConnection;
 
+static GQuark gate_connection_quark;
+
+/*
+ * The TLS session goes with the last reference, which a handshake still running holds; its
+ * close then sends a close_notify and waits, with no timeout, until the peer takes it. Shut
+ * down first, the socket wakes the handshake's thread and fails that write at once, and
+ * ends the connection for the peer now. The file descriptor closes with the last reference.
+ */
+static void
+release_tls(CdGateConnection *connection)
+{
+	g_cancellable_cancel(connection->handshake);
+	g_clear_object(&connection->handshake);
+	if (connection->tls != NULL)
+		g_object_set_qdata(G_OBJECT(connection->tls), gate_connection_quark, NULL);
+	g_socket_shutdown(connection->socket, TRUE, TRUE, NULL);
+	gst_rtsp_connection_free(connection->rtsp);
+	connection->rtsp = NULL;
+	connection->tls = NULL;
+	g_clear_object(&connection->socket);
+}
+
 static void
 gate_connection_free(CdGateConnection *connection)
 {
@@ -97,6 +140,8 @@ gate_connection_free(CdGateConnection *connection)
 		g_source_destroy(connection->source);
 		g_source_unref(connection->source);
 	}
+	if (connection->rtsp != NULL)
+		release_tls(connection);
 	if (connection->socket != NULL) {
 		g_socket_close(connection->socket, NULL);
 		g_object_unref(connection->socket);
@@ -125,13 +170,25 @@ drop(CdGateConnection *connection, const gchar *why)
 static gboolean
 answer(CdGateConnection *connection, const gchar *text)
 {
-	gssize sent = g_socket_send_with_blocking(connection->socket,
-						  text,
-						  strlen(text),
-						  FALSE,
-						  NULL,
-						  NULL);
+	GOutputStream *output;
+	gssize sent;
 
+	if (connection->tls == NULL) {
+		sent = g_socket_send_with_blocking(connection->socket,
+						   text,
+						   strlen(text),
+						   FALSE,
+						   NULL,
+						   NULL);
+		return sent == (gssize)strlen(text);
+	}
+	/* one TLS record: GnuTLS sends all of it or nothing */
+	output = g_io_stream_get_output_stream(G_IO_STREAM(connection->tls));
+	sent = g_pollable_output_stream_write_nonblocking(G_POLLABLE_OUTPUT_STREAM(output),
+							  text,
+							  strlen(text),
+							  NULL,
+							  NULL);
 	return sent == (gssize)strlen(text);
 }
 
@@ -142,6 +199,47 @@ refuse_and_drop(CdGateConnection *connection, const gchar *status, const gchar *
 
 	answer(connection, text);
 	drop(connection, why);
+}
+
+/* "rtsps://ADDRESS:PORT/" at the address this connection reached, or "rtsps://" */
+static gchar *
+rtsps_address(CdGateConnection *connection)
+{
+	g_autoptr(GSocketAddress) local = g_socket_get_local_address(connection->socket, NULL);
+	GInetAddress *address;
+	g_autofree gchar *text = NULL;
+
+	if (connection->gate->tls_port == 0 || local == NULL || !G_IS_INET_SOCKET_ADDRESS(local))
+		return g_strdup("rtsps://");
+	address = g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(local));
+	text = g_inet_address_to_string(address);
+	if (g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV6)
+		return g_strdup_printf("rtsps://[%s]:%u/", text, connection->gate->tls_port);
+	return g_strdup_printf("rtsps://%s:%u/", text, connection->gate->tls_port);
+}
+
+/*
+ * require-tls, on the plain port: a 403 that says where to go instead, whatever the request,
+ * before its credentials (if any) are looked at. Clients show the reason phrase (ffmpeg:
+ * "method DESCRIBE failed: 403 Forbidden (...)").
+ */
+static void
+refuse_plain(CdGateConnection *connection, GstRTSPMessage *request, const gchar *version)
+{
+	g_autofree gchar *where = rtsps_address(connection);
+	g_autofree gchar *text = NULL;
+	gchar *cseq = NULL;
+
+	gst_rtsp_message_get_header(request, GST_RTSP_HDR_CSEQ, &cseq, 0);
+	text = g_strdup_printf("%s 403 Forbidden (TLS required: use %s)\r\n%s%s%s"
+			       "Connection: close\r\n\r\n",
+			       g_str_has_prefix(version, "HTTP/") ? "HTTP/1.0" : "RTSP/1.0",
+			       where,
+			       cseq != NULL ? "CSeq: " : "",
+			       cseq != NULL ? cseq : "",
+			       cseq != NULL ? "\r\n" : "");
+	answer(connection, text);
+	drop(connection, "a request on the plain port with require-tls");
 }
 
 static const gchar *
@@ -216,6 +314,55 @@ hand_over(CdGateConnection *connection, const guint8 *rest, gsize rest_len)
 	gate->funcs.logged_in(socket, address, port, initial, nonces, gate->user_data);
 }
 
+/* where the body of the message in @data begins: after its first empty line */
+static gsize
+body_offset(const guint8 *data, gsize length)
+{
+	gsize i = 0;
+
+	while (i < length && (data[i] == '\r' || data[i] == '\n'))
+		i++;
+	for (; i < length; i++) {
+		if (data[i] != '\n')
+			continue;
+		if (i + 1 < length && data[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < length && data[i + 1] == '\r' && data[i + 2] == '\n')
+			return i + 3;
+	}
+	return length;
+}
+
+/* RTSPS: gst-rtsp-server's connection, and the request that logged in, go to the frontend */
+static void
+hand_over_tls(CdGateConnection *connection, GstRTSPMessage *request, gsize rest_len)
+{
+	CdRtspGate *gate = connection->gate;
+	GByteArray *message = connection->message;
+	gsize body = body_offset(message->data, message->len);
+	GstRTSPConnection *rtsp;
+	CdRtspNonces *nonces;
+
+	/* those bytes were read out of the TLS session: nothing could give them back */
+	if (rest_len > 0) {
+		refuse_and_drop(connection,
+				"RTSP/1.0 400 Bad Request",
+				"a request sent before its login was answered");
+		return;
+	}
+	if (body < message->len)
+		gst_rtsp_message_set_body(request, message->data + body, message->len - body);
+	g_object_set_qdata(G_OBJECT(connection->tls), gate_connection_quark, NULL);
+	rtsp = g_steal_pointer(&connection->rtsp);
+	connection->tls = NULL;
+	nonces = g_steal_pointer(&connection->nonces);
+	/* gst's connection keeps the socket; ours was a reference only */
+	g_clear_object(&connection->socket);
+	g_queue_delete_link(&gate->connections, connection->link);
+	gate_connection_free(connection);
+	gate->funcs.logged_in_tls(rtsp, request, nonces, gate->user_data);
+}
+
 /* returns whether the connection is still the gate's */
 static gboolean
 challenge_http(CdGateConnection *connection, gboolean stale)
@@ -247,6 +394,8 @@ tunnel_get(CdGateConnection *connection,
 
 	if (gate->funcs.may_try(connection->address, gate->user_data))
 		login = cd_rtsp_auth_verify_tunnel(gate->auth, connection->address, request, &user);
+	else
+		cd_rtsp_auth_report_backoff(gate->auth, connection->address, request, TRUE);
 	if (login != CD_RTSP_LOGIN_OK)
 		return challenge_http(connection, login == CD_RTSP_LOGIN_STALE);
 	if (g_hash_table_contains(gate->tunnels, id)) {
@@ -352,6 +501,18 @@ handle_message(CdGateConnection *connection, const guint8 *rest, gsize rest_len)
 		refuse_and_drop(connection, "RTSP/1.0 400 Bad Request", "not an RTSP request");
 		return FALSE;
 	}
+	if (gate->config->require_tls && connection->tls == NULL) {
+		refuse_plain(connection, &request, version);
+		gst_rtsp_message_unset(&request);
+		return FALSE;
+	}
+	if (g_str_has_prefix(version, "HTTP/") && connection->tls != NULL) {
+		gst_rtsp_message_unset(&request);
+		refuse_and_drop(connection,
+				"HTTP/1.0 403 Forbidden (RTSP over HTTP on the plain port only)",
+				"RTSP over HTTP over TLS");
+		return FALSE;
+	}
 	if (g_str_has_prefix(version, "HTTP/")) {
 		still_ours = handle_http(connection, &request, version, rest, rest_len);
 		gst_rtsp_message_unset(&request);
@@ -370,6 +531,13 @@ handle_message(CdGateConnection *connection, const guint8 *rest, gsize rest_len)
 					    connection->address,
 					    &request,
 					    &user);
+	else
+		cd_rtsp_auth_report_backoff(gate->auth, connection->address, &request, FALSE);
+	if (login == CD_RTSP_LOGIN_OK && connection->tls != NULL) {
+		hand_over_tls(connection, &request, rest_len);
+		gst_rtsp_message_unset(&request);
+		return FALSE;
+	}
 	if (login == CD_RTSP_LOGIN_OK) {
 		gst_rtsp_message_unset(&request);
 		hand_over(connection, rest, rest_len);
@@ -409,21 +577,35 @@ take_bytes(CdGateConnection *connection, const guint8 *data, gsize length)
 	return TRUE;
 }
 
-/* the gate's context: the socket has bytes or was closed */
-static gboolean
-readable_cb(GSocket *socket, GIOCondition condition, gpointer user_data)
+/* what the peer sent, through the TLS session if there is one; never blocks */
+static gssize
+receive(CdGateConnection *connection, guint8 *buffer, gsize size, GError **error)
 {
-	CdGateConnection *connection = user_data;
+	GInputStream *input;
 
+	if (connection->tls == NULL)
+		return g_socket_receive_with_blocking(connection->socket,
+						      (gchar *)buffer,
+						      size,
+						      FALSE,
+						      NULL,
+						      error);
+	input = g_io_stream_get_input_stream(G_IO_STREAM(connection->tls));
+	return g_pollable_input_stream_read_nonblocking(G_POLLABLE_INPUT_STREAM(input),
+							buffer,
+							size,
+							NULL,
+							error);
+}
+
+/* the gate's context: the connection has bytes or was closed */
+static gboolean
+read_available(CdGateConnection *connection)
+{
 	for (guint i = 0; i < READS_PER_WAKEUP; i++) {
 		guint8 buffer[READ_CHUNK];
 		g_autoptr(GError) error = NULL;
-		gssize got = g_socket_receive_with_blocking(socket,
-							    (gchar *)buffer,
-							    sizeof(buffer),
-							    FALSE,
-							    NULL,
-							    &error);
+		gssize got = receive(connection, buffer, sizeof(buffer), &error);
 
 		if (got < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
 			return G_SOURCE_CONTINUE;
@@ -437,6 +619,75 @@ readable_cb(GSocket *socket, GIOCondition condition, gpointer user_data)
 			return G_SOURCE_REMOVE;
 	}
 	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+socket_readable_cb(GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+	return read_available(user_data);
+}
+
+static gboolean
+tls_readable_cb(GObject *stream, gpointer user_data)
+{
+	return read_available(user_data);
+}
+
+/* the gate's context: the TLS handshake ended; @tls outlives the connection it was for */
+static void
+handshake_done_cb(GObject *tls, GAsyncResult *result, gpointer user_data)
+{
+	CdGateConnection *connection = g_object_get_qdata(tls, gate_connection_quark);
+	g_autoptr(GError) error = NULL;
+	GInputStream *input;
+
+	if (!g_tls_connection_handshake_finish(G_TLS_CONNECTION(tls), result, &error)) {
+		if (connection == NULL)
+			return; /* dropped meanwhile */
+		/* a peer's mistake or a scan, not ours: counted with the other refusals */
+		GST_DEBUG("%s: TLS handshake: %s", connection->address, error->message);
+		drop(connection, "TLS handshake failed");
+		return;
+	}
+	if (connection == NULL)
+		return;
+	g_clear_object(&connection->handshake);
+	input = g_io_stream_get_input_stream(G_IO_STREAM(tls));
+	connection->source = g_pollable_input_stream_create_source(G_POLLABLE_INPUT_STREAM(input),
+								     NULL);
+	g_source_set_callback(connection->source,
+			      (GSourceFunc)(GCallback)tls_readable_cb,
+			      connection,
+			      NULL);
+	g_source_attach(connection->source, connection->context);
+}
+
+/* RTSPS: the connection gst-rtsp-server will go on with, its TLS session started */
+static gboolean
+start_tls(CdGateConnection *connection, GTlsCertificate *certificate)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (gst_rtsp_connection_create_from_socket(connection->socket,
+						   connection->address,
+						   connection->port,
+						   NULL,
+						   &connection->rtsp) != GST_RTSP_OK)
+		return FALSE;
+	connection->tls = gst_rtsp_connection_get_tls(connection->rtsp, &error);
+	if (connection->tls == NULL) {
+		GST_WARNING("%s: no TLS: %s", connection->address, error->message);
+		return FALSE;
+	}
+	g_tls_connection_set_certificate(connection->tls, certificate);
+	g_object_set_qdata(G_OBJECT(connection->tls), gate_connection_quark, connection);
+	connection->handshake = g_cancellable_new();
+	g_tls_connection_handshake_async(connection->tls,
+					 G_PRIORITY_DEFAULT,
+					 connection->handshake,
+					 handshake_done_cb,
+					 NULL);
+	return TRUE;
 }
 
 /**
@@ -456,6 +707,7 @@ cd_rtsp_gate_new(const CdConfig *config,
 	if (g_once_init_enter(&debug_init)) {
 		GST_DEBUG_CATEGORY_INIT(cd_rtsp_gate_debug, "cdrtspgate", 0,
 					"cordon viewer connections before their login");
+		gate_connection_quark = g_quark_from_static_string("cd-gate-connection");
 		g_once_init_leave(&debug_init, 1);
 	}
 	self->config = cd_config_ref(config);
@@ -481,16 +733,28 @@ cd_rtsp_gate_free(CdRtspGate *self)
 }
 
 /**
+ * cd_rtsp_gate_set_tls_port:
+ * @port: the RTSPS port, named in the refusals of require-tls; 0: none
+ */
+void
+cd_rtsp_gate_set_tls_port(CdRtspGate *self, guint port)
+{
+	self->tls_port = port;
+}
+
+/**
  * cd_rtsp_gate_add:
- * @context: where the connection is read
+ * @context: where the connection is read; must be the calling thread's default
  * @socket: (transfer full): a connection just accepted
+ * @certificate: (nullable): RTSPS: the server's certificate, for a TLS handshake first
  */
 void
 cd_rtsp_gate_add(CdRtspGate *self,
 		 GMainContext *context,
 		 GSocket *socket,
 		 const gchar *address,
-		 guint16 port)
+		 guint16 port,
+		 GTlsCertificate *certificate)
 {
 	const CdRequestLimits limits = {
 	    .max_header_bytes = self->config->max_request_header_bytes,
@@ -508,11 +772,17 @@ cd_rtsp_gate_add(CdRtspGate *self,
 	connection->message = g_byte_array_new();
 	connection->nonces = cd_rtsp_nonces_new();
 	connection->connected_at = g_get_monotonic_time();
+	connection->context = context;
 	g_queue_push_tail(&self->connections, connection);
 	connection->link = g_queue_peek_tail_link(&self->connections);
+	if (certificate != NULL) {
+		if (!start_tls(connection, certificate))
+			drop(connection, "cannot start TLS");
+		return;
+	}
 	connection->source = g_socket_create_source(socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
 	g_source_set_callback(connection->source,
-			      (GSourceFunc)(GCallback)readable_cb,
+			      (GSourceFunc)(GCallback)socket_readable_cb,
 			      connection,
 			      NULL);
 	g_source_attach(connection->source, context);
@@ -540,8 +810,8 @@ cd_rtsp_gate_evict_oldest(CdRtspGate *self)
  * cd_rtsp_gate_expire:
  * @now: monotonic microseconds
  *
- * Closes the connections past login-timeout, or with a request begun longer than
- * request-timeout ago, and forgets the tunnel GETs whose POST did not come within
+ * Closes the connections past login-timeout, or with a request (or a TLS handshake) begun
+ * longer than request-timeout ago, and forgets the tunnel GETs whose POST did not come within
  * login-timeout.
  */
 void
@@ -568,6 +838,9 @@ cd_rtsp_gate_expire(CdRtspGate *self, gint64 now)
 			drop(connection, "no login within login-timeout");
 		else if (started != 0 && now - started >= request_us)
 			drop(connection, "a request not complete within request-timeout");
+		else if (connection->handshake != NULL &&
+			 now - connection->connected_at >= request_us)
+			drop(connection, "no TLS handshake within request-timeout");
 	}
 }
 

@@ -178,9 +178,16 @@ cd_viewer_watchdog_drop(CdViewerWatchdog *self, GPtrArray *stuck)
 		const gchar *address =
 		    connection != NULL ? gst_rtsp_connection_get_ip(connection) : "?";
 
+		GSocket *socket =
+		    connection != NULL ? gst_rtsp_connection_get_write_socket(connection) : NULL;
+
 		g_warning("viewer %s took no data for %u s; dropped",
 			  address,
 			  self->config->client_timeout_ms / 1000);
+		/* an RTSPS viewer's TLS session would wait, with no timeout, to send this peer its
+		 * close_notify: shut down, the socket fails that write at once */
+		if (socket != NULL)
+			g_socket_shutdown(socket, TRUE, TRUE, NULL);
 		gst_rtsp_client_close(client);
 	}
 }

@@ -24,6 +24,12 @@
  * share is full, its oldest nonce is forgotten and every nonce of that user issued no later is
  * refused as stale from then on (the floor), so forgetting never makes a used count good again.
  *
+ * Audit (cd_onvif_auth_set_audit()): every refusal that is a failed login is recorded, service
+ * "onvif", with the user name the token or Digest header carries and why: an unknown user,
+ * the refusal's reason for a known one, a nonce count used again (a replay; a right answer to
+ * a nonce that only expired is routine), an address in back-off, or a user who is not among
+ * the camera's viewers.
+ *
  * Threads: the thread of the servers' main context; cd-wsse and cd-source-limit are thread-safe
  * in any case.
  * Keys used: [server] realm, onvif-time-window; [user] password; [camera] viewers.
@@ -34,6 +40,7 @@
 
 #include <string.h>
 
+#include "cd-audit.h"
 #include "cd-digest-nonce.h"
 #include "cd-error.h"
 #include "cd-random.h"
@@ -69,6 +76,7 @@ struct _CdOnvifAuth {
 	CdNonceMint *nonces;
 	GHashTable *user_uses;	/* user name → CdUserUses */
 	guint n_uses;		/* in all of user_uses */
+	CdAudit *audit;		/* nullable: failed logins are recorded there */
 };
 
 G_DEFINE_TYPE(CdOnvifAuth, cd_onvif_auth, G_TYPE_OBJECT)
@@ -451,6 +459,62 @@ remote_address(SoupServerMessage *msg)
 	return address != NULL ? address : "";
 }
 
+/* the user name a refused request claims: its token's, else its Digest header's */
+static gchar *
+claimed_user(SoupServerMessage *msg, CdSoapRequest *request)
+{
+	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
+	CdUsernameToken token = {NULL};
+	GHashTable *params = NULL;
+	gchar *user;
+
+	if (request != NULL && cd_soap_request_get_username_token(request, &token) &&
+	    token.username != NULL)
+		return g_strdup(token.username);
+	params = digest_params(soup_message_headers_get_one(headers, "Authorization"));
+	if (params == NULL)
+		return NULL;
+	user = g_strdup(g_hash_table_lookup(params, "username"));
+	soup_header_free_param_list(params);
+	return user;
+}
+
+/* a refusal that is a failed login, for the trail; routine ones are not */
+static void
+audit_refusal(CdOnvifAuth *self,
+	      SoupServerMessage *msg,
+	      CdSoapRequest *request,
+	      const CdCamera *camera,
+	      CdOnvifAuthResult result,
+	      const GError *error)
+{
+	g_autofree gchar *user = NULL;
+	g_autofree gchar *reason = NULL;
+	const gchar *why = error != NULL ? error->message : "refused";
+
+	if (self->audit == NULL || result == CD_ONVIF_AUTH_ACCEPTED ||
+	    result == CD_ONVIF_AUTH_MISSING)
+		return;
+	/* a stale nonce is routine, a count used again is a replay */
+	if (result == CD_ONVIF_AUTH_STALE && g_strcmp0(why, "a nonce count used before") != 0)
+		return;
+	user = claimed_user(msg, request);
+	if (result == CD_ONVIF_AUTH_FORBIDDEN)
+		reason = g_strdup_printf("not among the viewers of camera %s", camera->name);
+	else if (result == CD_ONVIF_AUTH_STALE)
+		reason = g_strdup("replayed nonce: a nonce count used before");
+	else if (result == CD_ONVIF_AUTH_BACKOFF)
+		reason = g_strdup("back-off: too many failed logins from this address, not checked");
+	else if (user == NULL || lookup_password(user, self) == NULL)
+		reason = g_strdup("unknown user");
+	else if (g_str_has_suffix(why, "credentials refused") ||
+		 g_str_equal(why, "wrong user name or password"))
+		reason = g_strdup("wrong password");
+	else
+		reason = g_strdup(why);
+	cd_audit_login_failed(self->audit, "onvif", user, remote_address(msg), reason);
+}
+
 /**
  * cd_onvif_auth_new:
  * @config: a reference is kept
@@ -465,6 +529,16 @@ cd_onvif_auth_new(const CdConfig *config)
 	self->digest = soup_auth_domain_digest_new("realm", config->realm, NULL);
 	soup_auth_domain_digest_set_auth_callback(self->digest, digest_auth_cb, self, NULL);
 	return self;
+}
+
+/**
+ * cd_onvif_auth_set_audit:
+ * @audit: (nullable): where failed logins are recorded; a reference is kept
+ */
+void
+cd_onvif_auth_set_audit(CdOnvifAuth *self, CdAudit *audit)
+{
+	g_set_object(&self->audit, audit);
 }
 
 /**
@@ -483,30 +557,14 @@ cd_onvif_auth_set_users(CdOnvifAuth *self, const CdConfig *config)
 	cd_config_unref(old);
 }
 
-/**
- * cd_onvif_auth_check:
- * @msg: the HTTP request
- * @request: (nullable): its SOAP envelope, %NULL for plain HTTP (the snapshot)
- * @camera: the device's camera, whose viewers may log in
- * @retry_after_us: (out) (optional): for %CD_ONVIF_AUTH_BACKOFF, how long the address waits
- * @error: why the request was not accepted
- *
- * A source address in back-off is refused before its credentials are looked at. Otherwise a
- * valid UsernameToken or valid HTTP Digest credentials log the request in; when a token fails
- * and no Digest credentials make up for it, the token's refusal is what counts. Refused
- * tokens and Digest responses count as failures of the address, right passwords as successes.
- *
- * Errors: %CD_ERROR_NOT_AUTHORIZED with the reason, free of any credential.
- *
- * Returns: the decision
- */
-CdOnvifAuthResult
-cd_onvif_auth_check(CdOnvifAuth *self,
-		    SoupServerMessage *msg,
-		    CdSoapRequest *request,
-		    const CdCamera *camera,
-		    gint64 *retry_after_us,
-		    GError **error)
+/* the decision (see cd_onvif_auth_check()), before the trail hears of it */
+static CdOnvifAuthResult
+check(CdOnvifAuth *self,
+      SoupServerMessage *msg,
+      CdSoapRequest *request,
+      const CdCamera *camera,
+      gint64 *retry_after_us,
+      GError **error)
 {
 	const gchar *address = remote_address(msg);
 	g_autofree gchar *user = NULL;
@@ -538,6 +596,41 @@ cd_onvif_auth_check(CdOnvifAuth *self,
 		return CD_ONVIF_AUTH_FORBIDDEN;
 	}
 	return CD_ONVIF_AUTH_ACCEPTED;
+}
+
+/**
+ * cd_onvif_auth_check:
+ * @msg: the HTTP request
+ * @request: (nullable): its SOAP envelope, %NULL for plain HTTP (the snapshot)
+ * @camera: the device's camera, whose viewers may log in
+ * @retry_after_us: (out) (optional): for %CD_ONVIF_AUTH_BACKOFF, how long the address waits
+ * @error: why the request was not accepted
+ *
+ * A source address in back-off is refused before its credentials are looked at. Otherwise a
+ * valid UsernameToken or valid HTTP Digest credentials log the request in; when a token fails
+ * and no Digest credentials make up for it, the token's refusal is what counts. Refused
+ * tokens and Digest responses count as failures of the address, right passwords as successes.
+ * Failed logins go to the audit trail.
+ *
+ * Errors: %CD_ERROR_NOT_AUTHORIZED with the reason, free of any credential.
+ *
+ * Returns: the decision
+ */
+CdOnvifAuthResult
+cd_onvif_auth_check(CdOnvifAuth *self,
+		    SoupServerMessage *msg,
+		    CdSoapRequest *request,
+		    const CdCamera *camera,
+		    gint64 *retry_after_us,
+		    GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	CdOnvifAuthResult result = check(self, msg, request, camera, retry_after_us, &error_local);
+
+	audit_refusal(self, msg, request, camera, result, error_local);
+	if (error_local != NULL)
+		g_propagate_error(error, g_steal_pointer(&error_local));
+	return result;
 }
 
 /**
@@ -590,6 +683,7 @@ cd_onvif_auth_finalize(GObject *object)
 	g_clear_object(&self->digest);
 	g_clear_pointer(&self->wsse, cd_wsse_free);
 	g_clear_pointer(&self->backoff, cd_login_backoff_free);
+	g_clear_object(&self->audit);
 	g_hash_table_unref(self->user_uses);
 	cd_nonce_mint_free(self->nonces);
 	G_OBJECT_CLASS(cd_onvif_auth_parent_class)->finalize(object);

@@ -41,7 +41,7 @@ append_capabilities(GString *out, const CdOnvifCall *call)
 	    "<tds:Capabilities>"
 	    "<tds:Network IPFilter=\"false\" ZeroConfiguration=\"false\" IPVersion6=\"false\" "
 	    "DynDNS=\"false\" Dot11Configuration=\"false\" HostnameFromDHCP=\"false\" NTP=\"0\"/>"
-	    "<tds:Security TLS1.0=\"false\" TLS1.1=\"false\" TLS1.2=\"false\" "
+	    "<tds:Security TLS1.0=\"false\" TLS1.1=\"false\" TLS1.2=\"%s\" "
 	    "OnboardKeyGeneration=\"false\" AccessPolicyConfig=\"false\" "
 	    "DefaultAccessPolicy=\"false\" Dot1X=\"false\" RemoteUserHandling=\"false\" "
 	    "X.509Token=\"false\" SAMLToken=\"false\" KerberosToken=\"false\" "
@@ -51,6 +51,7 @@ append_capabilities(GString *out, const CdOnvifCall *call)
 	    "HttpFirmwareUpgrade=\"false\" HttpSystemBackup=\"false\" HttpSystemLogging=\"false\" "
 	    "HttpSupportInformation=\"false\"/>"
 	    "</tds:Capabilities>",
+	    call->serves_tls ? "true" : "false",
 	    call->config->discovery_enabled ? "true" : "false");
 }
 
@@ -124,14 +125,17 @@ append_category_capabilities(GString *out, const CdOnvifCall *call, const gchar 
 			       xaddr,
 			       call->config->discovery_enabled ? "true" : "false");
 	append_version(out, "tt:SupportedVersions");
-	g_string_append(out,
-			"</tt:System>"
-			"<tt:Security><tt:TLS1.1>false</tt:TLS1.1><tt:TLS1.2>false</tt:TLS1.2>"
-			"<tt:OnboardKeyGeneration>false</tt:OnboardKeyGeneration>"
-			"<tt:AccessPolicyConfig>false</tt:AccessPolicyConfig>"
-			"<tt:X.509Token>false</tt:X.509Token><tt:SAMLToken>false</tt:SAMLToken>"
-			"<tt:KerberosToken>false</tt:KerberosToken><tt:RELToken>false</tt:RELToken>"
-			"</tt:Security></tt:Device>");
+	g_string_append_printf(out,
+			       "</tt:System>"
+			       "<tt:Security><tt:TLS1.1>false</tt:TLS1.1><tt:TLS1.2>%s</tt:TLS1.2>"
+			       "<tt:OnboardKeyGeneration>false</tt:OnboardKeyGeneration>"
+			       "<tt:AccessPolicyConfig>false</tt:AccessPolicyConfig>"
+			       "<tt:X.509Token>false</tt:X.509Token>"
+			       "<tt:SAMLToken>false</tt:SAMLToken>"
+			       "<tt:KerberosToken>false</tt:KerberosToken>"
+			       "<tt:RELToken>false</tt:RELToken>"
+			       "</tt:Security></tt:Device>",
+			       call->serves_tls ? "true" : "false");
 }
 
 static gboolean
@@ -364,19 +368,29 @@ get_ntp(const CdOnvifCall *call, GError **error)
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
+static void
+append_network_protocol(GString *out, const gchar *name, guint port)
+{
+	g_string_append_printf(out,
+			       "<tds:NetworkProtocols><tt:Name>%s</tt:Name>"
+			       "<tt:Enabled>true</tt:Enabled><tt:Port>%u</tt:Port>"
+			       "</tds:NetworkProtocols>",
+			       name,
+			       port);
+}
+
+/* HTTPS is on the HTTP port; ONVIF's list of protocol names has no RTSPS to give its port */
 static gchar *
 get_network_protocols(const CdOnvifCall *call, GError **error)
 {
-	return g_strdup_printf("<tds:GetNetworkProtocolsResponse>"
-			       "<tds:NetworkProtocols><tt:Name>HTTP</tt:Name>"
-			       "<tt:Enabled>true</tt:Enabled><tt:Port>%u</tt:Port>"
-			       "</tds:NetworkProtocols>"
-			       "<tds:NetworkProtocols><tt:Name>RTSP</tt:Name>"
-			       "<tt:Enabled>true</tt:Enabled><tt:Port>%u</tt:Port>"
-			       "</tds:NetworkProtocols>"
-			       "</tds:GetNetworkProtocolsResponse>",
-			       call->onvif_port,
-			       call->rtsp_port);
+	g_autoptr(GString) out = g_string_new("<tds:GetNetworkProtocolsResponse>");
+
+	append_network_protocol(out, "HTTP", call->onvif_port);
+	if (call->serves_tls)
+		append_network_protocol(out, "HTTPS", call->onvif_port);
+	append_network_protocol(out, "RTSP", call->rtsp_port);
+	g_string_append(out, "</tds:GetNetworkProtocolsResponse>");
+	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
 static gchar *

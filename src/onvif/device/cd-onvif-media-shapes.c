@@ -603,19 +603,33 @@ cd_onvif_media_get_snapshot_uri(const CdOnvifCall *call,
 /*
  * GetStreamUri's reply, once the version's handler has checked the arguments. RTSP over HTTP
  * is served on the RTSP port itself (cd-rtsp-gate), and named with the http scheme, as
- * cameras name it, so that a client knows to tunnel.
+ * cameras name it, so that a client knows to tunnel. That tunnel is plain HTTP, so a client
+ * that came over TLS is refused it rather than handed a clear-text address over a secure
+ * channel: it gets rtsps:// by asking for RTSP.
+ *
+ * Errors: %CD_ERROR_INVALID_REQUEST for the tunnel asked for over TLS.
  */
 gchar *
 cd_onvif_media_respond_with_stream_uri(const CdOnvifCall *call,
 				       const CdOnvifProfile *profile,
 				       const CdOnvifMediaVersion *version,
-				       gboolean over_http)
+				       gboolean over_http,
+				       GError **error)
 {
 	const gchar *rtsp = profile->stream_uri;
-	g_autofree gchar *http = g_str_has_prefix(rtsp, "rtsp://")
-				     ? g_strconcat("http://", rtsp + strlen("rtsp://"), NULL)
-				     : NULL;
-	g_autofree gchar *uri = cd_xml_escape(over_http && http != NULL ? http : rtsp);
+	g_autofree gchar *http = NULL;
+	g_autofree gchar *uri = NULL;
 
+	if (over_http && call->tls) {
+		g_set_error_literal(error,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_REQUEST,
+				    "RTSP over HTTP is plain HTTP and not offered over HTTPS: ask "
+				    "for RTSP, which is served over TLS (rtsps://)");
+		return NULL;
+	}
+	if (over_http && g_str_has_prefix(rtsp, "rtsp://"))
+		http = g_strconcat("http://", rtsp + strlen("rtsp://"), NULL);
+	uri = cd_xml_escape(http != NULL ? http : rtsp);
 	return respond_with_uri(call, version, uri);
 }

@@ -236,8 +236,9 @@ delete_profile(const CdOnvifCall *call, GError **error)
 
 /*
  * RTP unicast over UDP, over the RTSP connection (TCP, RTSP) all use the same RTSP URL; the
- * client picks the transport in SETUP. HTTP gets the same path on the same port with the http
- * scheme: the RTSP port serves the tunnel. Multicast is not served.
+ * client picks the transport in SETUP (rtsps:// for a client that came over TLS). HTTP gets the
+ * same path on the same port with the http scheme: the RTSP port serves the tunnel; not over
+ * TLS (see cd_onvif_media_respond_with_stream_uri()). Multicast is not served.
  */
 static gchar *
 get_stream_uri(const CdOnvifCall *call, GError **error)
@@ -262,7 +263,8 @@ get_stream_uri(const CdOnvifCall *call, GError **error)
 	return cd_onvif_media_respond_with_stream_uri(call,
 						      profile,
 						      &cd_onvif_media_version_ver10,
-						      g_strcmp0(protocol, "HTTP") == 0);
+						      g_strcmp0(protocol, "HTTP") == 0,
+						      error);
 }
 
 static gchar *

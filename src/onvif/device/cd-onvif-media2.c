@@ -58,7 +58,8 @@ get_profiles(const CdOnvifCall *call, GError **error)
 
 /*
  * RtspUnicast is Media2's name; RTSP and RTP-Unicast are what older clients send. RtspOverHttp
- * gets the http URL of the RTSP port, which serves the tunnel.
+ * gets the http URL of the RTSP port, which serves the tunnel (not over TLS: see
+ * cd_onvif_media_respond_with_stream_uri()).
  */
 static gchar *
 get_stream_uri(const CdOnvifCall *call, GError **error)
@@ -81,7 +82,8 @@ get_stream_uri(const CdOnvifCall *call, GError **error)
 	return cd_onvif_media_respond_with_stream_uri(call,
 						      profile,
 						      &cd_onvif_media_version_media2,
-						      g_strcmp0(protocol, "RtspOverHttp") == 0);
+						      g_strcmp0(protocol, "RtspOverHttp") == 0,
+						      error);
 }
 
 static gchar *

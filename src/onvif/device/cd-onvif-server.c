@@ -32,15 +32,26 @@
  * header, when it is a plain host[:port]; the socket's address otherwise), so NAT and host
  * names work.
  *
+ * HTTPS (cd_onvif_server_set_tls()): the listener serves it on the device's port beside plain
+ * HTTP. A request that came over TLS is handed TLS addresses only: https:// for the services
+ * and snapshots, rtsps:// on cordon's RTSPS port for the streams, and no RTSP-over-HTTP tunnel
+ * (it is plain HTTP on the RTSP port: cd-onvif-media refuses it). With [server] require-tls,
+ * a request over plain HTTP gets the pre-authentication operations only, whose addresses
+ * already say https:// so that the client moves over; anything that needs a login is refused
+ * with 403 and a fault saying to use HTTPS before its credentials are looked at, without a
+ * challenge (no password or digest is invited over clear text) and without counting as a
+ * failed login.
+ *
  * Threads: everything runs on the thread-default main context of the thread that calls
  * cd_onvif_server_start() (the daemon's main loop), except the snapshot: waiting for a frame
  * and encoding it runs in a GTask worker thread while the request is paused. A failed login is
  * held back with a timeout source on the same context, the request paused meanwhile: no thread
  * ever sleeps.
  *
- * Keys used: [server] listen-address, rtsp-port (for the stream URI), client-timeout; [camera]
- * onvif-port, onvif-address, bitrate, gop. The size and rate described are the ones served,
- * read from the camera's #CdCameraView with every request, never from width/height/fps.
+ * Keys used: [server] listen-address, rtsp-port (for the stream URI), client-timeout,
+ * require-tls; [camera] onvif-port, onvif-address, bitrate, gop. The size and rate described
+ * are the ones served, read from the camera's #CdCameraView with every request, never from
+ * width/height/fps.
  */
 #define G_LOG_DOMAIN "CdOnvifServer"
 
@@ -81,6 +92,8 @@ struct _CdOnvifServer {
 	CdHttpListener *listener;  /* while running: accepts for the server */
 	gchar *address;		   /* where it listens */
 	guint rtsp_port;	   /* cordon's RTSP port, for the stream URI */
+	GTlsCertificate *certificate; /* nullable: HTTPS beside HTTP, on the same port */
+	guint rtsps_port;	      /* cordon's RTSPS port, for TLS clients' stream URIs, or 0 */
 	GCancellable *cancellable; /* per run: stop() cancels it, late snapshots are dropped */
 	GPtrArray *delays;	   /* (element-type CdOnvifDelay) failed logins held back */
 	guint snapshots_running;
@@ -381,11 +394,26 @@ local_inet_address(SoupServerMessage *msg)
 	return G_IS_INET_SOCKET_ADDRESS(local) ? G_INET_SOCKET_ADDRESS(local) : NULL;
 }
 
-/* this request's URLs: the services' base and cordon's RTSP server ("rtsp://HOST:PORT") */
+/* plain HTTP where the configuration wants TLS for anything but the pre-login calls */
+static gboolean
+tls_required(CdOnvifServer *self, SoupServerMessage *msg)
+{
+	return self->config->require_tls && !cd_http_listener_message_is_tls(msg);
+}
+
+/*
+ * This request's URLs: the services' base ("http://HOST:PORT") and cordon's RTSP server
+ * ("rtsp://HOST:PORT"). Over TLS, https:// and rtsps:// on the RTSPS port (rtsp:// when there
+ * is none: the one stream there is). A plain request under require-tls gets https:// too:
+ * only the pre-login calls are answered there, and what they point at is where to log in.
+ */
 static void
 request_urls(CdOnvifServer *self, SoupServerMessage *msg, gchar **base_url, gchar **rtsp_url)
 {
 	GInetSocketAddress *local = local_inet_address(msg);
+	gboolean tls = cd_http_listener_message_is_tls(msg);
+	gboolean https = self->certificate != NULL && (tls || self->config->require_tls);
+	gboolean rtsps = tls && self->rtsps_port != 0;
 	g_autofree gchar *host = NULL;
 	g_autofree gchar *stream_host = NULL;
 	guint port;
@@ -393,8 +421,11 @@ request_urls(CdOnvifServer *self, SoupServerMessage *msg, gchar **base_url, gcha
 	request_authority(msg, local, &host, &port);
 	stream_host =
 	    rtsp_host(self, host, local != NULL ? g_inet_socket_address_get_address(local) : NULL);
-	*base_url = g_strdup_printf("http://%s:%u", host, port);
-	*rtsp_url = g_strdup_printf("rtsp://%s:%u", stream_host, self->rtsp_port);
+	*base_url = g_strdup_printf("%s://%s:%u", https ? "https" : "http", host, port);
+	*rtsp_url = g_strdup_printf("%s://%s:%u",
+				    rtsps ? "rtsps" : "rtsp",
+				    stream_host,
+				    rtsps ? self->rtsps_port : self->rtsp_port);
 }
 
 /* what the media services describe of each profile the camera is served as */
@@ -469,6 +500,9 @@ call_operation(CdOnvifServer *self,
 	    .local_address = local != NULL ? g_inet_socket_address_get_address(local) : NULL,
 	    .onvif_port = cd_onvif_server_get_port(self),
 	    .rtsp_port = self->rtsp_port,
+	    .rtsps_port = self->rtsps_port,
+	    .serves_tls = self->certificate != NULL,
+	    .tls = cd_http_listener_message_is_tls(msg),
 	    .service = service,
 	    .services = cd_onvif_services(),
 	};
@@ -529,7 +563,31 @@ refuse_backoff(SoupServerMessage *msg, gint64 retry_after_us, gboolean soap)
 }
 
 /*
- * Answers a request that did not log in, and returns FALSE; TRUE lets it through. No
+ * require-tls, on plain HTTP: refused before anything of a login is looked at, with no
+ * challenge (that would invite a password or digest over clear text), no delay and no
+ * back-off: nothing was tried. 403: the client may not do this here, and must not retry as is.
+ */
+static void
+refuse_plain(CdOnvifServer *self, SoupServerMessage *msg, const gchar *what, gboolean soap)
+{
+	log_refusal(self, msg, what, "require-tls: logins only over HTTPS");
+	if (soap)
+		reply_fault(msg,
+			    SOUP_STATUS_FORBIDDEN,
+			    "s:Sender",
+			    "ter:NotAuthorized",
+			    "this device takes logins over HTTPS only: use https:// on the same "
+			    "port");
+	else
+		reply_text(msg,
+			   SOUP_STATUS_FORBIDDEN,
+			   "this device takes logins over HTTPS only: use https:// on the same "
+			   "port\n");
+}
+
+/*
+ * Answers a request that did not log in, and returns FALSE; TRUE lets it through. Under
+ * require-tls, a plain HTTP request is refused before its credentials are read. No
  * credentials at all, or a stale nonce, get a Digest challenge at once; wrong ones wait a
  * random delay. SOAP requests get ter:NotAuthorized: 401 with the challenge for HTTP Digest,
  * 400 for a bad UsernameToken (what clients expect: they retry 401 with Digest, report 400 as
@@ -544,11 +602,16 @@ authenticate(CdOnvifServer *self,
 {
 	g_autoptr(GError) error = NULL;
 	gint64 retry_after_us = 0;
-	CdOnvifAuthResult result =
-	    cd_onvif_auth_check(self->auth, msg, request, self->camera, &retry_after_us, &error);
+	CdOnvifAuthResult result;
 	gboolean delay = TRUE;
 	guint status;
 
+	if (tls_required(self, msg)) {
+		refuse_plain(self, msg, what, soap);
+		return FALSE;
+	}
+	result =
+	    cd_onvif_auth_check(self->auth, msg, request, self->camera, &retry_after_us, &error);
 	if (result == CD_ONVIF_AUTH_ACCEPTED)
 		return TRUE;
 	log_refusal(self, msg, what, error->message);
@@ -781,6 +844,22 @@ cd_onvif_server_new(const CdConfig *config,
 }
 
 /**
+ * cd_onvif_server_set_tls:
+ * @certificate: (nullable): with its private key; a reference is kept. %NULL: plain HTTP only
+ * @rtsps_port: where cordon's RTSPS server listens, for TLS clients' stream URIs; 0: none
+ *
+ * From the next start on, the device serves HTTPS with @certificate on its port, beside plain
+ * HTTP, and hands TLS clients https:// and rtsps:// addresses (see the file's comment).
+ */
+void
+cd_onvif_server_set_tls(CdOnvifServer *self, GTlsCertificate *certificate, guint rtsps_port)
+{
+	g_return_if_fail(certificate == NULL || G_IS_TLS_CERTIFICATE(certificate));
+	g_set_object(&self->certificate, certificate);
+	self->rtsps_port = rtsps_port;
+}
+
+/**
  * cd_onvif_server_start:
  * @rtsp_port: where cordon's RTSP server listens, for the stream URI
  *
@@ -809,6 +888,7 @@ cd_onvif_server_start(CdOnvifServer *self, guint rtsp_port, GError **error)
 	soup_server_add_handler(server, "/onvif", handler_cb, self, NULL);
 	g_signal_connect(server, "request-started", G_CALLBACK(request_started_cb), self);
 	listener = cd_http_listener_new(server, &limits);
+	cd_http_listener_set_certificate(listener, self->certificate);
 	if (!cd_http_listener_start(listener, self->address, self->camera->onvif_port, error)) {
 		g_prefix_error(error,
 			       "%s: [camera %s] cannot listen for ONVIF on %s port %u: ",
@@ -823,9 +903,12 @@ cd_onvif_server_start(CdOnvifServer *self, guint rtsp_port, GError **error)
 	self->rtsp_port = rtsp_port;
 	self->cancellable = g_cancellable_new();
 	cd_camera_message(self->camera->name,
-			  "ONVIF device at http://%s:%u" CD_ONVIF_PATH_DEVICE,
+			  "ONVIF device at http://%s:%u" CD_ONVIF_PATH_DEVICE "%s",
 			  self->address,
-			  cd_http_listener_get_port(self->listener));
+			  cd_http_listener_get_port(self->listener),
+			  self->certificate == NULL	 ? ""
+			  : self->config->require_tls ? ", logins over https only"
+						      : ", https too");
 	return TRUE;
 }
 
@@ -875,6 +958,7 @@ cd_onvif_server_dispose(GObject *object)
 	for (CdProfile i = 0; i < CD_N_PROFILES; i++)
 		g_clear_object(&self->views[i]);
 	g_clear_object(&self->auth);
+	g_clear_object(&self->certificate);
 	G_OBJECT_CLASS(cd_onvif_server_parent_class)->dispose(object);
 }
 

@@ -85,6 +85,8 @@
 #define NS_TDS	  CD_WSD_NS_TDS
 
 #define WSA_ANONYMOUS NS_WSA "/role/anonymous"
+/* every device's, on its port (cd-onvif-service's CD_ONVIF_PATH_DEVICE) */
+#define DEVICE_SERVICE_PATH "/onvif/device_service"
 #define WSD_TO	      "urn:schemas-xmlsoap-org:ws:2005:04:discovery"
 
 /* every message declares all prefixes on the envelope, so any namespace-aware client finds them */
@@ -131,6 +133,7 @@ struct _CdDiscovery {
 	gint64 tokens_at;
 	guint drops; /* since the last drop log line */
 	gint64 drop_logged_at;
+	gboolean https; /* the devices serve HTTPS too, on the same port */
 };
 
 G_DEFINE_TYPE(CdDiscovery, cd_discovery, G_TYPE_OBJECT)
@@ -263,11 +266,16 @@ route_source(GInetAddress *peer)
 	    g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(local)));
 }
 
-/* the device's own address, else the recorder-side one, else the one the peer reaches us on */
+/*
+ * The device's own address, else the recorder-side one, else the one the peer reaches us on.
+ * With HTTPS, its https:// address follows the http:// one (XAddrs is a list): clients that
+ * take the first (libonvif cuts at the first space) keep the address they always had.
+ */
 static gchar *
 device_xaddrs(CdDiscovery *self, const CdDiscoveryDevice *device, GInetAddress *peer)
 {
 	g_autofree gchar *host = NULL;
+	g_autofree gchar *authority = NULL;
 	gboolean ipv6;
 
 	if (device->address != NULL)
@@ -279,11 +287,14 @@ device_xaddrs(CdDiscovery *self, const CdDiscoveryDevice *device, GInetAddress *
 	if (host == NULL)
 		return NULL;
 	ipv6 = strchr(host, ':') != NULL;
-	return g_strdup_printf("http://%s%s%s:%u/onvif/device_service",
-			       ipv6 ? "[" : "",
-			       host,
-			       ipv6 ? "]" : "",
-			       device->port);
+	authority =
+	    g_strdup_printf("%s%s%s:%u", ipv6 ? "[" : "", host, ipv6 ? "]" : "", device->port);
+	if (self->https)
+		return g_strdup_printf("http://%s" DEVICE_SERVICE_PATH
+				       " https://%s" DEVICE_SERVICE_PATH,
+				       authority,
+				       authority);
+	return g_strdup_printf("http://%s" DEVICE_SERVICE_PATH, authority);
 }
 
 /* NULL for a wildcard, which asks for the address the probe arrived on */
@@ -914,6 +925,20 @@ find_device(CdDiscovery *self, const gchar *endpoint_reference)
 			return (gint)i;
 	}
 	return -1;
+}
+
+/**
+ * cd_discovery_set_https:
+ * @https: whether the devices serve HTTPS too, on their HTTP port
+ *
+ * From the next message on, each device's XAddrs lists its https:// address after its
+ * http:// one.
+ */
+void
+cd_discovery_set_https(CdDiscovery *self, gboolean https)
+{
+	g_return_if_fail(CD_IS_DISCOVERY(self));
+	self->https = https;
 }
 
 /**

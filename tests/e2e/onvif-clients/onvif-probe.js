@@ -4,12 +4,18 @@
 // Drives one ONVIF device with the npm `onvif` client (agsh/onvif), the way a Node VMS or a
 // home-automation bridge does, and prints what it learned. Used by tests/e2e/test-onvif-clients.c.
 //
-//   node onvif-probe.js HOSTNAME PORT USER PASSWORD [ws-security|http-digest]
+//   node onvif-probe.js HOSTNAME PORT USER PASSWORD [ws-security|http-digest] [--pin CERT.pem]
 //
 // ws-security (the default) lets the library sign every SOAP request with a WS-Security
 // UsernameToken (PasswordDigest); http-digest turns that off, so the device challenges with
 // HTTP Digest and the library answers it. The snapshot is fetched with HTTP Digest in both
 // modes, with the library's own challenge parser and answer (Cam.digestAuth).
+//
+// --pin CERT.pem talks HTTPS (the library's useSecure), as a VMS that pinned the device's
+// self-signed certificate: CERT.pem is the one trust anchor, and the peer's certificate must
+// be that very one (its SHA-256 fingerprint) whatever names it carries; TLS 1.2 at least. The
+// snapshot is fetched over HTTPS the same way. RTSP over HTTP is plain HTTP, which cordon does
+// not hand to a client that came over TLS: that refusal is reported, not an error.
 //
 // Output on stdout, in the GLib key-file format (the C test reads it with GKeyFile; GLib has no
 // JSON parser and the project takes no JSON library for one test):
@@ -19,15 +25,21 @@
 //                 device-service, media-service, media2-service
 //   [media2 N]    profile N as seen through Media2 (when the device offers it), then
 //   [media N]     the same through Media (ver10): token, name, encoding, width, height, fps,
-//                 bitrate, gov, stream-uri, snapshot-uri, snapshot-status, snapshot-type,
-//                 snapshot-bytes, snapshot-jpeg (starts with FF D8 and ends with FF D9)
+//                 bitrate, gov, stream-uri, stream-uri-http (or stream-uri-http-refused over
+//                 TLS), snapshot-uri, snapshot-status, snapshot-type, snapshot-bytes,
+//                 snapshot-jpeg (starts with FF D8 and ends with FF D9), and over TLS
+//                 snapshot-tls (the protocol) and snapshot-fingerprint (the peer's)
+//   [tls]         with --pin: pinned (the fingerprint CERT.pem has)
 //   [error]       stage, message: the first call that failed (the exit status is then 1)
 //
 // Only the address given is contacted, plus the snapshot URI the device hands out. Every call has
 // a timeout, and the whole run is bounded by a watchdog.
 'use strict';
 
+const crypto = require('crypto');
+const fs = require('fs');
 const http = require('http');
+const https = require('https');
 const { Cam } = require('onvif');
 const { getDigestHeaders } = require('onvif/lib/utils');
 const onvifPackage = require('onvif/package.json');
@@ -84,9 +96,35 @@ function call(cam, stage, method, ...args) {
 	});
 }
 
+// --pin: trust CERT.pem alone, and check that the peer's certificate is it (by fingerprint,
+// rather than by the names in it: a pinned self-signed certificate is known by its key)
+function pinnedOptions(path) {
+	const pem = fs.readFileSync(path, 'utf8');
+	const pinned = new crypto.X509Certificate(pem).fingerprint256;
+	return {
+		pinned,
+		options: {
+			ca: pem,
+			rejectUnauthorized: true,
+			minVersion: 'TLSv1.2',
+			checkServerIdentity: (host, cert) => cert.fingerprint256 === pinned ? undefined
+				: new Error(`certificate ${cert.fingerprint256} is not the pinned ${pinned}`),
+		},
+	};
+}
+
+let secureOptions = null; // with --pin
+
 function get(url, headers) {
+	const lib = url.protocol === 'https:' ? https : http;
+	const options = { headers, timeout: CALL_TIMEOUT_MS, agent: false };
+	if (url.protocol === 'https:') {
+		if (secureOptions === null)
+			return Promise.reject(new Error(`${url.href}: https without --pin`));
+		Object.assign(options, secureOptions);
+	}
 	return new Promise((resolve, reject) => {
-		const req = http.get(url, { headers, timeout: CALL_TIMEOUT_MS, agent: false }, (res) => {
+		const req = lib.get(url, options, (res) => {
 			const chunks = [];
 			let length = 0;
 			res.on('data', (chunk) => {
@@ -119,7 +157,9 @@ async function fetchSnapshot(cam, uri) {
 		});
 		({ res, body } = await get(url, { Authorization: authorization }));
 	}
-	return { status: res.statusCode, type: res.headers['content-type'], body };
+	const tls = typeof res.socket.getProtocol === 'function' ? res.socket.getProtocol() : null;
+	const peer = tls !== null ? res.socket.getPeerCertificate().fingerprint256 : null;
+	return { status: res.statusCode, type: res.headers['content-type'], body, tls, peer };
 }
 
 function isJpeg(body) {
@@ -156,9 +196,15 @@ async function describeProfiles(cam, media) {
 			{ protocol: 'RTSP', profileToken: token });
 		set('stream-uri', stream && stream.uri);
 		// RTSP over HTTP: the library asks RtspOverHttp of Media2 and HTTP of Media ver10
-		const tunnel = await call(cam, `${media} GetStreamUri HTTP ${token}`, 'getStreamUri',
-			{ protocol: 'HTTP', profileToken: token });
-		set('stream-uri-http', tunnel && tunnel.uri);
+		try {
+			const tunnel = await call(cam, `${media} GetStreamUri HTTP ${token}`,
+				'getStreamUri', { protocol: 'HTTP', profileToken: token });
+			set('stream-uri-http', tunnel && tunnel.uri);
+		} catch (err) {
+			if (secureOptions === null)
+				throw err;
+			set('stream-uri-http-refused', err.message);
+		}
 		const snapshot = await call(cam, `${media} GetSnapshotUri ${token}`, 'getSnapshotUri',
 			{ profileToken: token });
 		set('snapshot-uri', snapshot && snapshot.uri);
@@ -172,20 +218,31 @@ async function describeProfiles(cam, media) {
 		set('snapshot-type', picture.type);
 		set('snapshot-bytes', picture.body.length);
 		set('snapshot-jpeg', isJpeg(picture.body));
+		if (picture.tls !== null) {
+			set('snapshot-tls', picture.tls);
+			set('snapshot-fingerprint', picture.peer);
+		}
 	}
 }
 
 async function main() {
-	const [hostname, port, username, password, auth = 'ws-security'] = process.argv.slice(2);
-	if (password === undefined || !['ws-security', 'http-digest'].includes(auth)) {
+	const [hostname, port, username, password, auth = 'ws-security', flag, pin] =
+		process.argv.slice(2);
+	if (password === undefined || !['ws-security', 'http-digest'].includes(auth) ||
+	    (flag !== undefined && (flag !== '--pin' || pin === undefined))) {
 		process.stderr.write('usage: onvif-probe.js HOSTNAME PORT USER PASSWORD ' +
-			'[ws-security|http-digest]\n');
+			'[ws-security|http-digest] [--pin CERT.pem]\n');
 		process.exit(2);
 	}
 	const client = group('client');
 	client('library', `onvif ${onvifPackage.version}`);
 	client('node', process.version);
 	client('auth', auth);
+	if (pin !== undefined) {
+		const pinning = pinnedOptions(pin);
+		secureOptions = pinning.options;
+		group('tls')('pinned', pinning.pinned);
+	}
 
 	const cam = new Cam({
 		hostname,
@@ -195,6 +252,8 @@ async function main() {
 		timeout: CALL_TIMEOUT_MS,
 		autoconnect: false,
 		useWSSecurity: auth === 'ws-security',
+		useSecure: secureOptions !== null,
+		secureOpts: secureOptions || {},
 	});
 	// connect() swallows media errors (a wrong password among them) into a warning
 	const warnings = [];
@@ -209,7 +268,8 @@ async function main() {
 	device('hardware', info.hardwareId);
 	device('media2', Boolean(cam.media2Support));
 	for (const service of ['device', 'media', 'media2']) {
-		const address = service === 'device' ? `http://${hostname}:${port}${cam.path}`
+		const scheme = secureOptions !== null ? 'https' : 'http';
+		const address = service === 'device' ? `${scheme}://${hostname}:${port}${cam.path}`
 			: cam.uri && cam.uri[service] && cam.uri[service].href;
 		device(`${service}-service`, address);
 	}
