@@ -12,8 +12,11 @@ import subprocess
 ANALYSIS_BEGIN = "<!-- analysis: kept when the benchmark rewrites this file -->"
 ANALYSIS_END = "<!-- end of analysis -->"
 FULL_RATE = 29.5
+OBSERVE_SETTLE = 2.0  # run-bench.py's OBSERVE_SETTLE_S
+ENDED_THREADS = "(ended threads)"  # run-bench.py's
 # what run-bench.py runs by default: anything else is a partial run
-ALL_PHASES = "cost,session,max,memory,h265,quality,identity"
+ALL_PHASES = "cost,session,max,memory,h265,quality,identity,observe"
+OBSERVE_HEADING = "## Watching cordon: a status page and a Prometheus scrape"
 
 CONTENDERS = {
     "floor": "gst-launch-1.0 rtspsrc ! cordon's decode template ! x264enc ! fakesink",
@@ -129,6 +132,192 @@ def identity_section(results):
                     f"{figures.get('unreadable', figures.get('error', 'n/a'))} |")
     rows.append("")
     return rows
+
+
+def observe_section(results, spliced=False):
+    """the observe phase: cordon's CPU and RSS with N cameras, its management server idle
+    (baseline) and watched (observed), windows paired repeat by repeat"""
+    observe = results.get("observe")
+    base = results["windows"].get("observe/baseline", [])
+    seen = results["windows"].get("observe/observed", [])
+    if not observe or not base or not seen:
+        return []
+    count = observe["cameras"]
+    schedule = observe.get("schedule", {})
+    rows = [OBSERVE_HEADING, ""]
+    if spliced:
+        rows += [f"Measured on {observe.get('date')} in a run of this phase alone (`run-bench.py "
+                 f"--phases observe --splice`; load before: `{observe.get('load_before')}`, "
+                 f"after: `{observe.get('load_after')}`), put into this file beside the figures "
+                 f"of the run at the top.", ""]
+    rows += [f"One cordon serving {count} cameras (default settings, the sub profile on: "
+             f"the page's thumbnails ask for it), one counting RTSP viewer on each camera's main "
+             f"profile, `[server] admin-port` and an `[admin NAME]` configured. Its CPU and RSS "
+             f"over {observe['window']:.0f} s windows, {observe['repeats']} of each kind, "
+             f"alternated in the same process (baseline, observed, observed, baseline, ...), "
+             f"{OBSERVE_SETTLE:.0f} s after the traffic starts or stops:",
+             "",
+             "- baseline: the management server configured and listening, nobody asking;",
+             f"- observed: a Prometheus-like scrape of `/metrics` every "
+             f"{schedule.get('metrics_s', 1):g} s, and a status-page-like client: `GET "
+             f"/api/v1/cameras` and `/api/v1/daemon` every {schedule.get('poll_s', 2):g} s, one "
+             f"thumbnail (`snapshot.jpg?profile=sub&t=N`) per camera every "
+             f"{schedule.get('thumb_s', 4):g} s, staggered (what `src/admin/page/app.js` "
+             f"does with one visible card per camera). Three Python threads of the bench "
+             f"(urllib, HTTP Basic sent with every request as Prometheus does, 127.0.0.1), one "
+             f"request per connection (cordon closes each).",
+             "",
+             "| window | cordon CPU cores | RSS MiB | requests/s | slowest camera, fresh "
+             "frames/s | foreign load, cores |",
+             "|---|---|---|---|---|---|"]
+    for name, windows in (("baseline", base), ("observed", seen)):
+        rates = [sum(k["count"] for k in w.get("requests", {}).values()) / w["seconds"]
+                 for w in windows]
+        slowest = [min((f for f in w["fps"] if f is not None), default=None) for w in windows]
+        rows.append(f"| {name} | {median_range([w['cores'][0] for w in windows])} | "
+                    f"{median_range([w['rss'][0] for w in windows], '{:.1f}')} | "
+                    f"{median_range(rates, '{:.2f}')} | {median_range(slowest, '{:.1f}')} | "
+                    f"{median_range([w['foreign_cores'] for w in windows], '{:.2f}')} |")
+    disturbed = observe.get("disturbed") or []
+    if disturbed:
+        rows += ["", f"{len(disturbed)} pair(s) of windows that other processes disturbed (more "
+                 f"than 0.1 cores of theirs, or a camera under {FULL_RATE} fresh frames/s) were "
+                 f"measured again; the table has the pairs kept."]
+    def disturbed_window(window):
+        return window["foreign_cores"] > 0.1 or \
+            any(f is None or f < FULL_RATE for f in window["fps"])
+
+    kept_disturbed = [(b, o) for b, o in zip(base, seen)
+                      if disturbed_window(b) or disturbed_window(o)]
+    if kept_disturbed:
+        foreign = max(w["foreign_cores"] for pair in kept_disturbed for w in pair)
+        rows += ["", f"**Disturbed**: {len(kept_disturbed)} of the {len(base)} pairs kept "
+                 f"{'was' if len(kept_disturbed) == 1 else 'were'} disturbed all the same "
+                 f"(other processes up to {foreign:.2f} cores, or a camera under {FULL_RATE} "
+                 f"fresh frames/s): the whole-process figures are the less reliable for it, "
+                 f"the per-thread count hardly."]
+    pairs = list(zip(base, seen))
+    extra = [o["cores"][0] - b["cores"][0] for b, o in pairs]
+    ratios = [ratio(o["cores"][0], b["cores"][0]) for b, o in pairs]
+    extra_rss = [o["rss"][0] - b["rss"][0] for b, o in pairs]
+    requests = [sum(k["count"] for k in o.get("requests", {}).values()) for _, o in pairs]
+    per_request = [e * o["seconds"] / n * 1000 for e, (_, o), n in zip(extra, pairs, requests)
+                   if n]
+    # exact per thread: the main thread serves every request (HTTP, login, JSON, the metrics
+    # text); a thumbnail is encoded from a GTask worker (pool-*) by a short pipeline of its
+    # own (gst_video_convert_sample(): appsrcN ! ... ! jpegenc), whose thread ends with it
+    def main_thread(window):
+        return window.get("threads", {}).get("cordon", 0.0)
+
+    def jpeg_threads(window):
+        return sum(cores for name, cores in window.get("threads", {}).items()
+                   if name.startswith("pool-") or name == "appsrc*:src"
+                   or name == ENDED_THREADS)
+
+    main = [main_thread(o) - main_thread(b) for b, o in pairs]
+    jpeg = [jpeg_threads(o) - jpeg_threads(b) for b, o in pairs]
+    serving = [m + j for m, j in zip(main, jpeg)]
+    thumbnails = [o.get("requests", {}).get("thumbnail", {}).get("count", 0) for _, o in pairs]
+    per_request_exact = [c * o["seconds"] / n * 1000 for c, (_, o), n
+                         in zip(serving, pairs, requests) if n]
+    main_per_request = [m * o["seconds"] / n * 1000 for m, (_, o), n
+                        in zip(main, pairs, requests) if n]
+    per_thumbnail = [j * o["seconds"] / n * 1000 for j, (_, o), n
+                     in zip(jpeg, pairs, thumbnails) if n]
+    rows += ["",
+             f"- CPU ratio observed / baseline, repeat by repeat: **{median_range(ratios)}**; "
+             f"extra CPU: **{median_range(extra, '{:+.4f}')} cores** "
+             f"({median_range([e / count for e in extra], '{:+.4f}')} per camera)",
+             f"- Per management request (all kinds together, "
+             f"{median_range(requests, '{:.0f}')} a window): "
+             f"{median_range(per_request, '{:+.2f}')} ms of CPU; extra RSS "
+             f"{median_range(extra_rss, '{:+.1f}')} MiB",
+             f"- Counted exactly, per thread (schedstat, and the process's CPU clock for "
+             f"threads that ended inside the window): the threads that serve the requests, "
+             f"cordon's main thread (HTTP, logins, JSON, the metrics text) and the thumbnails' "
+             f"(GTask workers `pool-*` and the short-lived JPEG pipelines' `appsrc*:src`), used "
+             f"**{median_range(serving, '{:+.4f}')} cores** more, "
+             f"**{median_range(per_request_exact, '{:.2f}')} ms of CPU per request**: the main "
+             f"thread {median_range(main_per_request, '{:.2f}')} ms per request of any kind, "
+             f"the thumbnails' threads {median_range(per_thumbnail, '{:.2f}')} ms per "
+             f"thumbnail",
+             f"- For scale: the baseline windows alone span "
+             f"{min(w['cores'][0] for w in base):.3f}–{max(w['cores'][0] for w in base):.3f} "
+             f"cores; a difference within that is within the noise of the measure.",
+             ""]
+    kinds = {}
+    for window in seen:
+        for kind, figures in window.get("requests", {}).items():
+            kinds.setdefault(kind, []).append(figures)
+    if kinds:
+        every = {"metrics": schedule.get("metrics_s", 1), "cameras": schedule.get("poll_s", 2),
+                 "daemon": schedule.get("poll_s", 2),
+                 "thumbnail": schedule.get("thumb_s", 4) / max(1, count)}
+        rows += ["The requests of the observed windows, as the client saw them (answer time "
+                 "includes the connection and Python's own time):",
+                 "",
+                 "| request | one every (all cameras) | per window | answer ms, median | "
+                 "answer ms, max | body bytes | answers |",
+                 "|---|---|---|---|---|---|---|"]
+        for kind in ("metrics", "cameras", "daemon", "thumbnail"):
+            figures = kinds.get(kind)
+            if not figures:
+                continue
+            answers = {}
+            for f in figures:
+                for status, n in f["status"].items():
+                    answers[status] = answers.get(status, 0) + n
+            rows.append(f"| {kind} | {every.get(kind, 0):g} s | "
+                        f"{median_range([f['count'] for f in figures], '{:.0f}')} | "
+                        f"{median_range([f['median_ms'] for f in figures], '{:.1f}')} | "
+                        f"{max(f['max_ms'] for f in figures):.1f} | "
+                        f"{median_range([f['median_bytes'] for f in figures], '{:.0f}')} | "
+                        + ", ".join(f"{n} × {status}" for status, n in sorted(answers.items()))
+                        + " |")
+        rows.append("")
+    names = {name for w in base + seen for name in w.get("threads", {})}
+    if names:
+        diffs = []
+        for name in names:
+            b = med([w.get("threads", {}).get(name, 0.0) for w in base])
+            o = med([w.get("threads", {}).get(name, 0.0) for w in seen])
+            diffs.append((o - b, name, b, o))
+        diffs.sort(reverse=True)
+        rows += ["Where the difference goes, per thread name (median of the windows, exact; "
+                 f"`{ENDED_THREADS}` is the CPU of threads that ended inside the window):",
+                 "",
+                 "| thread | baseline cores | observed cores | difference |",
+                 "|---|---|---|---|"]
+        for diff, name, b, o in diffs[:6]:
+            rows.append(f"| `{name}` | {b:.4f} | {o:.4f} | {diff:+.4f} |")
+        rows.append("")
+    return rows
+
+
+def splice(results, path):
+    """the observe phase's section into the RESULTS.md at @path, in place of an earlier one
+    (else before the targets, or the analysis): everything else is kept as it is"""
+    section = "\n".join(observe_section(results, spliced=True)) + "\n"
+    with open(path) as existing:
+        text = existing.read()
+    start = text.find(OBSERVE_HEADING + "\n")
+    if start >= 0:
+        end = len(text)
+        for marker in ("\n## ", "\n" + ANALYSIS_BEGIN):
+            found = text.find(marker, start + len(OBSERVE_HEADING))
+            if found >= 0:
+                end = min(end, found + 1)
+        text = text[:start] + section + text[end:]
+    else:
+        for marker in ("\n## Targets\n", "\n" + ANALYSIS_BEGIN):
+            found = text.find(marker)
+            if found >= 0:
+                text = text[:found + 1] + section + text[found + 1:]
+                break
+        else:
+            text += "\n" + section
+    with open(path, "w") as out:
+        out.write(text)
 
 
 def ratio(a, b):
@@ -437,6 +626,7 @@ def write(results, path, smoke=False):
         add("")
 
     lines.extend(identity_section(results))
+    lines.extend(observe_section(results))
 
     # targets
     add("## Targets")
