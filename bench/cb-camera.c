@@ -3,7 +3,8 @@
  * cb-camera: `cordon-bench camera`, the benchmark's cameras in a process of their own.
  *
  * cordon's emulator in clip mode serves the pre-encoded clip on N paths; every frame sent is
- * stamped into a shared file (see CbShm) so the viewers can tell the latency. It prints one
+ * stamped into a shared file (see CbShm) so the viewers can tell the latency. With --audio,
+ * each path also sends a live audio track (a tone, encoded as a camera would). It prints one
  * line `{"port": P, "frames": L, "paths": N}` once listening and runs until SIGINT, SIGTERM
  * or --max-seconds.
  *
@@ -76,6 +77,7 @@ cb_camera_main(int argc, char **argv)
 	gint port = 0;
 	gint max_seconds = 900;
 	gint jitter_ms = 0;
+	g_autofree gchar *audio = g_strdup("none");
 	const GOptionEntry entries[] = {
 	    {"codec", 0, 0, G_OPTION_ARG_STRING, &codec, "h264 or h265", "CODEC"},
 	    {"clip", 0, 0, G_OPTION_ARG_FILENAME, &clip, "Byte-stream clip to loop", "FILE"},
@@ -86,7 +88,14 @@ cb_camera_main(int argc, char **argv)
 	    {"max-seconds", 0, 0, G_OPTION_ARG_INT, &max_seconds, "Stop after this long", "S"},
 	    {"jitter-ms", 0, 0, G_OPTION_ARG_INT, &jitter_ms,
 	     "Send each frame up to this late (network jitter), 0..200", "MS"},
+	    {"audio", 0, 0, G_OPTION_ARG_STRING, &audio,
+	     "Audio track beside the clip: none, pcma, pcmu or aac", "CODEC"},
 	    {NULL}};
+	const gchar *const audio_names[] = {"none", "pcma", "pcmu", "aac", NULL};
+	const CdEmulatorAudio audio_codecs[] = {CD_EMULATOR_AUDIO_NONE,
+						CD_EMULATOR_AUDIO_PCMA,
+						CD_EMULATOR_AUDIO_PCMU,
+						CD_EMULATOR_AUDIO_AAC};
 	g_autoptr(GOptionContext) context = g_option_context_new("- serve the clip over RTSP");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CdEmulator) emulator = NULL;
@@ -98,6 +107,7 @@ cb_camera_main(int argc, char **argv)
 	if (!g_option_context_parse(context, &argc, &argv, &error) || clip == NULL ||
 	    paths < 1 || paths > 64 || fps < 1 || fps > 120 || port < 0 || port > 65535 ||
 	    max_seconds < 1 || jitter_ms < 0 || jitter_ms > 200 ||
+	    !g_strv_contains(audio_names, audio) ||
 	    (g_strcmp0(codec, "h264") != 0 && g_strcmp0(codec, "h265") != 0)) {
 		g_printerr("camera: %s\n", error != NULL ? error->message : "bad arguments");
 		return 2;
@@ -108,6 +118,9 @@ cb_camera_main(int argc, char **argv)
 	/* the size is the clip's; only the rate matters in clip mode */
 	cd_emulator_set_video(emulator, CD_FC_REF_WIDTH, CD_FC_REF_HEIGHT, (guint)fps);
 	cd_emulator_set_send_jitter(emulator, (guint)jitter_ms * 1000);
+	for (guint i = 0; audio_names[i] != NULL; i++)
+		if (g_str_equal(audio, audio_names[i]) && audio_codecs[i] != CD_EMULATOR_AUDIO_NONE)
+			cd_emulator_set_audio(emulator, audio_codecs[i]);
 	if (!cd_emulator_set_clip(emulator, clip, (guint)paths, &error)) {
 		g_printerr("camera: %s\n", error->message);
 		return 1;

@@ -15,8 +15,11 @@ FULL_RATE = 29.5
 OBSERVE_SETTLE = 2.0  # run-bench.py's OBSERVE_SETTLE_S
 ENDED_THREADS = "(ended threads)"  # run-bench.py's
 # what run-bench.py runs by default: anything else is a partial run
-ALL_PHASES = "cost,session,max,memory,h265,quality,identity,observe"
+ALL_PHASES = "cost,session,max,memory,h265,quality,identity,observe,extras"
 OBSERVE_HEADING = "## Watching cordon: a status page and a Prometheus scrape"
+EXTRAS_HEADING = "## Audio and motion: what they cost per camera"
+# the issue 20 target: audio and motion together at most this share of a camera's CPU
+EXTRAS_TARGET = 0.05
 
 CONTENDERS = {
     "floor": "gst-launch-1.0 rtspsrc ! cordon's decode template ! x264enc ! fakesink",
@@ -294,17 +297,111 @@ def observe_section(results, spliced=False):
     return rows
 
 
-def splice(results, path):
-    """the observe phase's section into the RESULTS.md at @path, in place of an earlier one
-    (else before the targets, or the analysis): everything else is kept as it is"""
-    section = "\n".join(observe_section(results, spliced=True)) + "\n"
+def extras_pairs(results):
+    plain = results["windows"].get("extras/plain", [])
+    extras = results["windows"].get("extras/extras", [])
+    return list(zip(plain, extras))
+
+
+def extras_ratios(results):
+    """cordon's CPU with audio and motion over without, pair by pair"""
+    return [ratio(e["cores"][0], p["cores"][0]) for p, e in extras_pairs(results)]
+
+
+def extras_section(results, spliced=False):
+    """the extras phase: cordon's CPU per camera with audio=off motion=off and with
+    audio=aac motion=on, windows paired repeat by repeat"""
+    extras = results.get("extras")
+    pairs = extras_pairs(results)
+    if not extras or not pairs:
+        return []
+    count = extras["cameras"]
+    plain = [p for p, _ in pairs]
+    full = [e for _, e in pairs]
+    rows = [EXTRAS_HEADING, ""]
+    if spliced:
+        rows += [f"Measured on {extras.get('date')} in a run of this phase alone (`run-bench.py "
+                 f"--phases extras --splice`; load before: `{extras.get('load_before')}`, "
+                 f"after: `{extras.get('load_after')}`), put into this file beside the figures "
+                 f"of the run at the top.", ""]
+    keys = extras.get("keys", {})
+
+    def keys_text(kind):
+        return " ".join(f"`{k}={v}`" for k, v in keys.get(kind, {}).items())
+
+    rows += [f"The same {count} cameras (the clip, with a live "
+             f"{extras.get('camera_audio', 'aac').upper()} track beside it: 16 kHz mono, as "
+             f"a camera sends it), one counting RTSP viewer on each camera's main profile (it "
+             f"takes the audio stream too), served by a fresh cordon per window as plain "
+             f"({keys_text('plain')}) and as extras ({keys_text('extras')}), the sub profile "
+             f"on in both because motion is computed on its pictures. CPU and RSS over "
+             f"{extras['window']:.0f} s windows after the warm-up, {extras['repeats']} of each "
+             f"kind, alternated (plain, extras, extras, plain, ...):",
+             "",
+             "| window | cordon CPU cores | per camera | RSS MiB | slowest camera, fresh "
+             "frames/s | foreign load, cores |",
+             "|---|---|---|---|---|---|"]
+    for name, windows in (("plain", plain), ("extras", full)):
+        slowest = [min((f for f in w["fps"] if f is not None), default=None) for w in windows]
+        rows.append(f"| {name} | {median_range([w['cores'][0] for w in windows])} | "
+                    f"{median_range([w['cores'][0] / count for w in windows])} | "
+                    f"{median_range([w['rss'][0] for w in windows], '{:.1f}')} | "
+                    f"{median_range(slowest, '{:.1f}')} | "
+                    f"{median_range([w['foreign_cores'] for w in windows], '{:.2f}')} |")
+    disturbed = extras.get("disturbed") or []
+    if disturbed:
+        rows += ["", f"{len(disturbed)} pair(s) of windows that other processes disturbed (more "
+                 f"than 0.1 cores of theirs, or a camera under {FULL_RATE} fresh frames/s) were "
+                 f"measured again; the table has the pairs kept."]
+    ratios = extras_ratios(results)
+    extra = [e["cores"][0] - p["cores"][0] for p, e in pairs]
+    extra_rss = [e["rss"][0] - p["rss"][0] for p, e in pairs]
+    rows += ["",
+             f"- CPU ratio extras / plain, repeat by repeat: **{median_range(ratios)}** "
+             f"(target: at most {1 + EXTRAS_TARGET:.2f}); extra CPU "
+             f"{median_range(extra, '{:+.4f}')} cores, "
+             f"{median_range([x / count for x in extra], '{:+.4f}')} per camera; extra RSS "
+             f"{median_range(extra_rss, '{:+.1f}')} MiB",
+             f"- For scale: the plain windows alone span "
+             f"{min(w['cores'][0] for w in plain):.3f}–{max(w['cores'][0] for w in plain):.3f} "
+             f"cores; a difference within that is within the noise of the measure.",
+             ""]
+    names = {name for w in plain + full for name in w.get("threads", {})}
+    if names:
+        diffs = []
+        for name in names:
+            b = med([w.get("threads", {}).get(name, 0.0) for w in plain])
+            o = med([w.get("threads", {}).get(name, 0.0) for w in full])
+            diffs.append((o - b, name, b, o))
+        diffs.sort(reverse=True)
+        rows += ["Where the difference goes, per thread name (median of the windows, exact; "
+                 f"`{ENDED_THREADS}` is the CPU of threads that ended inside the window):",
+                 "",
+                 "| thread | plain cores | extras cores | difference |",
+                 "|---|---|---|---|"]
+        for diff, name, b, o in diffs[:8]:
+            rows.append(f"| `{name}` | {b:.4f} | {o:.4f} | {diff:+.4f} |")
+        rows.append("")
+    return rows
+
+
+# the phases whose section `run-bench.py --phases NAME --splice` puts into RESULTS.md alone
+SPLICEABLE = {"observe": (OBSERVE_HEADING, observe_section),
+              "extras": (EXTRAS_HEADING, extras_section)}
+
+
+def splice(results, path, phase="observe"):
+    """one phase's section into the RESULTS.md at @path, in place of an earlier one (else
+    before the targets, or the analysis): everything else is kept as it is"""
+    heading, section_of = SPLICEABLE[phase]
+    section = "\n".join(section_of(results, spliced=True)) + "\n"
     with open(path) as existing:
         text = existing.read()
-    start = text.find(OBSERVE_HEADING + "\n")
+    start = text.find(heading + "\n")
     if start >= 0:
         end = len(text)
         for marker in ("\n## ", "\n" + ANALYSIS_BEGIN):
-            found = text.find(marker, start + len(OBSERVE_HEADING))
+            found = text.find(marker, start + len(heading))
             if found >= 0:
                 end = min(end, found + 1)
         text = text[:start] + section + text[end:]
@@ -627,6 +724,7 @@ def write(results, path, smoke=False):
 
     lines.extend(identity_section(results))
     lines.extend(observe_section(results))
+    lines.extend(extras_section(results))
 
     # targets
     add("## Targets")
@@ -693,6 +791,11 @@ def write(results, path, smoke=False):
         f"({fmt(limit, '{:.1f}')} MiB) | "
         + (", ".join(f"{v:.1f} MiB" for v, _, _ in per_camera) or "n/a") + " | "
         f"{verdict(None if not per_camera or limit is None else max(v for v, _, _ in per_camera) <= limit)} |")
+    extras_ratio = med([r for r in extras_ratios(results) if r is not None])
+    if extras_ratio is not None:
+        add(f"| audio (aac) and motion together ≤ 5 % of a camera's CPU | "
+            f"{fmt(extras_ratio)} × (+{fmt((extras_ratio - 1) * 100, '{:.1f}')} %) | "
+            f"{verdict(extras_ratio <= 1 + EXTRAS_TARGET)} |")
     add(f"| memory flat over the run (trend < 1 MiB/min, range ≤ 5 MiB) | {fmt(per_minute, '{:+.2f}')} MiB/min over "
         f"{trace[-1][0] if trace else 0:.0f} s | {verdict(None if per_minute is None else flat)} |")
     add("")

@@ -66,6 +66,8 @@ THUMB_S = 4.0
 OBSERVE_SETTLE_S = 2.0
 # a window in which other processes used more than this many cores is disturbed
 OBSERVE_FOREIGN_MAX = 0.1
+# the extras phase's cameras send this audio beside the clip (cordon decodes and encodes it)
+EXTRAS_CAMERA_AUDIO = "aac"
 # the CPU of threads that ended inside a window, under this name (report.py knows it)
 ENDED_THREADS = "(ended threads)"
 FULL_RATE = 29.5  # a camera is held when it gets at least this many fresh frames a second
@@ -524,15 +526,20 @@ class Bench:
             text = text.replace("{" + key + "}", str(value))
         return text
 
-    def start_camera(self, codec, paths, jitter_ms=0):
+    def start_camera(self, codec, paths, jitter_ms=0, audio="none"):
         """the clip on @paths paths; with @jitter_ms, each frame leaves up to that late (its
-        RTP timestamp unchanged), kept as camera "CODEC-jitter" beside the steady one"""
+        RTP timestamp unchanged), kept as camera "CODEC-jitter" beside the steady one; with
+        @audio (pcma, pcmu, aac), a live audio track beside the clip, kept as camera
+        "CODEC-AUDIO"
+        """
         key = codec if jitter_ms == 0 else f"{codec}-jitter"
+        if audio != "none":
+            key = f"{key}-{audio}"
         shm = os.path.join(self.work, f"sent-{key}.bin")
         child = Child(f"camera-{key}", [self.tool, "camera", "--codec", codec,
                                         "--clip", self.clip(codec), "--paths", str(paths),
                                         "--fps", str(FPS), "--shm", shm,
-                                        "--jitter-ms", str(jitter_ms),
+                                        "--jitter-ms", str(jitter_ms), "--audio", audio,
                                         "--max-seconds", "1200"], self.logs)
         try:
             info = json.loads(child.lines.get(timeout=60))
@@ -1032,6 +1039,76 @@ class Bench:
         observe["date"] = time.strftime("%Y-%m-%d %H:%M %Z")
         self.results["observe"] = observe
 
+    def phase_extras(self):
+        """what audio and motion cost: the same cameras (the clip with an AAC track beside it,
+        the sub profile on, as motion is computed on its pictures; one counting viewer each,
+        which takes the audio too), cordon as plain (audio=off, motion=off) and as extras
+        (audio=aac, motion=on), a fresh process per window, alternated plain, extras, extras,
+        plain, ...; a pair that other processes disturbed is measured again"""
+        args = self.args
+        count, repeats, window = args.extras_cameras, args.extras_repeats, args.extras_window
+        camera = f"h264-{EXTRAS_CAMERA_AUDIO}"
+        kinds = {"plain": {"sub": "on", "audio": "off", "motion": "off"},
+                 "extras": {"sub": "on", "audio": "aac", "motion": "on"}}
+        log(f"audio and motion: {count} cameras, {repeats} × 2 windows of {window} s")
+        extras = {"cameras": count, "repeats": repeats, "window": window,
+                  "camera_audio": EXTRAS_CAMERA_AUDIO, "keys": kinds,
+                  "load_before": load_snapshot()["uptime"], "disturbed": []}
+        if camera not in self.cameras:
+            self.start_camera("h264", count, audio=EXTRAS_CAMERA_AUDIO)
+        repeat = 0
+        while repeat < repeats:
+            order = ("plain", "extras") if repeat % 2 == 0 else ("extras", "plain")
+            pair = {}
+            for kind in order:
+                log(f"extras {kind}, run {repeat + 1} of {repeats}")
+                pair[kind] = self.extras_window(f"cordon-{kind}", count, kinds[kind], camera,
+                                                window)
+            disturbed = [kind for kind, w in pair.items()
+                         if w["foreign_cores"] > OBSERVE_FOREIGN_MAX
+                         or any(f is None or f < FULL_RATE for f in w["fps"])]
+            if disturbed and len(extras["disturbed"]) < repeats:
+                extras["disturbed"].append(pair)
+                log("  disturbed: " + ", ".join(
+                    f"{kind} {pair[kind]['cores'][0]:.3f} cores, foreign load "
+                    f"{pair[kind]['foreign_cores']:.2f}" for kind in disturbed)
+                    + "; this pair again")
+                wait_foreign_quiet([c["child"].pid for c in self.cameras.values()],
+                                   OBSERVE_FOREIGN_MAX, 120)
+                continue
+            for kind in order:
+                self.keep(f"extras/{kind}", pair[kind])
+            repeat += 1
+        extras["load_after"] = load_snapshot()["uptime"]
+        extras["date"] = time.strftime("%Y-%m-%d %H:%M %Z")
+        self.results["extras"] = extras
+
+    def extras_window(self, name, count, extra, camera, window):
+        """one cordon with @extra keys on every camera, a counting viewer each; its CPU (the
+        whole process, and exactly per thread) and RSS over @window after the warm-up"""
+        child, port = self.start_cordon(name, "h264", count, extra=extra, camera=camera)
+        viewer = Viewer(f"{name}-viewers", self.tool, self.logs, self.cameras[camera]["shm"])
+        try:
+            for index in range(count):
+                viewer.cmd(f"add count=1 mode=count url=rtsp://127.0.0.1:{port}/cam{index + 1} "
+                           f"path={index}")
+            # the encoders past their start, motion past its learning of the background
+            time.sleep(self.args.warmup * 2)
+            others = [c["child"].pid for c in self.cameras.values()] + [viewer.pid]
+            t0 = time.monotonic()
+            before = (process_cpu_ns(child.pid), thread_cpu_ns(child.pid))
+            result = measure([child.pid], window, others=others, viewer=viewer)
+            after = (process_cpu_ns(child.pid), thread_cpu_ns(child.pid))
+            result["threads"] = thread_delta(before, after, time.monotonic() - t0)
+            result["fps"] = [c["fresh_fps"] for c in result["report"]["clients"]]
+            result["all_fps"] = [c["fps"] for c in result["report"]["clients"]]
+            if not child.alive():
+                raise RuntimeError(f"{name} exited, see {child.log_path}")
+            return result
+        finally:
+            viewer.stop()
+            child.stop()
+
     def counters(self, recording):
         return [int(c) for c in subprocess.run([self.tool, "counters", recording],
                                                capture_output=True, text=True,
@@ -1124,6 +1201,8 @@ class Bench:
             self.phase_identity()
         if "observe" in phases and args.observe_repeats > 0:
             self.phase_observe()
+        if "extras" in phases and args.extras_repeats > 0:
+            self.phase_extras()
         self.results["load_after"] = load_snapshot()
         self.results["duration_s"] = time.monotonic() - self.started
         self.results["date"] = time.strftime("%Y-%m-%d %H:%M %Z")
@@ -1225,6 +1304,11 @@ def main():
                         help="observe phase: cameras cordon serves")
     parser.add_argument("--observe-repeats", type=int, default=3)
     parser.add_argument("--observe-window", type=float, default=20.0)
+    # 2 as in the observe phase: the sub profile is on (motion is computed on it)
+    parser.add_argument("--extras-cameras", type=int, default=2,
+                        help="extras phase: cameras cordon serves")
+    parser.add_argument("--extras-repeats", type=int, default=3)
+    parser.add_argument("--extras-window", type=float, default=20.0)
     parser.add_argument("--soak", type=float, default=0.0,
                         help="extra seconds the session's cordon runs, RSS traced")
     parser.add_argument("--candidate", nargs=2, action="append", metavar=("NAME", "LINE"),
@@ -1245,11 +1329,12 @@ def main():
     parser.add_argument("--smoke", action="store_true",
                         help="short windows and one repeat, to try the harness")
     parser.add_argument("--splice", action="store_true",
-                        help="observe phase alone: put its section into the existing "
+                        help="observe or extras phase alone: put its section into the existing "
                         "RESULTS.md (replacing an earlier one), the rest of it kept as it is")
     args = parser.parse_args()
-    if args.splice and (args.phases != "observe" or args.smoke):
-        parser.error("--splice is for a full run of the observe phase alone (--phases observe)")
+    if args.splice and (args.phases not in report.SPLICEABLE or args.smoke):
+        parser.error("--splice is for a full run of one phase alone (--phases "
+                     + " or ".join(report.SPLICEABLE) + ")")
     if not args.no_proposed:
         args.candidate = [["proposed", PROPOSED_ENCODER]] + (args.candidate or [])
     if args.smoke:
@@ -1258,6 +1343,7 @@ def main():
         args.fanout_cycles, args.fanout_window, args.joins = 1, 3.0, 3
         args.latency_window, args.record_seconds, args.max_cameras = 3.0, 3.0, 2
         args.observe_repeats, args.observe_window = 1, 4.0
+        args.extras_repeats, args.extras_window = 1, 4.0
         args.wait_quiet = min(args.wait_quiet, 0)
     results_path = args.results or os.path.join(args.source_dir, "bench", "RESULTS.md")
 
@@ -1274,7 +1360,7 @@ def main():
     with open(os.path.join(bench.out, "results.json"), "w") as raw:
         json.dump(bench.results, raw, indent=1)
     if args.splice:
-        report.splice(bench.results, results_path)
+        report.splice(bench.results, results_path, args.phases)
     else:
         report.write(bench.results, results_path, smoke=args.smoke)
     log(f"wrote {results_path} in {bench.results['duration_s']:.0f} s")

@@ -54,5 +54,7 @@ guint
 cd_http_listener_get_port(CdHttpListener *self);
 gboolean
 cd_http_listener_message_is_tls(SoupServerMessage *msg);
+GSocket *
+cd_http_listener_message_get_socket(SoupServerMessage *msg);
 
 G_END_DECLS

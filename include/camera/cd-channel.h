@@ -3,6 +3,7 @@
 
 #include <glib-object.h>
 
+#include "cd-camera-events.h"
 #include "cd-camera-state.h"
 #include "cd-camera-view.h"
 #include "cd-camera.h"
@@ -60,5 +61,7 @@ CdIngest *
 cd_channel_get_ingest(CdChannel *self);
 CdTranscode *
 cd_channel_get_transcode(CdChannel *self);
+CdCameraEvents *
+cd_channel_get_events(CdChannel *self);
 
 G_END_DECLS

@@ -21,6 +21,15 @@ typedef enum {
 /* the highest frame rate cordon serves: a configured fps, or one a camera claims */
 #define CD_MAX_FPS 120
 
+/* what cordon serves as a camera's audio track (`audio` key); the figures are in
+ * cd-audio-format.h */
+typedef enum {
+	CD_AUDIO_OFF,  /* no audio track at all */
+	CD_AUDIO_AAC,  /* AAC-LC, RTP mpeg4-generic */
+	CD_AUDIO_PCMU, /* G.711 mu-law */
+	CD_AUDIO_PCMA, /* G.711 A-law */
+} CdAudioCodec;
+
 /* the profiles a camera is served as, each its own encode of the same decoded pictures */
 typedef enum {
 	CD_PROFILE_MAIN, /* at the configured (or the camera's) size and rate */
@@ -75,6 +84,9 @@ typedef struct {
 	guint sub_fps;		   /* at most this, and at most the main profile's rate */
 	guint sub_bitrate_kbps;
 	guint sub_gop;
+	CdAudioCodec audio;	   /* the audio track cordon serves, CD_AUDIO_OFF for none */
+	gboolean motion_enabled;   /* cordon's own motion detection, an ONVIF event */
+	guint motion_sensitivity;  /* 1..100: higher finds smaller, fainter motion */
 } CdCamera;
 
 CdCamera *

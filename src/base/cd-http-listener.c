@@ -78,6 +78,7 @@ G_DEFINE_TYPE(CdHttpListener, cd_http_listener, G_TYPE_OBJECT)
 
 static GQuark deadline_quark;
 static GQuark tls_quark;
+static GQuark socket_quark;
 
 /*
  * One accepted connection, until libsoup lets go of it. Until it has been handed to libsoup
@@ -241,6 +242,12 @@ request_started_cb(SoupServer *server, SoupServerMessage *msg, gpointer user_dat
 				     "close");
 	g_return_if_fail(connection != NULL);
 	g_object_set_qdata(G_OBJECT(msg), tls_quark, GINT_TO_POINTER(connection->tls));
+	/* soup_server_message_get_socket() has none for an accepted stream */
+	g_object_set_qdata_full(
+	    G_OBJECT(msg),
+	    socket_quark,
+	    g_object_ref(g_socket_connection_get_socket(connection->connection)),
+	    g_object_unref);
 	/* the message's end destroys it */
 	if (connection->deadline != NULL) {
 		g_object_set_qdata_full(G_OBJECT(msg),
@@ -475,6 +482,21 @@ cd_http_listener_message_is_tls(SoupServerMessage *msg)
 	return GPOINTER_TO_INT(g_object_get_qdata(G_OBJECT(msg), tls_quark));
 }
 
+/**
+ * cd_http_listener_message_get_socket:
+ * @msg: a request of a server fed by a #CdHttpListener
+ *
+ * For a handler that holds a request paused and wants to notice its client closing the
+ * connection meanwhile (the TCP socket, under TLS too). Nothing may be read or written on it.
+ *
+ * Returns: (transfer none) (nullable): the request's connection's socket
+ */
+GSocket *
+cd_http_listener_message_get_socket(SoupServerMessage *msg)
+{
+	return g_object_get_qdata(G_OBJECT(msg), socket_quark);
+}
+
 /* ---- life ---- */
 
 /**
@@ -651,6 +673,7 @@ cd_http_listener_class_init(CdHttpListenerClass *klass)
 	object_class->finalize = cd_http_listener_finalize;
 	deadline_quark = g_quark_from_static_string("cd-http-listener-deadline");
 	tls_quark = g_quark_from_static_string("cd-http-listener-tls");
+	socket_quark = g_quark_from_static_string("cd-http-listener-socket");
 }
 
 static void

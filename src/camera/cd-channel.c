@@ -14,13 +14,25 @@
  * scale later connections to it, so a camera that comes back at another size is served at the
  * same one. That loop stays inside this object.
  *
- * Threads: frame_cb runs on the ingest's streaming thread, encoded_cb on the encoder's;
+ * With `audio` on, the camera's decoded audio (when it has any) goes the same one way:
+ *
+ *   CdIngest --PCM--> CdAudioEncode (silence where there is none) --> both CdMediaFactories
+ *
+ * The camera's own events (CdCameraEvents, published read-only for ONVIF) are made from what
+ * the transcodes see: video loss from the main profile's slate (live_cb), motion from the
+ * pictures into the sub profile's encoder (the main profile's with sub=off; none with
+ * motion=off).
+ *
+ * Threads: frame_cb runs on the ingest's streaming thread, encoded_cb on the encoder's,
+ * audio_cb on the ingest's audio streaming thread, encoded_audio_cb on the audio encoder's;
  * everything else on the main thread. Keys used: those of its stages (cd-ingest,
- * cd-transcode, cd-media-factory); the channel itself reads none.
+ * cd-transcode, cd-media-factory); the channel itself reads motion and motion-sensitivity.
  */
 #define G_LOG_DOMAIN "CdChannel"
 
 #include "cd-channel.h"
+
+#include "cd-audio-encode.h"
 
 /* one profile: its encoder and its mount */
 typedef struct {
@@ -35,6 +47,8 @@ struct _CdChannel {
 	CdIngest *ingest;
 	CdChannelOutput outputs[CD_N_PROFILES]; /* indexed by CdProfile; transcode NULL: not served */
 	gint ingest_scaled; /* atomic: the ingest scales to the decided output size */
+	CdAudioEncode *audio; /* NULL: audio off */
+	CdCameraEvents *events; /* video loss and motion, set by the transcodes */
 };
 
 G_DEFINE_TYPE(CdChannel, cd_channel, G_TYPE_OBJECT)
@@ -67,6 +81,67 @@ encoded_cb(GstSample *sample, gpointer user_data)
 	CdChannelOutput *output = user_data;
 
 	cd_media_factory_push(output->factory, sample);
+}
+
+/* the main profile's transcode, under its lock: the ingest's streaming thread or the main one */
+static void
+live_cb(gboolean live, gpointer user_data)
+{
+	cd_camera_events_set_state(CD_CAMERA_EVENTS(user_data), CD_CAMERA_EVENT_VIDEO_LOSS, !live);
+}
+
+/* video loss from the main profile's slate; motion on the smallest pictures encoded */
+static void
+watch_events(CdChannel *self)
+{
+	CdTranscode *main_transcode = self->outputs[CD_PROFILE_MAIN].transcode;
+	CdTranscode *sub_transcode = self->outputs[CD_PROFILE_SUB].transcode;
+
+	cd_transcode_set_live_func(main_transcode, live_cb, g_object_ref(self->events),
+				   g_object_unref);
+	if (self->camera->motion_enabled)
+		cd_transcode_watch_motion(sub_transcode != NULL ? sub_transcode : main_transcode,
+					  self->events,
+					  self->camera->motion_sensitivity);
+}
+
+/* ingest audio streaming thread */
+static void
+audio_cb(GstBuffer *pcm, gpointer user_data)
+{
+	CdChannel *self = user_data;
+
+	cd_audio_encode_push_live(self->audio, pcm);
+}
+
+/* audio encoder streaming thread: one track for every profile */
+static void
+encoded_audio_cb(GstSample *sample, gpointer user_data)
+{
+	CdChannel *self = user_data;
+
+	for (guint i = 0; i < CD_N_PROFILES; i++) {
+		if (self->outputs[i].factory != NULL)
+			cd_media_factory_push_audio(self->outputs[i].factory, sample);
+	}
+}
+
+/* with `audio` on: the audio encoder, fed by the ingest, feeding every mount */
+static gboolean
+add_audio(CdChannel *self, GError **error)
+{
+	if (self->camera->audio == CD_AUDIO_OFF)
+		return TRUE;
+	self->audio = cd_audio_encode_new(self->camera, error);
+	if (self->audio == NULL)
+		return FALSE;
+	cd_audio_encode_set_output_func(self->audio, encoded_audio_cb, self, NULL);
+	cd_ingest_set_audio_func(self->ingest,
+				 cd_audio_encode_get_rate(self->audio),
+				 audio_cb,
+				 self,
+				 NULL);
+	return TRUE;
 }
 
 static void
@@ -120,11 +195,13 @@ cd_channel_new(const CdConfig *config,
 	CdOutput sub;
 
 	self->camera = cd_camera_ref(camera);
+	self->events = cd_camera_events_new(camera->motion_enabled);
 	if (!add_output(self, config, CD_PROFILE_MAIN, templates->encoder, frontend, error))
 		return NULL;
 	if (cd_camera_get_output(camera, CD_PROFILE_SUB, &sub) &&
 	    !add_output(self, config, CD_PROFILE_SUB, templates->encoder, frontend, error))
 		return NULL;
+	watch_events(self);
 	self->ingest = cd_ingest_new(camera, config, templates->decode_h264,
 				     templates->decode_h265);
 	/* a configured size is known now, not learnt */
@@ -133,6 +210,8 @@ cd_channel_new(const CdConfig *config,
 		self->ingest_scaled = 1;
 	}
 	cd_ingest_set_frame_func(self->ingest, frame_cb, self, NULL);
+	if (!add_audio(self, error))
+		return NULL;
 	return g_steal_pointer(&self);
 }
 
@@ -152,6 +231,8 @@ cd_channel_start_encoder(CdChannel *self, GError **error)
 		    !cd_transcode_start(self->outputs[i].transcode, error))
 			return FALSE;
 	}
+	if (self->audio != NULL && !cd_audio_encode_start(self->audio, error))
+		return FALSE;
 	return TRUE;
 }
 
@@ -278,6 +359,18 @@ cd_channel_get_transcode(CdChannel *self)
 	return self->outputs[CD_PROFILE_MAIN].transcode;
 }
 
+/**
+ * cd_channel_get_events:
+ *
+ * Returns: (transfer none): the camera's own events (video loss, motion), read-only for
+ * everything beside the media path
+ */
+CdCameraEvents *
+cd_channel_get_events(CdChannel *self)
+{
+	return self->events;
+}
+
 static void
 cd_channel_dispose(GObject *object)
 {
@@ -286,6 +379,10 @@ cd_channel_dispose(GObject *object)
 	if (self->ingest != NULL)
 		cd_ingest_stop(self->ingest);
 	g_clear_object(&self->ingest);
+	/* before the mounts it feeds go */
+	if (self->audio != NULL)
+		cd_audio_encode_stop(self->audio);
+	g_clear_object(&self->audio);
 	for (guint i = 0; i < CD_N_PROFILES; i++) {
 		CdChannelOutput *output = &self->outputs[i];
 		if (output->factory != NULL)
@@ -296,6 +393,7 @@ cd_channel_dispose(GObject *object)
 		g_clear_object(&output->factory);
 	}
 	g_clear_pointer(&self->camera, cd_camera_unref);
+	g_clear_object(&self->events);
 	G_OBJECT_CLASS(cd_channel_parent_class)->dispose(object);
 }
 

@@ -30,6 +30,8 @@
 static const gchar *const transport_names[] = {"tcp", "udp", NULL};
 /* indexed by gboolean: the and the peers' word for a feature switched per camera */
 static const gchar *const switch_names[] = {"off", "on", NULL};
+/* indexed by CdAudioCodec */
+static const gchar *const audio_names[] = {"off", "aac", "pcmu", "pcma", NULL};
 
 static const CdConfigSectionInfo sections[] = {
     {CD_SECTION_SERVER, "server", NULL, NULL},
@@ -558,6 +560,34 @@ static const CdConfigKey keys[] = {
      .max = 100000,
      .value = "512"},
     {CAMERA(sub_gop), .name = "sub-gop", .type = CD_VALUE_UINT, .min = 1, .max = 1000, .value = "30"},
+    {CAMERA(audio),
+     .name = "audio",
+     .type = CD_VALUE_CHOICE,
+     .choices = audio_names,
+     .value = "off",
+     .help = "The audio track served with both profiles: aac (AAC-LC, 16 kHz mono), pcmu or\n"
+	     "pcma (G.711, 8 kHz mono), or off (no audio track). Off by default: sites often may\n"
+	     "not record sound. The camera's G.711 or AAC audio is decoded and encoded again by\n"
+	     "cordon, so no byte of the camera's crosses; a camera without audio (or down) gets\n"
+	     "silence, so the track never changes under a recorder."},
+    {CAMERA(motion_enabled),
+     .name = "motion",
+     .type = CD_VALUE_CHOICE,
+     .choices = switch_names,
+     .value = "on",
+     .help = "Motion detection by cordon itself, on its own decoded pictures (the sub profile's,\n"
+	     "about 5 a second): never the camera's own alarms. Recorders get it, with video\n"
+	     "loss (camera down, slate on), as ONVIF events (the device's event service: pull\n"
+	     "point subscriptions), to record on motion. off: no motion event is announced.\n"
+	     "motion-sensitivity from 1 (large, strong motion only) to 100 (a small object or a\n"
+	     "faint change); at 50 about 1 % of the picture must change clearly. Whole-picture\n"
+	     "light changes (lights, IR switching) do not count; motion is held 3 s after it stops."},
+    {CAMERA(motion_sensitivity),
+     .name = "motion-sensitivity",
+     .type = CD_VALUE_UINT,
+     .min = 1,
+     .max = 100,
+     .value = "50"},
 };
 
 /**

@@ -163,6 +163,7 @@ build_camera(CdDaemon *self, const CdConfig *config, const CdCamera *camera, GEr
 		for (CdProfile i = 0; i < CD_N_PROFILES; i++)
 			views[i] = cd_channel_get_view(channel, i);
 		entry->onvif = cd_onvif_server_new(config, camera, self->onvif_auth, views);
+		cd_onvif_server_set_events(entry->onvif, cd_channel_get_events(channel));
 	}
 	return entry;
 }

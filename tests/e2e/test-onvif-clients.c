@@ -17,6 +17,14 @@
  * credentials and see H.264 of the served size), each snapshot URI and its JPEG (node), and a
  * wrong password, which each client must be refused.
  *
+ * Audio: node's ws-security run is against a camera with audio=aac, its http-digest run one
+ * with audio=off. With audio on, node must find the audio encoder configuration in every
+ * profile, through Media2 and Media ver10, and its Media ver10 audio calls must answer what
+ * cordon serves (cd-audio-format.h), which ffprobe must find as the stream's audio; with audio
+ * off, none of it, and no audio stream. onvif-util runs against an audio=aac camera too:
+ * libonvif 1.4.4 asks nothing about audio, so what it shows is that the audio configurations
+ * in the profiles do not trouble a client that knows none.
+ *
  * The clients are child processes; cordon runs on this thread's main context, which is iterated
  * while they run (run_tool), each with a deadline after which it is killed. A developer machine
  * without node (or `npm ci` in onvif-clients/) or onvif-util skips that client; under CI
@@ -39,6 +47,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cd-audio-format.h"
 #include "test-utils.h"
 
 #define OUT_WIDTH   960
@@ -339,15 +348,16 @@ camera_playing(gpointer user_data)
 	return cd_emulator_get_play_count(user_data) >= 1;
 }
 
+/* the camera "front" with @audio (an `audio` value) */
 static gboolean
-device_start(Device *device, const gchar *server_extra)
+device_start(Device *device, const gchar *server_extra, const gchar *audio)
 {
 	g_autofree gchar *url = NULL;
 	g_autofree gchar *section = NULL;
 	g_autofree gchar *output = g_strdup_printf("width=%d\nheight=%d\nfps=%d\nbitrate=%d\n"
-						   "gop=%d\nviewers=" VIEWER_USER "\n",
+						   "gop=%d\nviewers=" VIEWER_USER "\naudio=%s\n",
 						   OUT_WIDTH, OUT_HEIGHT, OUT_FPS, OUT_BITRATE,
-						   OUT_GOP);
+						   OUT_GOP, audio);
 	g_autoptr(GUri) camera_uri = NULL;
 
 	device->camera = cd_test_camera_start(CD_EMULATOR_CODEC_H264, 0, 320, 240);
@@ -480,6 +490,59 @@ assert_ffprobe_plays(const gchar *who, const gchar *uri, const ExpectedProfile *
 		return;
 	}
 	g_assert_cmpfloat((gdouble)num / den, <=, expected->max_fps + 0.5);
+}
+
+/* ffprobe's names of what cordon serves, indexed by CdAudioCodec */
+static const gchar *const ffprobe_audio_codecs[] = {
+    [CD_AUDIO_OFF] = NULL,
+    [CD_AUDIO_AAC] = "aac",
+    [CD_AUDIO_PCMU] = "pcm_mulaw",
+    [CD_AUDIO_PCMA] = "pcm_alaw",
+};
+
+/*
+ * ffprobe finds the audio cordon serves for @audio in the stream (the codec, rate and channels
+ * of cd-audio-format.h, which ONVIF's audio encoder configuration says too), or no audio
+ * stream at all with audio=off
+ */
+static void
+assert_ffprobe_audio(const gchar *who, const gchar *uri, CdAudioCodec audio)
+{
+	g_autoptr(GUri) parsed = g_uri_parse(uri, G_URI_FLAGS_ENCODED, NULL);
+	g_autofree gchar *with_login = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *expected = NULL;
+	const gchar *argv[] = {"ffprobe", "-v", "error", "-rtsp_transport", "tcp",
+			       "-timeout", "10000000", "-select_streams", "a", "-show_entries",
+			       "stream=codec_name,sample_rate,channels", "-of",
+			       "default=noprint_wrappers=1", NULL, NULL};
+	gint status;
+
+	if (parsed == NULL)
+		return; /* assert_stream_uri said why */
+	with_login = g_uri_join(G_URI_FLAGS_ENCODED, "rtsp",
+				VIEWER_USER ":" VIEWER_PASSWORD, g_uri_get_host(parsed),
+				g_uri_get_port(parsed), g_uri_get_path(parsed),
+				g_uri_get_query(parsed), NULL);
+	argv[G_N_ELEMENTS(argv) - 2] = with_login;
+	status = run_tool(argv, NULL, &out, &err);
+	g_test_message("%s: ffprobe audio %s: status %d\n%s%s", who, uri, status, out, err);
+	if (status != 0) {
+		test_fail("%s: ffprobe could not open %s with the viewer's login: %s", who,
+				   uri, err);
+		return;
+	}
+	if (audio == CD_AUDIO_OFF) {
+		g_assert_null(strstr(out, "codec_name="));
+		return;
+	}
+	expected = g_strdup_printf("codec_name=%s\nsample_rate=%u\nchannels=%u\n",
+				   ffprobe_audio_codecs[audio], cd_audio_format_rate(audio),
+				   (guint)CD_AUDIO_CHANNELS);
+	if (g_strcmp0(out, expected) != 0)
+		test_fail("%s: ffprobe found audio\n%sexpected, one stream\n%s", who, out,
+			  expected);
 }
 
 /* ---- onvif-util ---- */
@@ -622,8 +685,9 @@ test_onvif_util(void)
 		client_missing(why);
 		return;
 	}
-	/* onvif-util sends its Probe to 239.255.255.250:3702, so cordon listens there */
-	if (!device_start(&device, "discovery=true\ndiscovery-port=3702\n"))
+	/* onvif-util sends its Probe to 239.255.255.250:3702, so cordon listens there; audio
+	 * on: it must not mind the profiles' audio configurations (it asks nothing of them) */
+	if (!device_start(&device, "discovery=true\ndiscovery-port=3702\n", "aac"))
 		goto out;
 
 	{
@@ -705,6 +769,8 @@ test_onvif_util(void)
 			assert_stream_uri(who, full, expected, &device);
 			if (full != NULL)
 				assert_ffprobe_plays(who, full, expected);
+			if (full != NULL && i == 0)
+				assert_ffprobe_audio(who, full, CD_AUDIO_AAC);
 		}
 	}
 	{
@@ -814,10 +880,78 @@ node_hint(const gchar *message)
 	return "";
 }
 
+/* a profile's audio encoder configuration as node saw it: what cordon serves, or none */
+static void
+assert_node_profile_audio(GKeyFile *report, const gchar *group, const gchar *media,
+			  CdAudioCodec audio)
+{
+	const gchar *media2_names[] = {[CD_AUDIO_AAC] = "mpeg4-generic", [CD_AUDIO_PCMU] = "PCMU",
+				       [CD_AUDIO_PCMA] = "PCMA"};
+	g_autofree gchar *token = NULL;
+	g_autofree gchar *encoding = report_string(report, group, "audio-encoding");
+
+	if (audio == CD_AUDIO_OFF) {
+		if (encoding != NULL)
+			test_fail("onvif-probe.js: [%s] has audio (%s) with audio=off", group,
+				  encoding);
+		return;
+	}
+	token = report_string(report, group, "audio-token");
+	g_assert_cmpstr(token, ==, "audio_encoder_config");
+	if (g_str_equal(media, "media2"))
+		g_assert_cmpstr(encoding, ==, media2_names[audio]);
+	else
+		g_assert_cmpstr(encoding, ==, audio == CD_AUDIO_AAC ? "AAC" : "G711");
+	g_assert_cmpuint(report_uint(report, group, "audio-bitrate"), ==,
+			 cd_audio_format_bitrate(audio) / 1000);
+	g_assert_cmpuint(report_uint(report, group, "audio-samplerate"), ==,
+			 cd_audio_format_rate(audio) / 1000);
+}
+
+/* node's Media ver10 audio calls: the one source, mono, the one encoding cordon makes */
+static void
+assert_node_audio(GKeyFile *report, CdAudioCodec audio)
+{
+	const gchar *encoding = audio == CD_AUDIO_AAC ? "AAC" : "G711";
+	g_autofree gchar *bitrate = g_strdup_printf("%u", cd_audio_format_bitrate(audio) / 1000);
+	g_autofree gchar *rate = g_strdup_printf("%u", cd_audio_format_rate(audio) / 1000);
+	g_autofree gchar *token = NULL;
+	g_autofree gchar *found_encoding = NULL;
+	g_autofree gchar *options_encoding = NULL;
+	g_autofree gchar *bitrates = NULL;
+	g_autofree gchar *rates = NULL;
+
+	if (audio == CD_AUDIO_OFF) {
+		g_assert_false(g_key_file_has_group(report, "audio"));
+		return;
+	}
+	if (!g_key_file_has_group(report, "audio")) {
+		test_fail("onvif-probe.js: no [audio]: no Media ver10 profile had audio");
+		return;
+	}
+	g_assert_cmpuint(report_uint(report, "audio", "sources"), ==, 1);
+	g_assert_cmpuint(report_uint(report, "audio", "channels"), ==, CD_AUDIO_CHANNELS);
+	g_assert_cmpuint(report_uint(report, "audio", "configurations"), ==, 1);
+	token = report_string(report, "audio", "token");
+	g_assert_cmpstr(token, ==, "audio_encoder_config");
+	found_encoding = report_string(report, "audio", "encoding");
+	g_assert_cmpstr(found_encoding, ==, encoding);
+	g_assert_cmpuint(report_uint(report, "audio", "bitrate"), ==,
+			 cd_audio_format_bitrate(audio) / 1000);
+	g_assert_cmpuint(report_uint(report, "audio", "samplerate"), ==,
+			 cd_audio_format_rate(audio) / 1000);
+	options_encoding = report_string(report, "audio", "options-encoding");
+	g_assert_cmpstr(options_encoding, ==, encoding);
+	bitrates = report_string(report, "audio", "options-bitrates");
+	g_assert_cmpstr(bitrates, ==, bitrate);
+	rates = report_string(report, "audio", "options-samplerates");
+	g_assert_cmpstr(rates, ==, rate);
+}
+
 /* one media service's view ("media2" or "media") of every profile */
 static void
 assert_node_profiles(GKeyFile *report, const gchar *media, Device *device, gchar **stream_uris,
-		     gchar **tunnel_uris)
+		     gchar **tunnel_uris, CdAudioCodec audio)
 {
 	g_autofree gchar *extra = g_strdup_printf("%s %u", media, (guint)N_PROFILES);
 
@@ -855,6 +989,7 @@ assert_node_profiles(GKeyFile *report, const gchar *media, Device *device, gchar
 			g_assert_cmpuint(report_uint(report, group, "bitrate"), ==,
 					 expected->bitrate);
 		g_assert_cmpuint(report_uint(report, group, "gov"), ==, OUT_GOP);
+		assert_node_profile_audio(report, group, media, audio);
 
 		who = g_strdup_printf("onvif-probe.js %s profile %s stream", media, expected->token);
 		stream = report_string(report, group, "stream-uri");
@@ -889,10 +1024,21 @@ assert_node_profiles(GKeyFile *report, const gchar *media, Device *device, gchar
 	}
 }
 
+/* a run of node: its authentication, and the camera's audio */
+typedef struct {
+	const gchar *auth;
+	CdAudioCodec audio;
+	const gchar *audio_value; /* the `audio` key's */
+} NodeCase;
+
+static const NodeCase node_ws_security = {"ws-security", CD_AUDIO_AAC, "aac"};
+static const NodeCase node_http_digest = {"http-digest", CD_AUDIO_OFF, "off"};
+
 static void
 test_node(gconstpointer data)
 {
-	const gchar *auth = data;
+	const NodeCase *node_case = data;
+	const gchar *auth = node_case->auth;
 	g_autofree gchar *node = node_path();
 	g_autofree gchar *module = g_test_build_filename(G_TEST_DIST, "e2e", "onvif-clients",
 							 "node_modules", "onvif", "package.json",
@@ -919,7 +1065,7 @@ test_node(gconstpointer data)
 			       "tests/e2e/onvif-clients)");
 		return;
 	}
-	if (!device_start(&device, ""))
+	if (!device_start(&device, "", node_case->audio_value))
 		goto out;
 
 	report = node_probe(node, VIEWER_PASSWORD, auth, &device, &status);
@@ -940,8 +1086,13 @@ test_node(gconstpointer data)
 	g_assert_cmpstr(media2, ==, "true");
 	if (error_stage == NULL) {
 		/* Media2 first (the library prefers it), then Media ver10 */
-		assert_node_profiles(report, "media2", &device, stream_uris, tunnel_uris);
-		assert_node_profiles(report, "media", &device, stream_uris, tunnel_uris);
+		assert_node_profiles(report, "media2", &device, stream_uris, tunnel_uris,
+				     node_case->audio);
+		assert_node_profiles(report, "media", &device, stream_uris, tunnel_uris,
+				     node_case->audio);
+		assert_node_audio(report, node_case->audio);
+		if (stream_uris[0] != NULL)
+			assert_ffprobe_audio(auth, stream_uris[0], node_case->audio);
 		for (guint i = 0; i < N_PROFILES; i++) {
 			g_autofree gchar *who = g_strdup_printf("onvif-probe.js %s profile %s", auth,
 								expected_profiles[i].token);
@@ -984,9 +1135,9 @@ main(int argc, char **argv)
 		g_test_message("no private network namespace: %s", private_network_error);
 
 	g_test_add_func("/cordon/onvif-clients/onvif-util", test_onvif_util);
-	g_test_add_data_func("/cordon/onvif-clients/node-onvif/ws-security", "ws-security",
+	g_test_add_data_func("/cordon/onvif-clients/node-onvif/ws-security", &node_ws_security,
 			     test_node);
-	g_test_add_data_func("/cordon/onvif-clients/node-onvif/http-digest", "http-digest",
+	g_test_add_data_func("/cordon/onvif-clients/node-onvif/http-digest", &node_http_digest,
 			     test_node);
 	return g_test_run();
 }

@@ -25,6 +25,7 @@
 
 #include <sys/timex.h>
 
+#include "cd-audio-format.h"
 #include "cd-error.h"
 #include "cd-host-info.h"
 #include "cd-onvif-identity.h"
@@ -626,7 +627,8 @@ test_libonvif(void)
 	g_assert_cmpint(run.capabilities, ==, 0);
 	g_assert_cmpstr(run.data->media_service, ==, "POST /onvif/media_service HTTP/1.1\r\n");
 	g_assert_cmpstr(run.data->ptz_service, ==, "");
-	g_assert_cmpstr(run.data->event_service, ==, "");
+	/* the event service (test-onvif-events tests it) */
+	g_assert_cmpstr(run.data->event_service, ==, "POST /onvif/event_service HTTP/1.1\r\n");
 	/* cordon's identity, not the camera's */
 	g_assert_cmpint(run.information, ==, 0);
 	serial = cd_onvif_serial_number(config, front);
@@ -2220,6 +2222,328 @@ assert_same_token(Onvif *onvif)
 	assert_fault(elsewhere, 400, "s:Sender", "ter:NotAuthorized");
 }
 
+/* a SOAP call and what its reply must hold (NULL-terminated, at most 4) */
+typedef struct {
+	const gchar *path;
+	const gchar *body;
+	const gchar *expected[5];
+} ExpectedCall;
+
+static void
+assert_calls(Onvif *onvif, const ExpectedCall *calls, guint n_calls)
+{
+	for (guint i = 0; i < n_calls; i++) {
+		g_autofree gchar *header = viewer_header();
+		g_autoptr(HttpReply) reply = soap_post(onvif, calls[i].path, header, calls[i].body);
+
+		assert_ok(reply, "Response");
+		for (guint j = 0; calls[i].expected[j] != NULL; j++) {
+			if (strstr(reply->body, calls[i].expected[j]) == NULL)
+				g_test_message("%s: %s", calls[i].body, reply->body);
+			g_assert_nonnull(strstr(reply->body, calls[i].expected[j]));
+		}
+	}
+}
+
+static HttpReply *
+viewer_call(Onvif *onvif, const gchar *path, const gchar *body)
+{
+	g_autofree gchar *header = viewer_header();
+
+	return soap_post(onvif, path, header, body);
+}
+
+/* @first comes before @second in @xml, both there */
+static void
+assert_before(const gchar *xml, const gchar *first, const gchar *second)
+{
+	const gchar *a = strstr(xml, first);
+	const gchar *b = strstr(xml, second);
+
+	g_assert_nonnull(a);
+	g_assert_nonnull(b);
+	g_assert_cmpint(a - xml, <, b - xml);
+}
+
+/*
+ * With audio=off nothing says audio: the profiles hold none, the lists are empty, a Get of one
+ * audio configuration is refused as a device without audio refuses it, and Media2's
+ * capabilities name video configurations only.
+ */
+static void
+assert_no_audio(Onvif *onvif)
+{
+	static const ExpectedCall calls[] = {
+	    {"/onvif/media_service",
+	     "<trt:GetAudioEncoderConfigurations/>",
+	     {"<trt:GetAudioEncoderConfigurationsResponse/>", NULL}},
+	    {"/onvif/media_service",
+	     "<trt:GetAudioSourceConfigurations/>",
+	     {"<trt:GetAudioSourceConfigurationsResponse/>", NULL}},
+	    {"/onvif/media_service",
+	     "<trt:GetCompatibleAudioEncoderConfigurations><trt:ProfileToken>profile_main"
+	     "</trt:ProfileToken></trt:GetCompatibleAudioEncoderConfigurations>",
+	     {"<trt:GetCompatibleAudioEncoderConfigurationsResponse/>", NULL}},
+	    {"/onvif/media_service",
+	     "<trt:GetCompatibleAudioSourceConfigurations><trt:ProfileToken>profile_sub"
+	     "</trt:ProfileToken></trt:GetCompatibleAudioSourceConfigurations>",
+	     {"<trt:GetCompatibleAudioSourceConfigurationsResponse/>", NULL}},
+	    {"/onvif/media2_service",
+	     "<tr2:GetAudioEncoderConfigurations/>",
+	     {"<tr2:GetAudioEncoderConfigurationsResponse/>", NULL}},
+	    {"/onvif/media2_service",
+	     "<tr2:GetServiceCapabilities/>",
+	     {"ConfigurationsSupported=\"VideoSource VideoEncoder\"/>", NULL}},
+	};
+	g_autoptr(HttpReply) scopes =
+	    viewer_call(onvif, "/onvif/device_service", "<tds:GetScopes/>");
+	const gchar *const singles[] = {
+	    "<trt:GetAudioEncoderConfiguration><trt:ConfigurationToken>audio_encoder_config"
+	    "</trt:ConfigurationToken></trt:GetAudioEncoderConfiguration>",
+	    "<trt:GetAudioSourceConfiguration><trt:ConfigurationToken>audio_source_config"
+	    "</trt:ConfigurationToken></trt:GetAudioSourceConfiguration>",
+	};
+	g_autoptr(HttpReply) profiles =
+	    viewer_call(onvif, "/onvif/media_service", "<trt:GetProfiles/>");
+	g_autoptr(HttpReply) profiles2 =
+	    viewer_call(onvif,
+			"/onvif/media2_service",
+			"<tr2:GetProfiles><tr2:Type>All</tr2:Type></tr2:GetProfiles>");
+
+	assert_calls(onvif, calls, G_N_ELEMENTS(calls));
+	assert_ok(profiles, "<trt:GetProfilesResponse>");
+	g_assert_null(strstr(profiles->body, "Audio"));
+	assert_ok(profiles2, "<tr2:GetProfilesResponse>");
+	g_assert_null(strstr(profiles2->body, "Audio"));
+	assert_ok(scopes, "onvif://www.onvif.org/type/video_encoder");
+	g_assert_null(strstr(scopes->body, "audio"));
+	for (guint i = 0; i < G_N_ELEMENTS(singles); i++) {
+		g_autoptr(HttpReply) reply = viewer_call(onvif, "/onvif/media_service", singles[i]);
+
+		assert_fault(reply, 500, "s:Receiver", "ter:ActionNotSupported");
+		g_assert_nonnull(strstr(reply->body, "<s:Value>ter:AudioNotSupported</s:Value>"));
+	}
+}
+
+/* ver10's and Media2's audio encoder configuration of what cordon serves for @codec */
+static void
+expected_encoder(CdAudioCodec codec, gchar **ver10, gchar **media2, gchar **options)
+{
+	const gchar *encoding = codec == CD_AUDIO_AAC ? "AAC" : "G711";
+	const gchar *names[] = {[CD_AUDIO_AAC] = "mpeg4-generic",
+				[CD_AUDIO_PCMU] = "PCMU",
+				[CD_AUDIO_PCMA] = "PCMA"};
+	guint bitrate = cd_audio_format_bitrate(codec) / 1000;
+	guint rate = cd_audio_format_rate(codec) / 1000;
+
+	*ver10 = g_strdup_printf("<tt:Encoding>%s</tt:Encoding><tt:Bitrate>%u</tt:Bitrate>"
+				 "<tt:SampleRate>%u</tt:SampleRate>",
+				 encoding,
+				 bitrate,
+				 rate);
+	*media2 = g_strdup_printf("<tt:Encoding>%s</tt:Encoding>", names[codec]);
+	*options = g_strdup_printf("<tt:BitrateList><tt:Items>%u</tt:Items></tt:BitrateList>"
+				   "<tt:SampleRateList><tt:Items>%u</tt:Items></tt:SampleRateList>",
+				   bitrate,
+				   rate);
+}
+
+/* both profiles hold the one audio source and encoder configuration, in schema order */
+static void
+assert_audio_profiles(Onvif *onvif, const gchar *ver10, const gchar *media2)
+{
+	g_autoptr(HttpReply) profiles =
+	    viewer_call(onvif, "/onvif/media_service", "<trt:GetProfiles/>");
+	g_autoptr(HttpReply) profiles2 =
+	    viewer_call(onvif,
+			"/onvif/media2_service",
+			"<tr2:GetProfiles><tr2:Type>AudioEncoder</tr2:Type></tr2:GetProfiles>");
+	g_autoptr(HttpReply) sub = viewer_call(onvif,
+						"/onvif/media_service",
+						"<trt:GetProfile><trt:ProfileToken>profile_sub"
+						"</trt:ProfileToken></trt:GetProfile>");
+	const gchar *source = "<tt:AudioSourceConfiguration token=\"audio_source_config\">";
+	const gchar *encoder = "<tt:AudioEncoderConfiguration token=\"audio_encoder_config\">";
+
+	assert_ok(profiles, "<trt:GetProfilesResponse>");
+	g_assert_cmpuint(count_of(profiles->body, source), ==, 2);
+	g_assert_cmpuint(count_of(profiles->body, encoder), ==, 2);
+	g_assert_cmpuint(count_of(profiles->body, ver10), ==, 2);
+	g_assert_cmpuint(count_of(profiles->body,
+				  "<tt:SourceToken>audio_source</tt:SourceToken>"),
+			 ==,
+			 2);
+	assert_before(profiles->body, "<tt:VideoSourceConfiguration ", source);
+	assert_before(profiles->body, source, "<tt:VideoEncoderConfiguration ");
+	assert_before(profiles->body, "<tt:VideoEncoderConfiguration ", encoder);
+
+	assert_ok(profiles2, "<tr2:GetProfilesResponse>");
+	g_assert_cmpuint(count_of(profiles2->body,
+				  "<tr2:AudioSource token=\"audio_source_config\">"),
+			 ==,
+			 2);
+	g_assert_cmpuint(count_of(profiles2->body,
+				  "<tr2:AudioEncoder token=\"audio_encoder_config\">"),
+			 ==,
+			 2);
+	g_assert_cmpuint(count_of(profiles2->body, media2), ==, 2);
+	assert_before(profiles2->body, "<tr2:AudioSource ", "<tr2:VideoEncoder ");
+	assert_before(profiles2->body, "<tr2:VideoEncoder ", "<tr2:AudioEncoder ");
+
+	assert_ok(sub, "<trt:Profile token=\"profile_sub\"");
+	g_assert_nonnull(strstr(sub->body, encoder));
+}
+
+/* a camera served with @codec: every audio Get answers what cordon serves, in both versions */
+static void
+assert_audio(Onvif *onvif, CdAudioCodec codec)
+{
+	g_autofree gchar *ver10 = NULL;
+	g_autofree gchar *media2 = NULL;
+	g_autofree gchar *options = NULL;
+	g_autofree gchar *channels =
+	    g_strdup_printf("<tt:Channels>%u</tt:Channels>", (guint)CD_AUDIO_CHANNELS);
+	const gchar *const refused[] = {
+	    /* not ours */
+	    "<trt:GetAudioEncoderConfiguration><trt:ConfigurationToken>video_encoder_config"
+	    "</trt:ConfigurationToken></trt:GetAudioEncoderConfiguration>",
+	    /* a Get of one configuration names it */
+	    "<trt:GetAudioSourceConfiguration/>",
+	    "<trt:GetCompatibleAudioEncoderConfigurations/>",
+	    "<trt:GetAudioEncoderConfigurationOptions><trt:ProfileToken>other"
+	    "</trt:ProfileToken></trt:GetAudioEncoderConfigurationOptions>",
+	};
+
+	expected_encoder(codec, &ver10, &media2, &options);
+	assert_audio_profiles(onvif, ver10, media2);
+	{
+		const ExpectedCall calls[] = {
+		    {"/onvif/media_service",
+		     "<trt:GetAudioSources/>",
+		     {"<trt:AudioSources token=\"audio_source\">", channels, NULL}},
+		    {"/onvif/media_service",
+		     "<trt:GetAudioSourceConfigurations/>",
+		     {"<trt:Configurations token=\"audio_source_config\">",
+		      "<tt:SourceToken>audio_source</tt:SourceToken>",
+		      NULL}},
+		    {"/onvif/media_service",
+		     "<trt:GetAudioSourceConfiguration><trt:ConfigurationToken>audio_source_config"
+		     "</trt:ConfigurationToken></trt:GetAudioSourceConfiguration>",
+		     {"<trt:Configuration token=\"audio_source_config\">", NULL}},
+		    {"/onvif/media_service",
+		     "<trt:GetCompatibleAudioSourceConfigurations><trt:ProfileToken>profile_sub"
+		     "</trt:ProfileToken></trt:GetCompatibleAudioSourceConfigurations>",
+		     {"<trt:Configurations token=\"audio_source_config\">", NULL}},
+		    {"/onvif/media_service",
+		     "<trt:GetAudioSourceConfigurationOptions><trt:ConfigurationToken>"
+		     "audio_source_config</trt:ConfigurationToken>"
+		     "</trt:GetAudioSourceConfigurationOptions>",
+		     {"<trt:Options><tt:InputTokensAvailable>audio_source"
+		      "</tt:InputTokensAvailable></trt:Options>",
+		      NULL}},
+		    {"/onvif/media_service",
+		     "<trt:GetAudioEncoderConfigurations/>",
+		     {"<trt:Configurations token=\"audio_encoder_config\">", ver10, NULL}},
+		    {"/onvif/media_service",
+		     "<trt:GetAudioEncoderConfiguration><trt:ConfigurationToken>"
+		     "audio_encoder_config</trt:ConfigurationToken>"
+		     "</trt:GetAudioEncoderConfiguration>",
+		     {"<trt:Configuration token=\"audio_encoder_config\">",
+		      ver10,
+		      "<tt:SessionTimeout>",
+		      NULL}},
+		    {"/onvif/media_service",
+		     "<trt:GetCompatibleAudioEncoderConfigurations><trt:ProfileToken>profile_main"
+		     "</trt:ProfileToken></trt:GetCompatibleAudioEncoderConfigurations>",
+		     {"<trt:Configurations token=\"audio_encoder_config\">", ver10, NULL}},
+		    {"/onvif/media_service",
+		     "<trt:GetAudioEncoderConfigurationOptions><trt:ProfileToken>profile_sub"
+		     "</trt:ProfileToken></trt:GetAudioEncoderConfigurationOptions>",
+		     {"<trt:Options><tt:Options><tt:Encoding>", options, NULL}},
+		    {"/onvif/media2_service",
+		     "<tr2:GetAudioSourceConfigurations/>",
+		     {"<tr2:Configurations token=\"audio_source_config\">", NULL}},
+		    {"/onvif/media2_service",
+		     "<tr2:GetAudioSourceConfigurationOptions/>",
+		     {"<tr2:Options><tt:InputTokensAvailable>audio_source"
+		      "</tt:InputTokensAvailable></tr2:Options>",
+		      NULL}},
+		    {"/onvif/media2_service",
+		     "<tr2:GetAudioEncoderConfigurations><tr2:ProfileToken>profile_sub"
+		     "</tr2:ProfileToken></tr2:GetAudioEncoderConfigurations>",
+		     {"<tr2:Configurations token=\"audio_encoder_config\">", media2, NULL}},
+		    {"/onvif/media2_service",
+		     "<tr2:GetAudioEncoderConfigurationOptions/>",
+		     {"<tr2:Options>", media2, options, NULL}},
+		    {"/onvif/media2_service",
+		     "<tr2:GetServiceCapabilities/>",
+		     {"ConfigurationsSupported=\"VideoSource VideoEncoder AudioSource "
+		      "AudioEncoder\"/>",
+		      NULL}},
+		    {"/onvif/device_service",
+		     "<tds:GetScopes/>",
+		     {"onvif://www.onvif.org/type/audio_encoder", NULL}},
+		};
+
+		assert_calls(onvif, calls, G_N_ELEMENTS(calls));
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(refused); i++) {
+		g_autoptr(HttpReply) reply = viewer_call(onvif, "/onvif/media_service", refused[i]);
+
+		assert_fault(reply, 400, "s:Sender", "ter:InvalidArgVal");
+	}
+	/* cordon's configuration is the config file */
+	{
+		g_autoptr(HttpReply) set = viewer_call(onvif,
+						       "/onvif/media_service",
+						       "<trt:SetAudioEncoderConfiguration/>");
+		g_autoptr(HttpReply) add = viewer_call(onvif,
+						       "/onvif/media2_service",
+						       "<tr2:AddConfiguration/>");
+
+		assert_fault(set, 400, "s:Sender", "ter:OperationProhibited");
+		assert_fault(add, 400, "s:Sender", "ter:OperationProhibited");
+	}
+}
+
+/*
+ * audio=aac: both profiles carry the audio configurations of what cordon's encoder makes
+ * (cd-audio-format.h's figures); audio=pcma: ver10 can only say G711, Media2 says PCMA.
+ * audio=off is test_services' assert_no_audio().
+ */
+static void
+test_audio(void)
+{
+	Onvif onvif = {0};
+
+	onvif_start_with(&onvif, "", "audio=aac\n");
+	assert_audio(&onvif, CD_AUDIO_AAC);
+	onvif_stop(&onvif);
+
+	onvif_start_with(&onvif, "", "audio=pcma\nsub=off\n");
+	{
+		g_autofree gchar *ver10 = NULL;
+		g_autofree gchar *media2 = NULL;
+		g_autofree gchar *options = NULL;
+		g_autoptr(HttpReply) encoder = NULL;
+		g_autoptr(HttpReply) encoder2 = NULL;
+
+		expected_encoder(CD_AUDIO_PCMA, &ver10, &media2, &options);
+		encoder = viewer_call(&onvif,
+				      "/onvif/media_service",
+				      "<trt:GetAudioEncoderConfigurations/>");
+		assert_ok(encoder, ver10);
+		encoder2 =
+		    viewer_call(&onvif,
+				"/onvif/media2_service",
+				"<tr2:GetProfiles><tr2:Type>All</tr2:Type></tr2:GetProfiles>");
+		assert_ok(encoder2, media2);
+		/* one profile, still with its audio */
+		g_assert_cmpuint(count_of(encoder2->body, "<tr2:AudioEncoder "), ==, 1);
+	}
+	onvif_stop(&onvif);
+}
+
 static void
 test_services(void)
 {
@@ -2230,6 +2554,7 @@ test_services(void)
 	assert_host_header(&onvif);
 	assert_media(&onvif);
 	assert_recorder_quirks(&onvif);
+	assert_no_audio(&onvif);
 	assert_clock(&onvif);
 	assert_synology(&onvif);
 	assert_same_token(&onvif);
@@ -2977,6 +3302,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cordon/onvif/ntp-configuration", test_ntp_configuration);
 	g_test_add_func("/cordon/onvif/snapshot", test_snapshot);
 	g_test_add_func("/cordon/onvif/sub-profile", test_sub_profile);
+	g_test_add_func("/cordon/onvif/audio", test_audio);
 	g_test_add_func("/cordon/onvif/auth", test_auth);
 	g_test_add_func("/cordon/onvif/nonce-flood", test_nonce_flood);
 	g_test_add_func("/cordon/onvif/nonce-seed", test_nonce_seed);

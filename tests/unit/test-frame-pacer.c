@@ -12,6 +12,7 @@
 #include <gst/video/video.h>
 #include <string.h>
 
+#include "cd-capture-time.h"
 #include "cd-frame-pacer.h"
 
 #define PIPELINE                                                                                   \
@@ -42,8 +43,9 @@ typedef struct {
 	gsize caps_size; /* the frame size the caps imply */
 	gboolean video_meta;
 	gint video_meta_stride; /* of the Y plane */
-	gboolean other_meta;	/* any meta but GstVideoMeta and the pacer's due time */
+	gboolean other_meta;	/* any meta but GstVideoMeta, the due and the capture time */
 	gint64 due;		/* cd_frame_pacer_get_due_time() */
+	gint64 capture;		/* cd_capture_time_get() */
 } Frame;
 
 typedef struct {
@@ -67,7 +69,7 @@ sink_new_sample_cb(GstAppSink *sink, gpointer user_data)
 	gpointer state = NULL;
 	gsize chroma_offset = 0;
 	guint8 head[5] = {0};
-	Frame frame = {0};
+	Frame frame = {.capture = -1};
 
 	if (sample == NULL)
 		return GST_FLOW_OK;
@@ -97,6 +99,12 @@ sink_new_sample_cb(GstAppSink *sink, gpointer user_data)
 						      0),
 			       CD_FRAME_PACER_DUE_CAPS)) {
 			frame.due = cd_frame_pacer_get_due_time(buffer);
+		} else if (meta->info->api == GST_REFERENCE_TIMESTAMP_META_API_TYPE &&
+			   gst_structure_has_name(
+			       gst_caps_get_structure(((GstReferenceTimestampMeta *)meta)->reference,
+						      0),
+			       CD_CAPTURE_TIME_CAPS)) {
+			frame.capture = cd_capture_time_get(buffer);
 		} else {
 			frame.other_meta = TRUE;
 		}
@@ -983,6 +991,7 @@ test_pacer_metas(Fixture *f, gconstpointer data)
 					  caption,
 					  sizeof(caption));
 	gst_buffer_add_reference_timestamp_meta(buffer, reference, 42 * GST_SECOND, GST_SECOND);
+	cd_capture_time_set(buffer, 7 * GST_SECOND);
 
 	/* a hold long enough for repeats even on a busy machine: they are copies too */
 	fixture_start_pacer(f, FPS, 10 * HOLD_US);
@@ -1001,6 +1010,8 @@ test_pacer_metas(Fixture *f, gconstpointer data)
 		g_assert_cmpint(frame->video_meta_stride, ==, strides[0]);
 		g_assert_cmpuint(frame->size, ==, size);
 		g_assert_false(frame->other_meta);
+		/* cordon's capture time goes with the live frame, never with its repeats */
+		g_assert_cmpint(frame->capture, ==, i == (guint)first_live ? 7 * GST_SECOND : -1);
 		seen++;
 	}
 	g_assert_cmpuint(seen, >=, 3);

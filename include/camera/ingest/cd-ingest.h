@@ -14,16 +14,21 @@ G_BEGIN_DECLS
 /**
  * CdIngest:
  *
- * Pulls one camera's RTSP stream, keeps its video track only, decodes it and hands raw
- * frames at the output size to the frame function. The only module that touches vendor
- * bytes: nothing but decoded pixels leaves it. Keeps the camera's state (see
+ * Pulls one camera's RTSP stream, keeps its video track (and, with `audio` on and an audio
+ * function set, its first G.711 or AAC track) only, decodes it and hands raw frames at the
+ * output size to the frame function (PCM to the audio function). The only module that
+ * touches vendor bytes: nothing but decoded pixels and samples leaves it. Keeps the camera's state (see
  * #CdCameraState), emits ::state-changed, and reconnects for ever.
  */
 #define CD_TYPE_INGEST (cd_ingest_get_type())
 G_DECLARE_FINAL_TYPE(CdIngest, cd_ingest, CD, INGEST, GObject)
 
-/* called from the ingest's streaming thread with one decoded I420 frame */
+/* called from the ingest's streaming thread with one decoded I420 frame; its capture time
+ * rides on it (cd-capture-time.h) */
 typedef void (*CdFrameFunc)(GstSample *sample, gpointer user_data);
+/* called from the ingest's audio streaming thread with the camera's decoded audio: mono PCM,
+ * PTS its capture time on the monotonic clock in ns */
+typedef void (*CdAudioFunc)(GstBuffer *pcm, gpointer user_data);
 
 CdIngest *
 cd_ingest_new(const CdCamera *camera,
@@ -35,6 +40,12 @@ cd_ingest_set_output_size(CdIngest *self, guint width, guint height);
 void
 cd_ingest_set_frame_func(CdIngest *self,
 			 CdFrameFunc func,
+			 gpointer user_data,
+			 GDestroyNotify notify);
+void
+cd_ingest_set_audio_func(CdIngest *self,
+			 guint rate,
+			 CdAudioFunc func,
 			 gpointer user_data,
 			 GDestroyNotify notify);
 void

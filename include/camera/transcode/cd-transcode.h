@@ -3,6 +3,7 @@
 
 #include <gst/gst.h>
 
+#include "cd-camera-events.h"
 #include "cd-camera-view.h"
 #include "cd-camera-stats.h"
 #include "cd-camera.h"
@@ -24,6 +25,10 @@ G_DECLARE_FINAL_TYPE(CdTranscode, cd_transcode, CD, TRANSCODE, GObject)
 
 /* called from the encoder's streaming thread with one H.264 access unit */
 typedef void (*CdEncodedFunc)(GstSample *sample, gpointer user_data);
+/* called when the live picture comes (TRUE) or the slate shows (FALSE), in order, from the
+ * thread that saw it (the ingest's streaming thread or the main one), under the transcode's
+ * lock: it must only take leaf locks (cd_camera_events_set_state()) and never call back */
+typedef void (*CdLiveFunc)(gboolean live, gpointer user_data);
 
 CdTranscode *
 cd_transcode_new(const CdCamera *camera,
@@ -35,6 +40,13 @@ cd_transcode_set_output_func(CdTranscode *self,
 			     CdEncodedFunc func,
 			     gpointer user_data,
 			     GDestroyNotify notify);
+void
+cd_transcode_set_live_func(CdTranscode *self,
+			   CdLiveFunc func,
+			   gpointer user_data,
+			   GDestroyNotify notify);
+void
+cd_transcode_watch_motion(CdTranscode *self, CdCameraEvents *events, guint sensitivity);
 gboolean
 cd_transcode_start(CdTranscode *self, GError **error);
 void

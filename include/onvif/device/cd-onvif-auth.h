@@ -55,6 +55,8 @@ cd_onvif_auth_check(CdOnvifAuth *self,
 		    const CdCamera *camera,
 		    gint64 *retry_after_us,
 		    GError **error);
+const gchar *
+cd_onvif_auth_get_user(SoupServerMessage *msg);
 void
 cd_onvif_auth_challenge(CdOnvifAuth *self, SoupServerMessage *msg, gboolean stale);
 guint

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "cd-camera-events.h"
 #include "cd-camera-view.h"
 #include "cd-camera.h"
 #include "cd-config.h"
@@ -14,8 +15,8 @@ G_BEGIN_DECLS
  * CdOnvifServer:
  *
  * One camera's virtual ONVIF device on the recorder side: an HTTP listener of its own that
- * serves the device, media and Media2 services and a snapshot endpoint, all describing and
- * pointing at cordon, over HTTP and, given a certificate, HTTPS on the same port. Runs on the
+ * serves the device, event, media and Media2 services and a snapshot endpoint, all describing
+ * and pointing at cordon, over HTTP and, given a certificate, HTTPS on the same port. Runs on the
  * thread-default main context of the thread that starts it.
  */
 #define CD_TYPE_ONVIF_SERVER (cd_onvif_server_get_type())
@@ -28,6 +29,8 @@ cd_onvif_server_new(const CdConfig *config,
 		    CdCameraView *const *views);
 void
 cd_onvif_server_set_tls(CdOnvifServer *self, GTlsCertificate *certificate, guint rtsps_port);
+void
+cd_onvif_server_set_events(CdOnvifServer *self, CdCameraEvents *events);
 gboolean
 cd_onvif_server_start(CdOnvifServer *self, guint rtsp_port, GError **error);
 void

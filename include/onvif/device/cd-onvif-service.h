@@ -10,13 +10,17 @@
 G_BEGIN_DECLS
 
 /* a virtual device's media profiles and the tokens inside them: one video source (the
- * camera), and per profile a video encoder configuration */
+ * camera), and per profile a video encoder configuration; with audio on, one audio source,
+ * its configuration and one audio encoder configuration, in every profile */
 #define CD_ONVIF_PROFILE_TOKEN			"profile_main"
 #define CD_ONVIF_SUB_PROFILE_TOKEN		"profile_sub"
 #define CD_ONVIF_VIDEO_SOURCE_TOKEN		"video_source"
 #define CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN	"video_source_config"
 #define CD_ONVIF_VIDEO_ENCODER_CONFIG_TOKEN	"video_encoder_config"
 #define CD_ONVIF_SUB_VIDEO_ENCODER_CONFIG_TOKEN "video_encoder_config_sub"
+#define CD_ONVIF_AUDIO_SOURCE_TOKEN		"audio_source"
+#define CD_ONVIF_AUDIO_SOURCE_CONFIG_TOKEN	"audio_source_config"
+#define CD_ONVIF_AUDIO_ENCODER_CONFIG_TOKEN	"audio_encoder_config"
 
 /* service paths; every service answers every operation, the body decides */
 #define CD_ONVIF_PATH_DEVICE   "/onvif/device_service"
@@ -25,12 +29,18 @@ G_BEGIN_DECLS
 #define CD_ONVIF_PATH_SNAPSHOT "/onvif/snapshot"
 /* the sub profile's snapshots */
 #define CD_ONVIF_PATH_SNAPSHOT_SUB "/onvif/snapshot/sub"
+/* the event service; its subscriptions live below CD_EVENTS_PATH_PULLPOINT (cd-event-parse.h) */
+#define CD_ONVIF_PATH_EVENTS "/onvif/event_service"
 
 /* the ONVIF version every service reports (17.06 brought Media2) */
 #define CD_ONVIF_VERSION_MAJOR 17
 #define CD_ONVIF_VERSION_MINOR 6
 
 typedef struct _CdOnvifService CdOnvifService;
+/* the event service's: a deferred answer (cd-onvif-deferred.h), a device's subscriptions
+ * (cd-pullpoints.h) */
+typedef struct _CdOnvifDeferred CdOnvifDeferred;
+typedef struct _CdPullpoints CdPullpoints;
 
 /**
  * CdOnvifProfile:
@@ -77,6 +87,15 @@ typedef struct {
 	/* the service the operation was found in, and all of the device's (NULL-terminated) */
 	const CdOnvifService *service;
 	const CdOnvifService *const *services;
+	/* who logged in (NULL for a pre-authentication operation) */
+	const gchar *user;
+	/* the event service's: the subscription the request was addressed to (its path, else its
+	 * wsa:To header), the device's subscriptions (NULL: the camera has no events), and the
+	 * handle of a handler that answers later: it keeps a reference and returns NULL without
+	 * setting @error, then answers through cd_onvif_deferred_return() */
+	const gchar *subscription_id;
+	CdPullpoints *pullpoints;
+	CdOnvifDeferred *deferred;
 } CdOnvifCall;
 
 /**
@@ -86,6 +105,10 @@ typedef struct {
  * @CD_ONVIF_FAULT_FIXED_PROFILE: env:Receiver, ter:Action, ter:DeletionOfFixedProfile
  * @CD_ONVIF_FAULT_AUDIO_NOT_SUPPORTED: env:Receiver, ter:ActionNotSupported,
  *   ter:AudioNotSupported: the device has no audio
+ * @CD_ONVIF_FAULT_RESOURCE_UNKNOWN: env:Sender, wsrf-rw:ResourceUnknownFault: no such
+ *   subscription (or not the caller's, or expired)
+ * @CD_ONVIF_FAULT_SUBSCRIBE_CREATION_FAILED: env:Receiver, wsntw:SubscribeCreationFailedFault:
+ *   no subscription can be made now
  *
  * The faults ONVIF names more closely than cd-error does, for handlers to return; the server's
  * fault table turns them into their codes.
@@ -95,6 +118,8 @@ typedef enum {
 	CD_ONVIF_FAULT_MAX_PROFILES,
 	CD_ONVIF_FAULT_FIXED_PROFILE,
 	CD_ONVIF_FAULT_AUDIO_NOT_SUPPORTED,
+	CD_ONVIF_FAULT_RESOURCE_UNKNOWN,
+	CD_ONVIF_FAULT_SUBSCRIBE_CREATION_FAILED,
 } CdOnvifFault;
 
 GQuark
@@ -141,6 +166,9 @@ typedef struct {
  */
 struct _CdOnvifService {
 	const gchar *ns;     /* the namespace of its operations */
+	/* a second namespace of its operations, or NULL (the event service's WS-BaseNotification
+	 * Renew and Unsubscribe) */
+	const gchar *other_ns;
 	const gchar *prefix; /* of its elements in replies; every envelope declares it */
 	const gchar *path;   /* where it is, below the device's base URL */
 	const CdOnvifOperation *operations;

@@ -18,6 +18,9 @@ G_BEGIN_DECLS
 #define CD_SOAP_NS_MEDIA    "http://www.onvif.org/ver10/media/wsdl"
 #define CD_SOAP_NS_MEDIA2   "http://www.onvif.org/ver20/media/wsdl"
 #define CD_SOAP_NS_ERROR    "http://www.onvif.org/ver10/error"
+#define CD_SOAP_NS_EVENTS   "http://www.onvif.org/ver10/events/wsdl"
+#define CD_SOAP_NS_WSNT	    "http://docs.oasis-open.org/wsn/b-2"
+#define CD_SOAP_NS_WSA	    "http://www.w3.org/2005/08/addressing"
 
 /**
  * CdUsernameToken:
@@ -50,6 +53,8 @@ const gchar *
 cd_soap_request_get_namespace(CdSoapRequest *request);
 gchar *
 cd_soap_request_get_text(CdSoapRequest *request, const gchar *local_name);
+const gchar *
+cd_soap_request_get_to(CdSoapRequest *request);
 gboolean
 cd_soap_request_has_security_header(CdSoapRequest *request);
 gboolean

@@ -5,10 +5,23 @@
  *   rtspsrc (video stream only) ! <decode-h264|decode-h265 template> ! videoconvert !
  *       videoscale ! capsfilter (I420, output size) ! appsink -> frame function
  *
- * rtspsrc's select-stream refuses every track but the first H.264/H.265 video track before
- * SETUP, so audio, metadata and unknown tracks are never even requested from the camera.
- * Only decoded pixels leave: SEI, SDP attributes and RTSP headers stay in here. What the
- * camera sends is held to the configured limits by cd-stream-guard before it is decoded.
+ *   rtspsrc (audio stream, `audio` on) ! cd-audio-branch (decode, mono PCM) ! appsink ->
+ *       audio function
+ *
+ * rtspsrc's select-stream refuses every track but the first H.264/H.265 video track (and,
+ * with `audio` on, the first G.711 or AAC audio track) before SETUP, so other audio,
+ * metadata and unknown tracks are never even requested from the camera. Only decoded pixels
+ * and PCM samples leave: SEI, SDP attributes and RTSP headers stay in here. What the camera
+ * sends is held to the configured limits by cd-stream-guard before it is decoded (audio: to
+ * cd-audio-branch's fixed ones; a fault there stops the audio, never the video; and a
+ * connection that fails with an audio track before any picture came is made once more
+ * without it, see fail()).
+ *
+ * Each frame and each PCM buffer leaves with its capture time on the monotonic clock in ns:
+ * the pipeline's base time plus the buffer's running time, moved from the pipeline's clock to
+ * the monotonic one (the system clock's default, but not assumed). rtpbin lines the two
+ * streams up by the camera's RTCP sender reports, so both are on the same scale: frames carry
+ * it as a meta (cd-capture-time.h), PCM buffers as their PTS.
  *
  * A pipeline lives for one connection. The camera's state (connecting, live, stalled,
  * backoff, auth-failed, rejected) says why it is not live, and cd-reconnect-policy how long
@@ -44,7 +57,7 @@
  * threads and reach the ingest through the connection's CdIngestLink. Stopping a connection
  * can wait on the camera, so it runs on a cd-teardown worker, after teardown() has cut the
  * link: nothing of the ingest is touched by the old pipeline afterwards.
- * Keys used: url, username, password, transport, latency; [server] stall-timeout and the
+ * Keys used: url, username, password, transport, latency, audio; [server] stall-timeout and the
  * limits; reconnect-initial, reconnect-max and auth-retry, for cd-reconnect-policy; rtp-port-min
  * and rtp-port-max (the UDP ports rtspsrc takes RTP from cameras on).
  */
@@ -57,7 +70,9 @@
 #include <gst/rtsp/gstrtspmessage.h>
 #include <gst/rtsp/gstrtsptransport.h>
 
+#include "cd-audio-branch.h"
 #include "cd-camera-relay.h"
+#include "cd-capture-time.h"
 #include "cd-conceal.h"
 #include "cd-error.h"
 #include "cd-log.h"
@@ -202,10 +217,17 @@ struct _CdIngest {
 	CdFrameFunc frame_func;
 	gpointer frame_data;
 	GDestroyNotify frame_notify;
+	CdAudioFunc audio_func; /* NULL: audio off, no audio track is requested */
+	gpointer audio_data;
+	GDestroyNotify audio_notify;
+	guint audio_rate;
 
 	gint output_width;  /* atomic: 0 keeps the source size */
 	gint output_height; /* atomic */
 	gint video_selected; /* atomic, per connection */
+	gint audio_selected; /* atomic, per connection */
+	gint audio_allowed;  /* atomic, per connection: its audio track may be requested */
+	gboolean audio_skip_next; /* main thread: the next connection goes without audio */
 	gint video_stream;   /* atomic, per connection: its number, the RTP session id; -1 none */
 	gint codec;	     /* atomic: CdIngestCodec of the last connection that chose one */
 	gint decoded_size;   /* atomic: the decoder's picture, width << 16 | height; 0 unknown */
@@ -229,6 +251,8 @@ static gboolean
 retry_cb(gpointer user_data);
 static GstFlowReturn
 linked_new_sample_cb(GstAppSink *sink, gpointer user_data);
+static GstFlowReturn
+linked_new_audio_cb(GstAppSink *sink, gpointer user_data);
 
 static gboolean
 same_failure_as_logged(CdIngest *self, CdCameraState state, const gchar *reason)
@@ -309,6 +333,15 @@ select_stream_cb(GstElement *src, guint num, GstCaps *caps, gpointer user_data)
 	CdIngest *self = CD_INGEST(user_data);
 	const gchar *codec = video_codec_of(caps);
 
+	if (codec == NULL && self->audio_func != NULL && g_atomic_int_get(&self->audio_allowed) &&
+	    cd_audio_branch_accepts(caps)) {
+		if (!g_atomic_int_compare_and_exchange(&self->audio_selected, 0, 1)) {
+			GST_DEBUG_OBJECT(src, "camera %s: skipping extra audio %u",
+					 self->camera->name, num);
+			return FALSE;
+		}
+		return TRUE;
+	}
 	if (codec == NULL) {
 		GST_DEBUG_OBJECT(src, "camera %s: skipping stream %u", self->camera->name, num);
 		return FALSE;
@@ -321,15 +354,60 @@ select_stream_cb(GstElement *src, guint num, GstCaps *caps, gpointer user_data)
 	return TRUE;
 }
 
+/*
+ * Appsink streaming thread: when @buffer of @sample was captured, on the monotonic clock in
+ * ns, or -1. The pipeline's clock is the system clock (no element of an ingest provides one),
+ * monotonic by default; the time is moved by where both clocks are now all the same.
+ */
+static gint64
+capture_time(GstAppSink *sink, GstSample *sample, GstBuffer *buffer)
+{
+	const GstSegment *segment = gst_sample_get_segment(sample);
+	g_autoptr(GstClock) clock = gst_element_get_clock(GST_ELEMENT(sink));
+	GstClockTime running_time;
+	gint64 clock_time;
+
+	if (clock == NULL || segment == NULL || segment->format != GST_FORMAT_TIME ||
+	    !GST_BUFFER_PTS_IS_VALID(buffer))
+		return -1;
+	running_time = gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer));
+	if (!GST_CLOCK_TIME_IS_VALID(running_time))
+		return -1;
+	clock_time = (gint64)(gst_element_get_base_time(GST_ELEMENT(sink)) + running_time);
+	return g_get_monotonic_time() * GST_USECOND -
+	       ((gint64)gst_clock_get_time(clock) - clock_time);
+}
+
+/* appsink streaming thread: the frame with its capture time (a shallow copy) */
+static GstSample *
+with_capture_time(GstAppSink *sink, GstSample *sample)
+{
+	GstBuffer *buffer = gst_sample_get_buffer(sample);
+	gint64 capture = buffer != NULL ? capture_time(sink, sample, buffer) : -1;
+	GstBuffer *stamped;
+	GstSample *result;
+
+	if (capture < 0)
+		return gst_sample_ref(sample);
+	stamped = gst_buffer_copy(buffer);
+	cd_capture_time_set(stamped, capture);
+	result = gst_sample_new(stamped, gst_sample_get_caps(sample), gst_sample_get_segment(sample),
+				NULL);
+	gst_buffer_unref(stamped);
+	return result;
+}
+
 /* appsink streaming thread */
 static GstFlowReturn
 new_sample_cb(GstAppSink *sink, gpointer user_data)
 {
 	CdIngest *self = CD_INGEST(user_data);
-	g_autoptr(GstSample) sample = gst_app_sink_pull_sample(sink);
+	g_autoptr(GstSample) pulled = gst_app_sink_pull_sample(sink);
+	g_autoptr(GstSample) sample = NULL;
 
-	if (sample == NULL)
+	if (pulled == NULL)
 		return GST_FLOW_EOS;
+	sample = with_capture_time(sink, pulled);
 	/* a picture cd-conceal lets through unverified is shown, but is no sign of life */
 	if (GST_BUFFER_FLAG_IS_SET(gst_sample_get_buffer(sample), GST_BUFFER_FLAG_CORRUPTED)) {
 		if (self->frame_func != NULL)
@@ -348,6 +426,30 @@ new_sample_cb(GstAppSink *sink, gpointer user_data)
 	}
 	if (self->frame_func != NULL)
 		self->frame_func(sample, self->frame_data);
+	return GST_FLOW_OK;
+}
+
+/* the audio appsink's streaming thread: PCM with its capture time as PTS, nothing else */
+static GstFlowReturn
+new_audio_cb(GstAppSink *sink, gpointer user_data)
+{
+	CdIngest *self = CD_INGEST(user_data);
+	g_autoptr(GstSample) sample = gst_app_sink_pull_sample(sink);
+	GstBuffer *buffer = sample != NULL ? gst_sample_get_buffer(sample) : NULL;
+	g_autoptr(GstBuffer) pcm = NULL;
+	gint64 capture;
+
+	if (sample == NULL)
+		return GST_FLOW_EOS;
+	if (buffer == NULL || self->audio_func == NULL)
+		return GST_FLOW_OK;
+	capture = capture_time(sink, sample, buffer);
+	GST_LOG_OBJECT(sink, "audio captured at %" G_GINT64_FORMAT, capture);
+	if (capture < 0)
+		return GST_FLOW_OK;
+	pcm = gst_buffer_copy_region(buffer, GST_BUFFER_COPY_MEMORY, 0, -1);
+	GST_BUFFER_PTS(pcm) = (GstClockTime)capture;
+	self->audio_func(pcm, self->audio_data);
 	return GST_FLOW_OK;
 }
 
@@ -476,6 +578,39 @@ post_branch_error(CdIngest *self, GstElement *src, GError *error)
 				 gst_message_new_error(GST_OBJECT(src), error, "video branch"));
 }
 
+/* rtspsrc streaming thread: the camera's audio into its own branch; FALSE if it is not
+ * audio we take */
+static gboolean
+add_audio_branch(CdIngest *self, GstPad *pad, GstCaps *caps)
+{
+	GstAppSinkCallbacks callbacks = {.new_sample = linked_new_audio_cb};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GstPad) sink_pad = NULL;
+	GstElement *branch;
+
+	if (self->audio_func == NULL || !cd_audio_branch_accepts(caps))
+		return FALSE;
+	GST_DEBUG_OBJECT(pad, "camera %s: audio %" GST_PTR_FORMAT, self->camera->name, caps);
+	branch = cd_audio_branch_new(self->camera->name, caps, self->audio_rate, &callbacks,
+				     link_ref(self->link), link_unref, &error);
+	if (branch == NULL) {
+		/* no audio is no reason to lose the video: the track gets silence */
+		cd_camera_warning(self->camera->name, "%s", error->message);
+		return FALSE;
+	}
+	gst_bin_add(GST_BIN(self->pipeline), branch);
+	gst_element_sync_state_with_parent(branch);
+	sink_pad = gst_element_get_static_pad(branch, "sink");
+	if (GST_PAD_LINK_FAILED(gst_pad_link(pad, sink_pad))) {
+		cd_camera_warning(self->camera->name, "the camera's audio cannot be decoded");
+		gst_element_set_locked_state(branch, TRUE);
+		gst_element_set_state(branch, GST_STATE_NULL);
+		gst_bin_remove(GST_BIN(self->pipeline), branch);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* rtspsrc streaming thread */
 static void
 pad_added_cb(GstElement *src, GstPad *pad, gpointer user_data)
@@ -490,6 +625,9 @@ pad_added_cb(GstElement *src, GstPad *pad, gpointer user_data)
 	if (caps == NULL)
 		caps = gst_pad_query_caps(pad, NULL);
 	codec = video_codec_of(caps);
+	GST_DEBUG_OBJECT(pad, "camera %s: new pad %" GST_PTR_FORMAT, self->camera->name, caps);
+	if (codec == NULL && add_audio_branch(self, pad, caps))
+		return;
 	if (codec == NULL) {
 		/* select-stream keeps these out; a sink stops rtspsrc from seeing not-linked */
 		GstElement *fakesink = gst_element_factory_make("fakesink", NULL);
@@ -606,6 +744,14 @@ fail(CdIngest *self, CdCameraState state, const gchar *reason)
 {
 	guint delay;
 
+	/* a camera may list an audio track and then refuse its SETUP, which fails the whole
+	 * connection in rtspsrc: one that failed with audio before any picture came tries the
+	 * next time without, so its video is never lost to its audio */
+	if (self->state == CD_CAMERA_STATE_CONNECTING && state != CD_CAMERA_STATE_AUTH_FAILED &&
+	    g_atomic_int_get(&self->audio_selected)) {
+		self->audio_skip_next = TRUE;
+		cd_camera_debug(self->camera->name, "connecting once without the camera's audio");
+	}
 	teardown(self);
 	delay = cd_reconnect_policy_next_delay(self->reconnect, state, g_get_monotonic_time());
 	enter_state(self, state, reason);
@@ -727,7 +873,7 @@ bus_sync_cb(GstBus *bus, GstMessage *message, gpointer user_data)
 {
 	if ((GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR ||
 	     GST_MESSAGE_TYPE(message) == GST_MESSAGE_WARNING) &&
-	    cd_conceal_take_message(message))
+	    (cd_conceal_take_message(message) || cd_audio_branch_take_message(message)))
 		return GST_BUS_DROP;
 	return GST_BUS_PASS;
 }
@@ -863,6 +1009,17 @@ linked_new_sample_cb(GstAppSink *sink, gpointer user_data)
 	return result;
 }
 
+static GstFlowReturn
+linked_new_audio_cb(GstAppSink *sink, gpointer user_data)
+{
+	CdIngestLink *link = user_data;
+	CdIngest *self = link_enter(link);
+	GstFlowReturn result = self != NULL ? new_audio_cb(sink, self) : GST_FLOW_FLUSHING;
+
+	link_leave(link);
+	return result;
+}
+
 /*
  * rtspsrc's task thread, as it sets up the connection's RTP manager (rtpbin): handed to the
  * main thread on the bus, which reads its session's statistics. Touches nothing of the ingest.
@@ -964,6 +1121,9 @@ connect_camera(CdIngest *self)
 	src = make_source(self);
 	gst_bin_add(GST_BIN(self->pipeline), src);
 	g_atomic_int_set(&self->video_selected, 0);
+	g_atomic_int_set(&self->audio_selected, 0);
+	g_atomic_int_set(&self->audio_allowed, !self->audio_skip_next);
+	self->audio_skip_next = FALSE;
 	g_atomic_int_set(&self->video_stream, -1);
 	g_atomic_int_set(&self->live_posted, 0);
 	bus = gst_element_get_bus(self->pipeline);
@@ -1045,6 +1205,29 @@ cd_ingest_set_frame_func(CdIngest *self, CdFrameFunc func, gpointer user_data,
 	self->frame_notify = notify;
 }
 
+/**
+ * cd_ingest_set_audio_func:
+ * @rate: the sample rate @func wants
+ * @func: (nullable): gets the camera's audio as mono PCM (CD_AUDIO_PCM_FORMAT at @rate),
+ *   each buffer's PTS its capture time on the monotonic clock in ns; %NULL: no audio
+ *
+ * With the camera's `audio` on, its first G.711 or AAC track is requested from the next
+ * connection on and decoded for @func. Main thread, before cd_ingest_start().
+ */
+void
+cd_ingest_set_audio_func(CdIngest *self, guint rate, CdAudioFunc func, gpointer user_data,
+			 GDestroyNotify notify)
+{
+	g_return_if_fail(CD_IS_INGEST(self));
+	g_return_if_fail(func == NULL || rate > 0);
+	if (self->audio_notify != NULL)
+		self->audio_notify(self->audio_data);
+	self->audio_rate = rate;
+	self->audio_func = self->camera->audio != CD_AUDIO_OFF ? func : NULL;
+	self->audio_data = user_data;
+	self->audio_notify = notify;
+}
+
 void
 cd_ingest_start(CdIngest *self)
 {
@@ -1115,6 +1298,10 @@ cd_ingest_dispose(GObject *object)
 		self->frame_notify(self->frame_data);
 	self->frame_notify = NULL;
 	self->frame_func = NULL;
+	if (self->audio_notify != NULL)
+		self->audio_notify(self->audio_data);
+	self->audio_notify = NULL;
+	self->audio_func = NULL;
 	G_OBJECT_CLASS(cd_ingest_parent_class)->dispose(object);
 }
 

@@ -3,9 +3,22 @@
  * cd-media-factory: a GstRTSPMediaFactory whose media is
  *
  *   appsrc (cordon's H.264 access units) ! rtph264pay name=pay0
+ *   appsrc name=asrc (cordon's audio, `audio` on) ! rtpmp4gpay | rtppcmupay | rtppcmapay name=pay1
  *
  * built in create_element, as gst-rtsp-server's examples/test-onvif-server.c does. Nothing
- * in it comes from the camera: caps, SDP and headers are made from our own encoder's output.
+ * in it comes from the camera: caps, SDP and headers are made from our own encoders' output.
+ *
+ * The audio track is lined up with the video per media: each live video frame leaving its
+ * appsrc carries its capture time (cd-capture-time.h), so the media knows delta, its running
+ * time less the capture time, for the frame on screen. An audio buffer (its PTS the capture
+ * time of its samples, cd-audio-encode) then plays at capture + delta: the sound at the
+ * picture taken at the same moment. delta is taken from the first live frame, then follows
+ * the frames slowly (the pacer's slots put each frame up to half an interval off), and is
+ * taken afresh when it moves by more than REANCHOR (a new camera run). Until a live frame has
+ * come (a camera down since the media started) the frames' due times stand in for capture
+ * times, so the silence flows with the slate (and the media prerolls: gst-rtsp-server waits
+ * for a buffer of every stream before it answers DESCRIBE). Audio goes out only once its media has a delta,
+ * and never back in time: what would overlap what went before is dropped.
  *
  * Each prepared media registers its appsrc here; cd_media_factory_push() hands every access
  * unit to each of them, starting each on a keyframe. An appsrc drops its oldest data when it
@@ -13,7 +26,8 @@
  *
  * Threads: create_element, create_pipeline and media_configure run on the thread that
  * handles the client's request (cd-rtsp-frontend's thread); push runs on the encoder's
- * streaming thread; a media may be finalized on any thread.
+ * streaming thread, push_audio on the audio encoder's; a media may be finalized on any thread.
+ * Keys used: audio (which payloader the media gets).
  */
 #define G_LOG_DOMAIN "CdMediaFactory"
 
@@ -23,6 +37,8 @@
 #include <gst/base/gstbasesink.h>
 #include <gst/rtsp-server/rtsp-media.h>
 
+#include "cd-audio-format.h"
+#include "cd-capture-time.h"
 #include "cd-frame-pacer.h"
 
 GST_DEBUG_CATEGORY_STATIC(cd_media_factory_debug);
@@ -30,19 +46,48 @@ GST_DEBUG_CATEGORY_STATIC(cd_media_factory_debug);
 
 /* about half a second of 4 Mbit/s video: enough for jitter, little for a stuck client */
 #define OUTPUT_QUEUE_BYTES (256 * 1024)
+/* about two seconds of any of cordon's audio codecs */
+#define AUDIO_QUEUE_BYTES (32 * 1024)
+/* a move of delta this large is a new camera run (a reconnect), not jitter: taken at once */
+#define REANCHOR (150 * GST_MSECOND)
+/* delta follows the frames by this fraction of each difference */
+#define DELTA_SMOOTHING 32
+/* audio due this long ago, beyond the camera's latency (silence is written that late, see
+ * cd-audio-encode), is stale: from before the media played, or a stuck queue */
+#define MAX_AUDIO_LATE (1 * GST_SECOND)
+/* audio overlapping what went before by at most this much is moved behind it, not dropped.
+ * delta settles from its first frame's value by up to half a frame interval (the pacer's
+ * slots): going down, it moves each audio buffer a little behind the one before, and
+ * moving them back adds up. Over a sub profile's half interval (33 ms at 15 fps), so that
+ * settling costs no dropped audio frame (a hole of 64 ms in AAC) */
+#define AUDIO_OVERLAP_TOLERANCE (50 * GST_MSECOND)
 
-typedef struct {
-	GstRTSPMedia *media; /* not a ref: removed when the media goes */
-	GstElement *appsrc;
-	gboolean waiting_for_keyframe;
-} CdMediaOutput;
-
-/* one media's mapping from encoder time to its running time; its appsrc's streaming thread */
+/*
+ * One media's timing: the mapping from encoder time to its running time (the video appsrc's
+ * streaming thread only) and the A/V mapping (under lock: the video appsrc's thread sets it,
+ * the audio encoder's thread reads it). Shared by the media's output and its probe.
+ */
 typedef struct {
 	gboolean have_offset;
 	GstClockTime base_time;	 /* of the run the offset was taken in */
 	GstClockTimeDiff offset; /* media running time minus encoder timestamp */
-} CdMediaRetime;
+
+	GMutex lock;
+	gboolean have_delta;	    /* protected by lock */
+	gboolean delta_is_capture;  /* protected by lock: FALSE while taken from due times */
+	GstClockTimeDiff delta;	    /* protected by lock: running time minus capture time */
+	gint64 last_capture;	    /* protected by lock: of the latest frame followed */
+	GstClockTime audio_end;	    /* protected by lock: where the audio sent so far ends */
+	GstClockTime max_late;	    /* constant: audio due longer ago than this is dropped */
+} CdMediaTiming;
+
+typedef struct {
+	GstRTSPMedia *media; /* not a ref: removed when the media goes */
+	GstElement *appsrc;
+	GstElement *audio_src; /* nullable: the camera's audio is off */
+	CdMediaTiming *timing;
+	gboolean waiting_for_keyframe;
+} CdMediaOutput;
 
 struct _CdMediaFactory {
 	GstRTSPMediaFactory parent_instance;
@@ -56,24 +101,74 @@ G_DEFINE_TYPE(CdMediaFactory, cd_media_factory, GST_TYPE_RTSP_MEDIA_FACTORY)
 enum { SIGNAL_KEYFRAME_WANTED, SIGNAL_LAST };
 static guint signals[SIGNAL_LAST];
 
+static CdMediaTiming *
+timing_new(const CdCamera *camera)
+{
+	CdMediaTiming *timing = g_atomic_rc_box_new0(CdMediaTiming);
+
+	g_mutex_init(&timing->lock);
+	timing->audio_end = GST_CLOCK_TIME_NONE;
+	timing->max_late = camera->latency_ms * GST_MSECOND + MAX_AUDIO_LATE;
+	return timing;
+}
+
+static void
+timing_clear(gpointer data)
+{
+	CdMediaTiming *timing = data;
+
+	g_mutex_clear(&timing->lock);
+}
+
+static void
+timing_unref(gpointer timing)
+{
+	g_atomic_rc_box_release_full(timing, timing_clear);
+}
+
 static void
 media_output_free(CdMediaOutput *output)
 {
 	gst_object_unref(output->appsrc);
+	gst_clear_object(&output->audio_src);
+	timing_unref(output->timing);
 	g_free(output);
+}
+
+/* the audio track's part of the media: its appsrc takes our encoder's caps with the first
+ * buffer (AAC's carry the codec_data the payloader puts in the SDP) */
+static const gchar *
+audio_description(CdAudioCodec codec)
+{
+	switch (codec) {
+	case CD_AUDIO_AAC:
+		return "rtpmp4gpay name=pay1 pt=" G_STRINGIFY(CD_AUDIO_AAC_PAYLOAD_TYPE);
+	case CD_AUDIO_PCMU:
+		return "rtppcmupay name=pay1 pt=" G_STRINGIFY(CD_AUDIO_PCMU_PAYLOAD_TYPE);
+	case CD_AUDIO_PCMA:
+		return "rtppcmapay name=pay1 pt=" G_STRINGIFY(CD_AUDIO_PCMA_PAYLOAD_TYPE);
+	default:
+		return NULL;
+	}
 }
 
 static GstElement *
 create_element(GstRTSPMediaFactory *factory, const GstRTSPUrl *url)
 {
+	CdMediaFactory *self = CD_MEDIA_FACTORY(factory);
+	const gchar *audio = audio_description(self->camera->audio);
 	g_autoptr(GError) error = NULL;
-	GstElement *bin = gst_parse_bin_from_description(
+	g_autofree gchar *description = g_strdup_printf(
 	    "appsrc name=src is-live=true min-latency=0 format=time "
 	    "leaky-type=downstream "
 	    "caps=video/x-h264,stream-format=byte-stream,alignment=au ! "
-	    "rtph264pay name=pay0 pt=96",
-	    FALSE,
-	    &error);
+	    "rtph264pay name=pay0 pt=96 "
+	    "%s%s",
+	    audio != NULL ? "appsrc name=asrc is-live=true min-latency=0 format=time "
+			    "leaky-type=downstream ! "
+			  : "",
+	    audio != NULL ? audio : "");
+	GstElement *bin = gst_parse_bin_from_description(description, FALSE, &error);
 
 	if (bin == NULL)
 		GST_ERROR_OBJECT(factory, "cannot build the media: %s", error->message);
@@ -200,7 +295,7 @@ running_time_due(GstBuffer *buffer, GstClockTime now)
 	return now - MIN(now, (GstClockTime)late);
 }
 
-/* gst_buffer_foreach_meta: the due time goes no further than the retime probe */
+/* gst_buffer_foreach_meta: the due and capture times go no further than the retime probe */
 static gboolean
 drop_due_time_cb(GstBuffer *buffer, GstMeta **meta, gpointer user_data)
 {
@@ -231,12 +326,62 @@ drop_due_time_cb(GstBuffer *buffer, GstMeta **meta, gpointer user_data)
  * media's synchronised sink and the viewer's video stopped after a dozen packets (seen
  * under valgrind in tests/test-frontend.c, where the window is wide).
  */
+/*
+ * The video appsrc's streaming thread: the A/V mapping follows a frame that plays at running
+ * time @running_time, with its capture time @capture (-1: a repeat or the slate) and its due
+ * time @due (see the file's comment).
+ */
+static void
+follow_video(CdMediaTiming *timing, GstClockTime running_time, gint64 capture, gint64 due)
+{
+	GstClockTimeDiff delta;
+
+	g_mutex_lock(&timing->lock);
+	/* a frame the pacer sent again after an encoder restart is older than the one before:
+	 * its picture is shown now, not its sound */
+	if (capture >= 0 && capture > timing->last_capture) {
+		timing->last_capture = capture;
+		delta = (GstClockTimeDiff)running_time - capture;
+		if (!timing->have_delta || !timing->delta_is_capture ||
+		    ABS(delta - timing->delta) > (GstClockTimeDiff)REANCHOR) {
+			GST_DEBUG("audio lined up: running time less capture time %" G_GINT64_FORMAT
+				  " ns",
+				  delta);
+			timing->delta = delta;
+		} else {
+			timing->delta += (delta - timing->delta) / DELTA_SMOOTHING;
+		}
+		timing->have_delta = TRUE;
+		timing->delta_is_capture = TRUE;
+	} else if (!timing->have_delta && due >= 0) {
+		timing->delta = (GstClockTimeDiff)running_time - due;
+		timing->have_delta = TRUE;
+		GST_DEBUG("audio lined up by due times: running time less due time %" G_GINT64_FORMAT
+			  " ns",
+			  timing->delta);
+	}
+	g_mutex_unlock(&timing->lock);
+}
+
+/* the video appsrc's streaming thread: the media runs afresh, the audio waits for a frame */
+static void
+forget_video(CdMediaTiming *timing)
+{
+	g_mutex_lock(&timing->lock);
+	timing->have_delta = FALSE;
+	timing->delta_is_capture = FALSE;
+	timing->audio_end = GST_CLOCK_TIME_NONE;
+	g_mutex_unlock(&timing->lock);
+}
+
 static GstPadProbeReturn
 retime_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
-	CdMediaRetime *retime = user_data;
+	CdMediaTiming *retime = user_data;
 	GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
 	GstClockTime pts = GST_BUFFER_PTS(buffer);
+	gint64 capture = cd_capture_time_get(buffer);
+	gint64 due_at = cd_frame_pacer_get_due_time(buffer);
 	g_autoptr(GstElement) appsrc = gst_pad_get_parent_element(pad);
 	g_autoptr(GstClock) clock = appsrc != NULL ? gst_element_get_clock(appsrc) : NULL;
 
@@ -245,6 +390,7 @@ retime_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 
 		/* a new base time (the media played again) needs a new offset */
 		if (!retime->have_offset || base_time != retime->base_time) {
+			forget_video(retime);
 			GstClockTime due = running_time_due(buffer, gst_clock_get_time(clock) - base_time);
 
 			retime->offset = (GstClockTimeDiff)due - (GstClockTimeDiff)pts;
@@ -260,11 +406,68 @@ retime_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 	buffer = gst_buffer_make_writable(buffer);
 	gst_buffer_foreach_meta(buffer, drop_due_time_cb, NULL);
 	if (retime->have_offset && GST_CLOCK_TIME_IS_VALID(pts) &&
-	    (GstClockTimeDiff)pts + retime->offset >= 0)
+	    (GstClockTimeDiff)pts + retime->offset >= 0) {
 		GST_BUFFER_PTS(buffer) = pts + retime->offset;
-	else
+		follow_video(retime, GST_BUFFER_PTS(buffer), capture, due_at);
+	} else {
 		GST_BUFFER_PTS(buffer) = GST_CLOCK_TIME_NONE;
+	}
 	GST_BUFFER_DTS(buffer) = GST_BUFFER_PTS(buffer);
+	GST_PAD_PROBE_INFO_DATA(info) = buffer;
+	return GST_PAD_PROBE_OK;
+}
+
+/* under @timing's lock: @buffer's running time in the media, or NONE to drop it; @now is
+ * the media's running time now */
+static GstClockTime
+audio_running_time(CdMediaTiming *timing, GstBuffer *buffer, GstClockTime now)
+{
+	GstClockTimeDiff pts;
+
+	if (!timing->have_delta || !GST_BUFFER_PTS_IS_VALID(buffer))
+		return GST_CLOCK_TIME_NONE;
+	pts = (GstClockTimeDiff)GST_BUFFER_PTS(buffer) + timing->delta;
+	if (pts < 0 || pts + (GstClockTimeDiff)timing->max_late < (GstClockTimeDiff)now)
+		return GST_CLOCK_TIME_NONE;
+	if (GST_CLOCK_TIME_IS_VALID(timing->audio_end) &&
+	    pts < (GstClockTimeDiff)timing->audio_end) {
+		if ((GstClockTimeDiff)timing->audio_end - pts > (GstClockTimeDiff)AUDIO_OVERLAP_TOLERANCE)
+			return GST_CLOCK_TIME_NONE;
+		pts = (GstClockTimeDiff)timing->audio_end;
+	}
+	timing->audio_end = (GstClockTime)pts + (GST_BUFFER_DURATION_IS_VALID(buffer)
+						     ? GST_BUFFER_DURATION(buffer)
+						     : 0);
+	return (GstClockTime)pts;
+}
+
+/*
+ * The audio appsrc's streaming thread, for each buffer leaving it: from capture time to the
+ * media's running time, as it leaves, like the video (retime_probe_cb): a media that waited
+ * for PLAY has a new base time, and what its queue held from before is stale. So is audio
+ * that would play more than MAX_AUDIO_LATE behind the clock.
+ */
+static GstPadProbeReturn
+audio_retime_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	CdMediaTiming *timing = user_data;
+	GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+	g_autoptr(GstElement) appsrc = gst_pad_get_parent_element(pad);
+	g_autoptr(GstClock) clock = appsrc != NULL ? gst_element_get_clock(appsrc) : NULL;
+	GstClockTime now;
+	GstClockTime pts;
+
+	if (clock == NULL)
+		return GST_PAD_PROBE_DROP;
+	now = gst_clock_get_time(clock) - gst_element_get_base_time(appsrc);
+	g_mutex_lock(&timing->lock);
+	pts = audio_running_time(timing, buffer, now);
+	g_mutex_unlock(&timing->lock);
+	if (!GST_CLOCK_TIME_IS_VALID(pts))
+		return GST_PAD_PROBE_DROP;
+	buffer = gst_buffer_make_writable(buffer);
+	GST_BUFFER_PTS(buffer) = pts;
+	GST_BUFFER_DTS(buffer) = pts;
 	GST_PAD_PROBE_INFO_DATA(info) = buffer;
 	return GST_PAD_PROBE_OK;
 }
@@ -279,14 +482,26 @@ media_configure(GstRTSPMediaFactory *factory, GstRTSPMedia *media)
 
 	output->media = media;
 	output->appsrc = gst_bin_get_by_name(GST_BIN(element), "src");
+	output->audio_src = gst_bin_get_by_name(GST_BIN(element), "asrc");
+	output->timing = timing_new(self->camera);
 	output->waiting_for_keyframe = TRUE;
 	g_object_set(output->appsrc, "max-bytes", (guint64)OUTPUT_QUEUE_BYTES, NULL);
+	if (output->audio_src != NULL) {
+		g_autoptr(GstPad) audio_pad = gst_element_get_static_pad(output->audio_src, "src");
+
+		g_object_set(output->audio_src, "max-bytes", (guint64)AUDIO_QUEUE_BYTES, NULL);
+		gst_pad_add_probe(audio_pad,
+				  GST_PAD_PROBE_TYPE_BUFFER,
+				  audio_retime_probe_cb,
+				  g_atomic_rc_box_acquire(output->timing),
+				  timing_unref);
+	}
 	pad = gst_element_get_static_pad(output->appsrc, "src");
 	gst_pad_add_probe(pad,
 			  GST_PAD_PROBE_TYPE_BUFFER,
 			  retime_probe_cb,
-			  g_new0(CdMediaRetime, 1),
-			  g_free);
+			  g_atomic_rc_box_acquire(output->timing),
+			  timing_unref);
 	g_signal_connect_object(media, "unprepared", G_CALLBACK(media_unprepared_cb), self, 0);
 	g_object_weak_ref(G_OBJECT(media), media_gone_cb, g_object_ref(self));
 	g_mutex_lock(&self->lock);
@@ -317,6 +532,28 @@ cd_media_factory_push(CdMediaFactory *self, GstSample *sample)
 		output->waiting_for_keyframe = FALSE;
 		/* encoder timestamps: retime_probe_cb maps them as they leave the appsrc */
 		gst_app_src_push_sample(GST_APP_SRC(output->appsrc), sample);
+	}
+	g_mutex_unlock(&self->lock);
+}
+
+/**
+ * cd_media_factory_push_audio:
+ * @sample: one buffer of cordon's encoded audio, its PTS the capture time of its samples
+ *
+ * Hands the buffer to each media; it leaves there at the running time that puts it with the
+ * picture taken at the same moment, once the media has a video frame to line it up by (see
+ * the file's comment). Called from the audio encoder's streaming thread; never blocks on a
+ * client.
+ */
+void
+cd_media_factory_push_audio(CdMediaFactory *self, GstSample *sample)
+{
+	g_mutex_lock(&self->lock);
+	for (guint i = 0; i < self->outputs->len; i++) {
+		CdMediaOutput *output = g_ptr_array_index(self->outputs, i);
+
+		if (output->audio_src != NULL)
+			gst_app_src_push_sample(GST_APP_SRC(output->audio_src), sample);
 	}
 	g_mutex_unlock(&self->lock);
 }

@@ -43,6 +43,9 @@
  *
  * Only pixels and their layout pass: a live frame is copied (shallowly) without its metas,
  * so nothing the camera's decoder attached (captions, SEI user data) reaches the encoder.
+ * The one thing carried over is cordon's own capture time (cd-capture-time.h, set by
+ * cd-ingest), on the live frame as it goes out and never on a repeat or the slate: the
+ * media factory lines the audio track up by it.
  *
  * Threads: cd_frame_pacer_push_live() from the ingest's streaming thread, the filler from its
  * own thread, the rest from the main thread (set_output also from the ingest thread). One
@@ -52,6 +55,8 @@
 #define G_LOG_DOMAIN "CdFramePacer"
 
 #include "cd-frame-pacer.h"
+
+#include "cd-capture-time.h"
 
 #include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
@@ -221,9 +226,9 @@ due_caps(void)
 	return caps;
 }
 
-/* under lock: slot @k goes out with @buffer */
+/* under lock: slot @k goes out with @buffer; a live frame with its @capture_ns (else -1) */
 static void
-emit_locked(CdFramePacer *self, guint64 k, GstBuffer *buffer, GstCaps *caps)
+emit_locked(CdFramePacer *self, guint64 k, GstBuffer *buffer, GstCaps *caps, gint64 capture_ns)
 {
 	g_autoptr(GstSample) sample = NULL;
 	GstBuffer *stamped = gst_buffer_copy(buffer);
@@ -235,6 +240,7 @@ emit_locked(CdFramePacer *self, guint64 k, GstBuffer *buffer, GstCaps *caps)
 						due_caps(),
 						(GstClockTime)slot_due(self, k),
 						GST_CLOCK_TIME_NONE);
+	cd_capture_time_set(stamped, capture_ns);
 	sample = gst_sample_new(stamped, caps, NULL, NULL);
 	gst_buffer_unref(stamped);
 	self->next_slot = k + 1;
@@ -282,7 +288,7 @@ fill_locked(CdFramePacer *self, guint64 k, gint64 now)
 	GstCaps *caps = NULL;
 
 	if (pick_filler(self, now, &buffer, &caps))
-		emit_locked(self, k, buffer, caps);
+		emit_locked(self, k, buffer, caps, -1);
 	else
 		self->next_slot = k + 1;
 	self->last_was_live = FALSE;
@@ -532,7 +538,11 @@ cd_frame_pacer_push_live(CdFramePacer *self, GstBuffer *buffer, GstCaps *caps)
 	self->last_live = pixels_only(buffer);
 	self->last_live_at = now;
 	gst_clear_buffer(&self->slate);
-	emit_locked(self, MAX(slot, self->next_slot), self->last_live, self->live_caps);
+	emit_locked(self,
+		    MAX(slot, self->next_slot),
+		    self->last_live,
+		    self->live_caps,
+		    cd_capture_time_get(buffer));
 	self->last_was_live = TRUE;
 	self->last_live_pts = GST_BUFFER_PTS(buffer);
 	self->counts.live++;

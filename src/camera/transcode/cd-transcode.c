@@ -28,7 +28,10 @@
  * encoder's restarts.
  *
  * The transcode is where the output format is decided and the served picture passes, so it
- * is what implements #CdCameraView, the read-only face of the camera that ONVIF gets.
+ * is what implements #CdCameraView, the read-only face of the camera that ONVIF gets. It also
+ * says when the live picture comes and the slate shows (cd_transcode_set_live_func(): video
+ * loss), and may analyse the pictures into its encoder for motion (cd_transcode_watch_motion(),
+ * a cd-motion-probe on the encoder's input beside the frame tap).
  *
  * Threads: cd_transcode_push_frame() is called from the ingest's streaming thread; the output
  * function and the frame tap's probe from this pipeline's streaming thread; the pacer has its
@@ -57,6 +60,7 @@
 #include "cd-frame-pacer.h"
 #include "cd-frame-tap.h"
 #include "cd-log.h"
+#include "cd-motion-probe.h"
 #include "cd-rate-meter.h"
 #include "cd-source.h"
 
@@ -97,6 +101,9 @@ struct _CdTranscode {
 	CdEncodedFunc output_func;
 	gpointer output_data;
 	GDestroyNotify output_notify;
+	CdLiveFunc live_func; /* protected by lock, and called under it */
+	gpointer live_data;   /* protected by lock */
+	GDestroyNotify live_notify; /* protected by lock */
 
 	GMutex lock;
 	guint width;	    /* protected by lock */
@@ -275,6 +282,9 @@ show_live(CdTranscode *self, gboolean show)
 	self->showing_live = show;
 	g_object_set(self->slate_text, "silent", show, NULL);
 	cd_camera_debug(self->label, show ? "showing live video" : "showing the slate");
+	/* under the lock: a live frame and the watchdog race, and the last word must win */
+	if (self->live_func != NULL)
+		self->live_func(show, self->live_data);
 }
 
 /* main thread */
@@ -532,6 +542,48 @@ cd_transcode_set_output_func(CdTranscode *self,
 }
 
 /**
+ * cd_transcode_set_live_func:
+ * @func: (nullable): told when the live picture comes and goes (see #CdLiveFunc)
+ *
+ * The slate shows from the start until the first live frame, and again LIVE_FRAME_HOLD_US
+ * after the last one. Main thread, before cd_transcode_start().
+ */
+void
+cd_transcode_set_live_func(CdTranscode *self,
+			   CdLiveFunc func,
+			   gpointer user_data,
+			   GDestroyNotify notify)
+{
+	g_return_if_fail(CD_IS_TRANSCODE(self));
+	g_mutex_lock(&self->lock);
+	if (self->live_notify != NULL)
+		self->live_notify(self->live_data);
+	self->live_func = func;
+	self->live_data = user_data;
+	self->live_notify = notify;
+	g_mutex_unlock(&self->lock);
+}
+
+/**
+ * cd_transcode_watch_motion:
+ * @events: the camera's events, whose MOTION the pictures into this encoder set; a
+ *   reference is kept
+ * @sensitivity: `motion-sensitivity`
+ *
+ * Analyses the pictures going into the encoder, live ones only (see cd-motion-probe). Main
+ * thread, before cd_transcode_start(), once.
+ */
+void
+cd_transcode_watch_motion(CdTranscode *self, CdCameraEvents *events, guint sensitivity)
+{
+	g_autoptr(GstPad) encoder_input = NULL;
+
+	g_return_if_fail(CD_IS_TRANSCODE(self));
+	encoder_input = gst_element_get_static_pad(self->slate_text, "src");
+	cd_motion_probe_attach(encoder_input, events, sensitivity, self->label);
+}
+
+/**
  * cd_transcode_start:
  *
  * Errors: %CD_ERROR_INTERNAL if the pipeline refuses to play.
@@ -757,6 +809,7 @@ cd_transcode_dispose(GObject *object)
 		self->output_notify(self->output_data);
 	self->output_notify = NULL;
 	self->output_func = NULL;
+	cd_transcode_set_live_func(self, NULL, NULL, NULL);
 	g_clear_object(&self->pacer);
 	g_clear_object(&self->live_src);
 	g_clear_object(&self->out_caps);

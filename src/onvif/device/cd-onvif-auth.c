@@ -558,6 +558,13 @@ cd_onvif_auth_set_users(CdOnvifAuth *self, const CdConfig *config)
 }
 
 /* the decision (see cd_onvif_auth_check()), before the trail hears of it */
+/* the qdata of an accepted request: its user's name */
+static GQuark
+user_quark(void)
+{
+	return g_quark_from_static_string("cd-onvif-auth-user");
+}
+
 static CdOnvifAuthResult
 check(CdOnvifAuth *self,
       SoupServerMessage *msg,
@@ -595,7 +602,21 @@ check(CdOnvifAuth *self,
 				    "the user is not among the camera's viewers");
 		return CD_ONVIF_AUTH_FORBIDDEN;
 	}
+	/* who it is, for what the request may own (the event service's subscriptions) */
+	g_object_set_qdata_full(G_OBJECT(msg), user_quark(), g_steal_pointer(&user), g_free);
 	return CD_ONVIF_AUTH_ACCEPTED;
+}
+
+/**
+ * cd_onvif_auth_get_user:
+ * @msg: a request that cd_onvif_auth_check() accepted
+ *
+ * Returns: (nullable): the user it logged in as, %NULL if it did not
+ */
+const gchar *
+cd_onvif_auth_get_user(SoupServerMessage *msg)
+{
+	return g_object_get_qdata(G_OBJECT(msg), user_quark());
 }
 
 /**

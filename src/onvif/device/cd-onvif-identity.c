@@ -6,7 +6,7 @@
  * UUID of the site's name and the camera's. It survives restarts, config reordering and the
  * move of a camera to another cordon host of the site (docs/scaling.md).
  *
- * Threads: any. Keys used: [server] site; [camera] device-id and the camera's name.
+ * Threads: any. Keys used: [server] site; [camera] device-id, audio and the camera's name.
  */
 #define G_LOG_DOMAIN "CdOnvifIdentity"
 
@@ -92,8 +92,9 @@ cd_onvif_firmware_version(void)
  * cd_onvif_scopes:
  * @camera: a camera
  *
- * The scopes GetScopes returns and WS-Discovery matches: Profile S streaming, the camera's
- * name and location (percent-escaped, so a scope stays one URI) and cordon as hardware.
+ * The scopes GetScopes returns and WS-Discovery matches: Profile S streaming, the device
+ * types (an audio encoder too with audio on, as ONVIF Core names it), the camera's name and
+ * location (percent-escaped, so a scope stays one URI) and cordon as hardware.
  *
  * Returns: (transfer full): a %NULL-terminated list of scope URIs
  */
@@ -106,6 +107,8 @@ cd_onvif_scopes(const CdCamera *camera)
 	g_strv_builder_add(builder, "onvif://www.onvif.org/Profile/Streaming");
 	g_strv_builder_add(builder, "onvif://www.onvif.org/Profile/S");
 	g_strv_builder_add(builder, "onvif://www.onvif.org/type/video_encoder");
+	if (camera->audio != CD_AUDIO_OFF)
+		g_strv_builder_add(builder, "onvif://www.onvif.org/type/audio_encoder");
 	g_strv_builder_add(builder, "onvif://www.onvif.org/type/Network_Video_Transmitter");
 	g_autofree gchar *name_scope = g_strconcat("onvif://www.onvif.org/name/", name, NULL);
 	g_strv_builder_add(builder, name_scope);

@@ -12,16 +12,26 @@
  * into an element the caller names, parametrised where ver10 and Media2 differ:
  * CdOnvifMediaVersion names the elements that differ, and each version's encoder configuration
  * and options put the shared fields in its schema's order. Also here: the checks of the tokens
- * and choices a request may carry, the replies built from a shape, and the two handlers both
- * versions list alike (GetSnapshotUri, the empty lists of audio and metadata).
+ * and choices a request may carry, the replies built from a shape, and the handlers both
+ * versions list alike (GetSnapshotUri, the empty lists of metadata, the audio answers).
+ *
+ * Audio (the camera's audio=aac|pcmu|pcma): one audio source (mono), one audio source
+ * configuration and one audio encoder configuration, shared by every profile, for both mounts
+ * carry the same track as their second stream. They describe what cordon's own encoder makes
+ * (the figures of cd-audio-format.h), never what the camera sends. ver10's tt:AudioEncoding
+ * knows G711 without saying which law: clients take it for PCMU (G.711 mu-law, RTP payload type
+ * 0), so with audio=pcma ver10 says G711 and only Media2 (PCMA) and the SDP tell A-law. With
+ * audio=off everything is as for a camera without audio: no audio in the profiles, empty lists,
+ * and ter:AudioNotSupported where an answer would have to name an audio configuration.
  *
  * Threads: called by the handlers on the thread of the server that calls them; no state.
- * Keys used: none; every profile's settings come with the call.
+ * Keys used: [camera] audio; every profile's settings come with the call.
  */
 #define G_LOG_DOMAIN "CdOnvifMedia"
 
 #include "cd-onvif-media-shapes.h"
 
+#include "cd-audio-format.h"
 #include "cd-error.h"
 
 /* not a codec setting of x264 in bitrate mode: a mid-range value in QualityRange */
@@ -168,6 +178,50 @@ cd_onvif_media_check_source(const CdOnvifCall *call, GError **error)
 					  "ConfigurationToken",
 					  CD_ONVIF_VIDEO_SOURCE_CONFIG_TOKEN,
 					  error) &&
+	       cd_onvif_media_check_profile(call, FALSE, NULL, error);
+}
+
+/* indexed by CdAudioCodec */
+static const CdOnvifAudio audio_formats[] = {
+    [CD_AUDIO_AAC] = {"AAC",
+		      "mpeg4-generic",
+		      CD_AUDIO_AAC_BITRATE / 1000,
+		      CD_AUDIO_AAC_RATE / 1000},
+    [CD_AUDIO_PCMU] = {"G711", "PCMU", CD_AUDIO_G711_BITRATE / 1000, CD_AUDIO_G711_RATE / 1000},
+    [CD_AUDIO_PCMA] = {"G711", "PCMA", CD_AUDIO_G711_BITRATE / 1000, CD_AUDIO_G711_RATE / 1000},
+};
+
+const CdOnvifAudio *
+cd_onvif_media_get_audio(const CdOnvifCall *call)
+{
+	CdAudioCodec codec = call->camera->audio;
+
+	if (codec == CD_AUDIO_OFF || codec >= G_N_ELEMENTS(audio_formats))
+		return NULL;
+	return &audio_formats[codec];
+}
+
+/*
+ * An audio configuration asked for: the request's ConfigurationToken (missing: refused if
+ * @required) must be @configuration_token, its ProfileToken, if any, one of the profiles; every
+ * profile holds the audio configurations.
+ */
+gboolean
+cd_onvif_media_check_audio(const CdOnvifCall *call,
+			   const gchar *configuration_token,
+			   gboolean required,
+			   GError **error)
+{
+	g_autofree gchar *token = cd_soap_request_get_text(call->request, "ConfigurationToken");
+
+	if (token == NULL && required) {
+		g_set_error_literal(error,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_REQUEST,
+				    "ConfigurationToken missing");
+		return FALSE;
+	}
+	return cd_onvif_media_check_token(call, "ConfigurationToken", configuration_token, error) &&
 	       cd_onvif_media_check_profile(call, FALSE, NULL, error);
 }
 
@@ -376,6 +430,138 @@ cd_onvif_media_append_video_encoder_options_media2(GString *out,
 	g_string_append_printf(out, "</%s>", element);
 }
 
+/* ver10's GetAudioSources: one input, mono (cordon serves one channel) */
+void
+cd_onvif_media_append_audio_source(GString *out,
+				   const CdOnvifCall *call,
+				   const CdOnvifProfile *profile,
+				   const gchar *element)
+{
+	g_string_append_printf(out,
+			       "<%s token=\"" CD_ONVIF_AUDIO_SOURCE_TOKEN "\">"
+			       "<tt:Channels>%u</tt:Channels></%s>",
+			       element,
+			       (guint)CD_AUDIO_CHANNELS,
+			       element);
+}
+
+void
+cd_onvif_media_append_audio_source_configuration(GString *out,
+						 const CdOnvifCall *call,
+						 const CdOnvifProfile *profile,
+						 const gchar *element)
+{
+	g_autofree gchar *name = cd_xml_escape(call->camera->name);
+
+	open_configuration(out, element, CD_ONVIF_AUDIO_SOURCE_CONFIG_TOKEN, "", name);
+	g_string_append_printf(out,
+			       "<tt:SourceToken>" CD_ONVIF_AUDIO_SOURCE_TOKEN
+			       "</tt:SourceToken></%s>",
+			       element);
+}
+
+/* both versions' GetAudioSourceConfigurationOptions: the one input */
+void
+cd_onvif_media_append_audio_source_options(GString *out,
+					   const CdOnvifCall *call,
+					   const CdOnvifProfile *profile,
+					   const gchar *element)
+{
+	g_string_append_printf(out,
+			       "<%s><tt:InputTokensAvailable>" CD_ONVIF_AUDIO_SOURCE_TOKEN
+			       "</tt:InputTokensAvailable></%s>",
+			       element,
+			       element);
+}
+
+/* ver10: Encoding, Bitrate, SampleRate, then as the video encoder's */
+void
+cd_onvif_media_append_audio_encoder_ver10(GString *out,
+					  const CdOnvifCall *call,
+					  const CdOnvifProfile *profile,
+					  const gchar *element)
+{
+	const CdOnvifAudio *audio = cd_onvif_media_get_audio(call);
+
+	g_return_if_fail(audio != NULL);
+	open_configuration(out, element, CD_ONVIF_AUDIO_ENCODER_CONFIG_TOKEN, "", audio->encoding);
+	g_string_append_printf(out,
+			       "<tt:Encoding>%s</tt:Encoding><tt:Bitrate>%u</tt:Bitrate>"
+			       "<tt:SampleRate>%u</tt:SampleRate>" MULTICAST_NONE SESSION_TIMEOUT
+			       "</%s>",
+			       audio->encoding,
+			       audio->bitrate_kbps,
+			       audio->sample_rate_khz,
+			       element);
+}
+
+/* Media2: the encoding is the RTP payload format's name, and Multicast comes first */
+void
+cd_onvif_media_append_audio_encoder_media2(GString *out,
+					   const CdOnvifCall *call,
+					   const CdOnvifProfile *profile,
+					   const gchar *element)
+{
+	const CdOnvifAudio *audio = cd_onvif_media_get_audio(call);
+
+	g_return_if_fail(audio != NULL);
+	open_configuration(out,
+			   element,
+			   CD_ONVIF_AUDIO_ENCODER_CONFIG_TOKEN,
+			   "",
+			   audio->encoding_media2);
+	g_string_append_printf(out,
+			       "<tt:Encoding>%s</tt:Encoding>" MULTICAST_NONE
+			       "<tt:Bitrate>%u</tt:Bitrate><tt:SampleRate>%u</tt:SampleRate></%s>",
+			       audio->encoding_media2,
+			       audio->bitrate_kbps,
+			       audio->sample_rate_khz,
+			       element);
+}
+
+/* the one encoding, bitrate and rate cordon makes */
+static void
+append_audio_options(GString *out, const gchar *encoding, const CdOnvifAudio *audio)
+{
+	g_string_append_printf(out,
+			       "<tt:Encoding>%s</tt:Encoding>"
+			       "<tt:BitrateList><tt:Items>%u</tt:Items></tt:BitrateList>"
+			       "<tt:SampleRateList><tt:Items>%u</tt:Items></tt:SampleRateList>",
+			       encoding,
+			       audio->bitrate_kbps,
+			       audio->sample_rate_khz);
+}
+
+/* ver10: the options are a list of tt:Options in @element */
+void
+cd_onvif_media_append_audio_encoder_options_ver10(GString *out,
+						  const CdOnvifCall *call,
+						  const CdOnvifProfile *profile,
+						  const gchar *element)
+{
+	const CdOnvifAudio *audio = cd_onvif_media_get_audio(call);
+
+	g_return_if_fail(audio != NULL);
+	g_string_append_printf(out, "<%s><tt:Options>", element);
+	append_audio_options(out, audio->encoding, audio);
+	g_string_append_printf(out, "</tt:Options></%s>", element);
+}
+
+/* Media2: each encoding is an element of its own */
+void
+cd_onvif_media_append_audio_encoder_options_media2(GString *out,
+						   const CdOnvifCall *call,
+						   const CdOnvifProfile *profile,
+						   const gchar *element)
+{
+	const CdOnvifAudio *audio = cd_onvif_media_get_audio(call);
+
+	g_return_if_fail(audio != NULL);
+	g_string_append_printf(out, "<%s>", element);
+	append_audio_options(out, audio->encoding_media2, audio);
+	g_string_append_printf(out, "</%s>", element);
+}
+
 static void
 append_media_uri(GString *out, const gchar *uri)
 {
@@ -397,8 +583,11 @@ const CdOnvifMediaVersion cd_onvif_media_version_ver10 = {
     .profile_name = "tt:Name",
     .configurations = NULL,
     .video_source = "tt:VideoSourceConfiguration",
+    .audio_source = "tt:AudioSourceConfiguration",
     .video_encoder = "tt:VideoEncoderConfiguration",
+    .audio_encoder = "tt:AudioEncoderConfiguration",
     .append_video_encoder = cd_onvif_media_append_video_encoder_ver10,
+    .append_audio_encoder = cd_onvif_media_append_audio_encoder_ver10,
     .append_uri = append_media_uri,
 };
 
@@ -406,8 +595,11 @@ const CdOnvifMediaVersion cd_onvif_media_version_media2 = {
     .profile_name = "tr2:Name",
     .configurations = "tr2:Configurations",
     .video_source = "tr2:VideoSource",
+    .audio_source = "tr2:AudioSource",
     .video_encoder = "tr2:VideoEncoder",
+    .audio_encoder = "tr2:AudioEncoder",
     .append_video_encoder = cd_onvif_media_append_video_encoder_media2,
+    .append_audio_encoder = cd_onvif_media_append_audio_encoder_media2,
     .append_uri = append_uri2,
 };
 
@@ -417,10 +609,20 @@ append_profile_configurations(GString *out,
 			      const CdOnvifProfile *profile,
 			      const CdOnvifMediaVersion *version)
 {
+	gboolean audio = cd_onvif_media_get_audio(call) != NULL;
+
+	/* both versions' schema order: sources, then encoders, video before audio */
 	if (version->configurations != NULL)
 		g_string_append_printf(out, "<%s>", version->configurations);
 	cd_onvif_media_append_video_source_configuration(out, call, profile, version->video_source);
+	if (audio)
+		cd_onvif_media_append_audio_source_configuration(out,
+								 call,
+								 profile,
+								 version->audio_source);
 	version->append_video_encoder(out, call, profile, version->video_encoder);
+	if (audio)
+		version->append_audio_encoder(out, call, profile, version->audio_encoder);
 	if (version->configurations != NULL)
 		g_string_append_printf(out, "</%s>", version->configurations);
 }
@@ -529,7 +731,8 @@ respond_with_uri(const CdOnvifCall *call, const CdOnvifMediaVersion *version, co
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-/* Audio and metadata: cordon serves video only, so every list is empty */
+/* what cordon does not serve (metadata, audio outputs and decoders; audio with audio=off):
+ * every list is empty */
 gchar *
 cd_onvif_media_empty_list(const CdOnvifCall *call, GError **error)
 {
@@ -570,19 +773,61 @@ cd_onvif_media_append_osd_options(GString *out,
 			       element);
 }
 
-/*
- * GetAudioSourceConfigurationOptions in both versions: tt:AudioSourceConfigurationOptions
- * must name at least one input, and cordon serves no audio, so the ONVIF Media fault for a
- * device without audio rather than an answer that names an input that is not there
- */
+/* the ONVIF Media fault for a device without audio (audio=off) */
 gchar *
 cd_onvif_media_audio_not_supported(const CdOnvifCall *call, GError **error)
 {
 	g_set_error_literal(error,
 			    CD_ONVIF_FAULT,
 			    CD_ONVIF_FAULT_AUDIO_NOT_SUPPORTED,
-			    "cordon serves no audio");
+			    "cordon serves no audio for this camera");
 	return NULL;
+}
+
+/*
+ * A reply about the one audio source or audio encoder configuration, which every profile
+ * shares, once the tokens the request names are checked (cd_onvif_media_check_audio()). With
+ * audio=off: a list (!@required) is empty, and a Get of one configuration (@required) gets the
+ * fault for a device without audio.
+ */
+gchar *
+cd_onvif_media_respond_with_audio(const CdOnvifCall *call,
+				  const gchar *configuration_token,
+				  gboolean required,
+				  const gchar *element,
+				  CdOnvifMediaAppendFunc func,
+				  GError **error)
+{
+	if (cd_onvif_media_get_audio(call) == NULL) {
+		if (required)
+			return cd_onvif_media_audio_not_supported(call, error);
+		if (!cd_onvif_media_check_profile(call, FALSE, NULL, error))
+			return NULL;
+		return cd_onvif_media_empty_list(call, error);
+	}
+	if (!cd_onvif_media_check_audio(call, configuration_token, required, error))
+		return NULL;
+	return cd_onvif_media_respond_with_source(call, element, func);
+}
+
+/*
+ * GetAudioSourceConfigurationOptions in both versions: tt:AudioSourceConfigurationOptions
+ * must name at least one input, so with audio=off the fault for a device without audio rather
+ * than an answer that names an input that is not there
+ */
+gchar *
+cd_onvif_media_get_audio_source_options(const CdOnvifCall *call,
+					const gchar *element,
+					GError **error)
+{
+	if (cd_onvif_media_get_audio(call) == NULL)
+		return cd_onvif_media_audio_not_supported(call, error);
+	return cd_onvif_media_respond_with_audio(call,
+						 CD_ONVIF_AUDIO_SOURCE_CONFIG_TOKEN,
+						 FALSE,
+						 element,
+						 cd_onvif_media_append_audio_source_options,
+						 error);
 }
 
 /* GetSnapshotUri, alike in both versions but for the reply's shape */

@@ -3,16 +3,20 @@
  * cd-onvif-media: the media service ver10 (trt) of one virtual device: its table of operations,
  * their handlers and its capabilities, in GetServices and in GetCapabilities (tt:Media). The
  * handlers check a request's arguments and answer with the shapes of cd-onvif-media-shapes, in
- * ver10's elements. Audio and metadata queries get empty, valid answers; anything that would
- * change a configuration is prohibited, but for CreateProfile and DeleteProfile, which are
- * answered without a login for Synology (see create_profile()). Media2 is cd-onvif-media2.
+ * ver10's elements. Metadata queries get empty, valid answers, and so do audio ones with
+ * audio=off; anything that would change a configuration is prohibited, but for CreateProfile
+ * and DeleteProfile, which are answered without a login for Synology (see create_profile()).
+ * Media2 is cd-onvif-media2.
  *
  * Each device lists its main profile and, unless the camera's sub=off, its sub profile: one
- * video source configuration shared by both, a video encoder configuration each. A request
- * that names no profile where one is optional is about the main profile; the lists hold all.
+ * video source configuration shared by both, a video encoder configuration each, and with
+ * audio on one audio source configuration and one audio encoder configuration in both. A
+ * request that names no profile where one is optional is about the main profile; the lists
+ * hold all.
  *
  * Threads: the handlers run on the thread of the server that calls them and keep no state.
- * Keys used: none here; every profile's settings come with the call.
+ * Keys used: [camera] audio (through cd-onvif-media-shapes); every profile's settings come
+ * with the call.
  */
 #define G_LOG_DOMAIN "CdOnvifMedia"
 
@@ -178,10 +182,97 @@ get_osd_options(const CdOnvifCall *call, GError **error)
 							  error);
 }
 
-/* tt:AudioEncoderConfigurationOptions may list no option: cordon serves no audio */
+static gchar *
+get_audio_sources(const CdOnvifCall *call, GError **error)
+{
+	if (cd_onvif_media_get_audio(call) == NULL)
+		return cd_onvif_media_empty_list(call, error);
+	return cd_onvif_media_respond_with_source(call,
+						  "trt:AudioSources",
+						  cd_onvif_media_append_audio_source);
+}
+
+static gchar *
+get_audio_source_configurations(const CdOnvifCall *call, GError **error)
+{
+	return cd_onvif_media_respond_with_audio(call,
+						 CD_ONVIF_AUDIO_SOURCE_CONFIG_TOKEN,
+						 FALSE,
+						 "trt:Configurations",
+						 cd_onvif_media_append_audio_source_configuration,
+						 error);
+}
+
+static gchar *
+get_audio_source_configuration(const CdOnvifCall *call, GError **error)
+{
+	return cd_onvif_media_respond_with_audio(call,
+						 CD_ONVIF_AUDIO_SOURCE_CONFIG_TOKEN,
+						 TRUE,
+						 "trt:Configuration",
+						 cd_onvif_media_append_audio_source_configuration,
+						 error);
+}
+
+static gchar *
+get_compatible_audio_source_configurations(const CdOnvifCall *call, GError **error)
+{
+	if (!cd_onvif_media_check_profile(call, TRUE, NULL, error))
+		return NULL;
+	return get_audio_source_configurations(call, error);
+}
+
+static gchar *
+get_audio_source_configuration_options(const CdOnvifCall *call, GError **error)
+{
+	return cd_onvif_media_get_audio_source_options(call, "trt:Options", error);
+}
+
+static gchar *
+get_audio_encoder_configurations(const CdOnvifCall *call, GError **error)
+{
+	return cd_onvif_media_respond_with_audio(call,
+						 CD_ONVIF_AUDIO_ENCODER_CONFIG_TOKEN,
+						 FALSE,
+						 "trt:Configurations",
+						 cd_onvif_media_append_audio_encoder_ver10,
+						 error);
+}
+
+static gchar *
+get_audio_encoder_configuration(const CdOnvifCall *call, GError **error)
+{
+	return cd_onvif_media_respond_with_audio(call,
+						 CD_ONVIF_AUDIO_ENCODER_CONFIG_TOKEN,
+						 TRUE,
+						 "trt:Configuration",
+						 cd_onvif_media_append_audio_encoder_ver10,
+						 error);
+}
+
+static gchar *
+get_compatible_audio_encoder_configurations(const CdOnvifCall *call, GError **error)
+{
+	if (!cd_onvif_media_check_profile(call, TRUE, NULL, error))
+		return NULL;
+	return get_audio_encoder_configurations(call, error);
+}
+
+/*
+ * The one encoding cordon makes. trt:Options is required, and tt:AudioEncoderConfigurationOptions
+ * may list no option: with audio=off it is empty.
+ */
 static gchar *
 get_audio_encoder_configuration_options(const CdOnvifCall *call, GError **error)
 {
+	if (cd_onvif_media_get_audio(call) != NULL)
+		return cd_onvif_media_respond_with_audio(
+		    call,
+		    CD_ONVIF_AUDIO_ENCODER_CONFIG_TOKEN,
+		    FALSE,
+		    "trt:Options",
+		    cd_onvif_media_append_audio_encoder_options_ver10,
+		    error);
 	if (!cd_onvif_media_check_profile(call, FALSE, NULL, error))
 		return NULL;
 	return g_strdup("<trt:GetAudioEncoderConfigurationOptionsResponse><trt:Options/>"
@@ -327,15 +418,21 @@ static const CdOnvifOperation media_operations[] = {
 		  get_guaranteed_number_of_video_encoder_instances),
     CD_ONVIF_READ("GetStreamUri", get_stream_uri),
     CD_ONVIF_READ("GetSnapshotUri", get_snapshot_uri),
-    CD_ONVIF_READ("GetAudioSources", cd_onvif_media_empty_list),
+    CD_ONVIF_READ("GetAudioSources", get_audio_sources),
     CD_ONVIF_READ("GetAudioOutputs", cd_onvif_media_empty_list),
-    CD_ONVIF_READ("GetAudioSourceConfigurations", cd_onvif_media_empty_list),
-    CD_ONVIF_READ("GetAudioEncoderConfigurations", cd_onvif_media_empty_list),
+    CD_ONVIF_READ("GetAudioSourceConfigurations", get_audio_source_configurations),
+    CD_ONVIF_READ("GetAudioSourceConfiguration", get_audio_source_configuration),
+    CD_ONVIF_READ("GetCompatibleAudioSourceConfigurations",
+		  get_compatible_audio_source_configurations),
+    CD_ONVIF_READ("GetAudioEncoderConfigurations", get_audio_encoder_configurations),
+    CD_ONVIF_READ("GetAudioEncoderConfiguration", get_audio_encoder_configuration),
+    CD_ONVIF_READ("GetCompatibleAudioEncoderConfigurations",
+		  get_compatible_audio_encoder_configurations),
     CD_ONVIF_READ("GetAudioOutputConfigurations", cd_onvif_media_empty_list),
     CD_ONVIF_READ("GetAudioDecoderConfigurations", cd_onvif_media_empty_list),
     CD_ONVIF_READ("GetMetadataConfigurations", cd_onvif_media_empty_list),
     CD_ONVIF_READ("GetVideoAnalyticsConfigurations", cd_onvif_media_empty_list),
-    CD_ONVIF_READ("GetAudioSourceConfigurationOptions", cd_onvif_media_audio_not_supported),
+    CD_ONVIF_READ("GetAudioSourceConfigurationOptions", get_audio_source_configuration_options),
     CD_ONVIF_READ("GetAudioEncoderConfigurationOptions", get_audio_encoder_configuration_options),
     CD_ONVIF_READ("GetOSDs", cd_onvif_media_get_osds),
     CD_ONVIF_READ("GetOSDOptions", get_osd_options),

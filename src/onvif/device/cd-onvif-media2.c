@@ -3,15 +3,19 @@
  * cd-onvif-media2: the media service Media2 (ver20, tr2) of one virtual device: its table of
  * operations, their handlers and its capabilities in GetServices. The handlers check a
  * request's arguments and answer with the shapes of cd-onvif-media-shapes, in Media2's
- * elements. Audio and metadata queries get empty, valid answers; anything that would change a
- * configuration is prohibited. GetCapabilities does not list it: that is ver10's way of asking,
- * and it knows no Media2.
+ * elements. Metadata queries get empty, valid answers, and so do audio ones with audio=off;
+ * anything that would change a configuration is prohibited. GetCapabilities does not list it:
+ * that is ver10's way of asking, and it knows no Media2.
  *
- * The profiles are those of cd-onvif-media: main, and sub unless the camera's sub=off. Media2's
- * lists take optional tokens that narrow them to one profile or configuration.
+ * The profiles are those of cd-onvif-media: main, and sub unless the camera's sub=off, each
+ * with the audio source and encoder configurations when audio is on. Media2's lists take
+ * optional tokens that narrow them to one profile or configuration. Media2 names an audio
+ * encoding by its RTP payload format: mpeg4-generic (RFC 3640, what cordon's AAC is sent as),
+ * PCMU or PCMA.
  *
  * Threads: the handlers run on the thread of the server that calls them and keep no state.
- * Keys used: none here; every profile's settings come with the call.
+ * Keys used: [camera] audio (through cd-onvif-media-shapes); every profile's settings come
+ * with the call.
  */
 #define G_LOG_DOMAIN "CdOnvifMedia"
 
@@ -21,7 +25,10 @@
 
 #include "cd-onvif-media-shapes.h"
 
-/* Type is repeatable; cordon's only configurations are video ones, so any Type gets both */
+/*
+ * Type is repeatable, and cordon's configurations are few: any Type gets all of them (video,
+ * and audio when on), as a camera that ignores the filter does
+ */
 static void
 append_profile(GString *out,
 	       const CdOnvifCall *call,
@@ -145,29 +152,66 @@ get_osd_options(const CdOnvifCall *call, GError **error)
 							  error);
 }
 
-/* tr2:Options is optional and repeatable: no audio, no options */
+static gchar *
+get_audio_source_configurations(const CdOnvifCall *call, GError **error)
+{
+	return cd_onvif_media_respond_with_audio(call,
+						 CD_ONVIF_AUDIO_SOURCE_CONFIG_TOKEN,
+						 FALSE,
+						 "tr2:Configurations",
+						 cd_onvif_media_append_audio_source_configuration,
+						 error);
+}
+
+static gchar *
+get_audio_encoder_configurations(const CdOnvifCall *call, GError **error)
+{
+	return cd_onvif_media_respond_with_audio(call,
+						 CD_ONVIF_AUDIO_ENCODER_CONFIG_TOKEN,
+						 FALSE,
+						 "tr2:Configurations",
+						 cd_onvif_media_append_audio_encoder_media2,
+						 error);
+}
+
+static gchar *
+get_audio_source_configuration_options(const CdOnvifCall *call, GError **error)
+{
+	return cd_onvif_media_get_audio_source_options(call, "tr2:Options", error);
+}
+
+/* tr2:Options is optional and repeatable: the one encoding cordon makes; none with audio=off */
 static gchar *
 get_audio_encoder_configuration_options(const CdOnvifCall *call, GError **error)
 {
-	if (!cd_onvif_media_check_profile(call, FALSE, NULL, error))
-		return NULL;
-	return cd_onvif_media_empty_list(call, error);
+	return cd_onvif_media_respond_with_audio(call,
+						 CD_ONVIF_AUDIO_ENCODER_CONFIG_TOKEN,
+						 FALSE,
+						 "tr2:Options",
+						 cd_onvif_media_append_audio_encoder_options_media2,
+						 error);
 }
 
+/* the configurations a profile holds: the audio ones only when the camera's audio is on */
 static void
 append_capabilities(GString *out, const CdOnvifCall *call)
 {
+	const gchar *configurations = cd_onvif_media_get_audio(call) != NULL
+					  ? "VideoSource VideoEncoder AudioSource AudioEncoder"
+					  : "VideoSource VideoEncoder";
+
 	g_string_append_printf(out,
 			       "<tr2:Capabilities SnapshotUri=\"true\" Rotation=\"false\" "
 			       "VideoSourceMode=\"false\" OSD=\"false\" TemporaryOSDText=\"false\" "
 			       "Mask=\"false\" SourceMask=\"false\">"
 			       "<tr2:ProfileCapabilities MaximumNumberOfProfiles=\"%u\" "
-			       "ConfigurationsSupported=\"VideoSource VideoEncoder\"/>"
+			       "ConfigurationsSupported=\"%s\"/>"
 			       "<tr2:StreamingCapabilities RTSPStreaming=\"true\" "
 			       "RTPMulticast=\"false\" RTP_RTSP_TCP=\"true\" "
 			       "NonAggregateControl=\"false\" AutoStartMulticast=\"false\"/>"
 			       "</tr2:Capabilities>",
-			       call->n_profiles);
+			       call->n_profiles,
+			       configurations);
 }
 
 static const CdOnvifOperation media2_operations[] = {
@@ -178,13 +222,13 @@ static const CdOnvifOperation media2_operations[] = {
     CD_ONVIF_READ("GetVideoEncoderConfigurations", get_video_encoder_configurations),
     CD_ONVIF_READ("GetVideoSourceConfigurations", get_video_source_configurations),
     CD_ONVIF_READ("GetVideoEncoderConfigurationOptions", get_video_encoder_configuration_options),
-    CD_ONVIF_READ("GetAudioSourceConfigurations", cd_onvif_media_empty_list),
-    CD_ONVIF_READ("GetAudioEncoderConfigurations", cd_onvif_media_empty_list),
+    CD_ONVIF_READ("GetAudioSourceConfigurations", get_audio_source_configurations),
+    CD_ONVIF_READ("GetAudioEncoderConfigurations", get_audio_encoder_configurations),
     CD_ONVIF_READ("GetAudioOutputConfigurations", cd_onvif_media_empty_list),
     CD_ONVIF_READ("GetAudioDecoderConfigurations", cd_onvif_media_empty_list),
     CD_ONVIF_READ("GetMetadataConfigurations", cd_onvif_media_empty_list),
     CD_ONVIF_READ("GetVideoSourceConfigurationOptions", get_video_source_configuration_options),
-    CD_ONVIF_READ("GetAudioSourceConfigurationOptions", cd_onvif_media_audio_not_supported),
+    CD_ONVIF_READ("GetAudioSourceConfigurationOptions", get_audio_source_configuration_options),
     CD_ONVIF_READ("GetAudioEncoderConfigurationOptions", get_audio_encoder_configuration_options),
     CD_ONVIF_READ("GetOSDs", cd_onvif_media_get_osds),
     CD_ONVIF_READ("GetOSDOptions", get_osd_options),

@@ -5,10 +5,12 @@
  * never from the URL or SOAPAction, so a media call posted to the device address works), the
  * order "parse, then login unless the operation is pre-authentication, then answer", the
  * mapping of every refusal to its HTTP status and SOAP fault (one table, fault_table), the
- * random delay after a failed login, and the snapshot endpoint. The services themselves are in
- * cd-onvif-device, cd-onvif-media and cd-onvif-media2, found through the one list of them in
- * cd-onvif-services; logins, and the back-off of source addresses that fail them, are decided
- * by cd-onvif-auth.
+ * random delay after a failed login, the snapshot endpoint, and the event service's
+ * subscriptions (a #CdPullpoints per run, from the camera's #CdCameraEvents) and their
+ * addresses (CD_EVENTS_PATH_PULLPOINT/ID, or ID in a wsa:To header). The services themselves
+ * are in cd-onvif-device, cd-onvif-media, cd-onvif-media2 and onvif/events, found through the
+ * one list of them in cd-onvif-services; logins, and the back-off of source addresses that fail
+ * them, are decided by cd-onvif-auth.
  *
  * Logins refused: no credentials get 401 with a Digest challenge at once, a stale nonce 401
  * with a challenge with stale=true at once (the client retries by itself); wrong credentials
@@ -42,6 +44,12 @@
  * challenge (no password or digest is invited over clear text) and without counting as a
  * failed login.
  *
+ * Answers given later (PullMessages waits for an event): a handler takes the call's
+ * #CdOnvifDeferred and the request is paused, no thread with it, until it answers, its client
+ * closes the connection (a GSource on its descriptor notices), or the server stops. A paused
+ * request has been read whole, so the listener's request deadline no longer applies, and the
+ * idle timeout does not either: nothing is read or written meanwhile.
+ *
  * Threads: everything runs on the thread-default main context of the thread that calls
  * cd_onvif_server_start() (the daemon's main loop), except the snapshot: waiting for a frame
  * and encoding it runs in a GTask worker thread while the request is paused. A failed login is
@@ -57,12 +65,18 @@
 
 #include "cd-onvif-server.h"
 
+#include <errno.h>
+#include <glib-unix.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cd-error.h"
+#include "cd-event-parse.h"
 #include "cd-http-listener.h"
 #include "cd-log.h"
+#include "cd-onvif-deferred.h"
 #include "cd-onvif-services.h"
+#include "cd-pullpoints.h"
 #include "cd-snapshot.h"
 
 #define SOAP_CONTENT_TYPE "application/soap+xml; charset=utf-8"
@@ -97,6 +111,9 @@ struct _CdOnvifServer {
 	GCancellable *cancellable; /* per run: stop() cancels it, late snapshots are dropped */
 	GPtrArray *delays;	   /* (element-type CdOnvifDelay) failed logins held back */
 	guint snapshots_running;
+	CdCameraEvents *events;	   /* nullable: the camera's, for the event service */
+	CdPullpoints *pullpoints;  /* while running, with events: the event subscriptions */
+	GPtrArray *waits;	   /* (element-type CdOnvifWait) answers a handler gives later */
 };
 
 G_DEFINE_TYPE(CdOnvifServer, cd_onvif_server, G_TYPE_OBJECT)
@@ -107,6 +124,31 @@ typedef struct {
 	SoupServerMessage *msg;
 	GSource *source;
 } CdOnvifDelay;
+
+/* a request paused until its handler answers through its #CdOnvifDeferred (PullMessages) */
+typedef struct {
+	CdOnvifServer *self;
+	SoupServerMessage *msg;
+	CdOnvifDeferred *deferred;
+	const CdOnvifService *service;
+	const gchar *operation; /* static */
+	gboolean paused;
+	GSource *hangup; /* while paused: watches for the client closing its connection */
+} CdOnvifWait;
+
+static void
+wait_free(CdOnvifWait *wait)
+{
+	if (wait->hangup != NULL) {
+		g_source_destroy(wait->hangup);
+		g_source_unref(wait->hangup);
+	}
+	/* an answer that comes after this goes nowhere */
+	cd_onvif_deferred_cancel(wait->deferred);
+	g_object_unref(wait->deferred);
+	g_object_unref(wait->msg);
+	g_free(wait);
+}
 
 static void
 delay_free(CdOnvifDelay *delay)
@@ -210,6 +252,16 @@ static const struct {
      500,
      "s:Receiver",
      "ter:ActionNotSupported ter:AudioNotSupported"},
+    {cd_onvif_fault_quark,
+     CD_ONVIF_FAULT_RESOURCE_UNKNOWN,
+     400,
+     "s:Sender",
+     "wsrf-rw:ResourceUnknownFault"},
+    {cd_onvif_fault_quark,
+     CD_ONVIF_FAULT_SUBSCRIBE_CREATION_FAILED,
+     500,
+     "s:Receiver",
+     "wsntw:SubscribeCreationFailedFault"},
 };
 
 static void
@@ -479,10 +531,98 @@ describe_profiles(CdOnvifServer *self,
 	return n;
 }
 
+/* a handler's answer, now or later */
+static void
+answer(CdOnvifServer *self,
+       SoupServerMessage *msg,
+       const CdOnvifService *service,
+       const gchar *operation,
+       gchar *body,
+       const GError *error)
+{
+	g_autofree gchar *owned = body;
+
+	if (body == NULL) {
+		log_refusal(self, msg, operation, error != NULL ? error->message : "no answer");
+		if (error != NULL)
+			reply_error(msg, error);
+		else
+			reply_fault(msg, 500, "s:Receiver", "ter:Action", "no answer");
+		return;
+	}
+	/* what a recorder asks for, in order: the first thing an integrator looks for */
+	cd_camera_debug(self->camera->name,
+			"onvif: %s:%s from %s answered",
+			service->prefix,
+			operation,
+			soup_server_message_get_remote_host(msg));
+	reply_document(msg, SOUP_STATUS_OK, cd_soap_envelope(body));
+}
+
+/* main context: a deferred answer, given while the handler runs or later */
+static void
+deferred_answer_cb(gchar *body, const GError *error, gpointer user_data)
+{
+	CdOnvifWait *wait = user_data;
+
+	answer(wait->self, wait->msg, wait->service, wait->operation, body, error);
+	if (!wait->paused)
+		return; /* still in the handler: call_operation() lets the wait go */
+	soup_server_message_unpause(wait->msg);
+	/* frees the wait */
+	g_ptr_array_remove_fast(wait->self->waits, wait);
+}
+
+/*
+ * Main context, while a request waits for its answer: its connection can be read (the client
+ * closed it, or sent more). A client gone gets its wait dropped now rather than at the pull's
+ * timeout: the answer set here fails to be written, and libsoup closes the connection. The
+ * descriptor is watched, not the GSocket: a GSocket source that reaches the socket's timeout
+ * (the idle timeout) marks the socket timed out, which would fail the answer's write.
+ */
+static gboolean
+wait_hangup_cb(gint fd, GIOCondition condition, gpointer user_data)
+{
+	CdOnvifWait *wait = user_data;
+	gchar byte;
+	gssize n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return G_SOURCE_CONTINUE;
+	g_clear_pointer(&wait->hangup, g_source_unref);
+	if (n > 0)
+		return G_SOURCE_REMOVE; /* more from the client: no longer a sign of anything */
+	cd_camera_debug(wait->self->camera->name,
+			"onvif: %s from %s: the client left before its answer",
+			wait->operation,
+			soup_server_message_get_remote_host(wait->msg));
+	reply_text(wait->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "gone\n");
+	soup_server_message_unpause(wait->msg);
+	g_ptr_array_remove_fast(wait->self->waits, wait);
+	return G_SOURCE_REMOVE;
+}
+
+/* the handler answers later: the request waits, paused, and no thread with it */
+static void
+wait_start(CdOnvifServer *self, CdOnvifWait *wait)
+{
+	GSocket *socket = cd_http_listener_message_get_socket(wait->msg);
+
+	wait->paused = TRUE;
+	soup_server_message_pause(wait->msg);
+	g_ptr_array_add(self->waits, wait);
+	if (socket == NULL)
+		return;
+	wait->hangup = g_unix_fd_source_new(g_socket_get_fd(socket), G_IO_IN | G_IO_HUP | G_IO_ERR);
+	g_source_set_callback(wait->hangup, G_SOURCE_FUNC(wait_hangup_cb), wait, NULL);
+	g_source_attach(wait->hangup, g_main_context_get_thread_default());
+}
+
 static void
 call_operation(CdOnvifServer *self,
 	       SoupServerMessage *msg,
 	       CdSoapRequest *request,
+	       const gchar *subscription_id,
 	       const CdOnvifService *service,
 	       const CdOnvifOperation *operation)
 {
@@ -505,8 +645,20 @@ call_operation(CdOnvifServer *self,
 	    .tls = cd_http_listener_message_is_tls(msg),
 	    .service = service,
 	    .services = cd_onvif_services(),
+	    .user = cd_onvif_auth_get_user(msg),
+	    .subscription_id = subscription_id,
+	    .pullpoints = self->pullpoints,
 	};
+	g_autoptr(CdOnvifDeferred) deferred = NULL;
+	CdOnvifWait *wait = g_new0(CdOnvifWait, 1);
 
+	wait->self = self;
+	wait->msg = g_object_ref(msg);
+	wait->service = service;
+	wait->operation = operation->name;
+	deferred = cd_onvif_deferred_new(deferred_answer_cb, wait, NULL);
+	wait->deferred = g_object_ref(deferred);
+	call.deferred = deferred;
 	request_urls(self, msg, &base_url, &rtsp_url);
 	call.base_url = base_url;
 	call.profiles = profiles;
@@ -516,18 +668,15 @@ call_operation(CdOnvifServer *self,
 	call.height = profiles[0].height;
 	call.fps = profiles[0].fps;
 	body = operation->handler(&call, &error);
-	if (body == NULL) {
-		log_refusal(self, msg, operation->name, error->message);
-		reply_error(msg, error);
+	if (body == NULL && error == NULL && cd_onvif_deferred_was_taken(deferred)) {
+		if (cd_onvif_deferred_is_pending(deferred))
+			wait_start(self, wait);
+		else
+			wait_free(wait); /* answered already, while the handler ran */
 		return;
 	}
-	/* what a recorder asks for, in order: the first thing an integrator looks for */
-	cd_camera_debug(self->camera->name,
-			"onvif: %s:%s from %s answered",
-			service->prefix,
-			operation->name,
-			soup_server_message_get_remote_host(msg));
-	reply_document(msg, SOUP_STATUS_OK, cd_soap_envelope(body));
+	wait_free(wait);
+	answer(self, msg, service, operation->name, g_steal_pointer(&body), error);
 }
 
 /* the service is chosen by the operation's namespace, whatever URL it was posted to */
@@ -645,13 +794,15 @@ authenticate(CdOnvifServer *self,
 	return FALSE;
 }
 
+/* @path_id: the subscription whose address was posted to, or NULL */
 static void
-handle_soap(CdOnvifServer *self, SoupServerMessage *msg)
+handle_soap(CdOnvifServer *self, SoupServerMessage *msg, const gchar *path_id)
 {
 	g_autoptr(GBytes) bytes =
 	    soup_message_body_flatten(soup_server_message_get_request_body(msg));
 	g_autoptr(CdSoapRequest) request = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autofree gchar *to_id = NULL;
 	const CdOnvifService *service = NULL;
 	const CdOnvifOperation *operation;
 
@@ -701,7 +852,11 @@ handle_soap(CdOnvifServer *self, SoupServerMessage *msg)
 			    "cordon's devices are read-only: configure cordon instead");
 		return;
 	}
-	call_operation(self, msg, request, service, operation);
+	/* a subscription's own address, else the one its wsa:To names (the npm onvif package
+	 * posts to the address, others to the service with To) */
+	if (path_id == NULL)
+		to_id = cd_event_id_from_address(cd_soap_request_get_to(request));
+	call_operation(self, msg, request, path_id != NULL ? path_id : to_id, service, operation);
 }
 
 /* a GTask worker thread: waiting for a frame and encoding it may take a while */
@@ -795,6 +950,7 @@ handler_cb(SoupServer *server,
 {
 	CdOnvifServer *self = CD_ONVIF_SERVER(user_data);
 	const gchar *method = soup_server_message_get_method(msg);
+	const gchar *subscription_id = NULL;
 
 	for (CdProfile i = 0; i < CD_N_PROFILES; i++) {
 		if (g_strcmp0(path, profile_ids[i].snapshot_path) != 0 || self->views[i] == NULL)
@@ -805,7 +961,13 @@ handler_cb(SoupServer *server,
 			handle_snapshot(self, msg, self->views[i]);
 		return;
 	}
-	if (cd_onvif_services_by_path(path) == NULL) {
+	if (g_str_has_prefix(path, CD_EVENTS_PATH_PULLPOINT "/")) {
+		subscription_id = path + strlen(CD_EVENTS_PATH_PULLPOINT "/");
+		if (!cd_event_id_is_valid(subscription_id) || self->pullpoints == NULL) {
+			reply_text(msg, SOUP_STATUS_NOT_FOUND, "not found\n");
+			return;
+		}
+	} else if (cd_onvif_services_by_path(path) == NULL) {
 		reply_text(msg, SOUP_STATUS_NOT_FOUND, "not found\n");
 		return;
 	}
@@ -813,7 +975,7 @@ handler_cb(SoupServer *server,
 		method_not_allowed(msg, "POST");
 		return;
 	}
-	handle_soap(self, msg);
+	handle_soap(self, msg, subscription_id);
 }
 
 /**
@@ -860,6 +1022,20 @@ cd_onvif_server_set_tls(CdOnvifServer *self, GTlsCertificate *certificate, guint
 }
 
 /**
+ * cd_onvif_server_set_events:
+ * @events: (nullable): the camera's event states, read and never set; a reference is kept.
+ *   %NULL: the event service answers that the device has none
+ *
+ * From the next start on, the event service's subscriptions follow @events.
+ */
+void
+cd_onvif_server_set_events(CdOnvifServer *self, CdCameraEvents *events)
+{
+	g_return_if_fail(events == NULL || CD_IS_CAMERA_EVENTS(events));
+	g_set_object(&self->events, events);
+}
+
+/**
  * cd_onvif_server_start:
  * @rtsp_port: where cordon's RTSP server listens, for the stream URI
  *
@@ -902,6 +1078,8 @@ cd_onvif_server_start(CdOnvifServer *self, guint rtsp_port, GError **error)
 	self->listener = g_steal_pointer(&listener);
 	self->rtsp_port = rtsp_port;
 	self->cancellable = g_cancellable_new();
+	if (self->events != NULL)
+		self->pullpoints = cd_pullpoints_new(self->events);
 	cd_camera_message(self->camera->name,
 			  "ONVIF device at http://%s:%u" CD_ONVIF_PATH_DEVICE "%s",
 			  self->address,
@@ -925,6 +1103,9 @@ cd_onvif_server_stop(CdOnvifServer *self)
 	g_cancellable_cancel(self->cancellable);
 	g_clear_object(&self->cancellable);
 	g_ptr_array_set_size(self->delays, 0);
+	/* pulls waiting are dropped with their connections, then every subscription */
+	g_ptr_array_set_size(self->waits, 0);
+	g_clear_object(&self->pullpoints);
 	/* closes the connections too */
 	cd_http_listener_stop(self->listener);
 	g_clear_object(&self->listener);
@@ -959,6 +1140,7 @@ cd_onvif_server_dispose(GObject *object)
 		g_clear_object(&self->views[i]);
 	g_clear_object(&self->auth);
 	g_clear_object(&self->certificate);
+	g_clear_object(&self->events);
 	G_OBJECT_CLASS(cd_onvif_server_parent_class)->dispose(object);
 }
 
@@ -970,6 +1152,7 @@ cd_onvif_server_finalize(GObject *object)
 	g_clear_pointer(&self->config, cd_config_unref);
 	g_clear_pointer(&self->camera, cd_camera_unref);
 	g_ptr_array_unref(self->delays);
+	g_ptr_array_unref(self->waits);
 	cd_snapshot_cache_free(self->snapshots);
 	g_free(self->address);
 	G_OBJECT_CLASS(cd_onvif_server_parent_class)->finalize(object);
@@ -988,5 +1171,6 @@ static void
 cd_onvif_server_init(CdOnvifServer *self)
 {
 	self->delays = g_ptr_array_new_with_free_func((GDestroyNotify)delay_free);
+	self->waits = g_ptr_array_new_with_free_func((GDestroyNotify)wait_free);
 	self->snapshots = cd_snapshot_cache_new(CD_SNAPSHOT_CACHE_DEFAULT_MAX_AGE_MS);
 }

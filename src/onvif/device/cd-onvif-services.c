@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cd-onvif-services: the one list of the services every virtual device has (device, media
- * ver10, Media2), in the order GetServices and GetCapabilities list them. The server routes
+ * cd-onvif-services: the one list of the services every virtual device has (device, events,
+ * media ver10, Media2), in the order GetServices and GetCapabilities list them. The server routes
  * requests with it and hands it to every call, so that the device service can describe the
  * others without knowing them: the dependency goes from here to the services, never back.
  *
@@ -13,11 +13,14 @@
 #include "cd-onvif-services.h"
 
 #include "cd-onvif-device.h"
+#include "cd-onvif-events.h"
 #include "cd-onvif-media.h"
 #include "cd-onvif-media2.h"
 
 static const CdOnvifService *const services[] = {
     &cd_onvif_device_service,
+    /* before media: GetCapabilities lists the categories in tt:Capabilities' order */
+    &cd_onvif_events_service,
     &cd_onvif_media_service,
     &cd_onvif_media2_service,
     NULL,
@@ -44,7 +47,8 @@ const CdOnvifService *
 cd_onvif_services_by_namespace(const gchar *ns)
 {
 	for (guint i = 0; services[i] != NULL; i++) {
-		if (g_strcmp0(services[i]->ns, ns) == 0)
+		if (g_strcmp0(services[i]->ns, ns) == 0 ||
+		    (services[i]->other_ns != NULL && g_strcmp0(services[i]->other_ns, ns) == 0))
 			return services[i];
 	}
 	return NULL;

@@ -33,6 +33,11 @@
 	" xmlns:trt=\"" CD_SOAP_NS_MEDIA "\""                                                      \
 	" xmlns:tr2=\"" CD_SOAP_NS_MEDIA2 "\""                                                     \
 	" xmlns:ter=\"" CD_SOAP_NS_ERROR "\""                                                      \
+	" xmlns:tev=\"" CD_SOAP_NS_EVENTS "\" xmlns:wsnt=\"" CD_SOAP_NS_WSNT "\""                   \
+	" xmlns:wsntw=\"http://docs.oasis-open.org/wsn/bw-2\""                                    \
+	" xmlns:wsrf-rw=\"http://docs.oasis-open.org/wsrf/rw-2\""                                 \
+	" xmlns:wstop=\"http://docs.oasis-open.org/wsn/t-1\""                                     \
+	" xmlns:tns1=\"http://www.onvif.org/ver10/topics\" xmlns:wsa=\"" CD_SOAP_NS_WSA "\""     \
 	" xmlns:xs=\"" XS_NS "\">"                                                                 \
 	"<s:Body>"
 #define ENVELOPE_END "</s:Body></s:Envelope>\n"
@@ -42,6 +47,7 @@ struct _CdSoapRequest {
 	xmlDoc *doc;
 	xmlNode *operation; /* the first element child of Body, owned by doc */
 	gboolean has_security;
+	gchar *to; /* the WS-Addressing To header, or NULL */
 	gboolean has_token;
 	/* the UsernameToken, copied out of doc when parsing */
 	gchar *username;
@@ -107,6 +113,10 @@ cd_soap_request_read_header(CdSoapRequest *self, xmlNode *header)
 	xmlNode *security = cd_xml_find_child(header, WSSE_NS, "Security");
 	xmlNode *token;
 
+	xmlNode *to = cd_xml_find_child(header, CD_SOAP_NS_WSA, "To");
+
+	if (to != NULL)
+		self->to = cd_xml_node_text(to, TRUE);
 	if (security == NULL)
 		return;
 	self->has_security = TRUE;
@@ -188,6 +198,7 @@ cd_soap_request_free(CdSoapRequest *request)
 	g_free(request->password);
 	g_free(request->nonce);
 	g_free(request->created);
+	g_free(request->to);
 	g_free(request);
 }
 
@@ -248,6 +259,19 @@ cd_soap_request_get_text(CdSoapRequest *request, const gchar *local_name)
 }
 
 /**
+ * cd_soap_request_get_to:
+ * @request: a request
+ *
+ * Returns: (nullable): the WS-Addressing To header's text, as sent (untrusted), or %NULL
+ */
+const gchar *
+cd_soap_request_get_to(CdSoapRequest *request)
+{
+	g_return_val_if_fail(request != NULL, NULL);
+	return request->to;
+}
+
+/**
  * cd_soap_request_has_security_header:
  * @request: a request
  *
@@ -294,7 +318,8 @@ cd_soap_request_get_username_token(CdSoapRequest *request, CdUsernameToken *toke
  * @body_xml: the content of Body, well-formed XML using the prefixes declared on the Envelope
  *
  * Wraps a reply in a SOAP 1.2 Envelope that declares the prefixes s, tt, tds, trt, tr2, ter
- * (the CD_SOAP_NS_* namespaces) and xs (XML Schema).
+ * (the CD_SOAP_NS_* namespaces), xs (XML Schema), and the event service's: tev, wsnt, wsntw,
+ * wsrf-rw, wstop, tns1 (ONVIF's topics) and wsa (WS-Addressing 1.0).
  *
  * Returns: (transfer full): the whole document, with its XML declaration
  */

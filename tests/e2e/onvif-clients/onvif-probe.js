@@ -28,7 +28,14 @@
 //                 bitrate, gov, stream-uri, stream-uri-http (or stream-uri-http-refused over
 //                 TLS), snapshot-uri, snapshot-status, snapshot-type, snapshot-bytes,
 //                 snapshot-jpeg (starts with FF D8 and ends with FF D9), and over TLS
-//                 snapshot-tls (the protocol) and snapshot-fingerprint (the peer's)
+//                 snapshot-tls (the protocol) and snapshot-fingerprint (the peer's); when the
+//                 profile holds an audio encoder configuration: audio-token, audio-encoding,
+//                 audio-bitrate, audio-samplerate
+//   [audio]       when a Media ver10 profile has audio: what GetAudioSources,
+//                 GetAudioEncoderConfigurations, GetAudioEncoderConfiguration and
+//                 GetAudioEncoderConfigurationOptions say (sources, channels, configurations,
+//                 token, encoding, bitrate, samplerate, options-encoding, options-bitrates,
+//                 options-samplerates)
 //   [tls]         with --pin: pinned (the fingerprint CERT.pem has)
 //   [error]       stage, message: the first call that failed (the exit status is then 1)
 //
@@ -192,6 +199,13 @@ async function describeProfiles(cam, media) {
 		set('bitrate', rate.bitrateLimit);
 		// Media2 has GovLength as an attribute, Media ver10 in <H264>
 		set('gov', (encoder.$ && encoder.$.GovLength) || (encoder.H264 && encoder.H264.govLength));
+		const audio = profile.audioEncoderConfiguration;
+		if (audio) {
+			set('audio-token', audio.$ && audio.$.token);
+			set('audio-encoding', text(audio.encoding));
+			set('audio-bitrate', audio.bitrate);
+			set('audio-samplerate', audio.sampleRate);
+		}
 		const stream = await call(cam, `${media} GetStreamUri ${token}`, 'getStreamUri',
 			{ protocol: 'RTSP', profileToken: token });
 		set('stream-uri', stream && stream.uri);
@@ -223,6 +237,41 @@ async function describeProfiles(cam, media) {
 			set('snapshot-fingerprint', picture.peer);
 		}
 	}
+}
+
+// a list as xml2js and linerase leave it: one item alone, more as an array
+function items(list) {
+	if (list === undefined || list === null)
+		return '';
+	const values = Array.isArray(list.items) ? list.items : [list.items];
+	return values.map(text).join(' ');
+}
+
+// the library's Media ver10 audio calls; only asked of a device whose profiles have audio, for
+// the library reads an empty list as an error of its own
+async function describeAudio(cam) {
+	const set = group('audio');
+	const sources = await call(cam, 'GetAudioSources', 'getAudioSources');
+	const source = Array.isArray(sources) ? sources[0] : sources;
+	set('sources', Array.isArray(sources) ? sources.length : 1);
+	set('channels', source && source.channels);
+	const configs = await call(cam, 'GetAudioEncoderConfigurations',
+		'getAudioEncoderConfigurations');
+	const list = Array.isArray(configs) ? configs : [configs];
+	set('configurations', list.length);
+	const token = list[0] && list[0].$ && list[0].$.token;
+	const config = await call(cam, `GetAudioEncoderConfiguration ${token}`,
+		'getAudioEncoderConfiguration', token);
+	set('token', config.$ && config.$.token);
+	set('encoding', text(config.encoding));
+	set('bitrate', config.bitrate);
+	set('samplerate', config.sampleRate);
+	const options = await call(cam, `GetAudioEncoderConfigurationOptions ${token}`,
+		'getAudioEncoderConfigurationOptions', token);
+	const option = options && options.options;
+	set('options-encoding', option && text(option.encoding));
+	set('options-bitrates', option && items(option.bitrateList));
+	set('options-samplerates', option && items(option.sampleRateList));
 }
 
 async function main() {
@@ -282,6 +331,8 @@ async function main() {
 		await describeProfiles(cam, 'media2');
 	cam.media2Support = false;
 	await describeProfiles(cam, 'media');
+	if ((cam.profiles || []).some((profile) => profile.audioEncoderConfiguration))
+		await describeAudio(cam);
 	cam.media2Support = media2;
 }
 
