@@ -335,6 +335,63 @@ count_marker(const gchar *path)
 	return count;
 }
 
+/* ffprobe: "pts,duration" of @url's audio packets, in the stream's time base (the RTP clock) */
+static Tool *
+probe_audio_pts(const gchar *url)
+{
+	return tool_start("ffprobe",
+			  "-v",
+			  "error",
+			  "-rtsp_transport",
+			  "tcp",
+			  "-select_streams",
+			  "a",
+			  "-read_intervals",
+			  "%+" CAPTURE_SECONDS,
+			  "-show_entries",
+			  "packet=pts,duration",
+			  "-of",
+			  "csv=p=0",
+			  url,
+			  NULL);
+}
+
+/*
+ * each audio packet starts exactly where the one before ended, in samples (a recorder
+ * expects an AAC frame every 1024, G.711 without a hole or an overlap), but for a sample
+ * (ffmpeg maps each RTCP sender report's NTP time to the stream's clock afresh, with its
+ * rounding) and at most once more: where the media lines its audio up with the video afresh
+ * (by the first live frame after the pacer's repeats, or a jump in the camera's timestamps)
+ */
+static void
+assert_sample_contiguous(const gchar *label, const gchar *packets)
+{
+	g_auto(GStrv) lines = g_strsplit(packets, "\n", -1);
+	gint64 end = -1;
+	guint n = 0;
+	guint breaks = 0;
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_auto(GStrv) fields = g_strsplit(lines[i], ",", 2);
+		gint64 pts;
+
+		if (g_strv_length(fields) != 2)
+			continue;
+		pts = g_ascii_strtoll(fields[0], NULL, 10);
+		if (end >= 0 && ABS(pts - end) > 1) {
+			g_test_message("%s: packet %u at %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+				       " after the end of the one before",
+				       label, n, pts, pts - end);
+			breaks++;
+		}
+		end = pts + g_ascii_strtoll(fields[1], NULL, 10);
+		n++;
+	}
+	g_test_message("%s: %u audio packets, %u not where the one before ended", label, n, breaks);
+	g_assert_cmpuint(n, >, 10);
+	g_assert_cmpuint(breaks, <=, 1);
+}
+
 static gboolean
 cameras_playing(gpointer user_data)
 {
@@ -452,6 +509,7 @@ test_codecs_and_marker(void)
 	Fixture fixture = {0};
 	Tool *through_cordon[G_N_ELEMENTS(cameras)] = {NULL};
 	Tool *from_camera[G_N_ELEMENTS(cameras)] = {NULL};
+	Tool *timestamps[G_N_ELEMENTS(cameras)] = {NULL};
 
 	if (!has_tools())
 		return;
@@ -472,6 +530,7 @@ test_codecs_and_marker(void)
 		g_autofree gchar *path = tmp_path(&fixture, cameras[i].name, ".cordon");
 
 		through_cordon[i] = capture_audio(url, path);
+		timestamps[i] = probe_audio_pts(url);
 		if (cameras[i].marker_matters) {
 			g_autofree gchar *direct = camera_url(cameras[i].camera);
 			g_autofree gchar *direct_path =
@@ -491,6 +550,8 @@ test_codecs_and_marker(void)
 			       mean,
 			       count_marker(path));
 		assert_no_errors(through_cordon[i], cameras[i].name);
+		tool_wait(timestamps[i]);
+		assert_sample_contiguous(cameras[i].name, timestamps[i]->out);
 		/* the camera's sound crossed as sound, so a missing marker means something */
 		g_assert_cmpfloat(mean, >, CAMERA_TONE_MIN_DB);
 		g_assert_cmpuint(count_marker(path), ==, 0);
@@ -508,6 +569,7 @@ test_codecs_and_marker(void)
 	for (guint i = 0; i < G_N_ELEMENTS(cameras); i++) {
 		g_clear_pointer(&through_cordon[i], tool_free);
 		g_clear_pointer(&from_camera[i], tool_free);
+		g_clear_pointer(&timestamps[i], tool_free);
 	}
 	fixture_stop(&fixture);
 }
@@ -647,7 +709,8 @@ capture_sync(const gchar *url, const gchar *luma_path, const gchar *packets_path
 
 /*
  * the audio packets of a framecrc file follow each other without a hole: the track went on
- * through whatever happened to the camera; returns the seconds they cover
+ * through whatever happened to the camera, and sample after sample but at most twice;
+ * returns the seconds they cover
  */
 static gdouble
 assert_framecrc_continuous(const gchar *path)
@@ -657,6 +720,7 @@ assert_framecrc_continuous(const gchar *path)
 	gint64 first = -1;
 	gint64 end = -1;
 	gdouble rate = 0;
+	guint breaks = 0;
 
 	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
 	lines = g_strsplit(text, "\n", -1);
@@ -672,6 +736,15 @@ assert_framecrc_continuous(const gchar *path)
 		if (g_strv_length(fields) < 4)
 			continue;
 		pts = g_ascii_strtoll(fields[2], NULL, 10);
+		/* ffmpeg maps each RTCP sender report's NTP time to the stream's clock afresh,
+		 * which moves its timestamps by a sample, now and then */
+		if (first >= 0 && ABS(pts - end) > 1) {
+			g_test_message("%s: an audio packet %" G_GINT64_FORMAT
+				       " samples after the end of the one before",
+				       path,
+				       pts - end);
+			breaks++;
+		}
 		if (first < 0)
 			first = pts;
 		else
@@ -679,6 +752,9 @@ assert_framecrc_continuous(const gchar *path)
 		end = pts + g_ascii_strtoll(fields[3], NULL, 10);
 	}
 	g_assert_cmpfloat(rate, >, 0);
+	/* sample after sample but where the media lined its audio up by the first live frame
+	 * (see assert_sample_contiguous()), and where the camera came back */
+	g_assert_cmpuint(breaks, <=, 2);
 	return first < 0 ? 0 : (gdouble)(end - first) / rate;
 }
 

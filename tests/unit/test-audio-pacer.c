@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-audio-pacer: CdAudioPacer's timeline, driven with explicit clock values (no thread, no
- * pipeline): what it emits is recorded and checked for continuity, silence, trimming, jumps
- * and that it never goes back. Live samples carry their index as value, so a test can tell
+ * pipeline): what it emits is recorded and checked for continuity, silence, trimming, jumps,
+ * a delay that follows late live audio, and that it never goes back. Live samples carry their index as value, so a test can tell
  * which ones crossed.
  */
 #include <gst/gst.h>
@@ -257,6 +257,73 @@ test_jumps(Fixture *fixture, gconstpointer user_data)
 	g_assert_cmpuint(counts.silence, ==, CHUNK);
 }
 
+/*
+ * The filler ticking every 20 ms and a camera's audio coming @lag after its capture time,
+ * for @seconds from T0; returns the live samples that came out in the last second
+ */
+static guint64
+run_lagging_camera(Fixture *fixture, gint64 lag, guint seconds)
+{
+	guint64 live_at_end = 0;
+	gint64 next_capture = T0 - lag;
+
+	for (gint64 now = T0; now < T0 + (gint64)seconds * GST_SECOND; now += CHUNK_NS) {
+		guint before = fixture->buffers->len;
+
+		cd_audio_pacer_fill(fixture->pacer, now);
+		/* live samples valued 1..CHUNK: never silence */
+		while (next_capture + CHUNK_NS <= now - lag + CHUNK_NS) {
+			push_live(fixture, 1, CHUNK, next_capture, now);
+			next_capture += CHUNK_NS;
+		}
+		if (now < T0 + ((gint64)seconds - 1) * GST_SECOND)
+			continue;
+		for (guint i = before; i < fixture->buffers->len; i++) {
+			GstBuffer *buffer = g_ptr_array_index(fixture->buffers, i);
+
+			if (!is_silence(buffer))
+				live_at_end += n_samples(buffer);
+		}
+	}
+	return live_at_end;
+}
+
+/* a camera whose audio comes later than the initial delay (900 ms, a connection whose
+ * timestamps rtpbin set late): the delay grows to it, the timeline waits for live audio to
+ * catch up, never goes back, and then the camera's audio is what comes out */
+static void
+test_lagging_camera(Fixture *fixture, gconstpointer user_data)
+{
+	const gint64 lag = 900 * GST_MSECOND;
+	CdAudioPacerCounts counts;
+
+	g_assert_cmpuint(run_lagging_camera(fixture, lag, 5), ==, RATE);
+	g_assert_cmpuint(check_timeline(fixture), ==, 1);
+	g_assert_cmpint(cd_audio_pacer_get_delay(fixture->pacer), >, lag);
+	g_assert_cmpint(cd_audio_pacer_get_delay(fixture->pacer), <=, CD_AUDIO_PACER_MAX_DELAY);
+	cd_audio_pacer_get_counts(fixture->pacer, &counts);
+	g_assert_cmpint(counts.max_lag, ==, lag);
+	/* what the silence wrote before the lag was known, at most */
+	g_assert_cmpuint(counts.trimmed, <=, (lag - DELAY) * RATE / GST_SECOND + CHUNK);
+	g_assert_cmpuint(counts.runs, ==, 1);
+}
+
+/* the delay stays bounded: audio later than that is lost to silence, which keeps flowing */
+static void
+test_lag_bounded(Fixture *fixture, gconstpointer user_data)
+{
+	CdAudioPacerCounts counts;
+
+	g_assert_cmpuint(run_lagging_camera(fixture, CD_AUDIO_PACER_MAX_DELAY + GST_SECOND, 5),
+			 ==, 0);
+	g_assert_cmpint(cd_audio_pacer_get_delay(fixture->pacer), ==, CD_AUDIO_PACER_MAX_DELAY);
+	g_assert_cmpint(cd_audio_pacer_get_end(fixture->pacer),
+			>=, T0 + 5 * GST_SECOND - CD_AUDIO_PACER_MAX_DELAY - 2 * CHUNK_NS);
+	g_assert_cmpuint(check_timeline(fixture), ==, 1);
+	cd_audio_pacer_get_counts(fixture->pacer, &counts);
+	g_assert_cmpuint(counts.live, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -272,5 +339,9 @@ main(int argc, char **argv)
 		   test_no_going_back, fixture_tear_down);
 	g_test_add("/cordon/audio-pacer/jumps", Fixture, NULL, fixture_set_up, test_jumps,
 		   fixture_tear_down);
+	g_test_add("/cordon/audio-pacer/lagging-camera", Fixture, NULL, fixture_set_up,
+		   test_lagging_camera, fixture_tear_down);
+	g_test_add("/cordon/audio-pacer/lag-bounded", Fixture, NULL, fixture_set_up,
+		   test_lag_bounded, fixture_tear_down);
 	return g_test_run();
 }

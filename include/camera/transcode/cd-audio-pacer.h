@@ -12,9 +12,9 @@ G_BEGIN_DECLS
  * nanoseconds, as g_get_monotonic_time() * 1000), never going back: live samples are placed
  * at their capture time (small gaps filled with silence, overlaps trimmed, a long jump starts
  * a new run), and when no live audio comes, cd_audio_pacer_fill() writes silence up to
- * @now less the pacer's delay, so the track never stops. Every buffer it emits is a fresh
- * one holding sample values only, with PTS (its capture time) and DURATION set, DISCONT on
- * the first of a run. Not thread-safe: its owner locks around it.
+ * @now less the pacer's delay (which follows the lag of live audio), so the track never
+ * stops. Every buffer it emits is a fresh one holding sample values only, with PTS (its
+ * capture time) and DURATION set, DISCONT on the first of a run. Not thread-safe: its owner locks around it.
  */
 typedef struct _CdAudioPacer CdAudioPacer;
 
@@ -27,13 +27,18 @@ typedef void (*CdAudioPacerEmitFunc)(GstBuffer *pcm, gpointer user_data);
  * @silence: samples of silence written (gaps and no live audio)
  * @trimmed: live samples dropped because their time was already written
  * @runs: times the timeline started afresh (the first buffer, a long jump)
+ * @max_lag: the most live audio came after its capture time, in ns
  */
 typedef struct {
 	guint64 live;
 	guint64 silence;
 	guint64 trimmed;
 	guint64 runs;
+	gint64 max_lag;
 } CdAudioPacerCounts;
+
+/* the most the delay grows to follow the lag of live audio (unless made larger) */
+#define CD_AUDIO_PACER_MAX_DELAY (2 * GST_SECOND)
 
 CdAudioPacer *
 cd_audio_pacer_new(guint rate, gint64 delay_ns, CdAudioPacerEmitFunc emit, gpointer user_data);
@@ -47,6 +52,8 @@ void
 cd_audio_pacer_fill(CdAudioPacer *pacer, gint64 now_ns);
 gint64
 cd_audio_pacer_get_end(CdAudioPacer *pacer);
+gint64
+cd_audio_pacer_get_delay(CdAudioPacer *pacer);
 void
 cd_audio_pacer_get_counts(CdAudioPacer *pacer, CdAudioPacerCounts *counts);
 void

@@ -15,10 +15,13 @@
  * picture taken at the same moment. delta is taken from the first live frame, then follows
  * the frames slowly (the pacer's slots put each frame up to half an interval off), and is
  * taken afresh when it moves by more than REANCHOR (a new camera run). Until a live frame has
- * come (a camera down since the media started) the frames' due times stand in for capture
+ * come (a camera down since the media started, or the pacer's repeats first) the frames' due
+ * times, less the latest live frame's due time less capture time, stand in for capture
  * times, so the silence flows with the slate (and the media prerolls: gst-rtsp-server waits
- * for a buffer of every stream before it answers DESCRIBE). Audio goes out only once its media has a delta,
- * and never back in time: what would overlap what went before is dropped.
+ * for a buffer of every stream before it answers DESCRIBE). Audio goes out only once its
+ * media has a delta, sample after sample (a buffer within AUDIO_SLIP of where the audio sent
+ * so far ends goes right there), and never back in time: what would overlap what went
+ * before by more is dropped.
  *
  * Each prepared media registers its appsrc here; cd_media_factory_push() hands every access
  * unit to each of them, starting each on a keyframe. An appsrc drops its oldest data when it
@@ -38,6 +41,7 @@
 #include <gst/rtsp-server/rtsp-media.h>
 
 #include "cd-audio-format.h"
+#include "cd-audio-pacer.h"
 #include "cd-capture-time.h"
 #include "cd-frame-pacer.h"
 
@@ -52,15 +56,18 @@ GST_DEBUG_CATEGORY_STATIC(cd_media_factory_debug);
 #define REANCHOR (150 * GST_MSECOND)
 /* delta follows the frames by this fraction of each difference */
 #define DELTA_SMOOTHING 32
-/* audio due this long ago, beyond the camera's latency (silence is written that late, see
- * cd-audio-encode), is stale: from before the media played, or a stuck queue */
+/* audio due this long ago, beyond the camera's latency and the most the audio pacer may
+ * wait for live audio (silence is written that late, see cd-audio-pacer), is stale: from
+ * before the media played, or a stuck queue */
 #define MAX_AUDIO_LATE (1 * GST_SECOND)
-/* audio overlapping what went before by at most this much is moved behind it, not dropped.
- * delta settles from its first frame's value by up to half a frame interval (the pacer's
- * slots): going down, it moves each audio buffer a little behind the one before, and
- * moving them back adds up. Over a sub profile's half interval (33 ms at 15 fps), so that
- * settling costs no dropped audio frame (a hole of 64 ms in AAC) */
-#define AUDIO_OVERLAP_TOLERANCE (50 * GST_MSECOND)
+/* audio whose place by the video is at most this far from where the audio sent so far ends
+ * goes right there: a recorder expects RTP timestamps sample after sample (an AAC frame
+ * every 1024), and delta, which follows the frames slowly, moved each buffer a few ms off
+ * the one before (steps of 1024 +- 50 samples were measured). Only further away (a new
+ * camera run, delta taken afresh) does the audio jump: a hole, or what overlaps is dropped.
+ * Over a sub profile's half interval (33 ms at 15 fps): delta settles from its first
+ * frame's value by up to that (the pacer's slots), which so costs no jump */
+#define AUDIO_SLIP (40 * GST_MSECOND)
 
 /*
  * One media's timing: the mapping from encoder time to its running time (the video appsrc's
@@ -73,12 +80,14 @@ typedef struct {
 	GstClockTimeDiff offset; /* media running time minus encoder timestamp */
 
 	GMutex lock;
-	gboolean have_delta;	    /* protected by lock */
-	gboolean delta_is_capture;  /* protected by lock: FALSE while taken from due times */
-	GstClockTimeDiff delta;	    /* protected by lock: running time minus capture time */
-	gint64 last_capture;	    /* protected by lock: of the latest frame followed */
-	GstClockTime audio_end;	    /* protected by lock: where the audio sent so far ends */
-	GstClockTime max_late;	    /* constant: audio due longer ago than this is dropped */
+	gboolean have_delta;		/* protected by lock */
+	gboolean delta_is_capture;	/* protected by lock: FALSE while taken from due times */
+	GstClockTimeDiff delta;		/* protected by lock: running time minus capture time */
+	gint64 last_capture;		/* protected by lock: of the latest frame followed */
+	gboolean have_due_less_capture; /* protected by lock */
+	gint64 due_less_capture;	/* protected by lock: of the latest live frame pushed */
+	GstClockTime audio_end;		/* protected by lock: where the audio sent so far ends */
+	GstClockTime max_late;		/* constant: audio due longer ago than this is dropped */
 } CdMediaTiming;
 
 typedef struct {
@@ -108,7 +117,8 @@ timing_new(const CdCamera *camera)
 
 	g_mutex_init(&timing->lock);
 	timing->audio_end = GST_CLOCK_TIME_NONE;
-	timing->max_late = camera->latency_ms * GST_MSECOND + MAX_AUDIO_LATE;
+	timing->max_late =
+	    camera->latency_ms * GST_MSECOND + CD_AUDIO_PACER_MAX_DELAY + MAX_AUDIO_LATE;
 	return timing;
 }
 
@@ -354,6 +364,10 @@ follow_video(CdMediaTiming *timing, GstClockTime running_time, gint64 capture, g
 		timing->have_delta = TRUE;
 		timing->delta_is_capture = TRUE;
 	} else if (!timing->have_delta && due >= 0) {
+		/* a live camera's frame the pacer repeated: its capture time is about the last
+		 * live one's, so the audio need not jump when the next live frame comes */
+		if (timing->have_due_less_capture)
+			due -= timing->due_less_capture;
 		timing->delta = (GstClockTimeDiff)running_time - due;
 		timing->have_delta = TRUE;
 		GST_DEBUG("audio lined up by due times: running time less due time %" G_GINT64_FORMAT
@@ -429,11 +443,17 @@ audio_running_time(CdMediaTiming *timing, GstBuffer *buffer, GstClockTime now)
 	pts = (GstClockTimeDiff)GST_BUFFER_PTS(buffer) + timing->delta;
 	if (pts < 0 || pts + (GstClockTimeDiff)timing->max_late < (GstClockTimeDiff)now)
 		return GST_CLOCK_TIME_NONE;
-	if (GST_CLOCK_TIME_IS_VALID(timing->audio_end) &&
-	    pts < (GstClockTimeDiff)timing->audio_end) {
-		if ((GstClockTimeDiff)timing->audio_end - pts > (GstClockTimeDiff)AUDIO_OVERLAP_TOLERANCE)
+	if (GST_CLOCK_TIME_IS_VALID(timing->audio_end)) {
+		GstClockTimeDiff off = pts - (GstClockTimeDiff)timing->audio_end;
+
+		if (off < -(GstClockTimeDiff)AUDIO_SLIP)
 			return GST_CLOCK_TIME_NONE;
-		pts = (GstClockTimeDiff)timing->audio_end;
+		if (off <= (GstClockTimeDiff)AUDIO_SLIP)
+			pts = (GstClockTimeDiff)timing->audio_end;
+		else
+			GST_DEBUG("audio %" G_GINT64_FORMAT " ns after the end of the audio sent: "
+				  "a hole",
+				  off);
 	}
 	timing->audio_end = (GstClockTime)pts + (GST_BUFFER_DURATION_IS_VALID(buffer)
 						     ? GST_BUFFER_DURATION(buffer)
@@ -522,11 +542,19 @@ cd_media_factory_push(CdMediaFactory *self, GstSample *sample)
 {
 	GstBuffer *buffer = gst_sample_get_buffer(sample);
 	gboolean keyframe = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+	gint64 capture = cd_capture_time_get(buffer);
+	gint64 due = cd_frame_pacer_get_due_time(buffer);
 
 	g_mutex_lock(&self->lock);
 	for (guint i = 0; i < self->outputs->len; i++) {
 		CdMediaOutput *output = g_ptr_array_index(self->outputs, i);
 
+		if (capture >= 0 && due >= 0) {
+			g_mutex_lock(&output->timing->lock);
+			output->timing->due_less_capture = due - capture;
+			output->timing->have_due_less_capture = TRUE;
+			g_mutex_unlock(&output->timing->lock);
+		}
 		if (output->waiting_for_keyframe && !keyframe)
 			continue;
 		output->waiting_for_keyframe = FALSE;

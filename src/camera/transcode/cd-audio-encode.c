@@ -75,8 +75,9 @@ struct _CdAudioEncode {
 
 	GMutex lock;
 	GCond wake;
-	gboolean running;    /* protected by lock */
-	CdAudioPacer *pacer; /* protected by lock */
+	gboolean running;     /* protected by lock */
+	CdAudioPacer *pacer;  /* protected by lock */
+	gboolean live_logged; /* protected by lock */
 };
 
 G_DEFINE_TYPE(CdAudioEncode, cd_audio_encode, G_TYPE_OBJECT)
@@ -344,6 +345,26 @@ cd_audio_encode_stop(CdAudioEncode *self)
 	cd_source_remove(self->context, &self->restart_id);
 }
 
+/* under lock: once, after a second of live audio, how late it comes: a camera whose sound
+ * never comes out shows here whether it came at all, and how late */
+static void
+log_live(CdAudioEncode *self)
+{
+	CdAudioPacerCounts counts;
+
+	if (self->live_logged)
+		return;
+	cd_audio_pacer_get_counts(self->pacer, &counts);
+	if (counts.live < self->rate)
+		return;
+	self->live_logged = TRUE;
+	cd_camera_message(self->camera->name,
+			  "audio live: up to %" G_GINT64_FORMAT " ms after its capture time, "
+			  "silence written %" G_GINT64_FORMAT " ms behind",
+			  counts.max_lag / (gint64)GST_MSECOND,
+			  cd_audio_pacer_get_delay(self->pacer) / (gint64)GST_MSECOND);
+}
+
 /**
  * cd_audio_encode_push_live:
  * @pcm: the camera's decoded audio: mono CD_AUDIO_PCM_FORMAT samples at the encoder's rate,
@@ -361,12 +382,14 @@ cd_audio_encode_push_live(CdAudioEncode *self, GstBuffer *pcm)
 	if (!GST_BUFFER_PTS_IS_VALID(pcm) || !gst_buffer_map(pcm, &map, GST_MAP_READ))
 		return;
 	g_mutex_lock(&self->lock);
-	if (self->running)
+	if (self->running) {
 		cd_audio_pacer_push_live(self->pacer,
 					 (const gint16 *)map.data,
 					 map.size / sizeof(gint16),
 					 (gint64)GST_BUFFER_PTS(pcm),
 					 now_ns());
+		log_live(self);
+	}
 	g_mutex_unlock(&self->lock);
 	gst_buffer_unmap(pcm, &map);
 }

@@ -15,10 +15,21 @@
  *   - live audio stamped more than MAX_AHEAD after @now is a broken clock, not a sample of
  *     this world: it is dropped rather than carrying the timeline off into the future.
  * When no live audio comes (a camera without audio, a camera down, the slate), the owner calls
- * cd_audio_pacer_fill() every few tens of milliseconds: silence up to @now less @delay_ns,
- * the time by which live audio has surely come (the camera's jitter buffer, its decoder); so
- * live audio that comes in time is never pre-empted. A fill that finds the timeline more than
- * MAX_FILL behind (the owner was stopped, or starved) starts a new run at that point instead.
+ * cd_audio_pacer_fill() every few tens of milliseconds: silence up to @now less the delay,
+ * the time by which live audio has surely come; so live audio that comes in time is never
+ * pre-empted. A fill that finds the timeline more than MAX_FILL behind (the owner was
+ * stopped, or starved) starts a new run at that point instead.
+ *
+ * The delay starts at what the owner expects (the camera's jitter buffer, its decoder) and
+ * follows the lag of live audio, @now less its capture time, plus LAG_MARGIN: up at once,
+ * down slowly, never under the initial delay nor over MAX(it, CD_AUDIO_PACER_MAX_DELAY).
+ * The lag of a camera connection is not known in advance: the capture time cd-ingest gives
+ * comes from rtpbin's timestamps, and on a busy host one connection's was measured steady
+ * anywhere from 90 ms to 1.3 s behind the clock (its video lags as much, so A/V sync holds).
+ * A fixed delay under it let the silence write every span before live audio came, which then
+ * was all trimmed: the camera was never heard.
+ * When the delay grows, the timeline waits (the filler writes nothing) until live audio
+ * catches up with its end; what live audio came for the span already written is trimmed.
  *
  * Only sample values pass: every buffer emitted is allocated here and filled by copying the
  * samples, so nothing the camera's decoder attached (metas, flags, caps) goes further.
@@ -42,10 +53,17 @@ GST_DEBUG_CATEGORY_STATIC(cd_audio_pacer_debug);
 #define MAX_AHEAD (500 * GST_MSECOND)
 /* silence goes out in pieces this long: G.711 payloaders send a packet per buffer */
 #define SILENCE_CHUNK (20 * GST_MSECOND)
+/* the delay stays this far over the lag of live audio: its jitter (an AAC frame is 64 ms) */
+#define LAG_MARGIN (100 * GST_MSECOND)
+/* a delay over the lag comes down by this fraction of the difference per live buffer: a
+ * lag that grew for a moment (a busy core) costs latency of the silence only for a while */
+#define DELAY_DECAY 256
 
 struct _CdAudioPacer {
 	guint rate;
-	gint64 delay_ns;
+	gint64 min_delay; /* the delay the owner asked for */
+	gint64 max_delay;
+	gint64 delay_ns; /* how far behind the clock silence is written now */
 	CdAudioPacerEmitFunc emit;
 	gpointer user_data;
 
@@ -59,8 +77,9 @@ struct _CdAudioPacer {
 /**
  * cd_audio_pacer_new:
  * @rate: samples per second (mono S16)
- * @delay_ns: how long after its capture time live audio has surely come; silence is written
- *   only that far behind the clock
+ * @delay_ns: how long after its capture time live audio has surely come, as far as the owner
+ *   knows; silence is written only that far behind the clock, or as far as live audio shows
+ *   it has to be (up to CD_AUDIO_PACER_MAX_DELAY)
  * @emit: called with each buffer of the timeline, in order
  */
 CdAudioPacer *
@@ -76,6 +95,8 @@ cd_audio_pacer_new(guint rate, gint64 delay_ns, CdAudioPacerEmitFunc emit, gpoin
 		g_once_init_leave(&debug_init, 1);
 	}
 	pacer->rate = rate;
+	pacer->min_delay = delay_ns;
+	pacer->max_delay = MAX(delay_ns, (gint64)CD_AUDIO_PACER_MAX_DELAY);
 	pacer->delay_ns = delay_ns;
 	pacer->emit = emit;
 	pacer->user_data = user_data;
@@ -155,6 +176,24 @@ emit_silence(CdAudioPacer *pacer, guint64 n)
 	}
 }
 
+/* the delay follows @lag, the lag of live audio (see the file's comment) */
+static void
+follow_lag(CdAudioPacer *pacer, gint64 lag)
+{
+	gint64 wanted = CLAMP(lag + (gint64)LAG_MARGIN, pacer->min_delay, pacer->max_delay);
+
+	if (wanted > pacer->delay_ns) {
+		GST_DEBUG("live audio %" G_GINT64_FORMAT " ns behind the clock: delay %" G_GINT64_FORMAT
+			  " ns",
+			  lag,
+			  wanted);
+		pacer->delay_ns = wanted;
+	} else {
+		pacer->delay_ns -= (pacer->delay_ns - wanted) / DELAY_DECAY;
+	}
+	pacer->counts.max_lag = MAX(pacer->counts.max_lag, lag);
+}
+
 /**
  * cd_audio_pacer_push_live:
  * @samples: mono S16 samples in host order
@@ -180,6 +219,7 @@ cd_audio_pacer_push_live(CdAudioPacer *pacer,
 			capture_ns - now_ns);
 		return;
 	}
+	follow_lag(pacer, now_ns - capture_ns);
 	if (!pacer->have_run)
 		start_run(pacer, capture_ns);
 	gap = capture_ns - time_of(pacer, pacer->next_sample);
@@ -241,6 +281,17 @@ gint64
 cd_audio_pacer_get_end(CdAudioPacer *pacer)
 {
 	return pacer->have_run ? time_of(pacer, pacer->next_sample) : -1;
+}
+
+/**
+ * cd_audio_pacer_get_delay:
+ *
+ * Returns: how far behind the clock silence is written now, in ns
+ */
+gint64
+cd_audio_pacer_get_delay(CdAudioPacer *pacer)
+{
+	return pacer->delay_ns;
 }
 
 void
