@@ -93,7 +93,11 @@ tool_start(const gchar *first, ...)
 	Tool *tool = g_new0(Tool, 1);
 	va_list args;
 
+	/* --foreground: without it timeout passes a signal it gets to the child and then to its
+	 * whole process group again, and ffmpeg takes a second SIGINT as "exit now", without
+	 * its trailer ("Immediate exit requested") */
 	g_ptr_array_add(argv, (gpointer) "timeout");
+	g_ptr_array_add(argv, (gpointer) "--foreground");
 	g_ptr_array_add(argv, (gpointer)TOOL_TIMEOUT);
 	va_start(args, first);
 	for (const gchar *arg = first; arg != NULL; arg = va_arg(args, const gchar *))
